@@ -1,0 +1,70 @@
+import { decide } from './decide.js'
+import type { Settings } from './settings.js'
+import type { Outcome } from './types.js'
+
+/** One line of `plan` output, as the rules spec's dry-run interface defines it. */
+export type PlanLine =
+  | { line: number; messageId: string | null; status: 'send'; transaction: PlanTransaction }
+  | { line: number; messageId: string | null; status: 'skip'; reason: { code: string; message: string } }
+  | { line: number; messageId: string | null; status: 'reject'; error: { code: string; message: string } }
+
+export interface PlanTransaction {
+  perkId: string
+  email: string
+  businessId: string
+  locationId: string
+  sendEmail: boolean
+  quantity: number
+  kind: string
+  orderId: string | null
+}
+
+/** Decides one non-blank input line; `line` is its 1-based count among non-blank lines. */
+export function planLine(settings: Settings, text: string, line: number): PlanLine {
+  let event: unknown
+  try {
+    event = JSON.parse(text)
+  } catch (err) {
+    return {
+      line,
+      messageId: null,
+      status: 'reject',
+      error: { code: 'INVALID_JSON', message: `line ${line} is not valid JSON: ${(err as Error).message}` },
+    }
+  }
+  return toPlanLine(line, event, decide(settings, event))
+}
+
+export function toPlanLine(line: number, event: unknown, outcome: Outcome): PlanLine {
+  const messageId = messageIdOf(event)
+  switch (outcome.status) {
+    case 'send': {
+      const t = outcome.transaction
+      return {
+        line,
+        messageId,
+        status: 'send',
+        transaction: {
+          perkId: t.perkId,
+          email: t.email,
+          businessId: t.businessId,
+          locationId: t.locationId,
+          sendEmail: t.sendEmail,
+          quantity: t.quantity,
+          kind: t.kind,
+          orderId: t.orderId,
+        },
+      }
+    }
+    case 'skip':
+      return { line, messageId, status: 'skip', reason: outcome.reason }
+    case 'reject':
+      return { line, messageId, status: 'reject', error: outcome.error }
+  }
+}
+
+function messageIdOf(event: unknown): string | null {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return null
+  const id = Object.hasOwn(event, 'messageId') ? (event as { messageId: unknown }).messageId : undefined
+  return typeof id === 'string' ? id : null
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod'
+
+/**
+ * Destination settings as the rules spec defines them. The schema is the single source of the
+ * `Settings` type; every message names the setting and never repeats the API key.
+ */
+
+const positiveId = (name: string) =>
+  z.unknown().transform((value, ctx): string => {
+    const id = normaliseId(value)
+    if (id === null) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a positive integer, got ${describe(value)}` })
+      return z.NEVER
+    }
+    return id
+  })
+
+const apiKey = z.unknown().transform((value, ctx): string => {
+  if (typeof value !== 'string' || value.trim() === '') {
+    // The value is a secret, so only its type is reported, never its content.
+    const got = value === undefined ? 'it is missing' : typeof value === 'string' ? 'it is empty' : `got a ${jsonType(value)}`
+    ctx.addIssue({ code: 'custom', message: `apiKey is required and must be a non-empty string (${got})` })
+    return z.NEVER
+  }
+  return value
+})
+
+const eventToPerkMap = z.unknown().transform((value, ctx): Record<string, string> => {
+  // Null prototype: an event named "constructor" or "__proto__" is only in the map if the user put it there.
+  const map: Record<string, string> = Object.create(null)
+  if (value === undefined || value === null) return map
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: `eventToPerkMap must be an object of event name → perk id, got ${jsonType(value)}` })
+    return z.NEVER
+  }
+  for (const [rawKey, rawPerk] of Object.entries(value)) {
+    const key = rawKey.trim()
+    if (key === '') {
+      ctx.addIssue({ code: 'custom', message: `eventToPerkMap has an empty event name (key ${JSON.stringify(rawKey)})` })
+      continue
+    }
+    const perk = normaliseId(rawPerk)
+    if (perk === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `eventToPerkMap[${JSON.stringify(rawKey)}] must be a positive integer perk id, got ${describe(rawPerk)}`,
+      })
+      continue
+    }
+    if (Object.hasOwn(map, key) && map[key] !== perk) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `eventToPerkMap maps ${JSON.stringify(key)} twice (keys are trimmed) to different perks ${map[key]} and ${perk}`,
+      })
+      continue
+    }
+    map[key] = perk
+  }
+  return map
+})
+
+const sendEmail = z.unknown().transform((value, ctx): boolean => {
+  if (value === undefined || value === null) return false
+  if (typeof value !== 'boolean') {
+    ctx.addIssue({ code: 'custom', message: `sendEmail must be true or false, got ${describe(value)}` })
+    return z.NEVER
+  }
+  return value
+})
+
+export const settingsSchema = z.object({
+  apiKey,
+  businessId: positiveId('businessId'),
+  locationId: positiveId('locationId'),
+  eventToPerkMap,
+  sendEmail,
+})
+
+export type Settings = z.output<typeof settingsSchema>
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings: ${problems.join('; ')}`)
+    this.name = 'SettingsError'
+  }
+}
+
+/** Validates and normalises settings; throws a SettingsError listing every problem. */
+export function parseSettings(input: unknown): Settings {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new SettingsError([`settings must be a JSON object, got ${jsonType(input)}`])
+  }
+  const result = settingsSchema.safeParse(input)
+  if (result.success) return result.data
+  throw new SettingsError(result.error.issues.map((issue) => issue.message))
+}
+
+/** Parses settings from JSON text (a settings file). */
+export function parseSettingsJson(text: string, source = 'settings'): Settings {
+  let input: unknown
+  try {
+    input = JSON.parse(text)
+  } catch (err) {
+    throw new SettingsError([`${source} is not valid JSON (${(err as Error).message})`])
+  }
+  return parseSettings(input)
+}
+
+/** A copy safe to show: the API key reduced to a hint of its length and last characters. */
+export function redactSettings(settings: Settings): Omit<Settings, 'apiKey'> & { apiKey: string } {
+  return { ...settings, eventToPerkMap: { ...settings.eventToPerkMap }, apiKey: maskSecret(settings.apiKey) }
+}
+
+export function maskSecret(secret: string): string {
+  return secret.length >= 12 ? `…${secret.slice(-4)}` : '[redacted]'
+}
+
+function normaliseId(value: unknown): string | null {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value > 0 ? String(value) : null
+  }
+  if (typeof value === 'string') {
+    const trimmed = value.trim()
+    if (!/^\d+$/.test(trimmed)) return null
+    const id = BigInt(trimmed)
+    return id > 0n ? id.toString() : null
+  }
+  return null
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : typeof value
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (it is missing)'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
+  return jsonType(value)
+}

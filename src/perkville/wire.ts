@@ -1,0 +1,191 @@
+/**
+ * Everything about Perkville's v2 wire format lives here, so a correction to the (partly assumed)
+ * API lands in one place. Pure: no I/O. The HTTP client, the Segment Actions destination, the
+ * Destination Function and the sandbox all build and read requests through these functions.
+ */
+import type { Transaction } from '../core/types.js'
+
+export const DEFAULT_BASE_URL = 'https://api.perkville.com/v2/'
+
+export const PATHS = {
+  transactions: 'transactions/',
+  business: (id: string) => `businesses/${encodeURIComponent(id)}/`,
+  locations: 'locations/',
+  perks: 'perks/',
+  connections: 'connections/',
+} as const
+
+/** The body of `POST /v2/transactions/`. */
+export interface TransactionRequestBody {
+  business: number
+  location: number
+  perk: number
+  email: string
+  quantity: number
+  send_email: boolean
+  external_id: string
+  transaction_dt: string | null
+}
+
+export function transactionRequestBody(
+  tx: Transaction,
+  externalId: string,
+  transactionDt: string | null = tx.timestamp,
+): TransactionRequestBody {
+  return {
+    business: Number(tx.businessId),
+    location: Number(tx.locationId),
+    perk: Number(tx.perkId),
+    email: tx.email,
+    quantity: tx.quantity,
+    send_email: tx.sendEmail,
+    external_id: externalId,
+    transaction_dt: transactionDt,
+  }
+}
+
+/** Resolves a path against the base URL, whatever the caller's trailing-slash habits. */
+export function apiUrl(baseUrl: string, path: string, query?: Record<string, string | number | undefined>): string {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`
+  const url = new URL(path.replace(/^\/+/, ''), base)
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value))
+  }
+  return url.toString()
+}
+
+export function authorizationHeader(token: string): string {
+  return `Bearer ${token}`
+}
+
+/** How the destination treats an answer (the table at the end of the API spec). */
+export type DeliveryClass =
+  | { class: 'delivered'; status: number; transactionId: string | null; points: number | null }
+  | { class: 'already_delivered'; status: number; resourceUri: string | null }
+  | { class: 'permanent'; status: number; message: string }
+  | { class: 'credentials'; status: number; message: string }
+  | { class: 'temporary'; status: number | null; message: string; retryAfterMs: number | null }
+
+/**
+ * Classifies an HTTP answer to `POST /v2/transactions/`. `body` is the parsed JSON body when
+ * there was one (anything else is treated as text or absent).
+ */
+export function classifyTransactionResponse(
+  status: number,
+  body: unknown,
+  retryAfterHeader: string | null,
+  now: number = Date.now(),
+): DeliveryClass {
+  if (status >= 200 && status < 300) {
+    const obj = asObject(body)
+    const id = obj?.id
+    return {
+      class: 'delivered',
+      status,
+      transactionId: id === undefined || id === null ? null : String(id),
+      points: typeof obj?.points === 'number' ? obj.points : null,
+    }
+  }
+  if (status === 409) {
+    const uri = asObject(body)?.resource_uri
+    return { class: 'already_delivered', status, resourceUri: typeof uri === 'string' ? uri : null }
+  }
+  if (status === 401 || status === 403) {
+    return { class: 'credentials', status, message: errorMessage(status, body) }
+  }
+  if (status === 408 || status === 429 || status >= 500) {
+    return {
+      class: 'temporary',
+      status,
+      message: errorMessage(status, body),
+      retryAfterMs: parseRetryAfter(retryAfterHeader, now),
+    }
+  }
+  return { class: 'permanent', status, message: errorMessage(status, body) }
+}
+
+/** A timeout or a broken connection: temporary, and the outcome is unknown. */
+export function classifyTransportError(message: string): DeliveryClass {
+  return { class: 'temporary', status: null, message, retryAfterMs: null }
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds from `now`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
+  if (value === null || value === undefined) return null
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  if (trimmed === '') return null
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return null
+  return Math.max(0, date - now)
+}
+
+/**
+ * Perkville's own message, kept for the operator: `{"errors": {"field": ["msg"]}}` flattened to
+ * `field: msg`, or an OAuth-style `error`/`error_description`, or `detail`.
+ */
+export function errorMessage(status: number, body: unknown): string {
+  const obj = asObject(body)
+  if (obj) {
+    const errors = asObject(obj.errors)
+    if (errors) {
+      const parts = Object.entries(errors).map(([field, msgs]) =>
+        `${field}: ${Array.isArray(msgs) ? msgs.map(String).join(', ') : String(msgs)}`,
+      )
+      if (parts.length > 0) return `HTTP ${status}: ${parts.join('; ')}`
+    }
+    for (const key of ['error_description', 'detail', 'error', 'message']) {
+      if (typeof obj[key] === 'string') return `HTTP ${status}: ${obj[key]}`
+    }
+  }
+  if (typeof body === 'string' && body.trim() !== '') return `HTTP ${status}: ${body.trim().slice(0, 500)}`
+  return `HTTP ${status}`
+}
+
+/** A list response: `{"meta": {...}, "objects": [...]}`. */
+export interface ListPage<T> {
+  meta: { limit: number; next: string | null; offset: number; previous: string | null; total_count: number }
+  objects: T[]
+}
+
+export interface BusinessResource {
+  id: number
+  name: string
+  resource_uri: string
+}
+export interface LocationResource {
+  id: number
+  name: string
+  business: string
+  resource_uri: string
+}
+export interface PerkResource {
+  id: number
+  title: string
+  business: string
+  /** Sandbox/assumed: how points follow from quantity. */
+  points_per_unit?: number
+  resource_uri: string
+}
+export interface TransactionResource extends TransactionRequestBody {
+  id: number
+  points: number
+  resource_uri: string
+  created_dt?: string
+}
+export interface ConnectionResource {
+  id: number
+  business: string
+  user: string
+  email: string
+  point_balance: number
+  resource_uri: string
+}
+
+export function resourceUri(kind: 'businesses' | 'locations' | 'perks' | 'transactions' | 'users' | 'connections', id: number | string): string {
+  return `/v2/${kind}/${id}/`
+}
+
+function asObject(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}

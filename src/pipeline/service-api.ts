@@ -1,0 +1,131 @@
+/**
+ * The boundary between the HTTP server (src/server) and the delivery pipeline (src/pipeline).
+ * The server parses and authenticates requests and hands events over; the pipeline decides,
+ * stores, delivers and answers operator queries. Neither side reaches past this file.
+ */
+import type { Settings } from '../core/settings.js'
+
+/** One event as received, after batch-level context/integrations were merged into it. */
+export interface IncomingEvent {
+  /** The event object exactly as the client sent it (plus merged context/integrations). */
+  payload: unknown
+  /** Where it came from: 'tracking-api' | 'webhook'. */
+  source: 'tracking-api' | 'webhook'
+  /** Server receive time, epoch ms. Becomes `receivedAt`, and `timestamp` when missing. */
+  receivedAt: number
+}
+
+export interface AcceptResult {
+  /** Stored durably for delivery. */
+  queued: number
+  /** Already seen within the dedup window (by messageId): acknowledged, not queued again. */
+  duplicates: number
+  /** Decided at the door to never produce a transaction (reject / skip): counted and sampled. */
+  dropped: number
+}
+
+export type EventStatus = 'pending' | 'in_flight' | 'retrying' | 'delivered' | 'failed'
+
+export interface AttemptRecord {
+  at: string
+  durationMs: number
+  outcome: string
+  request: unknown
+  response: unknown
+  error: string | null
+}
+
+export interface EventRecord {
+  id: string
+  messageId: string | null
+  externalId: string
+  email: string
+  orderId: string | null
+  perkId: string
+  quantity: number
+  kind: string
+  status: EventStatus
+  /** For failed events: 'permanent' | 'expired' | 'order_already_awarded' | 'refund_exceeds_order' | ... */
+  failureReason: string | null
+  lastError: string | null
+  attempts: number
+  receivedAt: string
+  nextAttemptAt: string | null
+  deliveredAt: string | null
+  payload: unknown
+  attemptLog: AttemptRecord[]
+}
+
+export interface EventQuery {
+  status?: EventStatus
+  email?: string
+  messageId?: string
+  orderId?: string
+  from?: number
+  to?: number
+  limit?: number
+  /** Opaque cursor from a previous page. */
+  cursor?: string
+}
+
+export interface StatsQuery {
+  from: number
+  to: number
+  /** Trend bucket size in ms; default chosen from the range. */
+  bucketMs?: number
+}
+
+export interface DeliveryStats {
+  from: string
+  to: string
+  received: number
+  delivered: number
+  notDelivered: Record<string, number>
+  pending: number
+  retrying: number
+  latencyMs: { p50: number | null; p95: number | null }
+  buckets: Array<{ start: string; delivered: number; failed: number; dropped: number; p95Ms: number | null }>
+  errors: Array<{ reason: string; count: number; lastMessage: string | null }>
+}
+
+export interface CredentialsState {
+  state: 'ok' | 'rejected' | 'unknown'
+  since: string | null
+  message: string | null
+  /** What the operator should do, in one sentence. */
+  action: string | null
+}
+
+export interface Health {
+  storage: 'ok' | 'error'
+  shuttingDown: boolean
+  credentials: CredentialsState
+  queueDepth: number
+}
+
+export interface DroppedSample {
+  at: string
+  code: string
+  message: string
+  messageId: string | null
+  event: string | null
+}
+
+/** What the server needs from the pipeline. */
+export interface DeliveryService {
+  accept(events: IncomingEvent[]): Promise<AcceptResult>
+  stats(query: StatsQuery): Promise<DeliveryStats>
+  listEvents(query: EventQuery): Promise<{ events: EventRecord[]; nextCursor: string | null }>
+  getEvent(id: string): Promise<EventRecord | null>
+  retryEvent(id: string): Promise<boolean>
+  replayFailed(range: { from: number; to: number; reason?: string }): Promise<number>
+  droppedSamples(): DroppedSample[]
+  droppedCounts(): Record<string, number>
+  credentials(): CredentialsState
+  health(): Promise<Health>
+  /** Swap destination settings at run time (resumes a credentials pause). */
+  updateSettings(settings: Settings): Promise<void>
+  start(): Promise<void>
+  /** Stop taking work, finish or release in-flight deliveries, close storage. */
+  stop(): Promise<void>
+}
