@@ -90,7 +90,13 @@ export function parseSettings(input: unknown): Settings {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SettingsError([`settings must be a JSON object, got ${jsonType(input)}`])
   }
-  const result = settingsSchema.safeParse(input)
+  // Every field's transform handles "missing" itself, so each known key is passed explicitly
+  // (zod skips transforms for absent keys). Unknown keys are ignored.
+  const source = input as Record<string, unknown>
+  const fields = Object.fromEntries(
+    Object.keys(settingsSchema.shape).map((key) => [key, Object.hasOwn(source, key) ? source[key] : undefined]),
+  )
+  const result = settingsSchema.safeParse(fields)
   if (result.success) return result.data
   throw new SettingsError(result.error.issues.map((issue) => issue.message))
 }
