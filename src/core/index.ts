@@ -12,3 +12,4 @@ export {
   settingsSchema,
 } from './settings.js'
 export * from './types.js'
+export { canonicalJson, externalIdFor } from './external-id.js'

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { canonicalJson, externalIdFor } from '../../src/core/index.js'
+
+describe('externalIdFor', () => {
+  it('is the messageId when the event has one', () => {
+    expect(externalIdFor({ messageId: 'm-1', event: 'x' })).toBe('m-1')
+  })
+
+  it('hashes canonical content otherwise, matching node:crypto sha256', () => {
+    const event = { type: 'track', event: 'Checked In', properties: { b: 1, a: 'ü€😀' } }
+    const want = createHash('sha256').update(canonicalJson(event), 'utf8').digest('hex').slice(0, 40)
+    expect(externalIdFor(event)).toBe(`sha256-${want}`)
+  })
+
+  it('ignores key order and transport fields, but not content', () => {
+    const a = { type: 'track', event: 'E', properties: { x: 1, y: [1, { p: 2, q: 3 }] } }
+    const b = { properties: { y: [1, { q: 3, p: 2 }], x: 1 }, event: 'E', type: 'track', sentAt: 'now', receivedAt: 1 }
+    expect(externalIdFor(b)).toBe(externalIdFor(a))
+    expect(externalIdFor({ ...a, event: 'F' })).not.toBe(externalIdFor(a))
+    expect(externalIdFor({ ...a, messageId: '' })).toBe(externalIdFor(a))
+  })
+
+  it('hashes an over-long messageId to a bounded id', () => {
+    const id = externalIdFor({ messageId: 'x'.repeat(500) })
+    expect(id).toMatch(/^sha256-[0-9a-f]{40}$/)
+  })
+
+  it('is stable and well-formed for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const id = externalIdFor(value)
+        expect(id).toBe(externalIdFor(JSON.parse(JSON.stringify(value))))
+        expect(id.length).toBeLessThanOrEqual(100)
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+})
