@@ -13,9 +13,14 @@ export function mixedEvent(i) {
   }
   const r = i % 20
   if (r < 8) {
-    return { ...base, event: 'Order Completed', properties: { order_id: `o-${i}`, revenue: ((i % 9000) + 100) / 100, currency: 'USD' } }
+    return {
+      ...base,
+      event: 'Order Completed',
+      properties: { order_id: `o-${i}`, revenue: ((i % 9000) + 100) / 100, currency: 'USD' },
+    }
   }
-  if (r < 10) return { ...base, event: 'Order Refunded', properties: { order_id: `o-${i - 20}`, total: '12.50' } }
+  if (r < 10)
+    return { ...base, event: 'Order Refunded', properties: { order_id: `o-${i - 20}`, total: '12.50' } }
   if (r < 16) return { ...base, event: 'Checked In', properties: { location: 'Main St', class: 'Spin' } }
   if (r < 17) return { ...base, event: 'Referral Sent', properties: { referee: 'x' } }
   if (r < 18) return { ...base, event: 'Product Viewed', properties: { sku: 'A1' } }
@@ -28,5 +33,10 @@ export const BENCH_SETTINGS = {
   businessId: '1001',
   locationId: '2001',
   sendEmail: false,
-  eventToPerkMap: { 'Order Completed': 3002, 'Order Refunded': 3002, 'Checked In': 3001, 'Referral Sent': 3003 },
+  eventToPerkMap: {
+    'Order Completed': 3002,
+    'Order Refunded': 3002,
+    'Checked In': 3001,
+    'Referral Sent': 3003,
+  },
 }

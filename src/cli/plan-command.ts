@@ -1,5 +1,5 @@
-import { createReadStream, readFileSync } from 'node:fs'
 import { once } from 'node:events'
+import { createReadStream, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { planLine } from '../core/plan.js'
@@ -40,13 +40,18 @@ export function loadSettingsFile(path: string): Settings {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new SettingsError([`cannot read settings file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`])
+    throw new SettingsError([
+      `cannot read settings file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    ])
   }
   return parseSettingsJson(text, `settings file ${path}`)
 }
 
 /** The `plan` command: exit 0 when every line was decided, 2 (nothing on stdout) on bad settings. */
-export async function planCommand(opts: { settings: string }, eventsFile: string | undefined): Promise<number> {
+export async function planCommand(
+  opts: { settings: string },
+  eventsFile: string | undefined,
+): Promise<number> {
   let settings: Settings
   try {
     settings = loadSettingsFile(opts.settings)
@@ -60,7 +65,9 @@ export async function planCommand(opts: { settings: string }, eventsFile: string
     try {
       await once(input, 'open')
     } catch (err) {
-      process.stderr.write(`perkville-destination plan: cannot read ${eventsFile}: ${(err as NodeJS.ErrnoException).code}\n`)
+      process.stderr.write(
+        `perkville-destination plan: cannot read ${eventsFile}: ${(err as NodeJS.ErrnoException).code}\n`,
+      )
       return 1
     }
   }

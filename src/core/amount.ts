@@ -37,7 +37,7 @@ export function parseAmount(value: unknown): ParsedAmount | null {
 }
 
 function fromDecimal(negative: boolean, [whole, fraction = '']: [string, string?]): ParsedAmount {
-  const cents = BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2))
+  const cents = BigInt(whole) * 100n + BigInt(`${fraction}00`.slice(0, 2))
   const roundUp = fraction.length > 2 && fraction.charCodeAt(2) >= 53 /* '5' */
   return { negative, cents: roundUp ? cents + 1n : cents }
 }

@@ -19,7 +19,8 @@ export function decide(settings: Settings, event: unknown): Outcome {
 }
 
 function decideUnsafe(settings: Settings, event: unknown): Outcome {
-  if (!isObject(event)) return reject('INVALID_EVENT', `the event must be a JSON object, got ${typeName(event)}`)
+  if (!isObject(event))
+    return reject('INVALID_EVENT', `the event must be a JSON object, got ${typeName(event)}`)
 
   const type = ownValue(event, 'type')
   if (type !== 'track') {
@@ -46,7 +47,11 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
   const context = objectOrEmpty(ownValue(event, 'context'))
   const traits = objectOrEmpty(ownValue(context, 'traits'))
 
-  const emailFound = firstEmail(ownValue(event, 'email'), ownValue(properties, 'email'), ownValue(traits, 'email'))
+  const emailFound = firstEmail(
+    ownValue(event, 'email'),
+    ownValue(properties, 'email'),
+    ownValue(traits, 'email'),
+  )
   if (emailFound === null) {
     return reject('MISSING_EMAIL', 'no email in email, properties.email or context.traits.email')
   }
@@ -72,7 +77,10 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
 
   const amountFound = firstAmount(properties)
   if (amountFound === null) {
-    return reject('MISSING_AMOUNT', `order ${show(orderId)} has no properties.revenue, properties.value or properties.total`)
+    return reject(
+      'MISSING_AMOUNT',
+      `order ${show(orderId)} has no properties.revenue, properties.value or properties.total`,
+    )
   }
   const [rawAmount, amountPath] = amountFound
   const amount = parseAmount(rawAmount)
@@ -81,7 +89,10 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
   }
   const refund = /refund/i.test(name)
   if (amount.negative && !refund) {
-    return reject('INVALID_AMOUNT', `${amountPath} is ${show(rawAmount)}: a negative amount is only allowed on a refund`)
+    return reject(
+      'INVALID_AMOUNT',
+      `${amountPath} is ${show(rawAmount)}: a negative amount is only allowed on a refund`,
+    )
   }
   if (amount.cents > MAX_MAGNITUDE_CENTS) {
     return reject('INVALID_AMOUNT', `${amountPath} is ${show(rawAmount)}: above the limit of 1,000,000,000`)
@@ -89,7 +100,10 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
   if (amount.cents === 0n) {
     return {
       status: 'skip',
-      reason: { code: 'ZERO_AMOUNT', message: `${amountPath} is ${show(rawAmount)}: zero after rounding to cents` },
+      reason: {
+        code: 'ZERO_AMOUNT',
+        message: `${amountPath} is ${show(rawAmount)}: zero after rounding to cents`,
+      },
     }
   }
   const magnitude = centsToNumber(amount.cents)

@@ -38,7 +38,8 @@ function withoutTransportFields(event: unknown): unknown {
 
 /** JSON with object keys sorted at every depth: the same content always gives the same text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
   if (typeof value === 'object' && value !== null) {
     const parts: string[] = []
     for (const key of Object.keys(value).sort()) {

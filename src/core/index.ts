@@ -1,6 +1,7 @@
+export { parseAmount } from './amount.js'
 export { decide } from './decide.js'
 export { looksLikeEmail } from './email.js'
-export { parseAmount } from './amount.js'
+export { canonicalJson, externalIdFor } from './external-id.js'
 export { type PlanLine, planLine, toPlanLine } from './plan.js'
 export {
   maskSecret,
@@ -12,4 +13,3 @@ export {
   settingsSchema,
 } from './settings.js'
 export * from './types.js'
-export { canonicalJson, externalIdFor } from './external-id.js'

@@ -18,7 +18,12 @@ const positiveId = (name: string) =>
 const apiKey = z.unknown().transform((value, ctx): string => {
   if (typeof value !== 'string' || value.trim() === '') {
     // The value is a secret, so only its type is reported, never its content.
-    const got = value === undefined ? 'it is missing' : typeof value === 'string' ? 'it is empty' : `got a ${jsonType(value)}`
+    const got =
+      value === undefined
+        ? 'it is missing'
+        : typeof value === 'string'
+          ? 'it is empty'
+          : `got a ${jsonType(value)}`
     ctx.addIssue({ code: 'custom', message: `apiKey is required and must be a non-empty string (${got})` })
     return z.NEVER
   }
@@ -30,13 +35,19 @@ const eventToPerkMap = z.unknown().transform((value, ctx): Record<string, string
   const map: Record<string, string> = Object.create(null)
   if (value === undefined || value === null) return map
   if (typeof value !== 'object' || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: `eventToPerkMap must be an object of event name → perk id, got ${jsonType(value)}` })
+    ctx.addIssue({
+      code: 'custom',
+      message: `eventToPerkMap must be an object of event name → perk id, got ${jsonType(value)}`,
+    })
     return z.NEVER
   }
   for (const [rawKey, rawPerk] of Object.entries(value)) {
     const key = rawKey.trim()
     if (key === '') {
-      ctx.addIssue({ code: 'custom', message: `eventToPerkMap has an empty event name (key ${JSON.stringify(rawKey)})` })
+      ctx.addIssue({
+        code: 'custom',
+        message: `eventToPerkMap has an empty event name (key ${JSON.stringify(rawKey)})`,
+      })
       continue
     }
     const perk = normaliseId(rawPerk)
@@ -94,7 +105,10 @@ export function parseSettings(input: unknown): Settings {
   // (zod skips transforms for absent keys). Unknown keys are ignored.
   const source = input as Record<string, unknown>
   const fields = Object.fromEntries(
-    Object.keys(settingsSchema.shape).map((key) => [key, Object.hasOwn(source, key) ? source[key] : undefined]),
+    Object.keys(settingsSchema.shape).map((key) => [
+      key,
+      Object.hasOwn(source, key) ? source[key] : undefined,
+    ]),
   )
   const result = settingsSchema.safeParse(fields)
   if (result.success) return result.data

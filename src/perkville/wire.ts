@@ -45,7 +45,11 @@ export function transactionRequestBody(
 }
 
 /** Resolves a path against the base URL, whatever the caller's trailing-slash habits. */
-export function apiUrl(baseUrl: string, path: string, query?: Record<string, string | number | undefined>): string {
+export function apiUrl(
+  baseUrl: string,
+  path: string,
+  query?: Record<string, string | number | undefined>,
+): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`
   const url = new URL(path.replace(/^\/+/, ''), base)
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -129,8 +133,8 @@ export function errorMessage(status: number, body: unknown): string {
   if (obj) {
     const errors = asObject(obj.errors)
     if (errors) {
-      const parts = Object.entries(errors).map(([field, msgs]) =>
-        `${field}: ${Array.isArray(msgs) ? msgs.map(String).join(', ') : String(msgs)}`,
+      const parts = Object.entries(errors).map(
+        ([field, msgs]) => `${field}: ${Array.isArray(msgs) ? msgs.map(String).join(', ') : String(msgs)}`,
       )
       if (parts.length > 0) return `HTTP ${status}: ${parts.join('; ')}`
     }
@@ -182,10 +186,15 @@ export interface ConnectionResource {
   resource_uri: string
 }
 
-export function resourceUri(kind: 'businesses' | 'locations' | 'perks' | 'transactions' | 'users' | 'connections', id: number | string): string {
+export function resourceUri(
+  kind: 'businesses' | 'locations' | 'perks' | 'transactions' | 'users' | 'connections',
+  id: number | string,
+): string {
   return `/v2/${kind}/${id}/`
 }
 
 function asObject(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null
 }

@@ -17,7 +17,10 @@ describe('perkville-destination plan (built CLI)', () => {
   it('reproduces expected.jsonl for the conformance sample, messages aside', () => {
     const run = plan(['--settings', join(conformance, 'settings.json'), join(conformance, 'events.jsonl')])
     expect(run.status).toBe(0)
-    const got = run.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const got = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const expected = readFileSync(join(conformance, 'expected.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -40,7 +43,10 @@ describe('perkville-destination plan (built CLI)', () => {
     ].join('\r\n')
     const run = plan(['--settings', settings], events)
     expect(run.status).toBe(0)
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => [l.line, l.messageId, l.status])).toEqual([
       [1, 'x1', 'send'],
       [2, null, 'reject'],

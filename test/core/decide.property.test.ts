@@ -63,14 +63,27 @@ const eventArb = fc.oneof(
     weight: 9,
     arbitrary: fc.record(
       {
-        type: fc.oneof(fc.constant('track'), fc.constant('track'), fc.constantFrom('identify', 'page', 'Track'), scalar),
-        event: fc.oneof(fc.constantFrom(...names), fc.constantFrom(...hostileNames), fc.string({ maxLength: 10 }), scalar),
+        type: fc.oneof(
+          fc.constant('track'),
+          fc.constant('track'),
+          fc.constantFrom('identify', 'page', 'Track'),
+          scalar,
+        ),
+        event: fc.oneof(
+          fc.constantFrom(...names),
+          fc.constantFrom(...hostileNames),
+          fc.string({ maxLength: 10 }),
+          scalar,
+        ),
         messageId: fc.oneof(fc.uuid(), scalar),
         timestamp: fc.oneof(fc.constant('2026-11-23T10:00:00Z'), scalar),
         email: emailArb,
         properties: propertiesArb,
         context: fc.oneof(
-          fc.record({ traits: fc.oneof(fc.record({ email: emailArb }, { requiredKeys: [] }), scalar) }, { requiredKeys: [] }),
+          fc.record(
+            { traits: fc.oneof(fc.record({ email: emailArb }, { requiredKeys: [] }), scalar) },
+            { requiredKeys: [] },
+          ),
           scalar,
         ),
       },
@@ -113,10 +126,18 @@ function reorder(value: unknown, seed: number): unknown {
   if (Array.isArray(value)) return value.map((v, i) => reorder(v, seed + i))
   if (typeof value !== 'object' || value === null) return value
   const entries = Object.entries(value)
-  const rotated = entries.length > 0 ? [...entries.slice(seed % entries.length), ...entries.slice(0, seed % entries.length)] : []
+  const rotated =
+    entries.length > 0
+      ? [...entries.slice(seed % entries.length), ...entries.slice(0, seed % entries.length)]
+      : []
   const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {}
   for (const [k, v] of rotated.reverse()) {
-    Object.defineProperty(out, k, { value: reorder(v, seed + 1), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, k, {
+      value: reorder(v, seed + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }
@@ -125,7 +146,8 @@ function hasOrderId(event: unknown): boolean {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return false
   const props = Object.hasOwn(event, 'properties') ? (event as { properties: unknown }).properties : undefined
   if (typeof props !== 'object' || props === null || Array.isArray(props)) return false
-  const present = (v: unknown) => (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v))
+  const present = (v: unknown) =>
+    (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v))
   const own = (k: string) => (Object.hasOwn(props, k) ? (props as Record<string, unknown>)[k] : undefined)
   return present(own('order_id')) || present(own('orderId'))
 }
@@ -168,7 +190,9 @@ describe('decide (properties, 10,000 events each)', () => {
         if (out.transaction.kind === 'refund') expect(out.transaction.quantity).toBeLessThan(0)
         else expect(out.transaction.quantity).toBeGreaterThan(0)
         if (out.transaction.kind !== 'event') {
-          expect(out.transaction.kind === 'refund').toBe(/refund/i.test(String((event as { event: unknown }).event)))
+          expect(out.transaction.kind === 'refund').toBe(
+            /refund/i.test(String((event as { event: unknown }).event)),
+          )
         }
       }),
       RUNS,
@@ -208,7 +232,8 @@ describe('decide (properties, 10,000 events each)', () => {
           eventToPerkMap: { 'Order Completed': 1, 'Order Refunded': 1 },
         })
         const out = decide(settings, event)
-        const message = out.status === 'reject' ? out.error.message : out.status === 'skip' ? out.reason.message : ''
+        const message =
+          out.status === 'reject' ? out.error.message : out.status === 'skip' ? out.reason.message : ''
         expect(message.includes(key)).toBe(false)
       }),
       RUNS,

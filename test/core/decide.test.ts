@@ -6,7 +6,12 @@ const settings = parseSettings({
   businessId: 1001,
   locationId: 2001,
   sendEmail: true,
-  eventToPerkMap: { 'Order Completed': 3002, 'Order Refunded': 3002, 'Checked In': 3001, 'refund policy read': 3003 },
+  eventToPerkMap: {
+    'Order Completed': 3002,
+    'Order Refunded': 3002,
+    'Checked In': 3001,
+    'refund policy read': 3003,
+  },
 })
 
 const track = (event: string, extra: Record<string, unknown> = {}) => ({
@@ -16,8 +21,11 @@ const track = (event: string, extra: Record<string, unknown> = {}) => ({
   timestamp: '2026-11-23T10:00:00Z',
   ...extra,
 })
-const order = (props: Record<string, unknown>, event = 'Order Completed', extra: Record<string, unknown> = {}) =>
-  track(event, { properties: { email: 'ana@example.com', order_id: 'o-1', ...props }, ...extra })
+const order = (
+  props: Record<string, unknown>,
+  event = 'Order Completed',
+  extra: Record<string, unknown> = {},
+) => track(event, { properties: { email: 'ana@example.com', order_id: 'o-1', ...props }, ...extra })
 
 function code(outcome: Outcome): string {
   if (outcome.status === 'send') return 'SEND'
@@ -36,7 +44,9 @@ describe('step 1: the input must be a JSON object', () => {
 
 describe('step 2: type must be "track"', () => {
   it.each([undefined, 'identify', 'Track', 'page', 5, null])('type %j → UNSUPPORTED_EVENT_TYPE', (type) => {
-    expect(code(decide(settings, { ...track('Checked In', { email: 'a@b.co' }), type }))).toBe('UNSUPPORTED_EVENT_TYPE')
+    expect(code(decide(settings, { ...track('Checked In', { email: 'a@b.co' }), type }))).toBe(
+      'UNSUPPORTED_EVENT_TYPE',
+    )
   })
   it('is checked before the event name', () => {
     expect(code(decide(settings, { type: 'identify' }))).toBe('UNSUPPORTED_EVENT_TYPE')
@@ -87,17 +97,29 @@ describe('step 5: email', () => {
   })
   it('missing everywhere → MISSING_EMAIL', () => {
     expect(code(decide(settings, track('Checked In')))).toBe('MISSING_EMAIL')
-    expect(code(decide(settings, track('Checked In', { email: '', properties: { email: '   ' } })))).toBe('MISSING_EMAIL')
-    expect(code(decide(settings, track('Checked In', { email: 7, properties: { email: null } })))).toBe('MISSING_EMAIL')
+    expect(code(decide(settings, track('Checked In', { email: '', properties: { email: '   ' } })))).toBe(
+      'MISSING_EMAIL',
+    )
+    expect(code(decide(settings, track('Checked In', { email: 7, properties: { email: null } })))).toBe(
+      'MISSING_EMAIL',
+    )
   })
-  it.each(['no-at', 'a@b', '@b.co', 'a@@b.co', 'a@b@c.co', 'a b@c.co', 'a@.co', 'a@b.', 'a@b..co', `${'x'.repeat(250)}@b.co`])(
-    '%j → INVALID_EMAIL naming where',
-    (email) => {
-      const out = decide(settings, track('Checked In', { properties: { email } }))
-      expect(code(out)).toBe('INVALID_EMAIL')
-      expect(out.status === 'reject' && out.error.message).toContain('properties.email')
-    },
-  )
+  it.each([
+    'no-at',
+    'a@b',
+    '@b.co',
+    'a@@b.co',
+    'a@b@c.co',
+    'a b@c.co',
+    'a@.co',
+    'a@b.',
+    'a@b..co',
+    `${'x'.repeat(250)}@b.co`,
+  ])('%j → INVALID_EMAIL naming where', (email) => {
+    const out = decide(settings, track('Checked In', { properties: { email } }))
+    expect(code(out)).toBe('INVALID_EMAIL')
+    expect(out.status === 'reject' && out.error.message).toContain('properties.email')
+  })
   it('accepts 254 characters and a plus-address', () => {
     const long = `${'x'.repeat(248)}@b.com`
     expect(long.length).toBe(254)
@@ -124,7 +146,10 @@ describe('steps 6–7: order id', () => {
   it('no order id → quantity 1, kind event, whatever the name or amounts', () => {
     for (const name of ['Checked In', 'Order Refunded', 'Order Completed']) {
       const out = decide(settings, track(name, { email: 'a@b.co', properties: { revenue: 99 } }))
-      expect(out).toMatchObject({ status: 'send', transaction: { quantity: 1, kind: 'event', orderId: null } })
+      expect(out).toMatchObject({
+        status: 'send',
+        transaction: { quantity: 1, kind: 'event', orderId: null },
+      })
     }
   })
   it('order_id wins over orderId; orderId counts when order_id is absent', () => {
@@ -157,25 +182,18 @@ describe('step 8: spend and refund amounts', () => {
   })
   it('no amount → MISSING_AMOUNT', () => {
     expect(code(decide(settings, order({})))).toBe('MISSING_AMOUNT')
-    expect(code(decide(settings, order({ revenue: null, value: '', total: undefined })))).toBe('MISSING_AMOUNT')
+    expect(code(decide(settings, order({ revenue: null, value: '', total: undefined })))).toBe(
+      'MISSING_AMOUNT',
+    )
   })
-  it.each([
-    ['abc'],
-    ['1,5'],
-    ['1.'],
-    ['.5'],
-    ['1e3'],
-    ['++1'],
-    ['0x10'],
-    [' '],
-    [true],
-    [{}],
-    [[5]],
-  ])('amount %j → INVALID_AMOUNT naming the property', (revenue) => {
-    const out = decide(settings, order({ revenue }))
-    expect(code(out)).toBe('INVALID_AMOUNT')
-    expect(out.status === 'reject' && out.error.message).toContain('properties.revenue')
-  })
+  it.each([['abc'], ['1,5'], ['1.'], ['.5'], ['1e3'], ['++1'], ['0x10'], [' '], [true], [{}], [[5]]])(
+    'amount %j → INVALID_AMOUNT naming the property',
+    (revenue) => {
+      const out = decide(settings, order({ revenue }))
+      expect(code(out)).toBe('INVALID_AMOUNT')
+      expect(out.status === 'reject' && out.error.message).toContain('properties.revenue')
+    },
+  )
   it.each([
     [' 12.50 ', 12.5],
     ['+7', 7],
@@ -253,7 +271,10 @@ describe('hostile input', () => {
     const event = JSON.parse(
       '{"type":"track","event":"Checked In","__proto__":{"email":"x@y.co"},"properties":{"__proto__":{"order_id":"o","revenue":5},"email":"a@b.co"}}',
     )
-    expect(decide(settings, event)).toMatchObject({ status: 'send', transaction: { email: 'a@b.co', kind: 'event' } })
+    expect(decide(settings, event)).toMatchObject({
+      status: 'send',
+      transaction: { email: 'a@b.co', kind: 'event' },
+    })
   })
   it('inherited properties are not event data', () => {
     const event = Object.create({ type: 'track', event: 'Checked In', email: 'a@b.co' })

@@ -16,7 +16,13 @@ describe('externalIdFor', () => {
 
   it('ignores key order and transport fields, but not content', () => {
     const a = { type: 'track', event: 'E', properties: { x: 1, y: [1, { p: 2, q: 3 }] } }
-    const b = { properties: { y: [1, { q: 3, p: 2 }], x: 1 }, event: 'E', type: 'track', sentAt: 'now', receivedAt: 1 }
+    const b = {
+      properties: { y: [1, { q: 3, p: 2 }], x: 1 },
+      event: 'E',
+      type: 'track',
+      sentAt: 'now',
+      receivedAt: 1,
+    }
     expect(externalIdFor(b)).toBe(externalIdFor(a))
     expect(externalIdFor({ ...a, event: 'F' })).not.toBe(externalIdFor(a))
     expect(externalIdFor({ ...a, messageId: '' })).toBe(externalIdFor(a))

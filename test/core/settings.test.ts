@@ -91,9 +91,11 @@ describe('settings', () => {
   })
 
   it('treats a user-provided "__proto__" or "constructor" key as plain data', () => {
-    const s = parseSettingsJson(`{"apiKey":"k","businessId":1,"locationId":1,"eventToPerkMap":{"__proto__":7,"constructor":8}}`)
+    const s = parseSettingsJson(
+      `{"apiKey":"k","businessId":1,"locationId":1,"eventToPerkMap":{"__proto__":7,"constructor":8}}`,
+    )
     expect(Object.hasOwn(s.eventToPerkMap, '__proto__')).toBe(true)
-    expect(s.eventToPerkMap.__proto__).toBe('7')
+    expect(Object.getOwnPropertyDescriptor(s.eventToPerkMap, '__proto__')?.value).toBe('7')
     expect(s.eventToPerkMap.constructor).toBe('8')
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
