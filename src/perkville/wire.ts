@@ -58,6 +58,14 @@ export function apiUrl(
   return url.toString()
 }
 
+/**
+ * `apiUrl` for a path without a query, by string joining only: the Segment Destination Function
+ * runs where the URL class may not exist. Same result as `apiUrl` for the paths in PATHS.
+ */
+export function apiPathUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`}${path.replace(/^\/+/, '')}`
+}
+
 export function authorizationHeader(token: string): string {
   return `Bearer ${token}`
 }
@@ -197,4 +205,13 @@ function asObject(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : null
+}
+
+/**
+ * The absolute URL of a list's next page (`meta.next` is a path such as
+ * `/v2/perks/?business=1&limit=20&offset=20`, resolved against the page just read), or null at the end.
+ */
+export function nextPageUrl(page: unknown, currentUrl: string): string | null {
+  const next = asObject(asObject(page)?.meta)?.next
+  return typeof next === 'string' && next !== '' ? new URL(next, currentUrl).toString() : null
 }

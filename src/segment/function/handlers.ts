@@ -1,0 +1,130 @@
+import { externalIdFor } from '../../core/external-id.js'
+import { decide, type RejectCode } from '../../core/index.js'
+import {
+  apiPathUrl,
+  authorizationHeader,
+  classifyTransactionResponse,
+  PATHS,
+  transactionRequestBody,
+} from '../../perkville/wire.js'
+import { redactSecret } from '../shared/redact.js'
+import type { FetchAnswer, FunctionErrors, FunctionRuntime } from './runtime.js'
+import { functionSettingsOf } from './settings.js'
+
+export type Handler = (event: unknown, settings: unknown) => Promise<void>
+
+export interface Handlers {
+  onTrack: Handler
+  onIdentify: Handler
+  onPage: Handler
+  onScreen: Handler
+  onGroup: Handler
+  onAlias: Handler
+}
+
+/**
+ * The Destination Function's handlers. `runtime` is read on every call, so the globals Segment
+ * provides are looked up when an event arrives, not when the file loads.
+ */
+export function createHandlers(runtime: () => FunctionRuntime): Handlers {
+  const notSupported =
+    (type: string): Handler =>
+    async () => {
+      // Identify (Engage audiences) is a later extension of the rules; only track earns points.
+      throw new (runtime().errors.EventNotSupported)(
+        `${type} is not supported: only track events earn Perkville points`,
+      )
+    }
+
+  return {
+    onTrack: (event, settings) => onTrack(runtime(), event, settings),
+    onIdentify: notSupported('identify'),
+    onPage: notSupported('page'),
+    onScreen: notSupported('screen'),
+    onGroup: notSupported('group'),
+    onAlias: notSupported('alias'),
+  }
+}
+
+async function onTrack(runtime: FunctionRuntime, event: unknown, rawSettings: unknown): Promise<void> {
+  const { errors } = runtime
+  const { core, baseUrl } = functionSettingsOf(rawSettings, errors)
+
+  const outcome = decide(core, event)
+  if (outcome.status === 'reject') {
+    throw new (rejectClass(outcome.error.code, errors))(`${outcome.error.code}: ${outcome.error.message}`)
+  }
+  // A zero-amount order: nothing to award, not an error.
+  if (outcome.status === 'skip') return
+
+  const body = transactionRequestBody(outcome.transaction, externalIdFor(event))
+  let answer: FetchAnswer
+  let text: string
+  try {
+    answer = await runtime.fetch(apiPathUrl(baseUrl, PATHS.transactions), {
+      method: 'POST',
+      headers: { Authorization: authorizationHeader(core.apiKey), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    text = await answer.text()
+  } catch (err) {
+    // Unknown outcome; retrying is safe because Perkville answers a reused external_id with 409.
+    throw new errors.RetryError(redactSecret(`could not reach Perkville: ${messageOf(err)}`, core.apiKey))
+  }
+
+  const verdict = classifyTransactionResponse(
+    answer.status,
+    parseJson(text),
+    answer.headers.get('retry-after'),
+  )
+  switch (verdict.class) {
+    case 'delivered':
+    case 'already_delivered':
+      return
+    case 'temporary':
+      throw new errors.RetryError(redactSecret(`Perkville is unavailable: ${verdict.message}`, core.apiKey))
+    case 'credentials':
+      // Decided: not RetryError. A refused key does not fix itself; retrying every event for four
+      // hours only delays the signal, so each event is discarded with a message saying what to fix.
+      throw new errors.ValidationError(
+        redactSecret(
+          `Perkville refused the apiKey (${verdict.message}): make a new token in Perkville > Settings > Apps > Connect Segment with the ADMIN_CUSTOMER_GRANT_POINTS scope`,
+          core.apiKey,
+        ),
+      )
+    case 'permanent':
+      throw new errors.ValidationError(
+        redactSecret(`Perkville rejected the transaction: ${verdict.message}`, core.apiKey),
+      )
+  }
+}
+
+/**
+ * Decided: events the destination does not handle at all (another type, an event name outside the
+ * allowlist) are EventNotSupported, so they are counted as filtered, not as broken data; the other
+ * rejects are InvalidEventPayload.
+ */
+function rejectClass(code: RejectCode, errors: FunctionErrors) {
+  return code === 'UNSUPPORTED_EVENT_TYPE' || code === 'EVENT_NOT_ALLOWLISTED'
+    ? errors.EventNotSupported
+    : errors.InvalidEventPayload
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Duck-typed: errors from the runtime's fetch may come from another realm, where instanceof fails. */
+function messageOf(err: unknown): string {
+  if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string')
+    return String(err)
+  // fetch wraps the network reason in `cause` ("fetch failed" alone says nothing).
+  const cause = (err as { cause?: { message?: unknown } }).cause
+  const reason = typeof cause?.message === 'string' ? ` (${cause.message})` : ''
+  return `${(err as Error).message}${reason}`
+}
