@@ -43,6 +43,8 @@ export interface EventRecord {
   orderId: string | null
   perkId: string
   quantity: number
+  /** The quantity the event asked for, when an order rule clamped it (a refund capped at the order's award). */
+  requestedQuantity?: number | null
   kind: string
   status: EventStatus
   /** For failed events: 'permanent' | 'expired' | 'order_already_awarded' | 'refund_exceeds_order' | ... */
@@ -52,6 +54,8 @@ export interface EventRecord {
   receivedAt: string
   nextAttemptAt: string | null
   deliveredAt: string | null
+  /** A previous attempt may have reached Perkville; it is looked up before any resend. */
+  outcomeUnknown?: boolean
   payload: unknown
   attemptLog: AttemptRecord[]
 }

@@ -1,0 +1,250 @@
+/**
+ * The Perkville API client: keep-alive pooled HTTP (undici) with a per-request timeout. It sends
+ * and classifies; retrying is the delivery pipeline's job. The token lives only in the request
+ * headers: every record, message and error shows it redacted.
+ */
+import { performance } from 'node:perf_hooks'
+import { Agent, request } from 'undici'
+import type { Transaction } from '../core/types.js'
+import { PACKAGE_NAME, VERSION } from '../version.js'
+import {
+  PerkvilleApiError,
+  type PerkvilleClient,
+  type PerkvilleClientOptions,
+  type TransactionAttempt,
+} from './client-api.js'
+import type { JsonGet } from './settings-check.js'
+import {
+  apiUrl,
+  authorizationHeader,
+  type BusinessResource,
+  classifyTransactionResponse,
+  classifyTransportError,
+  DEFAULT_BASE_URL,
+  errorMessage,
+  type LocationResource,
+  nextPageUrl,
+  PATHS,
+  type PerkResource,
+  type TransactionResource,
+  transactionRequestBody,
+} from './wire.js'
+
+export const DEFAULT_TIMEOUT_MS = 10_000
+export const DEFAULT_CONNECTIONS = 64
+export const USER_AGENT = `${PACKAGE_NAME}/${VERSION} (+node ${process.versions.node})`
+/** A list longer than this many pages is treated as a broken API rather than followed forever. */
+const MAX_PAGES = 1000
+
+/** The client, plus a raw authenticated GET (used by the settings check). */
+export interface PerkvilleHttpClient extends PerkvilleClient {
+  readonly getJson: JsonGet
+}
+
+interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  body: unknown
+}
+
+export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHttpClient {
+  const baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`)
+  // Fail on a bad base URL or token now rather than on the first event (which would look temporary).
+  new URL(baseUrl)
+  // Copy-paste often adds surrounding whitespace; a bearer token (RFC 6750 b64token) never has any.
+  const token = opts.token.trim()
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+    throw new PerkvilleApiError(
+      'the API token has characters a bearer token cannot have (make a new token in Perkville > Settings > Apps > Connect Segment)',
+      'credentials',
+      null,
+    )
+  }
+  const agent = new Agent({
+    connections: opts.connections ?? DEFAULT_CONNECTIONS,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+  })
+  const baseHeaders = { accept: 'application/json', 'user-agent': USER_AGENT }
+
+  /** One HTTP exchange; throws only on transport failure, with a message safe to log. */
+  async function exchange(method: 'GET' | 'POST', url: string, body?: unknown): Promise<RawResponse> {
+    const signal = AbortSignal.timeout(timeoutMs)
+    try {
+      const res = await request(url, {
+        method,
+        dispatcher: agent,
+        signal,
+        headers: {
+          ...baseHeaders,
+          authorization: authorizationHeader(token),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await res.body.text()
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: parseBody(text) }
+    } catch (err) {
+      throw new TransportError(signal.aborted ? `timeout after ${timeoutMs} ms` : transportMessage(err))
+    }
+  }
+
+  async function readJson(url: string): Promise<RawResponse> {
+    try {
+      const res = await exchange('GET', url)
+      if (res.status >= 200 && res.status < 300) return res
+      const kind = classifyTransactionResponse(res.status, res.body, res.headers['retry-after'] ?? null).class
+      throw new PerkvilleApiError(
+        `GET ${redactUrl(url)}: ${errorMessage(res.status, res.body)}`,
+        kind,
+        res.status,
+      )
+    } catch (err) {
+      if (err instanceof TransportError) {
+        throw new PerkvilleApiError(`GET ${redactUrl(url)}: ${err.message}`, 'temporary', null)
+      }
+      throw err
+    }
+  }
+
+  async function listAll<T>(path: string, businessId: string): Promise<T[]> {
+    const out: T[] = []
+    let url: string | null = apiUrl(baseUrl, path, { business: businessId })
+    for (let pages = 0; url !== null; pages++) {
+      if (pages >= MAX_PAGES) {
+        throw new PerkvilleApiError(`GET ${redactUrl(url)}: pagination does not end`, 'permanent', null)
+      }
+      const res = await readJson(url)
+      const objects = (res.body as { objects?: unknown } | null)?.objects
+      if (!Array.isArray(objects)) {
+        throw new PerkvilleApiError(
+          `GET ${redactUrl(url)}: the answer has no "objects" list`,
+          'permanent',
+          res.status,
+        )
+      }
+      out.push(...(objects as T[]))
+      url = nextPageUrl(res.body, url)
+    }
+    return out
+  }
+
+  return {
+    baseUrl,
+
+    async postTransaction(tx: Transaction, externalId: string): Promise<TransactionAttempt> {
+      const url = apiUrl(baseUrl, PATHS.transactions)
+      const body = transactionRequestBody(tx, externalId)
+      const sent = {
+        method: 'POST' as const,
+        url,
+        headers: { ...baseHeaders, 'content-type': 'application/json', authorization: 'Bearer [redacted]' },
+        body,
+      }
+      const started = performance.now()
+      try {
+        const res = await exchange('POST', url, body)
+        return {
+          result: classifyTransactionResponse(res.status, res.body, res.headers['retry-after'] ?? null),
+          request: sent,
+          response: res,
+          durationMs: performance.now() - started,
+        }
+      } catch (err) {
+        if (!(err instanceof TransportError)) throw err
+        return {
+          result: classifyTransportError(err.message),
+          request: sent,
+          response: null,
+          durationMs: performance.now() - started,
+        }
+      }
+    },
+
+    async findTransaction(businessId: string, externalId: string): Promise<TransactionResource | null> {
+      const url = apiUrl(baseUrl, PATHS.transactions, { business: businessId, external_id: externalId })
+      const res = await readJson(url)
+      const objects = (res.body as { objects?: unknown } | null)?.objects
+      if (!Array.isArray(objects)) {
+        throw new PerkvilleApiError(
+          `GET ${redactUrl(url)}: the answer has no "objects" list`,
+          'permanent',
+          res.status,
+        )
+      }
+      // Match exactly, in case a server ignores the filter rather than failing on it.
+      const found = (objects as TransactionResource[]).find((t) => t?.external_id === externalId)
+      return found ?? null
+    },
+
+    async getBusiness(businessId: string): Promise<BusinessResource> {
+      return (await readJson(apiUrl(baseUrl, PATHS.business(businessId)))).body as BusinessResource
+    },
+
+    listLocations: (businessId: string) => listAll<LocationResource>(PATHS.locations, businessId),
+    listPerks: (businessId: string) => listAll<PerkResource>(PATHS.perks, businessId),
+
+    getJson: async (url: string) => {
+      try {
+        const res = await exchange('GET', url)
+        return { status: res.status, body: res.body }
+      } catch (err) {
+        if (err instanceof TransportError) throw new Error(err.message)
+        throw err
+      }
+    },
+
+    close: () => agent.close(),
+  }
+}
+
+class TransportError extends Error {}
+
+function parseBody(text: string): unknown {
+  if (text === '') return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(headers)) {
+    if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+/** A transport failure in words; undici errors carry a code and never the request headers. */
+function transportMessage(err: unknown): string {
+  if (!(err instanceof Error)) return `connection error: ${String(err)}`
+  const code = (err as { code?: unknown }).code
+  const cause = (err as { cause?: unknown }).cause
+  const causeCode = cause instanceof Error ? (cause as { code?: unknown }).code : undefined
+  const detail = [
+    typeof code === 'string' ? code : null,
+    typeof causeCode === 'string' ? causeCode : null,
+    err.message,
+  ]
+    .filter((x): x is string => x !== null && x !== '')
+    .join(' ')
+  return `connection error: ${detail}`
+}
+
+/** URLs carry no secret today; strip credentials anyway in case a base URL ever embeds them. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.username || u.password) {
+      u.username = ''
+      u.password = ''
+    }
+    return u.toString()
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,161 @@
+import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-api.js'
+import { classifyTransportError } from '../perkville/wire.js'
+import { type BackoffOptions, retryDelayMs } from './backoff.js'
+import { scrub, scrubbedJson } from './redact.js'
+import { settleByLookup } from './settle.js'
+import type { AttemptRow, ClaimedEvent, Completion } from './storage/storage.js'
+
+export interface DeliverDeps {
+  client: PerkvilleClient
+  /** Strings that must never be stored (the API token). */
+  secrets: readonly string[]
+  now: () => number
+  backoff: BackoffOptions
+  retryForMs: number
+  random?: () => number
+}
+
+export interface DeliverOutcome {
+  completion: Completion
+  /** Set when Perkville refused the credentials: the caller pauses all delivery. */
+  credentials: { status: number | null; message: string } | null
+  /** received → accepted by Perkville, for delivered events. */
+  latencyMs: number | null
+  retry: 'temporary' | 'unknown' | null
+}
+
+/**
+ * One turn for one leased event: settle first when a previous attempt's fate is unknown, then POST.
+ * Never throws: every path ends in a completion for the storage.
+ */
+export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promise<DeliverOutcome> {
+  const log: AttemptRow[] = []
+  const { now, secrets } = deps
+  const base = { id: claim.id, leaseId: claim.leaseId }
+  const delivered = (attemptsMade: number, transactionId: string | null): DeliverOutcome => {
+    const at = now()
+    return {
+      completion: { ...base, attemptsMade, log, result: { status: 'delivered', at, transactionId } },
+      credentials: null,
+      latencyMs: Math.max(0, at - claim.receivedAt),
+      retry: null,
+    }
+  }
+  const released = (unknown: boolean, status: number | null, message: string): DeliverOutcome => ({
+    completion: {
+      ...base,
+      attemptsMade: 0,
+      log,
+      result: { status: 'released', nextAttemptAt: now(), unknown },
+    },
+    credentials: { status, message },
+    latencyMs: null,
+    retry: null,
+  })
+  const temporary = (
+    attemptsMade: number,
+    unknown: boolean,
+    message: string,
+    retryAfterMs: number | null,
+  ): DeliverOutcome => {
+    const at = now()
+    const firstFailedAt = claim.firstFailedAt ?? at
+    if (at - firstFailedAt >= deps.retryForMs) {
+      return {
+        completion: {
+          ...base,
+          attemptsMade,
+          log,
+          result: {
+            status: 'failed',
+            at,
+            reason: 'expired',
+            error: `still failing after ${Math.round((at - firstFailedAt) / 1000)} s of retries; last error: ${message}`,
+          },
+        },
+        credentials: null,
+        latencyMs: null,
+        retry: null,
+      }
+    }
+    const delay = retryDelayMs(claim.attempts + attemptsMade, deps.backoff, retryAfterMs, deps.random)
+    return {
+      completion: {
+        ...base,
+        attemptsMade,
+        log,
+        result: { status: 'retrying', nextAttemptAt: at + delay, unknown, error: message, firstFailedAt },
+      },
+      credentials: null,
+      latencyMs: null,
+      retry: unknown ? 'unknown' : 'temporary',
+    }
+  }
+
+  if (claim.unknown) {
+    const settled = await settleByLookup(deps.client, claim.tx.businessId, claim.externalId, now, secrets)
+    log.push(settled.log)
+    if (settled.kind === 'found') return delivered(0, settled.transactionId)
+    if (settled.kind === 'error') {
+      if (settled.class === 'credentials') return released(true, null, settled.message)
+      // Without an answer the event stays unknown: never resend blind.
+      return temporary(0, true, `lookup before resend failed: ${settled.message}`, null)
+    }
+  }
+
+  const at = now()
+  let attempt: TransactionAttempt
+  try {
+    attempt = await deps.client.postTransaction(claim.tx, claim.externalId)
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    attempt = {
+      result: classifyTransportError(message),
+      request: null as never,
+      response: null,
+      durationMs: 0,
+    }
+  }
+  const r = attempt.result
+  const errorText = 'message' in r ? scrub(r.message, secrets) : null
+  log.push({
+    at,
+    durationMs: Math.round(attempt.durationMs),
+    outcome: r.class,
+    request: scrubbedJson(attempt.request, secrets),
+    response: scrubbedJson(attempt.response, secrets),
+    error: errorText,
+  })
+  switch (r.class) {
+    case 'delivered':
+      return delivered(1, r.transactionId)
+    case 'already_delivered':
+      // 409 on the external id: an earlier attempt got through. Delivered, never a failure.
+      return delivered(1, r.resourceUri)
+    case 'permanent':
+      return {
+        completion: {
+          ...base,
+          attemptsMade: 1,
+          log,
+          result: {
+            status: 'failed',
+            at: now(),
+            reason: 'permanent',
+            error: errorText ?? `HTTP ${r.status}`,
+          },
+        },
+        credentials: null,
+        latencyMs: null,
+        retry: null,
+      }
+    case 'credentials':
+      // The attempt is not burned: the event waits for working credentials.
+      return released(claim.unknown, r.status, errorText ?? `HTTP ${r.status}`)
+    case 'temporary': {
+      // No answer or a 5xx: Perkville may have committed it. A 408/429 was refused before any work.
+      const unknown = r.status === null || r.status >= 500
+      return temporary(1, unknown, errorText ?? 'temporary failure', r.retryAfterMs)
+    }
+  }
+}

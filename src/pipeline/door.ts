@@ -1,0 +1,127 @@
+import { decide } from '../core/decide.js'
+import type { Settings } from '../core/settings.js'
+import { externalIdOf } from './external-id.js'
+import type { DroppedSample, IncomingEvent } from './service-api.js'
+import type { DropCount, NewEvent } from './storage/storage.js'
+
+export const MISSING_IDENTITY = 'MISSING_IDENTITY'
+
+export type DoorVerdict =
+  | { kind: 'queue'; event: NewEvent }
+  | { kind: 'drop'; code: string; message: string; messageId: string | null; eventName: string | null }
+
+/**
+ * Decides one incoming event at the door: Segment's own drop (no userId/anonymousId) first, as
+ * Segment would never have forwarded it, then the destination rules. Never throws.
+ */
+export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerdict {
+  const payload = incoming.payload
+  const obj = isObject(payload) ? payload : null
+  const messageId = obj && typeof obj.messageId === 'string' ? obj.messageId : null
+  const eventName = obj && typeof obj.event === 'string' ? obj.event : null
+  if (obj && !hasIdentity(obj)) {
+    return {
+      kind: 'drop',
+      code: MISSING_IDENTITY,
+      message: 'neither userId nor anonymousId is set; Segment drops such events',
+      messageId,
+      eventName,
+    }
+  }
+  const receivedIso = new Date(incoming.receivedAt).toISOString()
+  let stored: Record<string, unknown> | unknown = payload
+  if (obj) {
+    const copy: Record<string, unknown> = { ...obj, receivedAt: receivedIso }
+    if (copy.timestamp === undefined || copy.timestamp === null || copy.timestamp === '')
+      copy.timestamp = receivedIso
+    // A write key sent in the body is a secret and no part of the event.
+    delete copy.writeKey
+    stored = copy
+  }
+  const outcome = decide(settings, stored)
+  if (outcome.status === 'reject') {
+    return { kind: 'drop', code: outcome.error.code, message: outcome.error.message, messageId, eventName }
+  }
+  if (outcome.status === 'skip') {
+    return { kind: 'drop', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
+  }
+  // decide() only sends objects, so obj is set here.
+  const externalId = externalIdOf(obj!)
+  const tx = outcome.transaction
+  return {
+    kind: 'queue',
+    event: {
+      messageId,
+      externalId,
+      dedupKey: externalId,
+      customerKey: tx.email.toLowerCase(),
+      tx,
+      payload: JSON.stringify(stored),
+      source: incoming.source,
+      receivedAt: incoming.receivedAt,
+    },
+  }
+}
+
+function hasIdentity(obj: Record<string, unknown>): boolean {
+  return present(obj.userId) || present(obj.anonymousId)
+}
+
+function present(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== ''
+  return typeof value === 'number' && Number.isFinite(value)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Door drop counts by code (since the database began) and a bounded ring of recent samples. */
+export class DropLog {
+  private readonly counts = new Map<string, number>()
+  private readonly ring: DroppedSample[] = []
+  private next = 0
+
+  constructor(private readonly capacity = 100) {}
+
+  seed(totals: Record<string, number>): void {
+    for (const [code, n] of Object.entries(totals)) this.counts.set(code, (this.counts.get(code) ?? 0) + n)
+  }
+
+  record(at: number, drop: Extract<DoorVerdict, { kind: 'drop' }>): void {
+    this.counts.set(drop.code, (this.counts.get(drop.code) ?? 0) + 1)
+    const sample: DroppedSample = {
+      at: new Date(at).toISOString(),
+      code: drop.code,
+      message: drop.message,
+      messageId: drop.messageId,
+      event: drop.eventName,
+    }
+    if (this.ring.length < this.capacity) this.ring.push(sample)
+    else this.ring[this.next] = sample
+    this.next = (this.next + 1) % this.capacity
+  }
+
+  /** Newest first. */
+  samples(): DroppedSample[] {
+    if (this.ring.length < this.capacity) return [...this.ring].reverse()
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].reverse()
+  }
+
+  totals(): Record<string, number> {
+    return Object.fromEntries(this.counts)
+  }
+}
+
+/** Aggregates a batch's drops per (minute, code) for the persisted counts. */
+export function dropCounts(drops: Array<{ at: number; code: string }>): DropCount[] {
+  const byKey = new Map<string, DropCount>()
+  for (const d of drops) {
+    const minute = Math.floor(d.at / 60_000)
+    const key = `${minute}|${d.code}`
+    const entry = byKey.get(key)
+    if (entry) entry.count++
+    else byKey.set(key, { minute, code: d.code, count: 1 })
+  }
+  return [...byKey.values()]
+}

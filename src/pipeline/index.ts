@@ -1,0 +1,2 @@
+export type { DeliveryServiceOptions } from './options.js'
+export { createDeliveryService } from './service.js'

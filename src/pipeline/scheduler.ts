@@ -1,0 +1,146 @@
+import type { Logger } from 'pino'
+import type { ClaimedEvent, Storage } from './storage/storage.js'
+
+export interface SchedulerOptions {
+  storage: Storage
+  concurrency: number
+  leaseMs: number
+  /** Fallback poll for due retries and expired leases; enqueue wakes the pool at once. */
+  pollMs: number
+  now: () => number
+  logger: Logger
+  /** How many may be in flight now (0 during a credentials pause), at most `concurrency`. */
+  capacity: () => number
+  /** Runs one leased event to its completion; must not throw. */
+  run: (claim: ClaimedEvent) => Promise<void>
+}
+
+/**
+ * The worker pool. Storage hands out at most one event per customer (the head of its lane), so
+ * customers proceed in parallel while each customer's events go strictly in order; the pool bounds
+ * how many are in flight. Claims happen on demand: on enqueue, on a finished delivery, and on a
+ * timer aimed at the next due retry.
+ */
+export class Scheduler {
+  private inFlight = new Map<string, Promise<void>>()
+  private claims = new Map<string, ClaimedEvent>()
+  private running = false
+  private pumping = false
+  private again = false
+  private timer: NodeJS.Timeout | null = null
+  private timerAt = Number.POSITIVE_INFINITY
+
+  constructor(private readonly opts: SchedulerOptions) {}
+
+  get active(): number {
+    return this.inFlight.size
+  }
+
+  start(): void {
+    this.running = true
+    this.wake()
+  }
+
+  /** Stops claiming; in-flight deliveries go on. */
+  halt(): void {
+    this.running = false
+    this.clearTimer()
+  }
+
+  /** Resolves when every in-flight delivery has finished, or after `ms`, whichever comes first. */
+  async settle(ms: number): Promise<boolean> {
+    const all = Promise.allSettled([...this.inFlight.values()]).then(() => true)
+    let t: NodeJS.Timeout | undefined
+    const timeout = new Promise<boolean>((r) => {
+      t = setTimeout(() => r(false), ms)
+    })
+    const done = await Promise.race([all, timeout])
+    clearTimeout(t)
+    return done
+  }
+
+  /** The leases still out (for release at shutdown). */
+  inFlightClaims(): ClaimedEvent[] {
+    return [...this.claims.values()]
+  }
+
+  wake(): void {
+    if (!this.running) return
+    if (this.pumping) {
+      this.again = true
+      return
+    }
+    this.pumping = true
+    void this.pump().finally(() => {
+      this.pumping = false
+      if (this.again) {
+        this.again = false
+        this.wake()
+      }
+    })
+  }
+
+  private async pump(): Promise<void> {
+    const o = this.opts
+    while (this.running) {
+      const free = Math.min(o.capacity(), o.concurrency) - this.inFlight.size
+      if (free <= 0) return
+      let claims: ClaimedEvent[]
+      try {
+        claims = await o.storage.claim(free, o.now(), o.leaseMs)
+      } catch (err) {
+        o.logger.error({ err }, 'claiming work failed; retrying on the next poll')
+        this.aim(o.now() + o.pollMs)
+        return
+      }
+      for (const claim of claims) {
+        const task = o.run(claim).finally(() => {
+          this.inFlight.delete(claim.id)
+          this.claims.delete(claim.id)
+          this.wake()
+        })
+        this.inFlight.set(claim.id, task)
+        this.claims.set(claim.id, claim)
+      }
+      if (claims.length < free) {
+        await this.aimAtNextDue()
+        return
+      }
+    }
+  }
+
+  private async aimAtNextDue(): Promise<void> {
+    const o = this.opts
+    let due: number | null = null
+    try {
+      due = await o.storage.nextDueAt()
+    } catch {
+      due = null
+    }
+    const now = o.now()
+    this.aim(due === null ? now + o.pollMs : Math.min(Math.max(due, now + 1), now + o.pollMs))
+  }
+
+  private aim(at: number): void {
+    if (!this.running) return
+    // An earlier timer already covers it.
+    if (this.timer && this.timerAt <= at) return
+    this.clearTimer()
+    this.timerAt = at
+    this.timer = setTimeout(
+      () => {
+        this.timer = null
+        this.timerAt = Number.POSITIVE_INFINITY
+        this.wake()
+      },
+      Math.max(0, at - this.opts.now()),
+    )
+    this.timer.unref()
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.timerAt = Number.POSITIVE_INFINITY
+  }
+}

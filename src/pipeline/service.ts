@@ -1,0 +1,398 @@
+import { join } from 'node:path'
+import type { Settings } from '../core/settings.js'
+import { createPerkvilleClient } from '../perkville/client.js'
+import type { PerkvilleClient } from '../perkville/client-api.js'
+import { CredentialsGate } from './credentials.js'
+import { deliverOne } from './deliver.js'
+import { atTheDoor, type DoorVerdict, DropLog, dropCounts } from './door.js'
+import { createGroupCommit } from './group-commit.js'
+import { createMetrics } from './metrics.js'
+import { type DeliveryServiceOptions, resolveOptions } from './options.js'
+import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import { Retention } from './retention.js'
+import { Scheduler } from './scheduler.js'
+import type {
+  AcceptResult,
+  AttemptRecord,
+  DeliveryService,
+  DeliveryStats,
+  EventQuery,
+  EventRecord,
+  EventStatus,
+  Health,
+  IncomingEvent,
+} from './service-api.js'
+import { shapeStats, validateStatsQuery } from './stats.js'
+import { openSqliteStorage } from './storage/sqlite.js'
+import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
+
+const DB_FILE = 'destination.db'
+const STATUSES: readonly EventStatus[] = ['pending', 'in_flight', 'retrying', 'delivered', 'failed']
+/** Policy decisions, not delivery failures: a bulk replay leaves them alone unless asked by name. */
+const ORDER_RULE_REASONS = [ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER]
+
+export async function createDeliveryService(opts: DeliveryServiceOptions): Promise<DeliveryService> {
+  const o = resolveOptions(opts)
+  const { logger } = opts
+  const now = o.now
+  const storage =
+    opts.storage ??
+    openSqliteStorage({
+      path: join(opts.dataDir, DB_FILE),
+      synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
+    })
+
+  let settings: Settings = opts.settings
+  let client: PerkvilleClient = opts.client
+  const ownedClients: PerkvilleClient[] = []
+  const createClient =
+    opts.createClient ??
+    ((s: Settings) => createPerkvilleClient({ baseUrl: opts.client.baseUrl, token: s.apiKey }))
+  const secrets = () => [settings.apiKey]
+  let shuttingDown = false
+  let started = false
+  let stopped = false
+
+  // Kept in memory so /metrics and health never count a million rows; storage is the source at start.
+  let depth = await storage.queueDepth()
+  const drops = new DropLog()
+  drops.seed(await storage.dropTotals())
+
+  const gate = new CredentialsGate({
+    probeMs: o.credentialsProbeMs,
+    now,
+    logger,
+    target: () => ({ client, businessId: settings.businessId, secrets: secrets() }),
+    onResume: () => scheduler.wake(),
+  })
+  const metrics = createMetrics(
+    opts.registry,
+    () => depth,
+    () => gate.paused,
+  )
+
+  const rules = { oneAwardPerOrder: o.oneAwardPerOrder, capRefunds: o.capRefunds }
+  const acceptCommit = createGroupCommit<AcceptBatch, AcceptOutcome[]>((batches) =>
+    storage.accept(batches, {
+      now: now(),
+      dedupSince: now() - o.dedupWindowMs,
+      orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
+    }),
+  )
+  const completeCommit = createGroupCommit<Completion, number>(async (completions) => {
+    const { cascadedFailures } = await storage.complete(completions, now())
+    if (cascadedFailures > 0) {
+      depth = Math.max(0, depth - cascadedFailures)
+      metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
+    }
+    return completions.map(() => 0)
+  })
+
+  const scheduler: Scheduler = new Scheduler({
+    storage,
+    concurrency: o.concurrency,
+    leaseMs: o.leaseMs,
+    pollMs: o.pollMs,
+    now,
+    logger,
+    capacity: () => (shuttingDown ? 0 : gate.capacity(o.concurrency)),
+    run: async (claim) => {
+      const out = await deliverOne(claim, {
+        client,
+        secrets: secrets(),
+        now,
+        backoff: o.backoff,
+        retryForMs: o.retryForMs,
+        ...(opts.random ? { random: opts.random } : {}),
+      })
+      // Pause before this worker frees its slot, so no other claim meets the same 401.
+      if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
+      try {
+        await completeCommit.submit(out.completion)
+      } catch (err) {
+        // The lease stays in storage; the event is settled by lookup when claimed again.
+        logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+        return
+      }
+      const r = out.completion.result
+      if (r.status === 'delivered') {
+        depth = Math.max(0, depth - 1)
+        metrics.delivered.inc()
+        if (out.latencyMs !== null) metrics.latency.observe(out.latencyMs / 1000)
+        if (gate.state().state !== 'ok') gate.accepted()
+      } else if (r.status === 'failed') {
+        depth = Math.max(0, depth - 1)
+        metrics.failed.inc({ reason: r.reason })
+        logger.warn({ eventId: claim.id, reason: r.reason, error: r.error }, 'event failed')
+      } else if (r.status === 'retrying' && out.retry) {
+        metrics.retries.inc({ kind: out.retry })
+      }
+    },
+  })
+
+  const retention = new Retention({
+    storage,
+    now,
+    retentionMs: o.retentionMs,
+    dedupWindowMs: o.dedupWindowMs,
+    intervalMs: o.pruneIntervalMs,
+    logger,
+  })
+
+  async function accept(events: IncomingEvent[]): Promise<AcceptResult> {
+    if (shuttingDown) throw new Error('the delivery service is shutting down')
+    const batch: AcceptBatch = { events: [], drops: [] }
+    const dropped: Array<{ at: number; code: string }> = []
+    const bySource = new Map<string, number>()
+    const byCode = new Map<string, number>()
+    for (const incoming of events) {
+      bySource.set(incoming.source, (bySource.get(incoming.source) ?? 0) + 1)
+      let verdict: DoorVerdict
+      try {
+        verdict = atTheDoor(settings, incoming)
+      } catch (err) {
+        // Never expected (the rules do not throw), but one odd event must not fail its batch.
+        verdict = {
+          kind: 'drop',
+          code: 'INVALID_EVENT',
+          message: `the event could not be read: ${err instanceof Error ? err.message : String(err)}`,
+          messageId: null,
+          eventName: null,
+        }
+      }
+      if (verdict.kind === 'drop') {
+        const at = Number.isFinite(incoming.receivedAt) ? incoming.receivedAt : now()
+        drops.record(at, verdict)
+        dropped.push({ at, code: verdict.code })
+        byCode.set(verdict.code, (byCode.get(verdict.code) ?? 0) + 1)
+      } else {
+        batch.events.push(verdict.event)
+      }
+    }
+    for (const [source, n] of bySource) metrics.received.inc({ source }, n)
+    for (const [code, n] of byCode) metrics.rejected.inc({ code }, n)
+    if (batch.events.length === 0 && dropped.length === 0) return { queued: 0, duplicates: 0, dropped: 0 }
+    batch.drops = dropCounts(dropped)
+    const outcomes = await acceptCommit.submit(batch)
+    let queued = 0
+    let duplicates = 0
+    let byRule = 0
+    outcomes.forEach((outcome, i) => {
+      if (outcome === 'queued') queued++
+      else if (outcome === 'duplicate') duplicates++
+      else {
+        byRule++
+        const ev = batch.events[i]!
+        metrics.failed.inc({ reason: ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED })
+      }
+    })
+    if (queued > 0) {
+      depth += queued
+      metrics.queued.inc(queued)
+      scheduler.wake()
+    }
+    if (duplicates > 0) metrics.duplicates.inc(duplicates)
+    return { queued, duplicates, dropped: dropped.length + byRule }
+  }
+
+  const service: DeliveryService = {
+    accept,
+
+    async stats(query): Promise<DeliveryStats> {
+      const q = validateStatsQuery(query)
+      return shapeStats(q, await storage.stats(q))
+    },
+
+    async listEvents(query: EventQuery) {
+      const limit = Math.min(Math.max(Math.floor(query.limit ?? 50), 1), 500)
+      if (query.status !== undefined && !STATUSES.includes(query.status)) {
+        throw new RangeError(`status must be one of ${STATUSES.join(', ')}`)
+      }
+      const rows = await storage.listEvents({
+        limit: limit + 1,
+        ...(query.status !== undefined ? { status: query.status } : {}),
+        ...(query.email !== undefined ? { customerKey: query.email.trim().toLowerCase() } : {}),
+        ...(query.messageId !== undefined ? { messageId: query.messageId } : {}),
+        ...(query.orderId !== undefined ? { orderId: query.orderId } : {}),
+        ...(query.from !== undefined ? { from: query.from } : {}),
+        ...(query.to !== undefined ? { to: query.to } : {}),
+        ...(query.cursor !== undefined ? { beforeId: decodeCursor(query.cursor) } : {}),
+      })
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return {
+        events: page.map(toRecord),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      }
+    },
+
+    async getEvent(id) {
+      const row = await storage.getEvent(id)
+      return row ? toRecord(row) : null
+    },
+
+    async retryEvent(id) {
+      const ok = await storage.retry(id, now())
+      if (ok) {
+        depth++
+        scheduler.wake()
+      }
+      return ok
+    },
+
+    async replayFailed(range) {
+      const n = await storage.replayFailed(
+        {
+          from: range.from,
+          to: range.to,
+          reasons: range.reason !== undefined ? [range.reason] : null,
+          excludeReasons: ORDER_RULE_REASONS,
+        },
+        now(),
+      )
+      if (n > 0) {
+        depth += n
+        scheduler.wake()
+      }
+      return n
+    },
+
+    droppedSamples: () => drops.samples(),
+    droppedCounts: () => drops.totals(),
+    credentials: () => gate.state(),
+
+    async health(): Promise<Health> {
+      return {
+        storage: (await storage.ping()) ? 'ok' : 'error',
+        shuttingDown,
+        credentials: gate.state(),
+        queueDepth: depth,
+      }
+    },
+
+    async updateSettings(next) {
+      const keyChanged = next.apiKey !== settings.apiKey
+      if (keyChanged) {
+        const fresh = createClient(next)
+        ownedClients.push(fresh)
+        client = fresh
+      }
+      settings = next
+      gate.reset()
+      logger.info({ keyChanged }, 'settings updated')
+      scheduler.wake()
+      if (started && !stopped) void gate.probe()
+    },
+
+    async start() {
+      if (started) return
+      started = true
+      const recovered = await storage.recoverAbandoned(now())
+      if (recovered > 0) {
+        logger.warn(
+          { recovered },
+          'deliveries in flight at the last stop will be settled by lookup before any resend',
+        )
+      }
+      retention.start()
+      scheduler.start()
+      // Learn the credentials' state before the first event needs them.
+      void gate.probe()
+    },
+
+    async stop() {
+      if (stopped) return
+      stopped = true
+      shuttingDown = true
+      scheduler.halt()
+      gate.stop()
+      await retention.stop()
+      await acceptCommit.drain()
+      const finished = await scheduler.settle(o.stopTimeoutMs)
+      if (!finished) {
+        const left = scheduler.inFlightClaims()
+        logger.warn(
+          { inFlight: left.length },
+          'releasing unfinished deliveries; they are settled by lookup at next start',
+        )
+        try {
+          await storage.complete(
+            left.map((c) => ({
+              id: c.id,
+              leaseId: c.leaseId,
+              attemptsMade: 0,
+              log: [],
+              result: { status: 'released' as const, nextAttemptAt: now(), unknown: true },
+            })),
+            now(),
+          )
+        } catch (err) {
+          logger.error({ err }, 'releasing unfinished deliveries failed; they are recovered at next start')
+        }
+      }
+      await completeCommit.drain()
+      await storage.close()
+      for (const c of ownedClients) await c.close().catch(() => undefined)
+    },
+  }
+  return service
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(`before:${id}`).toString('base64url')
+}
+
+function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  const m = /^before:(\d+)$/.exec(text)
+  if (!m) throw new RangeError('cursor is not one this service handed out')
+  return m[1]!
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+function toAttemptRecord(a: AttemptRow): AttemptRecord {
+  return {
+    at: new Date(a.at).toISOString(),
+    durationMs: a.durationMs,
+    outcome: a.outcome,
+    request: parseJson(a.request),
+    response: parseJson(a.response),
+    error: a.error,
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
+}
+
+function toRecord(e: StoredEvent): EventRecord {
+  return {
+    id: e.id,
+    messageId: e.messageId,
+    externalId: e.externalId,
+    email: e.email,
+    orderId: e.orderId,
+    perkId: e.perkId,
+    quantity: e.quantity,
+    requestedQuantity: e.requestedQuantity,
+    kind: e.kind,
+    status: e.status,
+    failureReason: e.failureReason,
+    lastError: e.lastError,
+    attempts: e.attempts,
+    receivedAt: new Date(e.receivedAt).toISOString(),
+    nextAttemptAt: e.status === 'pending' || e.status === 'retrying' ? iso(e.nextAttemptAt) : null,
+    deliveredAt: iso(e.deliveredAt),
+    outcomeUnknown: e.unknown,
+    payload: parseJson(e.payload),
+    attemptLog: e.attemptLog.map(toAttemptRecord),
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The one narrow interface between the delivery pipeline and its database. Every method is an
+ * intent ("accept these", "claim due work", "record this outcome"), never a query, so a
+ * PostgreSQL implementation shared by several instances can honour the same contract with
+ * leases (claims expire instead of living in one process's memory) and `FOR UPDATE SKIP LOCKED`
+ * claims. Times are epoch milliseconds from the pipeline's clock; the storage never reads a clock.
+ */
+import type { Transaction } from '../../core/types.js'
+import type { EventStatus } from '../service-api.js'
+
+/** An event that passed the door and should be stored for delivery. */
+export interface NewEvent {
+  messageId: string | null
+  externalId: string
+  /** The dedup key (the external id): seen within the window → duplicate. */
+  dedupKey: string
+  /** Lower-cased email: the unit of per-customer ordering. */
+  customerKey: string
+  tx: Transaction
+  /** The stored event (with receivedAt and defaulted timestamp), as JSON text. */
+  payload: string
+  source: string
+  receivedAt: number
+}
+
+/** Door drops aggregated per minute, persisted with the accepted events of the same commit. */
+export interface DropCount {
+  minute: number
+  code: string
+  count: number
+}
+
+export interface AcceptBatch {
+  events: NewEvent[]
+  drops: DropCount[]
+}
+
+export type AcceptOutcome = 'queued' | 'duplicate' | 'order_rule'
+
+/** The order ledger of one (order id, perk): amounts in cents, reserved by live (not failed) events. */
+export interface LedgerState {
+  awardedCents: number
+  refundedCents: number
+}
+
+export type OrderDecision =
+  | { action: 'queue'; quantity: number; ledger: LedgerState | null }
+  | { action: 'fail'; reason: string; message: string }
+
+export interface AcceptContext {
+  now: number
+  /** Entries last seen before this time no longer count as duplicates. */
+  dedupSince: number
+  /** The order policy (order-rules.ts), applied inside the accepting transaction. */
+  orderRule: (tx: Transaction, ledger: LedgerState) => OrderDecision
+}
+
+/** Work handed to a worker: the head event of one customer's lane, leased. */
+export interface ClaimedEvent {
+  id: string
+  leaseId: number
+  externalId: string
+  tx: Transaction
+  receivedAt: number
+  attempts: number
+  /** A previous attempt may have reached Perkville (timeout, 5xx, crash in flight): settle before resending. */
+  unknown: boolean
+  firstFailedAt: number | null
+}
+
+export interface AttemptRow {
+  at: number
+  durationMs: number
+  outcome: string
+  /** JSON text, secrets already removed. */
+  request: string | null
+  response: string | null
+  error: string | null
+}
+
+export type CompletionResult =
+  | { status: 'delivered'; at: number; transactionId: string | null }
+  | { status: 'failed'; at: number; reason: string; error: string }
+  | {
+      status: 'retrying'
+      nextAttemptAt: number
+      unknown: boolean
+      error: string
+      firstFailedAt: number
+    }
+  /** Put back untouched (credentials pause, shutdown): no attempt is burned. */
+  | { status: 'released'; nextAttemptAt: number; unknown: boolean }
+
+export interface Completion {
+  id: string
+  leaseId: number
+  /** POSTs made in this turn (0 for a settled lookup or a release). */
+  attemptsMade: number
+  log: AttemptRow[]
+  result: CompletionResult
+}
+
+export interface CompleteResult {
+  /** Queued events failed as a consequence (refunds whose award failed). */
+  cascadedFailures: number
+}
+
+export interface StoredEvent {
+  id: string
+  messageId: string | null
+  externalId: string
+  email: string
+  orderId: string | null
+  perkId: string
+  quantity: number
+  requestedQuantity: number | null
+  kind: string
+  status: EventStatus
+  unknown: boolean
+  failureReason: string | null
+  lastError: string | null
+  attempts: number
+  receivedAt: number
+  nextAttemptAt: number | null
+  deliveredAt: number | null
+  transactionId: string | null
+  payload: string
+  attemptLog: AttemptRow[]
+}
+
+export interface EventFilter {
+  status?: EventStatus
+  customerKey?: string
+  messageId?: string
+  orderId?: string
+  from?: number
+  to?: number
+  limit: number
+  /** Return events with an id below this one (newest first). */
+  beforeId?: string
+}
+
+export interface StatsRange {
+  from: number
+  to: number
+  bucketMs: number
+}
+
+export interface RawStats {
+  stored: number
+  delivered: number
+  pending: number
+  retrying: number
+  failedByReason: Record<string, number>
+  dropsByCode: Record<string, number>
+  latency: { p50: number | null; p95: number | null }
+  buckets: Array<{ start: number; delivered: number; failed: number; dropped: number; p95Ms: number | null }>
+  errors: Array<{ reason: string; count: number; lastMessage: string | null }>
+}
+
+export interface PruneResult {
+  events: number
+}
+
+export interface Storage {
+  /** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
+  accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]>
+  /** Leases up to `limit` due head-of-lane events (at most one per customer). */
+  claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]>
+  /** Records outcomes; a completion whose lease was lost is ignored. */
+  complete(completions: Completion[], now: number): Promise<CompleteResult>
+  /** When the next lane becomes due (or its lease expires); null when nothing is queued. */
+  nextDueAt(): Promise<number | null>
+  /**
+   * Makes in-flight work abandoned by a crashed process claimable again, marked unknown so it is
+   * settled before any resend. SQLite (one process) releases every in-flight row at start; a shared
+   * database only those whose lease expired.
+   */
+  recoverAbandoned(now: number): Promise<number>
+  /** Re-queues one failed event (operator action); false when not found or not failed. */
+  retry(id: string, now: number): Promise<boolean>
+  /** Re-queues failed events received in the range; `reasons` limits which failure reasons. */
+  replayFailed(
+    range: { from: number; to: number; reasons: string[] | null; excludeReasons: string[] },
+    now: number,
+  ): Promise<number>
+  getEvent(id: string): Promise<StoredEvent | null>
+  listEvents(filter: EventFilter): Promise<StoredEvent[]>
+  stats(range: StatsRange): Promise<RawStats>
+  dropTotals(): Promise<Record<string, number>>
+  /** Events not yet delivered or failed. */
+  queueDepth(): Promise<number>
+  /**
+   * Deletes delivered and failed events received before `deliveredBefore` (with their attempts and
+   * drop counts), and order ledgers untouched since `ledgerBefore`. Stored events double as the
+   * dedup record, so the caller keeps them at least as long as the dedup window.
+   */
+  prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult>
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}

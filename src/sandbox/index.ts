@@ -1,0 +1,107 @@
+/**
+ * The Perkville sandbox, started in-process: used by tests, by the `sandbox` command and by the
+ * delivery service's embedded mode.
+ */
+import type { TransactionResource } from '../perkville/wire.js'
+import { buildApp } from './app.js'
+import { FaultInjector, type Faults, parseFaults, type Random } from './faults.js'
+import { transactionResource } from './resources.js'
+import { DEFAULT_SEED, DEFAULT_TOKEN, parseSeed, type SandboxSeed, SCOPES, type TokenGrant } from './seed.js'
+import { SandboxStore } from './store.js'
+
+export type { Faults } from './faults.js'
+export { FaultsError, parseFaults, seededRandom } from './faults.js'
+export type { SandboxSeed } from './seed.js'
+export {
+  DEFAULT_READONLY_TOKEN,
+  DEFAULT_SEED,
+  DEFAULT_TOKEN,
+  loadSeedFile,
+  parseSeed,
+  SeedError,
+} from './seed.js'
+
+export interface SandboxOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Keep state in an SQLite file in this directory (it survives restarts). */
+  dataDir?: string
+  /** Keep state in memory (the default when no dataDir is given). */
+  memory?: boolean
+  /** Starting data; default DEFAULT_SEED. */
+  seed?: SandboxSeed
+  /** A token with every scope, added to the seed's tokens; it is the one `RunningSandbox.token` shows. */
+  token?: string
+  faults?: Faults
+  logger?: boolean
+  /** Fault randomness (default Math.random); a `seed` in the faults overrides it. */
+  random?: Random
+}
+
+export interface RunningSandbox {
+  /** Base URL ending in /v2/ */
+  url: string
+  origin: string
+  port: number
+  token: string
+  setFaults(f: Faults): void
+  reset(): void
+  transactions(): TransactionResource[]
+  close(): Promise<void>
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
+  if (opts.dataDir !== undefined && opts.memory)
+    throw new Error('startSandbox: give dataDir or memory, not both')
+  const seed = parseSeed(opts.seed ?? DEFAULT_SEED)
+  const tokens = new Map<string, TokenGrant>()
+  const full: TokenGrant = { scopes: [...SCOPES], businesses: null }
+  for (const t of seed.tokens ?? parseSeed(DEFAULT_SEED).tokens ?? []) {
+    tokens.set(t.token, { scopes: t.scopes, businesses: t.businesses ?? null })
+  }
+  if (opts.token !== undefined) tokens.set(opts.token, full)
+  const token = opts.token ?? firstFullToken(tokens) ?? DEFAULT_TOKEN
+  if (!tokens.has(token)) tokens.set(token, full)
+
+  const faults = new FaultInjector(parseFaults(opts.faults ?? {}), opts.random)
+  const store = new SandboxStore(
+    opts.dataDir === undefined ? { memory: true } : { dataDir: opts.dataDir },
+    seed,
+  )
+  const app = buildApp({ store, faults, tokens, logger: opts.logger ?? false })
+  try {
+    await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
+  } catch (err) {
+    store.close()
+    throw err
+  }
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('sandbox: no TCP address')
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const origin = `http://${host}:${address.port}`
+  let closed = false
+  return {
+    url: `${origin}/v2/`,
+    origin,
+    port: address.port,
+    token,
+    setFaults: (f) => faults.set(parseFaults(f)),
+    reset: () => store.reset(),
+    transactions: () => store.allTransactions().map(transactionResource),
+    close: async () => {
+      if (closed) return
+      closed = true
+      await app.close()
+      store.close()
+    },
+  }
+}
+
+function firstFullToken(tokens: Map<string, TokenGrant>): string | undefined {
+  for (const [token, grant] of tokens) {
+    if (grant.businesses === null && SCOPES.every((s) => grant.scopes.includes(s))) return token
+  }
+  return undefined
+}

@@ -1,0 +1,128 @@
+/**
+ * The sandbox's starting data: tokens, businesses, their locations and perks. The default seed lets
+ * everything run with no setup; a seed file (validated here) replaces it.
+ */
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+export const SCOPES = ['ADMIN_CUSTOMER_GRANT_POINTS', 'ADMIN_CUSTOMER_INFO', 'PUBLIC'] as const
+export type Scope = (typeof SCOPES)[number]
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+
+const perkSchema = z
+  .object({
+    id,
+    title: z.string().min(1).max(200),
+    /** `visit`: pointsPerUnit for each whole unit; `spend`: pointsPerUnit per currency unit. */
+    kind: z.enum(['visit', 'spend']),
+    pointsPerUnit: z.number().min(0).max(1_000_000),
+  })
+  .strict()
+
+const locationSchema = z.object({ id, name: z.string().min(1).max(200) }).strict()
+
+const businessSchema = z
+  .object({
+    id,
+    name: z.string().min(1).max(200),
+    locations: z.array(locationSchema).default([]),
+    perks: z.array(perkSchema).default([]),
+  })
+  .strict()
+
+const tokenSchema = z
+  .object({
+    token: z.string().min(1).max(500),
+    scopes: z.array(z.enum(SCOPES)).default([...SCOPES]),
+    /** The businesses this token administers (default: all); others answer 403. */
+    businesses: z.array(id).optional(),
+  })
+  .strict()
+
+export const seedSchema = z
+  .object({
+    tokens: z.array(tokenSchema).min(1).optional(),
+    businesses: z.array(businessSchema),
+  })
+  .strict()
+  .superRefine((seed, ctx) => {
+    // Ids are global in Perkville's URIs (/v2/perks/3001/), so they must be unique across businesses.
+    for (const kind of ['businesses', 'locations', 'perks'] as const) {
+      const ids =
+        kind === 'businesses'
+          ? seed.businesses.map((b) => b.id)
+          : seed.businesses.flatMap((b) => b[kind].map((x) => x.id))
+      const seen = new Set<number>()
+      for (const i of ids) {
+        if (seen.has(i)) ctx.addIssue({ code: 'custom', message: `${kind}: id ${i} is used twice` })
+        seen.add(i)
+      }
+    }
+  })
+
+export type SandboxSeed = z.input<typeof seedSchema>
+export type ParsedSeed = z.output<typeof seedSchema>
+export type SeedPerk = z.output<typeof perkSchema>
+
+/** What a token may do. */
+export interface TokenGrant {
+  scopes: readonly Scope[]
+  /** null: every business. */
+  businesses: readonly number[] | null
+}
+
+export const DEFAULT_TOKEN = 'sandbox-token'
+/** A token that authenticates but may not grant points: answers 403 on transaction POSTs. */
+export const DEFAULT_READONLY_TOKEN = 'sandbox-readonly-token'
+
+export const DEFAULT_SEED: SandboxSeed = {
+  tokens: [
+    { token: DEFAULT_TOKEN, scopes: [...SCOPES] },
+    { token: DEFAULT_READONLY_TOKEN, scopes: ['PUBLIC'] },
+  ],
+  businesses: [
+    {
+      id: 1001,
+      name: 'Sandbox Fitness',
+      locations: [{ id: 2001, name: 'Sandbox Fitness Downtown' }],
+      perks: [
+        { id: 3001, title: 'Check-in', kind: 'visit', pointsPerUnit: 10 },
+        { id: 3002, title: 'Spend', kind: 'spend', pointsPerUnit: 1 },
+        { id: 3003, title: 'Referral', kind: 'visit', pointsPerUnit: 50 },
+      ],
+    },
+  ],
+}
+
+export class SeedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SeedError'
+  }
+}
+
+export function parseSeed(input: unknown, source = 'seed'): ParsedSeed {
+  const result = seedSchema.safeParse(input)
+  if (result.success) return result.data
+  const problems = result.error.issues.map(
+    (i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`,
+  )
+  throw new SeedError(`invalid ${source}: ${problems.join('; ')}`)
+}
+
+export function loadSeedFile(path: string): ParsedSeed {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new SeedError(`cannot read seed file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new SeedError(`seed file ${path} is not valid JSON (${(err as Error).message})`)
+  }
+  return parseSeed(json, `seed file ${path}`)
+}

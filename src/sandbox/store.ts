@@ -1,0 +1,277 @@
+/**
+ * The sandbox's state in SQLite (WAL when on disk), so a restart keeps every transaction and balance.
+ * Synchronous by design: one process, one connection, and each award is one SQLite transaction.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { pointsFor } from './points.js'
+import type { ParsedSeed } from './seed.js'
+
+export interface BusinessRow {
+  id: number
+  name: string
+}
+export interface LocationRow {
+  id: number
+  business_id: number
+  name: string
+}
+export interface PerkRow {
+  id: number
+  business_id: number
+  title: string
+  kind: 'visit' | 'spend'
+  points_per_unit: number
+}
+export interface TransactionRow {
+  id: number
+  business_id: number
+  location_id: number
+  perk_id: number
+  user_id: number
+  email: string
+  quantity: number
+  points: number
+  send_email: number
+  external_id: string | null
+  transaction_dt: string | null
+  created_dt: string
+}
+export interface ConnectionRow {
+  id: number
+  business_id: number
+  user_id: number
+  email: string
+  point_balance: number
+}
+
+export interface NewTransaction {
+  business: number
+  location: number
+  perk: number
+  email: string
+  quantity: number
+  sendEmail: boolean
+  externalId: string | null
+  transactionDt: string | null
+}
+
+export type InsertResult = { kind: 'created'; row: TransactionRow } | { kind: 'exists'; row: TransactionRow }
+
+export interface Page<T> {
+  total: number
+  rows: T[]
+}
+
+export const DATABASE_FILE = 'sandbox.sqlite'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS businesses (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS locations (id INTEGER PRIMARY KEY, business_id INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS perks (
+  id INTEGER PRIMARY KEY, business_id INTEGER NOT NULL, title TEXT NOT NULL,
+  kind TEXT NOT NULL, points_per_unit REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS connections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, business_id INTEGER NOT NULL, user_id INTEGER NOT NULL,
+  point_balance INTEGER NOT NULL DEFAULT 0, UNIQUE (business_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS transactions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, business_id INTEGER NOT NULL, location_id INTEGER NOT NULL,
+  perk_id INTEGER NOT NULL, user_id INTEGER NOT NULL, email TEXT NOT NULL, quantity REAL NOT NULL,
+  points INTEGER NOT NULL, send_email INTEGER NOT NULL, external_id TEXT, transaction_dt TEXT,
+  created_dt TEXT NOT NULL, UNIQUE (business_id, external_id)
+);
+CREATE INDEX IF NOT EXISTS transactions_email ON transactions (business_id, email);
+`
+
+export class SandboxStore {
+  private readonly db: Database.Database
+
+  constructor(
+    location: { dataDir: string } | { memory: true },
+    private readonly seed: ParsedSeed,
+  ) {
+    if ('dataDir' in location) {
+      mkdirSync(location.dataDir, { recursive: true })
+      this.db = new Database(join(location.dataDir, DATABASE_FILE))
+      this.db.pragma('journal_mode = WAL')
+      // A killed sandbox keeps every answered commit (WAL in the OS cache); only power loss could drop one.
+      this.db.pragma('synchronous = NORMAL')
+    } else {
+      this.db = new Database(':memory:')
+    }
+    this.db.exec(SCHEMA)
+    const seeded = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('seeded')
+    if (!seeded) this.reset()
+  }
+
+  /** Empties every table and loads the seed again. */
+  reset(): void {
+    this.db.transaction(() => {
+      for (const table of [
+        'transactions',
+        'connections',
+        'users',
+        'perks',
+        'locations',
+        'businesses',
+        'meta',
+      ]) {
+        this.db.prepare(`DELETE FROM ${table}`).run()
+      }
+      this.db.prepare(`DELETE FROM sqlite_sequence`).run()
+      const business = this.db.prepare('INSERT INTO businesses (id, name) VALUES (?, ?)')
+      const location = this.db.prepare('INSERT INTO locations (id, business_id, name) VALUES (?, ?, ?)')
+      const perk = this.db.prepare(
+        'INSERT INTO perks (id, business_id, title, kind, points_per_unit) VALUES (?, ?, ?, ?, ?)',
+      )
+      for (const b of this.seed.businesses) {
+        business.run(b.id, b.name)
+        for (const l of b.locations) location.run(l.id, b.id, l.name)
+        for (const p of b.perks) perk.run(p.id, b.id, p.title, p.kind, p.pointsPerUnit)
+      }
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('seeded', new Date().toISOString())
+    })()
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  business(id: number): BusinessRow | undefined {
+    return this.db.prepare('SELECT id, name FROM businesses WHERE id = ?').get(id) as BusinessRow | undefined
+  }
+
+  location(id: number): LocationRow | undefined {
+    return this.db.prepare('SELECT * FROM locations WHERE id = ?').get(id) as LocationRow | undefined
+  }
+
+  perk(id: number): PerkRow | undefined {
+    return this.db.prepare('SELECT * FROM perks WHERE id = ?').get(id) as PerkRow | undefined
+  }
+
+  locations(businessId: number | null, limit: number, offset: number): Page<LocationRow> {
+    return this.page('locations', businessId === null ? {} : { business_id: businessId }, limit, offset)
+  }
+
+  perks(businessId: number | null, limit: number, offset: number): Page<PerkRow> {
+    return this.page('perks', businessId === null ? {} : { business_id: businessId }, limit, offset)
+  }
+
+  transactions(
+    filter: { business?: number; externalId?: string; email?: string },
+    limit: number,
+    offset: number,
+  ): Page<TransactionRow> {
+    const where: Record<string, string | number> = {}
+    if (filter.business !== undefined) where.business_id = filter.business
+    if (filter.externalId !== undefined) where.external_id = filter.externalId
+    if (filter.email !== undefined) where.email = normaliseEmail(filter.email)
+    return this.page('transactions', where, limit, offset)
+  }
+
+  allTransactions(): TransactionRow[] {
+    return this.db.prepare('SELECT * FROM transactions ORDER BY id').all() as TransactionRow[]
+  }
+
+  connections(
+    filter: { business?: number; email?: string },
+    limit: number,
+    offset: number,
+  ): Page<ConnectionRow> {
+    const clauses: string[] = []
+    const params: (string | number)[] = []
+    if (filter.business !== undefined) {
+      clauses.push('c.business_id = ?')
+      params.push(filter.business)
+    }
+    if (filter.email !== undefined) {
+      clauses.push('u.email = ?')
+      params.push(normaliseEmail(filter.email))
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''
+    const from = `FROM connections c JOIN users u ON u.id = c.user_id ${where}`
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.business_id, c.user_id, u.email, c.point_balance ${from} ORDER BY c.id LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset) as ConnectionRow[]
+    return { total, rows }
+  }
+
+  /**
+   * Records a transaction and moves the customer's balance, atomically; a reused external id
+   * answers the transaction already recorded. The customer comes into being with the first one.
+   */
+  insertTransaction(tx: NewTransaction, perk: PerkRow): InsertResult {
+    return this.db.transaction((): InsertResult => {
+      if (tx.externalId !== null) {
+        const existing = this.db
+          .prepare('SELECT * FROM transactions WHERE business_id = ? AND external_id = ?')
+          .get(tx.business, tx.externalId) as TransactionRow | undefined
+        if (existing) return { kind: 'exists', row: existing }
+      }
+      const email = normaliseEmail(tx.email)
+      this.db.prepare('INSERT OR IGNORE INTO users (email) VALUES (?)').run(email)
+      const user = this.db.prepare('SELECT id FROM users WHERE email = ?').get(email) as { id: number }
+      const points = pointsFor({ kind: perk.kind, pointsPerUnit: perk.points_per_unit }, tx.quantity)
+      this.db
+        .prepare('INSERT OR IGNORE INTO connections (business_id, user_id) VALUES (?, ?)')
+        .run(tx.business, user.id)
+      this.db
+        .prepare(
+          'UPDATE connections SET point_balance = point_balance + ? WHERE business_id = ? AND user_id = ?',
+        )
+        .run(points, tx.business, user.id)
+      const info = this.db
+        .prepare(
+          `INSERT INTO transactions (business_id, location_id, perk_id, user_id, email, quantity, points,
+             send_email, external_id, transaction_dt, created_dt)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          tx.business,
+          tx.location,
+          tx.perk,
+          user.id,
+          email,
+          tx.quantity,
+          points,
+          tx.sendEmail ? 1 : 0,
+          tx.externalId,
+          tx.transactionDt,
+          new Date().toISOString(),
+        )
+      const row = this.db.prepare('SELECT * FROM transactions WHERE id = ?').get(info.lastInsertRowid)
+      return { kind: 'created', row: row as TransactionRow }
+    })()
+  }
+
+  private page<T>(
+    table: string,
+    where: Record<string, string | number>,
+    limit: number,
+    offset: number,
+  ): Page<T> {
+    const keys = Object.keys(where)
+    const clause = keys.length > 0 ? `WHERE ${keys.map((k) => `${k} = ?`).join(' AND ')}` : ''
+    const params = Object.values(where)
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${clause}`).get(...params) as { n: number }
+    ).n
+    const rows = this.db
+      .prepare(`SELECT * FROM ${table} ${clause} ORDER BY id LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as T[]
+    return { total, rows }
+  }
+}
+
+/** Perkville treats email addresses case-insensitively; the sandbox keys customers on the lowered address. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}

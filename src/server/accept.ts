@@ -1,0 +1,28 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { DeliveryService, IncomingEvent } from '../pipeline/service-api.js'
+import { HttpError } from './http-error.js'
+
+/** Seconds a client should wait before resending when storage could not take its events. */
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Hands events to the pipeline and resolves only once they are durable. A storage failure becomes a
+ * 503 with Retry-After — never a 200 — so Segment libraries keep the events and send them again.
+ */
+export async function acceptDurably(
+  service: DeliveryService,
+  events: IncomingEvent[],
+  log: FastifyBaseLogger,
+) {
+  try {
+    return await service.accept(events)
+  } catch (err) {
+    log.error({ err, events: events.length }, 'could not store events; answering 503')
+    throw new HttpError(
+      503,
+      'the events could not be stored right now; nothing was accepted, send them again later',
+      'STORAGE_UNAVAILABLE',
+      { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    )
+  }
+}

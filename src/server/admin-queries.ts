@@ -1,0 +1,132 @@
+import { z } from 'zod'
+import { parseDuration } from './duration.js'
+import { badRequest } from './http-error.js'
+
+/** A time as ISO 8601 or epoch milliseconds, to epoch ms. */
+const time = (name: string) =>
+  z.unknown().transform((value, ctx): number => {
+    const ms =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+          ? Number(value)
+          : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value.trim())
+            ? Date.parse(value)
+            : Number.NaN
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be an ISO 8601 time or epoch milliseconds, got ${show(value)}`,
+      })
+      return z.NEVER
+    }
+    return ms
+  })
+
+const optionalText = (name: string, max: number) =>
+  z.unknown().transform((value, ctx): string => {
+    if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a non-empty string of at most ${max} characters`,
+      })
+      return z.NEVER
+    }
+    return value.trim()
+  })
+
+const STATUSES = ['pending', 'in_flight', 'retrying', 'delivered', 'failed'] as const
+
+export const statsQuery = z
+  .object({
+    from: time('from').optional(),
+    to: time('to').optional(),
+    bucket: z
+      .unknown()
+      .transform((value, ctx): number => {
+        const ms = parseDuration(value)
+        if (ms === null || ms < 1000) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `bucket must be a duration of at least 1s such as "5m", "1h", got ${show(value)}`,
+          })
+          return z.NEVER
+        }
+        return ms
+      })
+      .optional(),
+  })
+  .strict()
+
+export const eventsQuery = z
+  .object({
+    status: z
+      .unknown()
+      .transform((value, ctx) => {
+        if (typeof value === 'string' && (STATUSES as readonly string[]).includes(value)) {
+          return value as (typeof STATUSES)[number]
+        }
+        ctx.addIssue({
+          code: 'custom',
+          message: `status must be one of ${STATUSES.join(', ')}, got ${show(value)}`,
+        })
+        return z.NEVER
+      })
+      .optional(),
+    email: optionalText('email', 254).optional(),
+    messageId: optionalText('messageId', 200).optional(),
+    orderId: optionalText('orderId', 200).optional(),
+    from: time('from').optional(),
+    to: time('to').optional(),
+    limit: z
+      .unknown()
+      .transform((value, ctx): number => {
+        const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 500) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `limit must be an integer from 1 to 500, got ${show(value)}`,
+          })
+          return z.NEVER
+        }
+        return n
+      })
+      .optional(),
+    cursor: optionalText('cursor', 500).optional(),
+  })
+  .strict()
+
+export const replayBody = z
+  .object({
+    from: time('from'),
+    to: time('to'),
+    reason: optionalText('reason', 100).optional(),
+  })
+  .strict()
+
+/** Validates with a schema; the 400 lists every problem and names unknown parameters. */
+export function validate<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(input ?? {})
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return `unknown ${where} parameter(s): ${issue.keys.join(', ')}`
+    if (issue.code === 'invalid_type' && issue.path.length > 0) return `${issue.path.join('.')} is required`
+    if (issue.code === 'invalid_type') return `the ${where} must be a JSON object`
+    return issue.message
+  })
+  throw badRequest('INVALID_REQUEST', `invalid ${where}: ${problems.join('; ')}`)
+}
+
+export function checkRange(from: number, to: number): void {
+  if (from >= to)
+    throw badRequest(
+      'INVALID_REQUEST',
+      `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`,
+    )
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+  if (value === undefined) return 'nothing'
+  return typeof value === 'object' ? 'an object' : String(value)
+}

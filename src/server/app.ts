@@ -1,0 +1,108 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { DeliveryService } from '../pipeline/service-api.js'
+import { HttpError } from './http-error.js'
+import { installHttpMetrics } from './http-metrics.js'
+import { REQUEST_LIMIT_BYTES } from './limits.js'
+import { adminRoutes } from './plugins/admin.js'
+import { healthRoutes } from './plugins/health.js'
+import { ingestRoutes } from './plugins/ingest.js'
+import { webhookRoutes } from './plugins/webhook.js'
+
+export interface Lifecycle {
+  /** Set when shutdown began: /readyz answers 503 from then on. */
+  shuttingDown: boolean
+}
+
+export interface ServerDeps {
+  service: DeliveryService
+  /** Keys accepted for the tracking API (and the webhook when no secret is set). */
+  writeKeys: readonly string[]
+  adminToken: string
+  /** When set, /webhook requires a valid X-Signature instead of a write key. */
+  webhookSecret: string | null
+  registry: Registry
+  logger: Logger
+  lifecycle?: Lifecycle
+}
+
+/** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const lifecycle = deps.lifecycle ?? { shuttingDown: false }
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request logs at info would cost more than the request itself at the rates we aim for;
+    // http-metrics logs each response at debug and failures at higher levels instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: REQUEST_LIMIT_BYTES,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const answer = toHttpError(error)
+    if (answer.statusCode >= 500)
+      request.log.error({ err: error, route: request.routeOptions.url }, 'request failed')
+    else
+      request.log.info(
+        { code: answer.code, status: answer.statusCode, route: request.routeOptions.url },
+        answer.message,
+      )
+    reply
+      .code(answer.statusCode)
+      .headers(answer.headers)
+      .send({ success: false, error: answer.message, code: answer.code })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      success: false,
+      error: `no route ${request.method} ${request.url.split('?')[0]}`,
+      code: 'NOT_FOUND',
+    })
+  })
+
+  installHttpMetrics(app, deps.registry)
+  await app.register(ingestRoutes, { deps, prefix: '/v1' })
+  await app.register(webhookRoutes, { deps })
+  await app.register(adminRoutes, { deps, prefix: '/admin' })
+  await app.register(healthRoutes, { deps, lifecycle })
+  return app
+}
+
+/** Fastify's own errors (body too large, bad media type, ...) in the service's words. */
+function toHttpError(error: FastifyError | HttpError): HttpError {
+  if (error instanceof HttpError) return error
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(
+        400,
+        `request body is over the 500 KB batch request limit (${REQUEST_LIMIT_BYTES} bytes)`,
+        'REQUEST_TOO_LARGE',
+      )
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'unsupported or malformed Content-Type header', 'UNSUPPORTED_MEDIA_TYPE')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpError(400, 'request body length does not match Content-Length', 'INVALID_CONTENT_LENGTH')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'the request body is empty; a JSON object was expected', 'INVALID_JSON')
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new HttpError(400, 'invalid JSON in the request body', 'INVALID_JSON')
+  }
+  const status = error.statusCode ?? 500
+  if (status === 400 && (error as { validation?: unknown }).validation) {
+    return new HttpError(400, error.message, 'INVALID_REQUEST')
+  }
+  // The pipeline's own argument checks (e.g. a stats range with too many buckets).
+  if (error instanceof RangeError) return new HttpError(400, error.message, 'INVALID_REQUEST')
+  if (error instanceof SyntaxError) {
+    return new HttpError(400, 'invalid JSON in the request body', 'INVALID_JSON')
+  }
+  if (status >= 400 && status < 500) return new HttpError(status, error.message, error.code ?? 'BAD_REQUEST')
+  return new HttpError(500, 'internal error; see the service log', 'INTERNAL')
+}

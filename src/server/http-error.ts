@@ -1,0 +1,18 @@
+/**
+ * An error that becomes an HTTP answer `{"success":false,"error":message}`. Messages are written for
+ * the sender and never contain secrets or request bodies.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message)
+    this.name = 'HttpError'
+  }
+}
+
+export const badRequest = (code: string, message: string) => new HttpError(400, message, code)
+export const unauthorized = (message: string) => new HttpError(401, message, 'UNAUTHORIZED')

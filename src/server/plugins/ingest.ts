@@ -1,0 +1,85 @@
+import cors from '@fastify/cors'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { IncomingEvent } from '../../pipeline/service-api.js'
+import { acceptDurably } from '../accept.js'
+import type { ServerDeps } from '../app.js'
+import { requireWriteKey, writeKeyChecker } from '../auth.js'
+import { decodeJsonBody } from '../body.js'
+import { eventFromSingle, eventsFromBatch } from '../events.js'
+import { badRequest } from '../http-error.js'
+import { EVENT_LIMIT_BYTES } from '../limits.js'
+import { takeRawBodies } from '../raw-body.js'
+
+/** Single-event paths (long and analytics.js short forms) and the event type each one implies. */
+const SINGLE_PATHS: Array<[string, string]> = [
+  ['track', 'track'],
+  ['identify', 'identify'],
+  ['page', 'page'],
+  ['screen', 'screen'],
+  ['group', 'group'],
+  ['alias', 'alias'],
+  ['t', 'track'],
+  ['i', 'identify'],
+  ['p', 'page'],
+  ['s', 'screen'],
+  ['g', 'group'],
+  ['a', 'alias'],
+]
+const BATCH_PATHS = ['batch', 'import', 'b']
+
+/** Headers analytics.js and the server libraries send; listed so browsers' preflights pass. */
+const ALLOWED_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'Content-Encoding',
+  'X-Requested-With',
+  'X-Retry-Count',
+]
+
+/** Segment's HTTP Tracking API under /v1 (segment-ingest.md). */
+export async function ingestRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+  const checker = writeKeyChecker(deps.writeKeys)
+  takeRawBodies(app)
+  await app.register(cors, {
+    origin: '*',
+    methods: ['POST', 'OPTIONS'],
+    allowedHeaders: ALLOWED_HEADERS,
+    maxAge: 86_400,
+    strictPreflight: false,
+  })
+
+  const readBody = async (request: FastifyRequest, single: boolean) => {
+    const decoded = await decodeJsonBody(
+      request.body as Buffer | undefined,
+      request.headers['content-encoding'],
+    )
+    if (single && decoded.bytes > EVENT_LIMIT_BYTES) {
+      throw badRequest(
+        'EVENT_TOO_LARGE',
+        `the event is ${decoded.bytes} bytes, over the 32 KB per-event limit (${EVENT_LIMIT_BYTES} bytes)`,
+      )
+    }
+    requireWriteKey(checker, request.headers.authorization, decoded.value)
+    return decoded
+  }
+
+  const answer = async (request: FastifyRequest, events: IncomingEvent[]) => {
+    if (events.length > 0) await acceptDurably(deps.service, events, request.log)
+    return { success: true }
+  }
+
+  for (const [path, type] of SINGLE_PATHS) {
+    app.post(`/${path}`, async (request) => {
+      const receivedAt = Date.now()
+      const { value } = await readBody(request, true)
+      return answer(request, [eventFromSingle(value, type, 'tracking-api', receivedAt)])
+    })
+  }
+  for (const path of BATCH_PATHS) {
+    app.post(`/${path}`, async (request) => {
+      const receivedAt = Date.now()
+      const { value, bytes } = await readBody(request, false)
+      return answer(request, eventsFromBatch(value, 'tracking-api', receivedAt, bytes))
+    })
+  }
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify'
+import type { IncomingEvent } from '../../pipeline/service-api.js'
+import { acceptDurably } from '../accept.js'
+import type { ServerDeps } from '../app.js'
+import { requireWriteKey, signatureMatches, writeKeyChecker } from '../auth.js'
+import { decodeJsonBody } from '../body.js'
+import { checkEventSize, eventFromSingle, eventsFromBatch, eventsFromList } from '../events.js'
+import { badRequest, unauthorized } from '../http-error.js'
+import { EVENT_LIMIT_BYTES } from '../limits.js'
+import { takeRawBodies } from '../raw-body.js'
+
+/**
+ * POST /webhook — what Segment's Webhooks destination sends: one event, an array of events, or
+ * `{"batch":[...]}`.
+ *
+ * Authentication (decided): with a shared secret configured, `X-Signature` must be the hex HMAC-SHA1
+ * of the raw body — or, for a batch, of the first event's JSON, as Segment signs batches — and no
+ * write key is needed. Without a secret the endpoint would otherwise be open, so it then requires a
+ * write key exactly like the tracking API (Basic or `writeKey` in the body).
+ */
+export async function webhookRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+  const checker = writeKeyChecker(deps.writeKeys)
+  const secret = deps.webhookSecret
+  takeRawBodies(app)
+
+  app.post('/webhook', async (request) => {
+    const receivedAt = Date.now()
+    const signature = request.headers['x-signature']
+    const signatureText = Array.isArray(signature) ? signature[0] : signature
+    if (secret !== null && !signatureText)
+      throw unauthorized('X-Signature is required: the hex HMAC-SHA1 of the body')
+
+    const decoded = await decodeJsonBody(
+      request.body as Buffer | undefined,
+      request.headers['content-encoding'],
+    )
+    const body = decoded.value
+    const list = Array.isArray(body) ? body : isBatchObject(body) ? body.batch : null
+
+    if (secret !== null) {
+      const valid =
+        signatureMatches(secret, decoded.raw, signatureText!) ||
+        (list !== null &&
+          list.length > 0 &&
+          signatureMatches(secret, JSON.stringify(list[0]), signatureText!))
+      if (!valid) throw unauthorized('X-Signature does not match the body')
+    } else {
+      requireWriteKey(checker, request.headers.authorization, body)
+    }
+
+    let events: IncomingEvent[]
+    if (Array.isArray(body))
+      events = eventsFromList(body, undefined, undefined, 'webhook', receivedAt, decoded.bytes)
+    else if (list !== null) events = eventsFromBatch(body, 'webhook', receivedAt, decoded.bytes)
+    else {
+      if (decoded.bytes > EVENT_LIMIT_BYTES) checkEventSize(body, 'the event')
+      if (typeof body !== 'object' || body === null) {
+        throw badRequest(
+          'INVALID_EVENT',
+          'the webhook body must be an event object, an array of events or {"batch":[...]}',
+        )
+      }
+      events = [eventFromSingle(body, null, 'webhook', receivedAt)]
+    }
+    if (events.length > 0) await acceptDurably(deps.service, events, request.log)
+    return { success: true }
+  })
+}
+
+function isBatchObject(body: unknown): body is { batch: unknown[] } {
+  return typeof body === 'object' && body !== null && Array.isArray((body as { batch?: unknown }).batch)
+}

@@ -1,0 +1,260 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { DestinationStream, Logger } from 'pino'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import {
+  parseSettings,
+  parseSettingsJson,
+  redactSettings,
+  type Settings,
+  SettingsError,
+} from '../core/settings.js'
+import { createPerkvilleClient } from '../perkville/client.js'
+import { DEFAULT_BASE_URL } from '../perkville/wire.js'
+import { createDeliveryService } from '../pipeline/index.js'
+import type { DeliveryService } from '../pipeline/service-api.js'
+import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
+import { buildServer, type Lifecycle } from './app.js'
+import type { BannerInfo } from './banner.js'
+import type { ServiceConfig } from './config.js'
+import { loadOrCreateSecret } from './generated-secrets.js'
+import { createLogger } from './logger.js'
+
+/** The map used when no settings are given: the sandbox's seeded business, location and perks. */
+export function defaultSettings(apiKey: string): Settings {
+  return parseSettings({
+    apiKey,
+    businessId: '1001',
+    locationId: '2001',
+    eventToPerkMap: {
+      'Order Completed': '3002',
+      'Order Refunded': '3002',
+      'Checked In': '3001',
+      'Referral Sent': '3003',
+    },
+    sendEmail: false,
+  })
+}
+
+export interface RunningService {
+  url: string
+  port: number
+  app: FastifyInstance
+  service: DeliveryService
+  logger: Logger
+  sandbox: RunningSandbox | null
+  banner: BannerInfo
+  /** Stops accepting requests, then stops delivery (in-flight work finished or released), then the sandbox. */
+  stop(reason: string): Promise<void>
+}
+
+export interface StartOptions {
+  /** Where JSON logs go; stdout by default. */
+  logDestination?: DestinationStream
+}
+
+/** Starts everything `serve` runs, in dependency order; on a failure, stops what already started. */
+export async function startService(
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const logger = createLogger(config.logLevel, options.logDestination)
+  const dataDir = resolve(config.dataDir)
+  mkdirSync(dataDir, { recursive: true })
+  if (config.readyFile) rmSync(config.readyFile, { force: true })
+
+  const writeKey = config.writeKeys.length > 0 ? null : loadOrCreateSecret(dataDir, 'write-key', 'wk_')
+  const adminToken = config.adminToken === null ? loadOrCreateSecret(dataDir, 'admin-token', 'adm_') : null
+  for (const secret of [writeKey, adminToken]) {
+    if (secret?.created)
+      logger.info({ file: secret.path }, 'generated a new secret and stored it (mode 0600)')
+  }
+
+  const mode = chooseMode(config)
+  const given = readSettings(config)
+  // What has started so far, stopped newest first: on a failed start, and as the tail of a shutdown.
+  const cleanups: Array<() => Promise<void>> = []
+  const cleanup = async () => {
+    for (let step = cleanups.pop(); step !== undefined; step = cleanups.pop()) {
+      await step().catch((err) => logger.error({ err }, 'clean-up step failed'))
+    }
+  }
+  try {
+    let sandbox: RunningSandbox | null = null
+    let settings: Settings
+    let perkvilleUrl: string
+    if (mode === 'embedded-sandbox') {
+      settings = given ?? defaultSettings(DEFAULT_TOKEN)
+      const sandboxDir = join(dataDir, 'sandbox')
+      mkdirSync(sandboxDir, { recursive: true })
+      // The sandbox accepts the settings' key, so a user's own settings file works against it too.
+      const running = await startSandbox({
+        dataDir: sandboxDir,
+        port: config.sandboxPort,
+        token: settings.apiKey,
+      })
+      sandbox = running
+      cleanups.push(() => running.close())
+      perkvilleUrl = running.url
+    } else {
+      if (given === null)
+        throw new SettingsError([
+          '--perkville-url needs --settings (or settings in the config file) with the apiKey',
+        ])
+      settings = given
+      perkvilleUrl = config.perkvilleUrl ?? DEFAULT_BASE_URL
+    }
+
+    const client = createPerkvilleClient({
+      baseUrl: perkvilleUrl,
+      token: settings.apiKey,
+      timeoutMs: config.perkvilleTimeoutMs,
+      connections: Math.max(config.concurrency, 8),
+    })
+    cleanups.push(() => client.close())
+
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry })
+    const service = await createDeliveryService({
+      dataDir,
+      settings,
+      client,
+      registry,
+      logger: logger.child({ component: 'pipeline' }),
+      concurrency: config.concurrency,
+      retryForMs: config.retryForMs,
+      dedupWindowMs: config.dedupWindowMs,
+      retentionMs: config.retentionMs,
+      orderRules: { oneAwardPerOrder: config.oneAwardPerOrder, capRefunds: config.capRefunds },
+      credentialsProbeMs: config.credentialsProbeMs,
+    })
+    await service.start()
+    cleanups.push(() => service.stop())
+
+    const lifecycle: Lifecycle = { shuttingDown: false }
+    const app = await buildServer({
+      service,
+      writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
+      adminToken: adminToken?.value ?? (config.adminToken as string),
+      webhookSecret: config.webhookSecret,
+      registry,
+      logger: logger.child({ component: 'http' }),
+      lifecycle,
+    })
+    await app.listen({ port: config.port, host: config.host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : config.port
+    const url = `http://${displayHost(config.host)}:${port}`
+
+    logger.info(
+      {
+        url,
+        mode,
+        perkvilleUrl,
+        settings: { ...redactSettings(settings), apiKey: undefined },
+        dataDir,
+        writeKeyCount: writeKey ? 1 : config.writeKeys.length,
+        webhook: config.webhookSecret ? 'signature' : 'write key',
+        concurrency: config.concurrency,
+        sources: config.sources,
+      },
+      'delivery service listening',
+    )
+    if (config.readyFile)
+      writeReadyFile(config.readyFile, {
+        url,
+        port,
+        pid: process.pid,
+        sandboxUrl: sandbox?.url ?? null,
+        dataDir,
+      })
+
+    let stopping: Promise<void> | null = null
+    const stop = (reason: string) => {
+      stopping ??= (async () => {
+        lifecycle.shuttingDown = true
+        logger.info({ reason }, 'shutting down: no longer accepting requests')
+        await closeServer(app)
+        logger.info('HTTP server closed; stopping delivery')
+        // service.stop() is the newest clean-up step, then the client, then the embedded sandbox.
+        await cleanup()
+        if (config.readyFile) rmSync(config.readyFile, { force: true })
+        logger.info('stopped')
+      })()
+      return stopping
+    }
+
+    return {
+      url,
+      port,
+      app,
+      service,
+      logger,
+      sandbox,
+      stop,
+      banner: {
+        url,
+        writeKeyFile: writeKey?.path ?? null,
+        adminTokenFile: adminToken?.path ?? null,
+        sandboxOrigin: sandbox?.origin ?? null,
+        sandboxUrl: sandbox?.url ?? null,
+        perkvilleUrl,
+        dataDir,
+        webhookSigned: config.webhookSecret !== null,
+      },
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
+export function chooseMode(config: ServiceConfig): 'embedded-sandbox' | 'perkville' {
+  if (config.sandbox && config.perkvilleUrl !== null) {
+    throw new SettingsError([
+      `${config.sources.sandbox} and ${config.sources.perkvilleUrl} contradict each other; give one`,
+    ])
+  }
+  if (config.sandbox) return 'embedded-sandbox'
+  const hasSettings = config.settingsFile !== null || config.settings !== null
+  return hasSettings || config.perkvilleUrl !== null ? 'perkville' : 'embedded-sandbox'
+}
+
+function readSettings(config: ServiceConfig): Settings | null {
+  if (config.settings !== null) return parseSettings(config.settings)
+  if (config.settingsFile === null) return null
+  let text: string
+  try {
+    text = readFileSync(config.settingsFile, 'utf8')
+  } catch (err) {
+    throw new SettingsError([
+      `cannot read settings file ${config.settingsFile} given by ${config.sources.settingsFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ])
+  }
+  return parseSettingsJson(text, `settings file ${config.settingsFile}`)
+}
+
+/**
+ * Fastify's close waits for requests in progress; connections kept alive by clients are closed as
+ * soon as they go idle so shutdown does not wait for their keep-alive timeout.
+ */
+async function closeServer(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+  try {
+    await app.close()
+  } finally {
+    clearInterval(sweep)
+  }
+}
+
+function writeReadyFile(path: string, content: object): void {
+  const temporary = `${path}.${process.pid}.tmp`
+  writeFileSync(temporary, `${JSON.stringify(content)}\n`)
+  renameSync(temporary, path)
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}

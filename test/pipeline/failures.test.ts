@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_SEED, startSandbox } from '../../src/sandbox/index.js'
+import { type Harness, startHarness, track, waitFor } from './harness.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function harness(opts: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
+  const h = await startHarness(opts)
+  cleanups.push(() => h.close())
+  return h
+}
+
+const DAY = 86_400_000
+
+describe('permanent failures, retry and replay', () => {
+  it('fails a permanent error at once with Perkville’s message, without holding the customer', async () => {
+    const h = await harness()
+    const bad = track('m@example.com', 'Mystery Perk')
+    const good = track('m@example.com', 'Checked In')
+    await h.service.accept([bad, good])
+    await waitFor(() => h.sandbox.transactions().length === 1, 'the next event of the same customer')
+    const [failed] = (await h.service.listEvents({ status: 'failed' })).events
+    expect(failed).toMatchObject({ failureReason: 'permanent', attempts: 1, perkId: '9999' })
+    expect(failed!.lastError).toMatch(/404.*perk 9999 not found/)
+    expect(failed!.attemptLog).toHaveLength(1)
+    const attempt = failed!.attemptLog[0]!
+    expect(attempt.request).toMatchObject({ method: 'POST', body: { perk: 9999, email: 'm@example.com' } })
+    expect(JSON.stringify(attempt.request)).not.toContain(h.sandbox.token)
+    expect((attempt.request as { headers: Record<string, string> }).headers.authorization).toBe(
+      'Bearer [redacted]',
+    )
+    expect(attempt.response).toMatchObject({
+      status: 404,
+      body: { detail: expect.stringContaining('perk 9999') },
+    })
+    const stats = await h.service.stats({ from: Date.now() - 60_000, to: Date.now() + 1_000 })
+    expect(stats.notDelivered).toMatchObject({ permanent: 1 })
+    expect(stats.errors[0]).toMatchObject({ reason: 'permanent', count: 1 })
+    expect(stats.errors[0]!.lastMessage).toMatch(/perk 9999/)
+    expect(await h.registry.metrics()).toContain('perkville_events_failed_total{reason="permanent"} 1')
+  })
+
+  it('retryEvent and replayFailed re-queue failed events once the cause is fixed', async () => {
+    // A business without the referral perk yet: Referral Sent fails with 404.
+    const base = DEFAULT_SEED.businesses[0]!
+    const seed = {
+      ...DEFAULT_SEED,
+      businesses: [{ ...base, perks: base.perks!.filter((p) => p.id !== 3003) }],
+    }
+    const first = await startSandbox({ memory: true, seed })
+    let sandbox = first
+    cleanups.push(() => sandbox.close())
+    const h = await harness({ sandbox: first })
+    const t0 = Date.now()
+    const events = Array.from({ length: 4 }, (_, i) => track(`r${i}@example.com`, 'Referral Sent'))
+    await h.service.accept(events)
+    await waitFor(
+      async () => (await h.service.listEvents({ status: 'failed' })).events.length === 4,
+      'four 404s',
+    )
+    expect(await h.service.retryEvent('999999')).toBe(false)
+    // The perk is created (the sandbox comes back with it at the same address).
+    await first.close()
+    sandbox = await startSandbox({ memory: true, port: first.port })
+    const [one] = (await h.service.listEvents({ email: 'r0@example.com' })).events
+    expect(await h.service.retryEvent(one!.id)).toBe(true)
+    expect(await h.service.retryEvent(one!.id)).toBe(false)
+    await waitFor(() => sandbox.transactions().length === 1, 'the retried event')
+    expect(await h.service.getEvent(one!.id)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      failureReason: null,
+    })
+    expect(
+      await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000, reason: 'expired' }),
+    ).toBe(0)
+    expect(await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000 })).toBe(3)
+    await waitFor(() => sandbox.transactions().length === 4, 'the replayed events')
+    expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(0)
+  })
+
+  it('expires an event still failing after retryForMs', async () => {
+    const h = await harness({ faults: { outage: true }, service: { retryForMs: 300 } })
+    await h.service.accept([track('x@example.com', 'Checked In')])
+    const failed = await waitFor(
+      async () => (await h.service.listEvents({ status: 'failed' })).events[0],
+      'expiry',
+    )
+    expect(failed.failureReason).toBe('expired')
+    expect(failed.lastError).toMatch(/503/)
+    // One POST (503: fate unknown), then lookups that also failed: never a blind resend.
+    expect(failed.attempts).toBe(1)
+    expect(failed.attemptLog.length).toBeGreaterThan(1)
+    expect(failed.attemptLog.slice(1).every((a) => a.outcome === 'lookup_failed')).toBe(true)
+    expect(await h.registry.metrics()).toContain('perkville_events_failed_total{reason="expired"} 1')
+    expect((await h.service.health()).queueDepth).toBe(0)
+  })
+})
+
+describe('retention', () => {
+  it('prunes delivered and failed events past retention, keeps undelivered ones', async () => {
+    let clock = Date.now()
+    const h = await harness({
+      service: { now: () => clock, retentionMs: 30 * DAY, retryForMs: 365 * DAY, pruneIntervalMs: 50 },
+    })
+    const old = [track('a@example.com', 'Checked In'), track('b@example.com', 'Mystery Perk')]
+    for (const e of old) e.receivedAt = clock
+    await h.service.accept(old)
+    await waitFor(async () => (await h.service.health()).queueDepth === 0, 'delivered and failed')
+    h.sandbox.setFaults({ outage: true })
+    const stuck = track('c@example.com', 'Checked In')
+    stuck.receivedAt = clock
+    await h.service.accept([stuck])
+    await waitFor(
+      async () => (await h.service.listEvents({ status: 'retrying' })).events.length === 1,
+      'retrying',
+    )
+    clock += 29 * DAY
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await h.service.listEvents({})).events).toHaveLength(3)
+    clock += 2 * DAY
+    await waitFor(async () => (await h.service.listEvents({})).events.length === 1, 'pruning')
+    const [kept] = (await h.service.listEvents({})).events
+    expect(kept!.email).toBe('c@example.com')
+    // The dedup window (7 days) is long past: the same messageId is accepted again.
+    const again = { ...old[0]!, receivedAt: clock }
+    expect(await h.service.accept([again])).toMatchObject({ queued: 1 })
+  })
+})

@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { EventRecord, IncomingEvent } from '../../src/pipeline/service-api.js'
+import { type Harness, startHarness, track, waitFor } from './harness.js'
+
+let h: Harness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+function idsOf(events: IncomingEvent[]): string[] {
+  return events.map((e) => (e.payload as { messageId: string }).messageId)
+}
+
+/** Every accepted event is in the sandbox exactly once, and nothing else is. */
+function expectExactlyOnce(h: Harness, ids: string[]): void {
+  const counts = new Map<string, number>()
+  for (const t of h.sandbox.transactions()) counts.set(t.external_id, (counts.get(t.external_id) ?? 0) + 1)
+  for (const id of ids) expect(counts.get(id), `transactions with external_id ${id}`).toBe(1)
+  expect(h.sandbox.transactions()).toHaveLength(ids.length)
+}
+
+async function drained(h: Harness): Promise<boolean> {
+  return (await h.service.health()).queueDepth === 0
+}
+
+async function allEvents(h: Harness): Promise<EventRecord[]> {
+  return (await h.service.listEvents({ limit: 500 })).events
+}
+
+function many(n: number, customers: number): IncomingEvent[] {
+  return Array.from({ length: n }, (_, i) => track(`f${i % customers}@example.com`, 'Checked In'))
+}
+
+describe('delivery under sandbox faults', () => {
+  it('5xx and commit-then-fail (500): everything delivered exactly once, failures keep request and answer', async () => {
+    h = await startHarness({
+      faults: { errorRate: 0.3, commitThenFailRate: 0.3, commitThenFailMode: 'error', seed: 7 },
+    })
+    const events = many(60, 6)
+    expect(await h.service.accept(events)).toMatchObject({ queued: 60 })
+    await waitFor(() => drained(h!), 'the queue to drain', 40_000)
+    expectExactlyOnce(h, idsOf(events))
+    const records = await allEvents(h)
+    expect(records.every((r) => r.status === 'delivered')).toBe(true)
+    const failedAttempts = records.flatMap((r) => r.attemptLog).filter((a) => a.outcome === 'temporary')
+    expect(failedAttempts.length).toBeGreaterThan(0)
+    for (const a of failedAttempts) {
+      expect((a.response as { status: number }).status).toBeGreaterThanOrEqual(500)
+      expect(a.request).toMatchObject({ method: 'POST', body: { business: 1001 } })
+      expect(a.error).toMatch(/HTTP 5\d\d/)
+    }
+    // Unknown outcomes (5xx) were looked up before resending.
+    expect(records.flatMap((r) => r.attemptLog).some((a) => a.outcome.startsWith('settled_'))).toBe(true)
+    expect(JSON.stringify(records)).not.toContain(h.sandbox.token)
+    const metrics = await h.registry.metrics()
+    expect(metrics).toMatch(/perkville_delivery_retries_total\{kind="unknown"\} [1-9]/)
+  })
+
+  it('honours Retry-After on 429: the next attempt is not before it', async () => {
+    h = await startHarness({ faults: { rateLimitRate: 1, retryAfter: 1, scope: 'writes' } })
+    const [ev] = many(1, 1)
+    await h.service.accept([ev!])
+    const first = await waitFor(async () => {
+      const [r] = await allEvents(h!)
+      return r && r.attempts >= 1 ? r : null
+    }, 'the first attempt')
+    h.sandbox.setFaults({})
+    expect(first.status).toBe('retrying')
+    expect(first.attemptLog[0]).toMatchObject({ outcome: 'temporary' })
+    expect((first.attemptLog[0]!.response as { status: number }).status).toBe(429)
+    // A 429 was refused before any work: no lookup is needed before the resend.
+    expect(first.outcomeUnknown).toBe(false)
+    const nextAt = Date.parse(first.nextAttemptAt!)
+    expect(nextAt - Date.parse(first.attemptLog[0]!.at)).toBeGreaterThanOrEqual(1_000)
+    await waitFor(() => drained(h!), 'delivery after the Retry-After')
+    const [done] = await allEvents(h)
+    const gap = Date.parse(done!.attemptLog[1]!.at) - Date.parse(done!.attemptLog[0]!.at)
+    expect(gap).toBeGreaterThanOrEqual(1_000)
+    expectExactlyOnce(h, idsOf([ev!]))
+  })
+
+  it('hangs (before and after commit) with a short client timeout: settled by lookup, no duplicates', async () => {
+    h = await startHarness({
+      clientTimeoutMs: 300,
+      faults: {
+        hangRate: 0.2,
+        commitThenFailRate: 0.3,
+        commitThenFailMode: 'hang',
+        scope: 'writes',
+        seed: 3,
+      },
+    })
+    const events = many(30, 5)
+    await h.service.accept(events)
+    await waitFor(() => drained(h!), 'the queue to drain', 40_000)
+    expectExactlyOnce(h, idsOf(events))
+    const records = await allEvents(h)
+    const settled = records.filter((r) => r.attemptLog.some((a) => a.outcome === 'settled_found'))
+    expect(settled.length).toBeGreaterThan(0)
+    for (const r of settled) {
+      // The hung POST had committed: the lookup found it and nothing was sent again.
+      const found = r.attemptLog.findIndex((a) => a.outcome === 'settled_found')
+      expect(r.attemptLog[found - 1]).toMatchObject({ outcome: 'temporary', response: null })
+      expect(r.attemptLog[found - 1]!.error).toMatch(/timeout/)
+      expect(r.attemptLog.slice(found + 1)).toHaveLength(0)
+    }
+  })
+
+  it('commit-then-fail by a cut connection: settled, no duplicates', async () => {
+    h = await startHarness({
+      faults: { commitThenFailRate: 0.5, commitThenFailMode: 'disconnect', scope: 'writes', seed: 11 },
+    })
+    const events = many(30, 30)
+    await h.service.accept(events)
+    await waitFor(() => drained(h!), 'the queue to drain', 40_000)
+    expectExactlyOnce(h, idsOf(events))
+    const records = await allEvents(h)
+    expect(
+      records.filter((r) => r.attemptLog.some((a) => a.outcome === 'settled_found')).length,
+    ).toBeGreaterThan(0)
+  })
+
+  it('an outage, then recovery: every event delivered exactly once', async () => {
+    h = await startHarness({ faults: { outage: true } })
+    const events = many(40, 8)
+    await h.service.accept(events)
+    await waitFor(async () => {
+      const records = await allEvents(h!)
+      // Only each customer's head is attempted during the outage; the rest wait behind it.
+      return records.filter((r) => r.status === 'retrying').length === 8
+    }, 'every customer to be retrying')
+    const during = await h.service.stats({ from: Date.now() - 60_000, to: Date.now() + 1_000 })
+    expect(during.retrying).toBe(8)
+    expect(during.errors.find((e) => e.reason === 'retrying')?.lastMessage).toMatch(/503/)
+    h.sandbox.setFaults({})
+    await waitFor(() => drained(h!), 'the queue to drain', 40_000)
+    expectExactlyOnce(h, idsOf(events))
+  })
+})

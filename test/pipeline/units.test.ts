@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest'
+import type { Transaction } from '../../src/core/types.js'
+import { retryDelayMs } from '../../src/pipeline/backoff.js'
+import { atTheDoor, DropLog, dropCounts } from '../../src/pipeline/door.js'
+import { canonicalJson, contentHash, externalIdOf } from '../../src/pipeline/external-id.js'
+import { createGroupCommit } from '../../src/pipeline/group-commit.js'
+import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { scrub } from '../../src/pipeline/redact.js'
+import { defaultBucketMs, validateStatsQuery } from '../../src/pipeline/stats.js'
+import { settingsFor } from './harness.js'
+
+const settings = settingsFor('secret-token-123456')
+
+describe('external id', () => {
+  it('is the messageId when there is one', () => {
+    expect(externalIdOf({ messageId: 'm-1', event: 'x' })).toBe('m-1')
+  })
+  it('hashes canonical content: key order, receivedAt, sentAt and writeKey do not matter', () => {
+    const a = {
+      type: 'track',
+      event: 'Checked In',
+      properties: { b: 1, a: [1, { y: 2, x: 1 }] },
+      sentAt: '1',
+    }
+    const b = {
+      properties: { a: [1, { x: 1, y: 2 }], b: 1 },
+      event: 'Checked In',
+      type: 'track',
+      receivedAt: '2',
+    }
+    expect(externalIdOf(a)).toBe(externalIdOf(b))
+    expect(externalIdOf({ ...a, writeKey: 'k' })).toBe(externalIdOf(a))
+    expect(externalIdOf(a)).toMatch(/^[0-9a-f]{64}$/)
+  })
+  it('differs when content differs (array order, nested values, timestamp)', () => {
+    const base = { type: 'track', event: 'E', properties: { list: [1, 2] } }
+    expect(contentHash(base)).not.toBe(contentHash({ ...base, properties: { list: [2, 1] } }))
+    expect(contentHash(base)).not.toBe(contentHash({ ...base, timestamp: '2026-01-01T00:00:00Z' }))
+    // Only the top-level receivedAt is volatile: a nested one is content.
+    expect(contentHash(base)).not.toBe(
+      contentHash({ ...base, properties: { list: [1, 2], receivedAt: 'x' } }),
+    )
+  })
+  it('canonical JSON sorts keys at every depth and drops undefined members', () => {
+    expect(canonicalJson({ b: { d: 1, c: undefined, a: null }, a: [undefined, 'x'] })).toBe(
+      '{"a":[null,"x"],"b":{"a":null,"d":1}}',
+    )
+  })
+})
+
+describe('backoff', () => {
+  const opts = { baseMs: 100, maxMs: 1_000 }
+  it('draws within [0, min(max, base·2^(n-1))]', () => {
+    expect(retryDelayMs(1, opts, null, () => 0.999)).toBe(99)
+    expect(retryDelayMs(3, opts, null, () => 0.999)).toBe(399)
+    expect(retryDelayMs(20, opts, null, () => 0.999)).toBe(999)
+    expect(retryDelayMs(5, opts, null, () => 0)).toBe(0)
+  })
+  it('never goes below Retry-After', () => {
+    expect(retryDelayMs(1, opts, 5_000, () => 0.5)).toBe(5_000)
+    expect(retryDelayMs(10, opts, 10, () => 0.5)).toBe(500)
+  })
+})
+
+const tx = (over: Partial<Transaction>): Transaction => ({
+  perkId: '3002',
+  email: 'a@b.co',
+  businessId: '1001',
+  locationId: '2001',
+  sendEmail: false,
+  quantity: 10,
+  kind: 'spend',
+  orderId: 'o1',
+  messageId: null,
+  timestamp: null,
+  ...over,
+})
+
+describe('order rules', () => {
+  const on = { oneAwardPerOrder: true, capRefunds: true }
+  it('one award per order and perk', () => {
+    expect(decideOrder(on, tx({}), { awardedCents: 0, refundedCents: 0 })).toEqual({
+      action: 'queue',
+      quantity: 10,
+      ledger: { awardedCents: 1000, refundedCents: 0 },
+    })
+    const second = decideOrder(on, tx({}), { awardedCents: 1000, refundedCents: 0 })
+    expect(second).toMatchObject({ action: 'fail', reason: 'order_already_awarded' })
+  })
+  it('clamps a refund to what is left and fails one with nothing left', () => {
+    const refund = tx({ kind: 'refund', quantity: -15.5 })
+    expect(decideOrder(on, refund, { awardedCents: 1000, refundedCents: 250 })).toEqual({
+      action: 'queue',
+      quantity: -7.5,
+      ledger: { awardedCents: 1000, refundedCents: 1000 },
+    })
+    expect(decideOrder(on, refund, { awardedCents: 1000, refundedCents: 1000 })).toMatchObject({
+      action: 'fail',
+      reason: 'refund_exceeds_order',
+    })
+    expect(decideOrder(on, refund, { awardedCents: 0, refundedCents: 0 })).toMatchObject({ action: 'fail' })
+  })
+  it('switched off: everything queues unchanged', () => {
+    const off = { oneAwardPerOrder: false, capRefunds: false }
+    expect(decideOrder(off, tx({}), { awardedCents: 1000, refundedCents: 0 })).toEqual({
+      action: 'queue',
+      quantity: 10,
+      ledger: null,
+    })
+    expect(
+      decideOrder(off, tx({ kind: 'refund', quantity: -50 }), { awardedCents: 0, refundedCents: 0 }),
+    ).toEqual({
+      action: 'queue',
+      quantity: -50,
+      ledger: null,
+    })
+  })
+  it('events without an order are not touched', () => {
+    expect(
+      decideOrder(on, tx({ kind: 'event', orderId: null, quantity: 1 }), {
+        awardedCents: 0,
+        refundedCents: 0,
+      }),
+    ).toEqual({ action: 'queue', quantity: 1, ledger: null })
+  })
+})
+
+describe('the door', () => {
+  const at = Date.parse('2026-11-23T10:00:00Z')
+  it('drops events without userId/anonymousId as MISSING_IDENTITY', () => {
+    const v = atTheDoor(settings, {
+      source: 'tracking-api',
+      receivedAt: at,
+      payload: { type: 'track', event: 'Checked In', messageId: 'm', properties: { email: 'a@b.co' } },
+    })
+    expect(v).toMatchObject({
+      kind: 'drop',
+      code: 'MISSING_IDENTITY',
+      messageId: 'm',
+      eventName: 'Checked In',
+    })
+  })
+  it('applies the rules: codes from src/core', () => {
+    const drop = (payload: unknown) => atTheDoor(settings, { source: 'webhook', receivedAt: at, payload })
+    expect(drop('nope')).toMatchObject({ kind: 'drop', code: 'INVALID_EVENT' })
+    expect(drop({ type: 'identify', userId: 'u' })).toMatchObject({ code: 'UNSUPPORTED_EVENT_TYPE' })
+    expect(drop({ type: 'track', userId: 'u', event: 'Other' })).toMatchObject({
+      code: 'EVENT_NOT_ALLOWLISTED',
+    })
+    expect(
+      drop({
+        type: 'track',
+        userId: 'u',
+        event: 'Order Completed',
+        properties: { email: 'a@b.co', order_id: 1, revenue: 0 },
+      }),
+    ).toMatchObject({ code: 'ZERO_AMOUNT' })
+  })
+  it('queues a send with receivedAt set, timestamp defaulted, writeKey removed, hash id from the event as sent', () => {
+    const payload = {
+      type: 'track',
+      userId: 'u',
+      event: 'Checked In',
+      properties: { email: 'A@B.co' },
+      writeKey: 'wk',
+    }
+    const v = atTheDoor(settings, { source: 'tracking-api', receivedAt: at, payload })
+    if (v.kind !== 'queue') throw new Error('expected a send')
+    const stored = JSON.parse(v.event.payload)
+    expect(stored.receivedAt).toBe('2026-11-23T10:00:00.000Z')
+    expect(stored.timestamp).toBe('2026-11-23T10:00:00.000Z')
+    expect(stored.writeKey).toBeUndefined()
+    expect(v.event.tx.timestamp).toBe('2026-11-23T10:00:00.000Z')
+    expect(v.event.customerKey).toBe('a@b.co')
+    // Received later, same content: same id (the timestamp default does not leak into the hash).
+    const later = atTheDoor(settings, { source: 'tracking-api', receivedAt: at + 60_000, payload })
+    expect(later.kind === 'queue' && later.event.externalId).toBe(v.event.externalId)
+  })
+})
+
+describe('drop log', () => {
+  it('counts by code and keeps a bounded ring of the newest samples', () => {
+    const log = new DropLog(3)
+    log.seed({ ZERO_AMOUNT: 5 })
+    for (let i = 0; i < 5; i++) {
+      log.record(i * 1000, {
+        kind: 'drop',
+        code: 'EVENT_NOT_ALLOWLISTED',
+        message: `m${i}`,
+        messageId: `id${i}`,
+        eventName: 'x',
+      })
+    }
+    expect(log.totals()).toEqual({ ZERO_AMOUNT: 5, EVENT_NOT_ALLOWLISTED: 5 })
+    expect(log.samples().map((s) => s.messageId)).toEqual(['id4', 'id3', 'id2'])
+  })
+  it('aggregates per minute and code', () => {
+    expect(
+      dropCounts([
+        { at: 60_000, code: 'A' },
+        { at: 119_999, code: 'A' },
+        { at: 120_000, code: 'A' },
+        { at: 60_001, code: 'B' },
+      ]),
+    ).toEqual([
+      { minute: 1, code: 'A', count: 2 },
+      { minute: 2, code: 'A', count: 1 },
+      { minute: 1, code: 'B', count: 1 },
+    ])
+  })
+})
+
+describe('group commit', () => {
+  it('coalesces submissions of one tick into one flush, in order, and fails them together', async () => {
+    const flushes: number[][] = []
+    let fail = false
+    const gc = createGroupCommit<number, number>(async (items) => {
+      flushes.push(items)
+      if (fail) throw new Error('disk full')
+      return items.map((i) => i * 2)
+    })
+    const results = await Promise.all([1, 2, 3].map((i) => gc.submit(i)))
+    expect(results).toEqual([2, 4, 6])
+    expect(flushes).toEqual([[1, 2, 3]])
+    fail = true
+    const settled = await Promise.allSettled([gc.submit(4), gc.submit(5)])
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected'])
+    expect(flushes).toHaveLength(2)
+  })
+})
+
+describe('stats ranges and redaction', () => {
+  it('picks readable bucket sizes and validates ranges', () => {
+    expect(defaultBucketMs(0, 3_600_000)).toBe(60_000)
+    expect(defaultBucketMs(0, 86_400_000)).toBe(1_800_000)
+    expect(() => validateStatsQuery({ from: 10, to: 5 })).toThrow(/after/)
+    expect(validateStatsQuery({ from: 0, to: 1e12, bucketMs: 1 }).bucketMs).toBeGreaterThanOrEqual(1e8)
+  })
+  it('scrubs secrets wherever they appear', () => {
+    expect(scrub('Bearer abcdef and abcdef', ['abcdef'])).toBe('Bearer [redacted] and [redacted]')
+  })
+})

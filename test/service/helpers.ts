@@ -1,0 +1,158 @@
+/**
+ * Runs `node dist/cli/index.js serve` as a real child process for tests: temp data directory,
+ * port 0, a --ready-file to learn the actual port, /readyz polling, kill and restart.
+ * Needs a build (`npm run build`, which `npm test` runs first).
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url))
+
+export interface ServeOptions {
+  /** Reused across restarts; a fresh temp directory when omitted. */
+  dataDir?: string
+  /** Extra command-line arguments after `serve --port 0 --data-dir DIR`. */
+  args?: string[]
+  env?: Record<string, string>
+  cwd?: string
+  /** Leave out --data-dir, --port and --ready-file (the quick-start test reads the banner instead). */
+  bare?: boolean
+}
+
+export interface ServeProcess {
+  child: ChildProcess
+  url: string
+  port: number
+  sandboxUrl: string | null
+  dataDir: string
+  options: ServeOptions
+  stdout(): string
+  stderr(): string
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export function tempDir(prefix = 'perkville-serve-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+/** Spawns the server without waiting for anything. */
+export function spawnServe(options: ServeOptions = {}): {
+  child: ChildProcess
+  dataDir: string
+  readyFile: string
+  stdout(): string
+  stderr(): string
+  exited: ServeProcess['exited']
+} {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the service tests`)
+  const dataDir = options.dataDir ?? tempDir()
+  const readyFile = join(dataDir, `ready-${process.pid}-${Date.now()}.json`)
+  const base = options.bare ? [] : ['--port', '0', '--data-dir', dataDir, '--ready-file', readyFile]
+  const child = spawn(process.execPath, [CLI, 'serve', ...base, ...(options.args ?? [])], {
+    cwd: options.cwd ?? dataDir,
+    env: { ...process.env, PERKVILLE_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8')
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8')
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once('exit', (code, signal) => done({ code, signal }))
+  })
+  return { child, dataDir, readyFile, stdout: () => out, stderr: () => err, exited }
+}
+
+/** Starts the server and waits until its ready file exists and /readyz answers 200. */
+export async function startServe(options: ServeOptions = {}, timeoutMs = 20_000): Promise<ServeProcess> {
+  const spawned = spawnServe(options)
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null
+  void spawned.exited.then((value) => {
+    exit = value
+  })
+  const deadline = Date.now() + timeoutMs
+  while (!existsSync(spawned.readyFile)) {
+    if (exit !== null)
+      throw new Error(
+        `serve exited (${JSON.stringify(exit)}) before it was ready:\n${spawned.stderr()}${spawned.stdout()}`,
+      )
+    if (Date.now() > deadline) {
+      spawned.child.kill('SIGKILL')
+      throw new Error(`serve was not ready within ${timeoutMs} ms:\n${spawned.stderr()}${spawned.stdout()}`)
+    }
+    await sleep(25)
+  }
+  const ready = JSON.parse(readFileSync(spawned.readyFile, 'utf8')) as {
+    url: string
+    port: number
+    sandboxUrl: string | null
+  }
+  await waitForReady(ready.url, Math.max(1000, deadline - Date.now()))
+  return { ...spawned, url: ready.url, port: ready.port, sandboxUrl: ready.sandboxUrl, options }
+}
+
+export async function waitForReady(url: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/readyz`)
+      if (res.status === 200) return
+      last = `${res.status} ${await res.text()}`
+    } catch (err) {
+      last = (err as Error).message
+    }
+    await sleep(25)
+  }
+  throw new Error(`${url}/readyz did not answer 200 within ${timeoutMs} ms (last: ${last})`)
+}
+
+/** Sends a signal and waits for the exit. */
+export async function stopServe(
+  proc: Pick<ServeProcess, 'child' | 'exited'>,
+  signal: NodeJS.Signals = 'SIGTERM',
+) {
+  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal)
+  return proc.exited
+}
+
+/** Starts the server again on the same data directory (and the same options). */
+export async function restartServe(
+  proc: ServeProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<ServeProcess> {
+  await stopServe(proc, signal)
+  return startServe({ ...proc.options, dataDir: proc.dataDir })
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+export function basicAuth(writeKey: string): string {
+  return `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
+}

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, expect, test } from 'vitest'
+import { eventually, removeDir, spawnServe, stopServe, tempDir } from './helpers.js'
+
+const run = promisify(execFile)
+const cwd = tempDir('perkville-quickstart-')
+const processes: Array<ReturnType<typeof spawnServe>> = []
+afterAll(async () => {
+  for (const proc of processes) await stopServe(proc, 'SIGKILL')
+  removeDir(cwd)
+})
+
+/** Starts `serve` as `npm start` does, with no configuration but a free port, and waits for the banner. */
+async function startBare() {
+  const env: Record<string, string> = {}
+  for (const name of Object.keys(process.env))
+    if (name.startsWith('PERKVILLE_') || name === 'PORT') env[name] = ''
+  const proc = spawnServe({
+    bare: true,
+    cwd,
+    args: ['--port', '0'],
+    env: { ...env, PERKVILLE_LOG_LEVEL: 'warn' },
+  })
+  processes.push(proc)
+  const banner = await eventually(
+    () => (proc.stdout().includes('See it in the sandbox:') ? proc.stdout() : undefined),
+    20_000,
+    `the start-up banner (stderr: ${proc.stderr()})`,
+  )
+  return { proc, banner }
+}
+
+/** The command on the line after a heading of the banner. */
+function commandAfter(banner: string, heading: string): string {
+  const lines = banner.split('\n')
+  const at = lines.findIndex((line) => line.startsWith(heading))
+  expect(at, heading).toBeGreaterThan(-1)
+  return lines[at + 1]!.trim()
+}
+
+const bash = async (command: string) =>
+  (await run('bash', ['-c', `${command} --silent --show-error`], { cwd })).stdout
+
+test('no configuration: the printed curl awards points, visible in the sandbox and the admin API', async () => {
+  const { proc, banner } = await startBare()
+  const writeKey = readFileSync(join(cwd, 'data', 'write-key'), 'utf8').trim()
+  const adminToken = readFileSync(join(cwd, 'data', 'admin-token'), 'utf8').trim()
+  // Generated secrets are private to the service's user and never printed.
+  expect(statSync(join(cwd, 'data', 'write-key')).mode & 0o777).toBe(0o600)
+  expect(statSync(join(cwd, 'data', 'admin-token')).mode & 0o777).toBe(0o600)
+  expect(proc.stdout()).not.toContain(writeKey)
+  expect(proc.stdout()).not.toContain(adminToken)
+  expect(banner).toMatch(/Tracking API +http:\/\/127\.0\.0\.1:\d+\/v1\/track/)
+  expect(banner).toMatch(/Perkville +http:\/\/127\.0\.0\.1:\d+\/v2\/ +\(embedded sandbox/)
+
+  const award = commandAfter(banner, 'Award points')
+  expect(award).toContain('$(cat ./data/write-key)')
+  expect(JSON.parse(await bash(award))).toEqual({ success: true })
+
+  const inSandbox = await eventually(
+    async () => {
+      const body = JSON.parse(await bash(commandAfter(banner, 'See it in the sandbox'))) as {
+        objects: Array<{ email: string; perk: number; points: number }>
+      }
+      return body.objects.length > 0 ? body.objects : undefined
+    },
+    5000,
+    'the award in the sandbox',
+  )
+  expect(inSandbox).toEqual([expect.objectContaining({ email: 'jane@example.com', perk: 3001 })])
+
+  const viaAdmin = JSON.parse(await bash(commandAfter(banner, 'See it through the admin API'))) as {
+    events: Array<{ status: string; email: string; perkId: string }>
+  }
+  expect(viaAdmin.events).toEqual([
+    expect.objectContaining({ status: 'delivered', email: 'jane@example.com', perkId: '3001' }),
+  ])
+
+  // A second paste is a new check-in (fresh messageId), so it awards again.
+  expect(JSON.parse(await bash(award))).toEqual({ success: true })
+  await eventually(
+    async () => {
+      const body = JSON.parse(await bash(commandAfter(banner, 'See it in the sandbox'))) as {
+        objects: unknown[]
+      }
+      return body.objects.length === 2 ? true : undefined
+    },
+    5000,
+    'the second award',
+  )
+
+  expect(await stopServe(proc)).toEqual({ code: 0, signal: null })
+
+  // The next start reuses the generated secrets and the sandbox's data.
+  const again = await startBare()
+  expect(readFileSync(join(cwd, 'data', 'write-key'), 'utf8').trim()).toBe(writeKey)
+  const sandboxAgain = JSON.parse(await bash(commandAfter(again.banner, 'See it in the sandbox'))) as {
+    objects: unknown[]
+  }
+  expect(sandboxAgain.objects).toHaveLength(2)
+  expect(JSON.parse(await bash(commandAfter(again.banner, 'Award points')))).toEqual({ success: true })
+  expect(await stopServe(again.proc)).toEqual({ code: 0, signal: null })
+}, 60_000)
