@@ -1,6 +1,6 @@
 import { decide } from '../core/decide.js'
 import type { Settings } from '../core/settings.js'
-import { externalIdOf } from './external-id.js'
+import { externalIdFor } from '../core/external-id.js'
 import type { DroppedSample, IncomingEvent } from './service-api.js'
 import type { DropCount, NewEvent } from './storage/storage.js'
 
@@ -46,7 +46,7 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
     return { kind: 'drop', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
   }
   // decide() only sends objects, so obj is set here.
-  const externalId = externalIdOf(obj!)
+  const externalId = externalIdFor(obj!)
   const tx = outcome.transaction
   return {
     kind: 'queue',

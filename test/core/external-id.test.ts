@@ -28,6 +28,21 @@ describe('externalIdFor', () => {
     expect(externalIdFor({ ...a, messageId: '' })).toBe(externalIdFor(a))
   })
 
+  it('differs when content differs: array order, nested values, timestamp, a nested receivedAt', () => {
+    const base = { type: 'track', event: 'E', properties: { list: [1, 2] } }
+    const id = externalIdFor(base)
+    expect(externalIdFor({ ...base, properties: { list: [2, 1] } })).not.toBe(id)
+    expect(externalIdFor({ ...base, timestamp: '2026-01-01T00:00:00Z' })).not.toBe(id)
+    // Only the top-level transport fields are left out: a nested one is content.
+    expect(externalIdFor({ ...base, properties: { list: [1, 2], receivedAt: 'x' } })).not.toBe(id)
+  })
+
+  it('canonical JSON sorts keys at every depth and drops undefined members', () => {
+    expect(canonicalJson({ b: { d: 1, c: undefined, a: null }, a: [undefined, 'x'] })).toBe(
+      '{"a":[null,"x"],"b":{"a":null,"d":1}}',
+    )
+  })
+
   it('hashes an over-long messageId to a bounded id', () => {
     const id = externalIdFor({ messageId: 'x'.repeat(500) })
     expect(id).toMatch(/^sha256-[0-9a-f]{40}$/)

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { Transaction } from '../../src/core/types.js'
 import { retryDelayMs } from '../../src/pipeline/backoff.js'
 import { atTheDoor, DropLog, dropCounts } from '../../src/pipeline/door.js'
-import { canonicalJson, contentHash, externalIdOf } from '../../src/pipeline/external-id.js'
 import { createGroupCommit } from '../../src/pipeline/group-commit.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
@@ -10,43 +9,6 @@ import { defaultBucketMs, validateStatsQuery } from '../../src/pipeline/stats.js
 import { settingsFor } from './harness.js'
 
 const settings = settingsFor('secret-token-123456')
-
-describe('external id', () => {
-  it('is the messageId when there is one', () => {
-    expect(externalIdOf({ messageId: 'm-1', event: 'x' })).toBe('m-1')
-  })
-  it('hashes canonical content: key order, receivedAt, sentAt and writeKey do not matter', () => {
-    const a = {
-      type: 'track',
-      event: 'Checked In',
-      properties: { b: 1, a: [1, { y: 2, x: 1 }] },
-      sentAt: '1',
-    }
-    const b = {
-      properties: { a: [1, { x: 1, y: 2 }], b: 1 },
-      event: 'Checked In',
-      type: 'track',
-      receivedAt: '2',
-    }
-    expect(externalIdOf(a)).toBe(externalIdOf(b))
-    expect(externalIdOf({ ...a, writeKey: 'k' })).toBe(externalIdOf(a))
-    expect(externalIdOf(a)).toMatch(/^[0-9a-f]{64}$/)
-  })
-  it('differs when content differs (array order, nested values, timestamp)', () => {
-    const base = { type: 'track', event: 'E', properties: { list: [1, 2] } }
-    expect(contentHash(base)).not.toBe(contentHash({ ...base, properties: { list: [2, 1] } }))
-    expect(contentHash(base)).not.toBe(contentHash({ ...base, timestamp: '2026-01-01T00:00:00Z' }))
-    // Only the top-level receivedAt is volatile: a nested one is content.
-    expect(contentHash(base)).not.toBe(
-      contentHash({ ...base, properties: { list: [1, 2], receivedAt: 'x' } }),
-    )
-  })
-  it('canonical JSON sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: { d: 1, c: undefined, a: null }, a: [undefined, 'x'] })).toBe(
-      '{"a":[null,"x"],"b":{"a":null,"d":1}}',
-    )
-  })
-})
 
 describe('backoff', () => {
   const opts = { baseMs: 100, maxMs: 1_000 }
