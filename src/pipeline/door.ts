@@ -1,6 +1,6 @@
 import { decide } from '../core/decide.js'
-import type { Settings } from '../core/settings.js'
 import { externalIdFor } from '../core/external-id.js'
+import type { Settings } from '../core/settings.js'
 import type { DroppedSample, IncomingEvent } from './service-api.js'
 import type { DropCount, NewEvent } from './storage/storage.js'
 

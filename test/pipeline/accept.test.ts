@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { externalIdOf } from '../../src/pipeline/external-id.js'
+import { externalIdFor } from '../../src/core/external-id.js'
 import type { IncomingEvent } from '../../src/pipeline/service-api.js'
 import { type Harness, startHarness, track, waitFor } from './harness.js'
 
@@ -158,8 +158,8 @@ describe('accept → deliver', () => {
     expect(await h.service.accept([first])).toMatchObject({ queued: 1 })
     expect(await h.service.accept([resent])).toMatchObject({ queued: 0, duplicates: 1 })
     await waitFor(() => h!.sandbox.transactions().length === 1, 'delivery')
-    const id = externalIdOf(payload)
-    expect(id).toMatch(/^[0-9a-f]{64}$/)
+    const id = externalIdFor(payload)
+    expect(id).toMatch(/^sha256-[0-9a-f]{40}$/)
     expect(h.sandbox.transactions()[0]!.external_id).toBe(id)
     const other = { ...payload, properties: { email: 'h@example.com', plan: 'gold' } }
     expect(
