@@ -13,6 +13,7 @@ import {
   type PerkvilleClientOptions,
   type TransactionAttempt,
 } from './client-api.js'
+import { ListReadError, readAllPages } from './pagination.js'
 import type { JsonGet } from './settings-check.js'
 import {
   apiUrl,
@@ -23,7 +24,6 @@ import {
   DEFAULT_BASE_URL,
   errorMessage,
   type LocationResource,
-  nextPageUrl,
   PATHS,
   type PerkResource,
   type TransactionResource,
@@ -33,8 +33,6 @@ import {
 export const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_CONNECTIONS = 64
 export const USER_AGENT = `${PACKAGE_NAME}/${VERSION} (+node ${process.versions.node})`
-/** A list longer than this many pages is treated as a broken API rather than followed forever. */
-const MAX_PAGES = 1000
 
 /** The client, plus a raw authenticated GET (used by the settings check). */
 export interface PerkvilleHttpClient extends PerkvilleClient {
@@ -109,26 +107,30 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
     }
   }
 
-  async function listAll<T>(path: string, businessId: string): Promise<T[]> {
-    const out: T[] = []
-    let url: string | null = apiUrl(baseUrl, path, { business: businessId })
-    for (let pages = 0; url !== null; pages++) {
-      if (pages >= MAX_PAGES) {
-        throw new PerkvilleApiError(`GET ${redactUrl(url)}: pagination does not end`, 'permanent', null)
-      }
-      const res = await readJson(url)
-      const objects = (res.body as { objects?: unknown } | null)?.objects
-      if (!Array.isArray(objects)) {
-        throw new PerkvilleApiError(
-          `GET ${redactUrl(url)}: the answer has no "objects" list`,
-          'permanent',
-          res.status,
-        )
-      }
-      out.push(...(objects as T[]))
-      url = nextPageUrl(res.body, url)
+  /** Every object of a list, following pagination; failures as PerkvilleApiError. */
+  async function listAll(url: string): Promise<Record<string, unknown>[]> {
+    try {
+      return await readAllPages(getJson, url)
+    } catch (err) {
+      if (!(err instanceof ListReadError)) throw err
+      const kind =
+        err.reason === 'transport'
+          ? 'temporary'
+          : err.reason === 'status' && err.status !== null
+            ? classifyTransactionResponse(err.status, null, null).class
+            : 'permanent'
+      throw new PerkvilleApiError(`GET ${redactUrl(err.url)}: ${err.message}`, kind, err.status)
     }
-    return out
+  }
+
+  const getJson: JsonGet = async (url) => {
+    try {
+      const res = await exchange('GET', url)
+      return { status: res.status, body: res.body }
+    } catch (err) {
+      if (err instanceof TransportError) throw new Error(err.message)
+      throw err
+    }
   }
 
   return {
@@ -165,36 +167,23 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
 
     async findTransaction(businessId: string, externalId: string): Promise<TransactionResource | null> {
       const url = apiUrl(baseUrl, PATHS.transactions, { business: businessId, external_id: externalId })
-      const res = await readJson(url)
-      const objects = (res.body as { objects?: unknown } | null)?.objects
-      if (!Array.isArray(objects)) {
-        throw new PerkvilleApiError(
-          `GET ${redactUrl(url)}: the answer has no "objects" list`,
-          'permanent',
-          res.status,
-        )
-      }
       // Match exactly, in case a server ignores the filter rather than failing on it.
-      const found = (objects as TransactionResource[]).find((t) => t?.external_id === externalId)
-      return found ?? null
+      const found = (await listAll(url)).find((t) => t.external_id === externalId)
+      return (found as TransactionResource | undefined) ?? null
     },
 
     async getBusiness(businessId: string): Promise<BusinessResource> {
       return (await readJson(apiUrl(baseUrl, PATHS.business(businessId)))).body as BusinessResource
     },
 
-    listLocations: (businessId: string) => listAll<LocationResource>(PATHS.locations, businessId),
-    listPerks: (businessId: string) => listAll<PerkResource>(PATHS.perks, businessId),
+    listLocations: async (businessId: string) =>
+      (await listAll(
+        apiUrl(baseUrl, PATHS.locations, { business: businessId }),
+      )) as unknown as LocationResource[],
+    listPerks: async (businessId: string) =>
+      (await listAll(apiUrl(baseUrl, PATHS.perks, { business: businessId }))) as unknown as PerkResource[],
 
-    getJson: async (url: string) => {
-      try {
-        const res = await exchange('GET', url)
-        return { status: res.status, body: res.body }
-      } catch (err) {
-        if (err instanceof TransportError) throw new Error(err.message)
-        throw err
-      }
-    },
+    getJson,
 
     close: () => agent.close(),
   }

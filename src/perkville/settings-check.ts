@@ -4,7 +4,8 @@
  * so the CLI, the delivery service and the Segment Actions destination share the same verdicts.
  */
 import type { Settings } from '../core/settings.js'
-import { apiUrl, errorMessage, nextPageUrl, PATHS } from './wire.js'
+import { ListReadError, readAllPages } from './pagination.js'
+import { apiUrl, asObject, errorMessage, PATHS } from './wire.js'
 
 /** GETs a URL with the caller's auth; answers the status and the parsed JSON body (or text). */
 export type JsonGet = (url: string) => Promise<{ status: number; body: unknown }>
@@ -24,8 +25,6 @@ export interface CheckOptions {
 type CheckedSettings = Pick<Settings, 'businessId' | 'locationId' | 'eventToPerkMap'>
 
 const TOKEN_ACTION = 'make a new token in Perkville > Settings > Apps > Connect Segment and update apiKey'
-/** A list longer than this many pages is treated as a broken API rather than followed forever. */
-const MAX_PAGES = 500
 
 export async function checkSettings(
   settings: CheckedSettings,
@@ -151,47 +150,29 @@ function membershipItem(
   return { item, ok: true, message: name ? `found: "${name}"` : 'found' }
 }
 
-/** Reads every page of a list by following `meta.next`. */
+/** Every object of a list, or why it could not be read and what to do. */
 async function listAll(get: JsonGet, firstUrl: string): Promise<ListResult> {
-  const objects: Record<string, unknown>[] = []
-  const seen = new Set<string>()
-  let url: string | null = firstUrl
-  while (url !== null) {
-    if (seen.has(url) || seen.size >= MAX_PAGES) {
-      return {
-        kind: 'failed',
-        message: 'the list pagination does not end',
-        action: 'report this to Perkville',
-      }
+  try {
+    return { kind: 'ok', objects: await readAllPages(get, firstUrl) }
+  } catch (err) {
+    if (!(err instanceof ListReadError)) throw err
+    switch (err.reason) {
+      case 'transport':
+        return { kind: 'failed', message: err.message, action: 'check the network and try again' }
+      case 'status':
+        return {
+          kind: 'failed',
+          message: `Perkville answered ${err.message}`,
+          action: transientAction(err.status ?? 0),
+        }
+      default:
+        return {
+          kind: 'failed',
+          message: `Perkville sent a broken list: ${err.message}`,
+          action: 'report this to Perkville',
+        }
     }
-    seen.add(url)
-    const page = await safeGet(get, url)
-    if (page.kind === 'error') {
-      return { kind: 'failed', message: page.message, action: 'check the network and try again' }
-    }
-    if (page.status < 200 || page.status >= 300) {
-      return {
-        kind: 'failed',
-        message: `Perkville answered ${errorMessage(page.status, page.body)}`,
-        action: transientAction(page.status),
-      }
-    }
-    const body = asObject(page.body)
-    const list = body?.objects
-    if (!Array.isArray(list)) {
-      return {
-        kind: 'failed',
-        message: 'Perkville answered a list without "objects"',
-        action: 'report this to Perkville',
-      }
-    }
-    for (const o of list) {
-      const obj = asObject(o)
-      if (obj) objects.push(obj)
-    }
-    url = nextPageUrl(body, url)
   }
-  return { kind: 'ok', objects }
 }
 
 type GetResult = { kind: 'answer'; status: number; body: unknown } | { kind: 'error'; message: string }
@@ -215,10 +196,4 @@ function transientAction(status: number): string {
 function stringField(value: unknown, key: string): string | null {
   const v = asObject(value)?.[key]
   return typeof v === 'string' && v !== '' ? v : null
-}
-
-function asObject(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null
 }

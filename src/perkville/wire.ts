@@ -201,7 +201,8 @@ export function resourceUri(
   return `/v2/${kind}/${id}/`
 }
 
-function asObject(value: unknown): Record<string, unknown> | null {
+/** The value as a plain JSON object, or null. */
+export function asObject(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : null
