@@ -94,11 +94,17 @@ export class Scheduler {
         return
       }
       for (const claim of claims) {
-        const task = o.run(claim).finally(() => {
-          this.inFlight.delete(claim.id)
-          this.claims.delete(claim.id)
-          this.wake()
-        })
+        const task = o
+          .run(claim)
+          .catch((err: unknown) => {
+            // The lease stays: the event comes back (as unknown) when it expires or at next start.
+            o.logger.error({ err, eventId: claim.id }, 'a delivery task failed unexpectedly')
+          })
+          .finally(() => {
+            this.inFlight.delete(claim.id)
+            this.claims.delete(claim.id)
+            this.wake()
+          })
         this.inFlight.set(claim.id, task)
         this.claims.set(claim.id, claim)
       }

@@ -22,7 +22,7 @@ import type {
   Health,
   IncomingEvent,
 } from './service-api.js'
-import { shapeStats, validateStatsQuery } from './stats.js'
+import { computeStats } from './stats.js'
 import { openSqliteStorage } from './storage/sqlite.js'
 import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
 
@@ -79,13 +79,13 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
     }),
   )
-  const completeCommit = createGroupCommit<Completion, number>(async (completions) => {
-    const { cascadedFailures } = await storage.complete(completions, now())
+  const completeCommit = createGroupCommit<Completion, boolean>(async (completions) => {
+    const { applied, cascadedFailures } = await storage.complete(completions, now())
     if (cascadedFailures > 0) {
       depth = Math.max(0, depth - cascadedFailures)
       metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
     }
-    return completions.map(() => 0)
+    return applied
   })
 
   const scheduler: Scheduler = new Scheduler({
@@ -108,10 +108,13 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       // Pause before this worker frees its slot, so no other claim meets the same 401.
       if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
       try {
-        await completeCommit.submit(out.completion)
+        // A completion whose lease was lost changed nothing (another claim owns the event now).
+        if (!(await completeCommit.submit(out.completion))) return
       } catch (err) {
         // The lease stays in storage; the event is settled by lookup when claimed again.
-        logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+        if (stopped)
+          logger.info({ eventId: claim.id }, 'delivery finished after shutdown; it is settled at next start')
+        else logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
         return
       }
       const r = out.completion.result
@@ -145,7 +148,9 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     const dropped: Array<{ at: number; code: string }> = []
     const bySource = new Map<string, number>()
     const byCode = new Map<string, number>()
-    for (const incoming of events) {
+    for (const given of events) {
+      // A receive time the server failed to set must not cost the event.
+      const incoming = Number.isFinite(given.receivedAt) ? given : { ...given, receivedAt: now() }
       bySource.set(incoming.source, (bySource.get(incoming.source) ?? 0) + 1)
       let verdict: DoorVerdict
       try {
@@ -161,7 +166,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         }
       }
       if (verdict.kind === 'drop') {
-        const at = Number.isFinite(incoming.receivedAt) ? incoming.receivedAt : now()
+        const at = incoming.receivedAt
         drops.record(at, verdict)
         dropped.push({ at, code: verdict.code })
         byCode.set(verdict.code, (byCode.get(verdict.code) ?? 0) + 1)
@@ -198,10 +203,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const service: DeliveryService = {
     accept,
 
-    async stats(query): Promise<DeliveryStats> {
-      const q = validateStatsQuery(query)
-      return shapeStats(q, await storage.stats(q))
-    },
+    stats: (query): Promise<DeliveryStats> => computeStats(storage, query),
 
     async listEvents(query: EventQuery) {
       const limit = Math.min(Math.max(Math.floor(query.limit ?? 50), 1), 500)
@@ -214,8 +216,8 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         ...(query.email !== undefined ? { customerKey: query.email.trim().toLowerCase() } : {}),
         ...(query.messageId !== undefined ? { messageId: query.messageId } : {}),
         ...(query.orderId !== undefined ? { orderId: query.orderId } : {}),
-        ...(query.from !== undefined ? { from: query.from } : {}),
-        ...(query.to !== undefined ? { to: query.to } : {}),
+        ...(Number.isFinite(query.from) ? { from: query.from } : {}),
+        ...(Number.isFinite(query.to) ? { to: query.to } : {}),
         ...(query.cursor !== undefined ? { beforeId: decodeCursor(query.cursor) } : {}),
       })
       const page = rows.slice(0, limit)
@@ -241,6 +243,9 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     },
 
     async replayFailed(range) {
+      if (!Number.isFinite(range.from) || !Number.isFinite(range.to) || range.to <= range.from) {
+        throw new RangeError('replay needs a time range: from and to in epoch milliseconds, to after from')
+      }
       const n = await storage.replayFailed(
         {
           from: range.from,
@@ -273,9 +278,16 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     async updateSettings(next) {
       const keyChanged = next.apiKey !== settings.apiKey
       if (keyChanged) {
+        const previous = client
         const fresh = createClient(next)
         ownedClients.push(fresh)
         client = fresh
+        // A client this service made is closed once requests still using it have had time to end.
+        const i = ownedClients.indexOf(previous)
+        if (i >= 0) {
+          ownedClients.splice(i, 1)
+          setTimeout(() => void previous.close().catch(() => undefined), 60_000).unref()
+        }
       }
       settings = next
       gate.reset()

@@ -183,6 +183,33 @@ describe('accept → deliver', () => {
   })
 })
 
+describe('robustness at the door', () => {
+  it('a missing receive time or an odd event never costs the good events next to it', async () => {
+    h = await startHarness({ noStart: true })
+    const noTime = { ...track('t@example.com', 'Checked In'), receivedAt: Number.NaN }
+    let deep: unknown = 'x'
+    for (let i = 0; i < 20_000; i++) deep = { d: deep }
+    const weird = {
+      source: 'webhook' as const,
+      receivedAt: Date.now(),
+      payload: {
+        type: 'track',
+        userId: 'u',
+        event: 'Checked In',
+        properties: { email: 'w@example.com', deep },
+      },
+    }
+    const good = track('g@example.com', 'Checked In')
+    const r = await h.service.accept([noTime, weird, good])
+    expect(r.queued + r.dropped).toBe(3)
+    expect(r.queued).toBeGreaterThanOrEqual(2)
+    const health = await h.service.health()
+    expect(health).toMatchObject({ storage: 'ok', shuttingDown: false, queueDepth: r.queued })
+    const stored = (await h.service.listEvents({ email: 't@example.com' })).events[0]!
+    expect(Number.isNaN(Date.parse(stored.receivedAt))).toBe(false)
+  })
+})
+
 describe('queries', () => {
   it('lists by status, email (any case), messageId and order id, pages with a cursor, and gets one', async () => {
     h = await startHarness({ noStart: true })

@@ -99,6 +99,12 @@ const drainMs = performance.now() - t1
 console.log(
   `deliver: ${limit} of ${total} queued in ${drainMs.toFixed(0)} ms = ${Math.round((limit / drainMs) * 1000)} delivered/s (sandbox latency ${latencyMs} ms, concurrency 32)`,
 )
+const gc = (globalThis as { gc?: () => void }).gc
+if (gc) gc()
+const mem = process.memoryUsage()
+console.log(
+  `memory: heapUsed ${Math.round(mem.heapUsed / 1e6)} MB, heapTotal ${Math.round(mem.heapTotal / 1e6)} MB, external ${Math.round(mem.external / 1e6)} MB, rss ${Math.round(mem.rss / 1e6)} MB`,
+)
 console.log(
   `sandbox holds ${external ? '?' : sandbox.transactions().length} transactions; rss ${Math.round(process.memoryUsage().rss / 1e6)} MB (start ${Math.round(rss0 / 1e6)} MB)`,
 )

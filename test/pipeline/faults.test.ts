@@ -131,7 +131,10 @@ describe('delivery under sandbox faults', () => {
       return records.filter((r) => r.status === 'retrying').length === 8
     }, 'every customer to be retrying')
     const during = await h.service.stats({ from: Date.now() - 60_000, to: Date.now() + 1_000 })
-    expect(during.retrying).toBe(8)
+    // A head may be back in flight by now; together they are all still waiting.
+    expect(during.retrying).toBeGreaterThan(0)
+    expect(during.retrying + during.pending).toBe(40)
+    expect(during.delivered).toBe(0)
     expect(during.errors.find((e) => e.reason === 'retrying')?.lastMessage).toMatch(/503/)
     h.sandbox.setFaults({})
     await waitFor(() => drained(h!), 'the queue to drain', 40_000)

@@ -5,7 +5,7 @@ import { atTheDoor, DropLog, dropCounts } from '../../src/pipeline/door.js'
 import { createGroupCommit } from '../../src/pipeline/group-commit.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
-import { defaultBucketMs, validateStatsQuery } from '../../src/pipeline/stats.js'
+import { defaultBucketMs, LatencyHistogram, validateStatsQuery } from '../../src/pipeline/stats.js'
 import { settingsFor } from './harness.js'
 
 const settings = settingsFor('secret-token-123456')
@@ -197,6 +197,16 @@ describe('stats ranges and redaction', () => {
     expect(defaultBucketMs(0, 86_400_000)).toBe(1_800_000)
     expect(() => validateStatsQuery({ from: 10, to: 5 })).toThrow(/after/)
     expect(validateStatsQuery({ from: 0, to: 1e12, bucketMs: 1 }).bucketMs).toBeGreaterThanOrEqual(1e8)
+  })
+  it('latency histogram: exact below a second, within 1 % above, nearest rank', () => {
+    const h = new LatencyHistogram()
+    expect(h.percentile(0.95)).toBeNull()
+    for (let i = 1; i <= 100; i++) h.add(i)
+    expect(h.percentile(0.5)).toBe(50)
+    expect(h.percentile(0.95)).toBe(95)
+    const slow = new LatencyHistogram()
+    slow.add(123_456)
+    expect(Math.abs(slow.percentile(0.5)! - 123_456) / 123_456).toBeLessThan(0.01)
   })
   it('scrubs secrets wherever they appear', () => {
     expect(scrub('Bearer abcdef and abcdef', ['abcdef'])).toBe('Bearer [redacted] and [redacted]')

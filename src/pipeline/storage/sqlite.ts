@@ -12,11 +12,11 @@ import type {
   ClaimedEvent,
   CompleteResult,
   Completion,
+  DropCount,
   EventFilter,
   LedgerState,
   PruneResult,
-  RawStats,
-  StatsRange,
+  StatsRow,
   Storage,
   StoredEvent,
 } from './storage.js'
@@ -33,6 +33,7 @@ export interface SqliteStorageOptions {
 
 const ACTIVE = `status IN ('pending', 'in_flight', 'retrying')`
 const PRUNE_CHUNK = 2_000
+const STATS_CHUNK = 5_000
 
 interface EventRow {
   seq: number
@@ -178,6 +179,9 @@ class SqliteStorage implements Storage {
       ),
       unreserve: p(`UPDATE events SET ledger = 0 WHERE seq = ?`),
       reserve: p(`UPDATE events SET ledger = 1 WHERE seq = ?`),
+      inFlightOf: p(
+        `SELECT 1 FROM events INDEXED BY events_queue WHERE customer_key = ? AND ${ACTIVE} AND status = 'in_flight' LIMIT 1`,
+      ).pluck(),
       inFlightLanes: p(
         `SELECT DISTINCT customer_key FROM events INDEXED BY events_queue WHERE ${ACTIVE} AND status = 'in_flight'`,
       ),
@@ -194,6 +198,8 @@ class SqliteStorage implements Storage {
       pruneIds: p(
         `SELECT seq FROM events WHERE received_at < ? AND status IN ('delivered', 'failed') LIMIT ${PRUNE_CHUNK}`,
       ),
+      dropsIn: p(`SELECT minute, code, count FROM drop_counts WHERE minute >= ? AND minute < ?`),
+      lastError: p(`SELECT last_error FROM events WHERE seq = ?`).pluck(),
       pruneLedger: p(`DELETE FROM order_ledger WHERE updated_at < ?`),
       pruneDrops: p(`DELETE FROM drop_counts WHERE minute < ?`),
     }
@@ -316,19 +322,24 @@ class SqliteStorage implements Storage {
     if (this.closed) throw new Error('storage is closed')
     return this.db.transaction(() => {
       let cascaded = 0
-      for (const c of completions) cascaded += this.completeOne(c, now)
-      return { cascadedFailures: cascaded }
+      const applied = completions.map((c) => {
+        const n = this.completeOne(c, now)
+        if (n < 0) return false
+        cascaded += n
+        return true
+      })
+      return { applied, cascadedFailures: cascaded }
     })()
   }
 
-  /** Returns how many other queued events failed as a consequence (order ledger). */
+  /** Returns how many other queued events failed as a consequence (order ledger); -1 when ignored. */
   private completeOne(c: Completion, now: number): number {
     const s = this.s
     const seq = Number(c.id)
     for (const a of c.log)
       s.attemptAdd.run(seq, a.at, a.durationMs, a.outcome, a.request, a.response, a.error)
     const row = s.byId.get(seq) as EventRow | undefined
-    if (row?.status !== 'in_flight' || row.lease_id !== c.leaseId) return 0
+    if (row?.status !== 'in_flight' || row.lease_id !== c.leaseId) return -1
     let cascaded = 0
     const r = c.result
     switch (r.status) {
@@ -411,8 +422,8 @@ class SqliteStorage implements Storage {
   }
 
   async retry(id: string, now: number): Promise<boolean> {
-    const seq = Number(id)
-    if (!Number.isSafeInteger(seq)) return false
+    const seq = toSeq(id)
+    if (seq === null) return false
     return this.db.transaction(() => this.requeueOne(seq, now))()
   }
 
@@ -438,8 +449,8 @@ class SqliteStorage implements Storage {
     }
     s.laneAdd.run(row.customer_key, now)
     // The re-queued event may now be its customer's head; a lane waiting on a later retry is re-aimed.
-    const head = s.head.get(row.customer_key) as EventRow | undefined
-    if (head && head.seq === seq) s.laneSet.run(now, row.customer_key)
+    // A lane whose customer has an event in flight keeps its lease: that completion re-aims it.
+    if (s.inFlightOf.get(row.customer_key) === undefined) s.laneSet.run(now, row.customer_key)
     return true
   }
 
@@ -447,28 +458,36 @@ class SqliteStorage implements Storage {
     range: { from: number; to: number; reasons: string[] | null; excludeReasons: string[] },
     now: number,
   ): Promise<number> {
-    const rows = this.db
-      .prepare(
-        `SELECT seq, failure_reason FROM events WHERE status = 'failed' AND received_at >= ? AND received_at < ?`,
-      )
-      .all(range.from, range.to) as Array<{ seq: number; failure_reason: string | null }>
-    const picked = rows.filter((r) => {
-      const reason = r.failure_reason ?? ''
-      if (range.reasons !== null) return range.reasons.includes(reason)
-      return !range.excludeReasons.includes(reason)
-    })
+    // Paged by seq over the failed-only index, so a large replay never sits in memory at once.
+    const page = this.db.prepare(
+      `SELECT seq, failure_reason FROM events INDEXED BY events_failed
+       WHERE status = 'failed' AND seq > ? AND received_at >= ? AND received_at < ? ORDER BY seq LIMIT ${PRUNE_CHUNK}`,
+    )
+    let after = 0
     let n = 0
-    for (let i = 0; i < picked.length; i += PRUNE_CHUNK) {
-      const chunk = picked.slice(i, i + PRUNE_CHUNK)
-      n += this.db.transaction(() => chunk.filter((r) => this.requeueOne(r.seq, now)).length)()
+    for (;;) {
+      const rows = page.all(after, range.from, range.to) as Array<{
+        seq: number
+        failure_reason: string | null
+      }>
+      if (rows.length === 0) break
+      after = rows[rows.length - 1]!.seq
+      const picked = rows.filter((r) => {
+        const reason = r.failure_reason ?? ''
+        return range.reasons !== null
+          ? range.reasons.includes(reason)
+          : !range.excludeReasons.includes(reason)
+      })
+      n += this.db.transaction(() => picked.filter((r) => this.requeueOne(r.seq, now)).length)()
+      if (rows.length < PRUNE_CHUNK) break
       await yieldToLoop()
     }
     return n
   }
 
   async getEvent(id: string): Promise<StoredEvent | null> {
-    const seq = Number(id)
-    if (!Number.isSafeInteger(seq)) return null
+    const seq = toSeq(id)
+    if (seq === null) return null
     const row = this.s.byId.get(seq) as EventRow | undefined
     if (!row) return null
     return toStored(row, (this.s.attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt))
@@ -521,120 +540,49 @@ class SqliteStorage implements Storage {
     return rows.map((r) => toStored(r, bySeq.get(r.seq) ?? []))
   }
 
-  async stats(q: StatsRange): Promise<RawStats> {
-    const db = this.db
-    const range = [q.from, q.to]
-    const counts = db
-      .prepare(
-        `SELECT status, failure_reason AS reason, COUNT(*) AS n FROM events
-         WHERE received_at >= ? AND received_at < ? GROUP BY status, failure_reason`,
-      )
-      .all(...range) as Array<{ status: EventStatus; reason: string | null; n: number }>
-    const out: RawStats = {
-      stored: 0,
-      delivered: 0,
-      pending: 0,
-      retrying: 0,
-      failedByReason: {},
-      dropsByCode: {},
-      latency: { p50: null, p95: null },
-      buckets: [],
-      errors: [],
+  async *scanForStats(from: number, to: number): AsyncIterable<StatsRow[]> {
+    const page = this.db.prepare(
+      `SELECT seq, received_at, status, latency_ms, failure_reason, last_error IS NOT NULL AS has_error
+       FROM events INDEXED BY events_received
+       WHERE received_at < ? AND (received_at, seq) > (?, ?) ORDER BY received_at, seq LIMIT ${STATS_CHUNK}`,
+    )
+    let lastAt = from - 1
+    let lastSeq = Number.MAX_SAFE_INTEGER
+    for (;;) {
+      if (this.closed) return
+      const rows = page.all(to, lastAt, lastSeq) as Array<{
+        seq: number
+        received_at: number
+        status: EventStatus
+        latency_ms: number | null
+        failure_reason: string | null
+        has_error: number
+      }>
+      if (rows.length === 0) return
+      const last = rows[rows.length - 1]!
+      lastAt = last.received_at
+      lastSeq = last.seq
+      yield rows.map((r) => ({
+        id: String(r.seq),
+        receivedAt: r.received_at,
+        status: r.status,
+        latencyMs: r.latency_ms,
+        failureReason: r.failure_reason,
+        hasError: r.has_error === 1,
+      }))
+      if (rows.length < STATS_CHUNK) return
+      await yieldToLoop()
     }
-    for (const c of counts) {
-      out.stored += c.n
-      if (c.status === 'delivered') out.delivered += c.n
-      else if (c.status === 'retrying') out.retrying += c.n
-      else if (c.status === 'failed') {
-        const reason = c.reason ?? 'unknown'
-        out.failedByReason[reason] = (out.failedByReason[reason] ?? 0) + c.n
-      } else out.pending += c.n
-    }
-    const percentile = (p: number): number | null => {
-      if (out.delivered === 0) return null
-      const rank = Math.max(1, Math.ceil(p * out.delivered))
-      const row = db
-        .prepare(
-          `SELECT latency_ms AS v FROM events WHERE status = 'delivered' AND received_at >= ? AND received_at < ?
-           ORDER BY latency_ms LIMIT 1 OFFSET ?`,
-        )
-        .get(q.from, q.to, rank - 1) as { v: number } | undefined
-      return row?.v ?? null
-    }
-    out.latency = { p50: percentile(0.5), p95: percentile(0.95) }
+  }
 
-    const minuteFrom = Math.floor(q.from / 60_000)
-    const minuteTo = Math.ceil(q.to / 60_000)
-    for (const d of db
-      .prepare(`SELECT code, SUM(count) AS n FROM drop_counts WHERE minute >= ? AND minute < ? GROUP BY code`)
-      .all(minuteFrom, minuteTo) as Array<{ code: string; n: number }>) {
-      out.dropsByCode[d.code] = d.n
-    }
+  async dropCounts(from: number, to: number): Promise<DropCount[]> {
+    // Minute granularity: every minute that overlaps the range counts.
+    return this.s.dropsIn.all(Math.floor(from / 60_000), Math.ceil(to / 60_000)) as DropCount[]
+  }
 
-    const buckets = new Map<number, RawStats['buckets'][number]>()
-    const bucket = (b: number) => {
-      let entry = buckets.get(b)
-      if (!entry) {
-        entry = { start: q.from + b * q.bucketMs, delivered: 0, failed: 0, dropped: 0, p95Ms: null }
-        buckets.set(b, entry)
-      }
-      return entry
-    }
-    const perBucket = db
-      .prepare(
-        `SELECT (received_at - ?) / ? AS b, SUM(status = 'delivered') AS delivered, SUM(status = 'failed') AS failed
-         FROM events WHERE received_at >= ? AND received_at < ? GROUP BY b`,
-      )
-      .all(q.from, q.bucketMs, ...range) as Array<{ b: number; delivered: number; failed: number }>
-    for (const r of perBucket) Object.assign(bucket(r.b), { delivered: r.delivered, failed: r.failed })
-    const dropBuckets = db
-      .prepare(
-        `SELECT (minute * 60000 - ?) / ? AS b, SUM(count) AS n FROM drop_counts
-         WHERE minute * 60000 >= ? AND minute * 60000 < ? GROUP BY b`,
-      )
-      .all(q.from, q.bucketMs, ...range) as Array<{ b: number; n: number }>
-    for (const r of dropBuckets) bucket(r.b).dropped = r.n
-    const p95s = db
-      .prepare(
-        `SELECT b, v FROM (
-           SELECT (received_at - ?) / ? AS b, latency_ms AS v,
-             ROW_NUMBER() OVER (PARTITION BY (received_at - ?) / ? ORDER BY latency_ms) AS rn,
-             COUNT(*) OVER (PARTITION BY (received_at - ?) / ?) AS n
-           FROM events WHERE status = 'delivered' AND received_at >= ? AND received_at < ?)
-         WHERE rn = (n * 95 + 99) / 100`,
-      )
-      .all(q.from, q.bucketMs, q.from, q.bucketMs, q.from, q.bucketMs, ...range) as Array<{
-      b: number
-      v: number
-    }>
-    for (const r of p95s) bucket(r.b).p95Ms = r.v
-    out.buckets = [...buckets.values()].sort((a, b) => a.start - b.start)
-
-    const errors = db
-      .prepare(
-        `SELECT failure_reason AS reason, COUNT(*) AS n, MAX(seq) AS last FROM events
-         WHERE status = 'failed' AND received_at >= ? AND received_at < ? GROUP BY failure_reason ORDER BY n DESC`,
-      )
-      .all(...range) as Array<{ reason: string | null; n: number; last: number }>
-    const retrying = db
-      .prepare(
-        `SELECT COUNT(*) AS n, MAX(seq) AS last FROM events
-         WHERE status = 'retrying' AND last_error IS NOT NULL AND received_at >= ? AND received_at < ?`,
-      )
-      .get(...range) as { n: number; last: number | null }
-    const lastError = db.prepare(`SELECT last_error FROM events WHERE seq = ?`).pluck()
-    out.errors = errors.map((e) => ({
-      reason: e.reason ?? 'unknown',
-      count: e.n,
-      lastMessage: (lastError.get(e.last) as string | null | undefined) ?? null,
-    }))
-    if (retrying.n > 0) {
-      out.errors.push({
-        reason: 'retrying',
-        count: retrying.n,
-        lastMessage: (lastError.get(retrying.last) as string | null | undefined) ?? null,
-      })
-    }
+  async lastErrors(ids: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>()
+    for (const id of ids) out.set(id, (this.s.lastError.get(Number(id)) as string | null | undefined) ?? null)
     return out
   }
 
@@ -684,6 +632,12 @@ class SqliteStorage implements Storage {
     this.closed = true
     this.db.close()
   }
+}
+
+/** Event ids are the decimal row ids this storage handed out; anything else names no event. */
+function toSeq(id: string): number | null {
+  if (!/^\d{1,15}$/.test(id)) return null
+  return Number(id)
 }
 
 function yieldToLoop(): Promise<void> {

@@ -101,6 +101,8 @@ export interface Completion {
 }
 
 export interface CompleteResult {
+  /** Per completion: false when its lease was lost and it was ignored. */
+  applied: boolean[]
   /** Queued events failed as a consequence (refunds whose award failed). */
   cascadedFailures: number
 }
@@ -140,22 +142,15 @@ export interface EventFilter {
   beforeId?: string
 }
 
-export interface StatsRange {
-  from: number
-  to: number
-  bucketMs: number
-}
-
-export interface RawStats {
-  stored: number
-  delivered: number
-  pending: number
-  retrying: number
-  failedByReason: Record<string, number>
-  dropsByCode: Record<string, number>
-  latency: { p50: number | null; p95: number | null }
-  buckets: Array<{ start: number; delivered: number; failed: number; dropped: number; p95Ms: number | null }>
-  errors: Array<{ reason: string; count: number; lastMessage: string | null }>
+/** One event as range statistics see it. */
+export interface StatsRow {
+  id: string
+  receivedAt: number
+  status: EventStatus
+  /** received → accepted by Perkville, for delivered events. */
+  latencyMs: number | null
+  failureReason: string | null
+  hasError: boolean
 }
 
 export interface PruneResult {
@@ -186,7 +181,15 @@ export interface Storage {
   ): Promise<number>
   getEvent(id: string): Promise<StoredEvent | null>
   listEvents(filter: EventFilter): Promise<StoredEvent[]>
-  stats(range: StatsRange): Promise<RawStats>
+  /**
+   * The events received in [from, to), oldest first, in chunks: range statistics are computed
+   * from these, so a large range never blocks other work for long nor sits in memory at once.
+   */
+  scanForStats(from: number, to: number): AsyncIterable<StatsRow[]>
+  /** Door drop counts per minute for the minutes overlapping [from, to). */
+  dropCounts(from: number, to: number): Promise<DropCount[]>
+  /** The last error text of each of these events. */
+  lastErrors(ids: string[]): Promise<Map<string, string | null>>
   dropTotals(): Promise<Record<string, number>>
   /** Events not yet delivered or failed. */
   queueDepth(): Promise<number>

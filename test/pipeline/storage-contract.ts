@@ -1,0 +1,226 @@
+import { expect, it } from 'vitest'
+import { atTheDoor } from '../../src/pipeline/door.js'
+import { decideOrder } from '../../src/pipeline/order-rules.js'
+import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
+import { settingsFor, track } from './harness.js'
+
+/**
+ * What every Storage must do, whatever database is behind it: run it against each implementation
+ * (SQLite here; PostgreSQL when it lands). `make` returns a fresh, empty store the caller closes.
+ */
+export function storageContract(make: () => Promise<Storage>): void {
+  it('claims at most one event per customer, the oldest, and nothing more until it completes', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const a1 = newEvent('a@x.co')
+    const a2 = newEvent('A@x.co')
+    const b1 = newEvent('b@x.co')
+    await storage.accept([{ events: [a1, a2, b1], drops: [] }], ctx(now))
+    const first = await storage.claim(10, now, 60_000)
+    expect(first.map((c) => c.externalId).sort()).toEqual([a1.externalId, b1.externalId].sort())
+    expect(await storage.claim(10, now, 60_000)).toEqual([])
+    const a = first.find((c) => c.externalId === a1.externalId)!
+    await storage.complete(
+      [
+        {
+          id: a.id,
+          leaseId: a.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result: { status: 'delivered', at: now, transactionId: '1' },
+        },
+      ],
+      now,
+    )
+    const next = await storage.claim(10, now, 60_000)
+    expect(next.map((c) => c.externalId)).toEqual([a2.externalId])
+    // A completion under a lost lease is ignored.
+    await storage.complete(
+      [
+        {
+          id: a.id,
+          leaseId: a.leaseId + 999,
+          attemptsMade: 1,
+          log: [],
+          result: { status: 'failed', at: now, reason: 'permanent', error: 'x' },
+        },
+      ],
+      now,
+    )
+    expect((await storage.getEvent(a.id))?.status).toBe('delivered')
+  })
+
+  it('a retrying head holds its customer until due; an expired lease comes back as unknown', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('c@x.co'), newEvent('c@x.co')], drops: [] }], ctx(now))
+    const [head] = await storage.claim(5, now, 1_000)
+    await storage.complete(
+      [
+        {
+          id: head!.id,
+          leaseId: head!.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result: {
+            status: 'retrying',
+            nextAttemptAt: now + 5_000,
+            unknown: false,
+            error: 'HTTP 429',
+            firstFailedAt: now,
+          },
+        },
+      ],
+      now,
+    )
+    expect(await storage.claim(5, now + 4_999, 1_000)).toEqual([])
+    expect(await storage.nextDueAt()).toBe(now + 5_000)
+    const [again] = await storage.claim(5, now + 5_000, 1_000)
+    expect(again).toMatchObject({ id: head!.id, attempts: 1, unknown: false })
+    // The worker vanishes; once the lease expires the head is claimable again, its fate unknown.
+    expect(await storage.claim(5, now + 5_999, 1_000)).toEqual([])
+    const [reclaimed] = await storage.claim(5, now + 6_000, 1_000)
+    expect(reclaimed).toMatchObject({ id: head!.id, unknown: true })
+    expect(reclaimed!.leaseId).not.toBe(again!.leaseId)
+  })
+
+  it('an operator retry never puts a second event of a customer in flight', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('r@x.co'), newEvent('r@x.co')], drops: [] }], ctx(now))
+    const [e1] = await storage.claim(5, now, 60_000)
+    const fail = { status: 'failed' as const, at: now, reason: 'permanent', error: 'HTTP 404' }
+    await storage.complete(
+      [{ id: e1!.id, leaseId: e1!.leaseId, attemptsMade: 1, log: [], result: fail }],
+      now,
+    )
+    const [e2] = await storage.claim(5, now, 60_000)
+    expect(e2!.id).not.toBe(e1!.id)
+    expect(await storage.retry(e1!.id, now)).toBe(true)
+    expect(await storage.claim(5, now, 60_000)).toEqual([])
+    const done = { status: 'delivered' as const, at: now, transactionId: null }
+    await storage.complete(
+      [{ id: e2!.id, leaseId: e2!.leaseId, attemptsMade: 1, log: [], result: done }],
+      now,
+    )
+    const [again] = await storage.claim(5, now, 60_000)
+    expect(again!.id).toBe(e1!.id)
+  })
+
+  it('recoverAbandoned makes abandoned in-flight rows claimable, marked unknown', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('d@x.co'), newEvent('e@x.co')], drops: [] }], ctx(now))
+    expect(await storage.claim(5, now, 600_000)).toHaveLength(2)
+    // After the leases expired, every store must hand them back (a shared one only expired ones).
+    expect(await storage.recoverAbandoned(now + 600_001)).toBe(2)
+    const claims = await storage.claim(5, now + 600_001, 600_000)
+    expect(claims.map((c) => c.unknown)).toEqual([true, true])
+  })
+
+  it('scans for stats in chunks without losing events that share a receive time', async () => {
+    const storage = await make()
+    const at = Date.now()
+    const events = Array.from({ length: 12_345 }, (_, i) => newEvent(`s${i % 100}@x.co`, at))
+    await storage.accept([{ events, drops: [] }], ctx(at))
+    let total = 0
+    const ids = new Set<string>()
+    for await (const rows of storage.scanForStats(at, at + 1)) {
+      total += rows.length
+      for (const r of rows) ids.add(r.id)
+    }
+    expect(total).toBe(12_345)
+    expect(ids.size).toBe(12_345)
+    let outside = 0
+    for await (const rows of storage.scanForStats(at + 1, at + 2)) outside += rows.length
+    expect(outside).toBe(0)
+  })
+
+  it('dedups by external id within the window only', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const ev = newEvent('dd@x.co', now)
+    expect(await storage.accept([{ events: [ev, ev], drops: [] }], ctx(now))).toEqual([
+      ['queued', 'duplicate'],
+    ])
+    const later = now + 5_000
+    expect(await storage.accept([{ events: [{ ...ev, receivedAt: later }], drops: [] }], ctx(later))).toEqual(
+      [['queued']],
+    )
+  })
+
+  it('applies the order rule inside accept and keeps its ledger', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const order = (name: string, props: Record<string, unknown>) => {
+      const v = atTheDoor(settings, {
+        ...track('ord@x.co', name, { order_id: 'L-1', ...props }),
+        receivedAt: now,
+      })
+      if (v.kind !== 'queue') throw new Error('expected a send')
+      return v.event
+    }
+    const outcomes = await storage.accept(
+      [
+        {
+          events: [
+            order('Order Completed', { revenue: 10 }),
+            order('Order Completed', { revenue: 10 }),
+            order('Order Refunded', { total: 25 }),
+            order('Order Refunded', { total: 1 }),
+          ],
+          drops: [{ minute: Math.floor(now / 60_000), code: 'ZERO_AMOUNT', count: 2 }],
+        },
+      ],
+      ctx(now),
+    )
+    expect(outcomes).toEqual([['queued', 'order_rule', 'queued', 'order_rule']])
+    const events = await storage.listEvents({ orderId: 'L-1', limit: 10 })
+    expect(events.map((e) => [e.status, e.quantity, e.failureReason])).toEqual([
+      ['failed', -1, 'refund_exceeds_order'],
+      ['pending', -10, null],
+      ['failed', 10, 'order_already_awarded'],
+      ['pending', 10, null],
+    ])
+    expect(await storage.dropTotals()).toEqual({ ZERO_AMOUNT: 2 })
+  })
+
+  it('prunes only finished events received before the cut-off', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept(
+      [{ events: [newEvent('p1@x.co', now - 10_000), newEvent('p2@x.co', now - 10_000)], drops: [] }],
+      ctx(now),
+    )
+    const [done] = await storage.claim(1, now, 60_000)
+    await storage.complete(
+      [
+        {
+          id: done!.id,
+          leaseId: done!.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result: { status: 'delivered', at: now, transactionId: null },
+        },
+      ],
+      now,
+    )
+    expect(await storage.prune(now - 5_000, 0)).toEqual({ events: 1 })
+    expect(await storage.getEvent(done!.id)).toBeNull()
+    expect(await storage.queueDepth()).toBe(1)
+  })
+}
+
+const settings = settingsFor('token-for-storage-tests')
+
+function newEvent(email: string, receivedAt = Date.now()): NewEvent {
+  const v = atTheDoor(settings, { ...track(email, 'Checked In'), receivedAt })
+  if (v.kind !== 'queue') throw new Error('expected a send')
+  return v.event
+}
+
+const ctx = (now: number): AcceptContext => ({
+  now,
+  dedupSince: now - 1_000,
+  orderRule: (tx, ledger) => decideOrder({ oneAwardPerOrder: true, capRefunds: true }, tx, ledger),
+})
