@@ -90,6 +90,8 @@ CREATE INDEX IF NOT EXISTS transactions_email ON transactions (business_id, emai
 
 export class SandboxStore {
   private readonly db: Database.Database
+  // Preparing is most of a small query's cost; the SQL shapes here are few and fixed, so keep them all.
+  private readonly statements = new Map<string, Database.Statement>()
 
   constructor(
     location: { dataDir: string } | { memory: true },
@@ -105,7 +107,7 @@ export class SandboxStore {
       this.db = new Database(':memory:')
     }
     this.db.exec(SCHEMA)
-    const seeded = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('seeded')
+    const seeded = this.sql('SELECT value FROM meta WHERE key = ?').get('seeded')
     if (!seeded) this.reset()
   }
 
@@ -121,12 +123,12 @@ export class SandboxStore {
         'businesses',
         'meta',
       ]) {
-        this.db.prepare(`DELETE FROM ${table}`).run()
+        this.sql(`DELETE FROM ${table}`).run()
       }
-      this.db.prepare(`DELETE FROM sqlite_sequence`).run()
-      const business = this.db.prepare('INSERT INTO businesses (id, name) VALUES (?, ?)')
-      const location = this.db.prepare('INSERT INTO locations (id, business_id, name) VALUES (?, ?, ?)')
-      const perk = this.db.prepare(
+      this.sql(`DELETE FROM sqlite_sequence`).run()
+      const business = this.sql('INSERT INTO businesses (id, name) VALUES (?, ?)')
+      const location = this.sql('INSERT INTO locations (id, business_id, name) VALUES (?, ?, ?)')
+      const perk = this.sql(
         'INSERT INTO perks (id, business_id, title, kind, points_per_unit) VALUES (?, ?, ?, ?, ?)',
       )
       for (const b of this.seed.businesses) {
@@ -134,24 +136,34 @@ export class SandboxStore {
         for (const l of b.locations) location.run(l.id, b.id, l.name)
         for (const p of b.perks) perk.run(p.id, b.id, p.title, p.kind, p.pointsPerUnit)
       }
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('seeded', new Date().toISOString())
+      this.sql('INSERT INTO meta (key, value) VALUES (?, ?)').run('seeded', new Date().toISOString())
     })()
   }
 
   close(): void {
+    this.statements.clear()
     this.db.close()
   }
 
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text)
+    if (statement === undefined) {
+      statement = this.db.prepare(text)
+      this.statements.set(text, statement)
+    }
+    return statement
+  }
+
   business(id: number): BusinessRow | undefined {
-    return this.db.prepare('SELECT id, name FROM businesses WHERE id = ?').get(id) as BusinessRow | undefined
+    return this.sql('SELECT id, name FROM businesses WHERE id = ?').get(id) as BusinessRow | undefined
   }
 
   location(id: number): LocationRow | undefined {
-    return this.db.prepare('SELECT * FROM locations WHERE id = ?').get(id) as LocationRow | undefined
+    return this.sql('SELECT * FROM locations WHERE id = ?').get(id) as LocationRow | undefined
   }
 
   perk(id: number): PerkRow | undefined {
-    return this.db.prepare('SELECT * FROM perks WHERE id = ?').get(id) as PerkRow | undefined
+    return this.sql('SELECT * FROM perks WHERE id = ?').get(id) as PerkRow | undefined
   }
 
   locations(businessId: number | null, limit: number, offset: number): Page<LocationRow> {
@@ -175,7 +187,7 @@ export class SandboxStore {
   }
 
   allTransactions(): TransactionRow[] {
-    return this.db.prepare('SELECT * FROM transactions ORDER BY id').all() as TransactionRow[]
+    return this.sql('SELECT * FROM transactions ORDER BY id').all() as TransactionRow[]
   }
 
   connections(
@@ -195,7 +207,7 @@ export class SandboxStore {
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''
     const from = `FROM connections c JOIN users u ON u.id = c.user_id ${where}`
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n
+    const total = (this.sql(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n
     const rows = this.db
       .prepare(
         `SELECT c.id, c.business_id, c.user_id, u.email, c.point_balance ${from} ORDER BY c.id LIMIT ? OFFSET ?`,
@@ -211,43 +223,41 @@ export class SandboxStore {
   insertTransaction(tx: NewTransaction, perk: PerkRow): InsertResult {
     return this.db.transaction((): InsertResult => {
       if (tx.externalId !== null) {
-        const existing = this.db
-          .prepare('SELECT * FROM transactions WHERE business_id = ? AND external_id = ?')
-          .get(tx.business, tx.externalId) as TransactionRow | undefined
+        const existing = this.sql('SELECT * FROM transactions WHERE business_id = ? AND external_id = ?').get(
+          tx.business,
+          tx.externalId,
+        ) as TransactionRow | undefined
         if (existing) return { kind: 'exists', row: existing }
       }
       const email = normaliseEmail(tx.email)
-      this.db.prepare('INSERT OR IGNORE INTO users (email) VALUES (?)').run(email)
-      const user = this.db.prepare('SELECT id FROM users WHERE email = ?').get(email) as { id: number }
+      this.sql('INSERT OR IGNORE INTO users (email) VALUES (?)').run(email)
+      const user = this.sql('SELECT id FROM users WHERE email = ?').get(email) as { id: number }
       const points = pointsFor({ kind: perk.kind, pointsPerUnit: perk.points_per_unit }, tx.quantity)
-      this.db
-        .prepare('INSERT OR IGNORE INTO connections (business_id, user_id) VALUES (?, ?)')
-        .run(tx.business, user.id)
-      this.db
-        .prepare(
-          'UPDATE connections SET point_balance = point_balance + ? WHERE business_id = ? AND user_id = ?',
-        )
-        .run(points, tx.business, user.id)
-      const info = this.db
-        .prepare(
-          `INSERT INTO transactions (business_id, location_id, perk_id, user_id, email, quantity, points,
+      this.sql('INSERT OR IGNORE INTO connections (business_id, user_id) VALUES (?, ?)').run(
+        tx.business,
+        user.id,
+      )
+      this.sql(
+        'UPDATE connections SET point_balance = point_balance + ? WHERE business_id = ? AND user_id = ?',
+      ).run(points, tx.business, user.id)
+      const info = this.sql(
+        `INSERT INTO transactions (business_id, location_id, perk_id, user_id, email, quantity, points,
              send_email, external_id, transaction_dt, created_dt)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          tx.business,
-          tx.location,
-          tx.perk,
-          user.id,
-          email,
-          tx.quantity,
-          points,
-          tx.sendEmail ? 1 : 0,
-          tx.externalId,
-          tx.transactionDt,
-          new Date().toISOString(),
-        )
-      const row = this.db.prepare('SELECT * FROM transactions WHERE id = ?').get(info.lastInsertRowid)
+      ).run(
+        tx.business,
+        tx.location,
+        tx.perk,
+        user.id,
+        email,
+        tx.quantity,
+        points,
+        tx.sendEmail ? 1 : 0,
+        tx.externalId,
+        tx.transactionDt,
+        new Date().toISOString(),
+      )
+      const row = this.sql('SELECT * FROM transactions WHERE id = ?').get(info.lastInsertRowid)
       return { kind: 'created', row: row as TransactionRow }
     })()
   }
@@ -261,9 +271,7 @@ export class SandboxStore {
     const keys = Object.keys(where)
     const clause = keys.length > 0 ? `WHERE ${keys.map((k) => `${k} = ?`).join(' AND ')}` : ''
     const params = Object.values(where)
-    const total = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${clause}`).get(...params) as { n: number }
-    ).n
+    const total = (this.sql(`SELECT COUNT(*) AS n FROM ${table} ${clause}`).get(...params) as { n: number }).n
     const rows = this.db
       .prepare(`SELECT * FROM ${table} ${clause} ORDER BY id LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as T[]
