@@ -1,6 +1,6 @@
 import { decide } from './decide.js'
 import type { Settings } from './settings.js'
-import type { Outcome } from './types.js'
+import type { Outcome, Transaction } from './types.js'
 
 /** One line of `plan` output, as the rules spec's dry-run interface defines it. */
 export type PlanLine =
@@ -8,16 +8,8 @@ export type PlanLine =
   | { line: number; messageId: string | null; status: 'skip'; reason: { code: string; message: string } }
   | { line: number; messageId: string | null; status: 'reject'; error: { code: string; message: string } }
 
-export interface PlanTransaction {
-  perkId: string
-  email: string
-  businessId: string
-  locationId: string
-  sendEmail: boolean
-  quantity: number
-  kind: string
-  orderId: string | null
-}
+/** The transaction as `plan` prints it: the spec's dry-run shape leaves out messageId and timestamp. */
+export type PlanTransaction = Omit<Transaction, 'messageId' | 'timestamp'>
 
 /** Decides one non-blank input line; `line` is its 1-based count among non-blank lines. */
 export function planLine(settings: Settings, text: string, line: number): PlanLine {

@@ -125,13 +125,18 @@ export function track(
 }
 
 /** Polls until the check passes (liveness, not speed: the limit is generous). */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, limitMs = 20_000): Promise<T> {
+/** Polls until `check` gives a truthy value, and returns it (so never null or undefined). */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  limitMs = 20_000,
+): Promise<NonNullable<T>> {
   const until = Date.now() + limitMs
   let last: unknown
   for (;;) {
     try {
       const value = await check()
-      if (value) return value
+      if (value) return value as NonNullable<T>
     } catch (err) {
       last = err
     }

@@ -1,55 +1,27 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { eventually, removeDir, type ServeProcess, startServe, stopServe, tempDir } from './helpers.js'
+import {
+  type ExternalSandboxFixture,
+  eventually,
+  externalSandboxFixture,
+  startServe,
+  stopServe,
+} from './helpers.js'
 import { sendLoad } from './load.js'
 
-/*
- * The sandbox runs in the test process, not inside the server: it plays Perkville, which does not
- * die when our service is killed, and its transactions are what "reached Perkville exactly once" means.
- */
 const WRITE_KEY = 'durability-write-key'
-let sandbox: RunningSandbox
-let dataDir: string
-let args: string[]
-const running: ServeProcess[] = []
+let fx: ExternalSandboxFixture
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ memory: true })
   // Deliveries take a while, so some are in flight when the process is killed.
-  sandbox.setFaults({ latencyMs: 15, latencyJitterMs: 30, scope: 'writes' })
-  dataDir = tempDir('perkville-durability-')
-  const settings = join(dataDir, 'settings.json')
-  writeFileSync(
-    settings,
-    JSON.stringify({
-      apiKey: sandbox.token,
-      businessId: 1001,
-      locationId: 2001,
-      eventToPerkMap: { 'Checked In': 3001 },
-    }),
-  )
-  args = [
-    '--perkville-url',
-    sandbox.url,
-    '--settings',
-    settings,
-    '--write-key',
-    WRITE_KEY,
-    '--concurrency',
-    '8',
-  ]
+  fx = await externalSandboxFixture({ writeKey: WRITE_KEY, latencyMs: 15, latencyJitterMs: 30 })
 })
 afterAll(async () => {
-  for (const proc of running) await stopServe(proc, 'SIGKILL')
-  await sandbox?.close()
-  removeDir(dataDir)
+  await fx?.close()
 })
 
 test('SIGKILL right after acknowledgements loses nothing and doubles nothing after a restart', async () => {
-  const first = await startServe({ dataDir, args })
-  running.push(first)
+  const first = await startServe({ dataDir: fx.dataDir, args: fx.args })
+  fx.running.push(first)
   const load = await sendLoad({
     url: () => first.url,
     writeKey: WRITE_KEY,
@@ -64,14 +36,14 @@ test('SIGKILL right after acknowledgements loses nothing and doubles nothing aft
   })
   expect((await first.exited).signal).toBe('SIGKILL')
   expect(load.acknowledged.size).toBeGreaterThanOrEqual(400)
-  const deliveredBeforeRestart = sandbox.transactions().length
+  const deliveredBeforeRestart = fx.sandbox.transactions().length
   expect(deliveredBeforeRestart).toBeLessThan(load.acknowledged.size)
 
-  const second = await startServe({ dataDir, args })
-  running.push(second)
+  const second = await startServe({ dataDir: fx.dataDir, args: fx.args })
+  fx.running.push(second)
   await eventually(
     () => {
-      const ids = new Set(sandbox.transactions().map((tx) => tx.external_id))
+      const ids = new Set(fx.sandbox.transactions().map((tx) => tx.external_id))
       return [...load.acknowledged].every((id) => ids.has(id)) ? true : undefined
     },
     30_000,
@@ -86,7 +58,7 @@ test('SIGKILL right after acknowledgements loses nothing and doubles nothing aft
     'an empty queue',
   )
 
-  const externalIds = sandbox.transactions().map((tx) => tx.external_id)
+  const externalIds = fx.sandbox.transactions().map((tx) => tx.external_id)
   // Exactly once: no external id twice, and nothing that was never sent.
   expect(externalIds.length).toBe(new Set(externalIds).size)
   for (const id of externalIds) expect(load.sent.has(id)).toBe(true)

@@ -4,11 +4,12 @@
  * Needs a build (`npm run build`, which `npm test` runs first).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url))
 
@@ -155,4 +156,59 @@ export async function eventually<T>(
 
 export function basicAuth(writeKey: string): string {
   return `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
+}
+
+/**
+ * A service started as a child process against a sandbox living in the test process: the sandbox
+ * plays Perkville, which does not die when our service is killed, and its transactions are what
+ * "reached Perkville exactly once" means. Deliveries are slowed so some are in flight at any moment.
+ */
+export interface ExternalSandboxFixture {
+  sandbox: RunningSandbox
+  dataDir: string
+  args: string[]
+  running: ServeProcess[]
+  close(): Promise<void>
+}
+
+export async function externalSandboxFixture(opts: {
+  writeKey: string
+  latencyMs: number
+  latencyJitterMs: number
+}): Promise<ExternalSandboxFixture> {
+  const sandbox = await startSandbox({ memory: true })
+  sandbox.setFaults({ latencyMs: opts.latencyMs, latencyJitterMs: opts.latencyJitterMs, scope: 'writes' })
+  const dataDir = tempDir('perkville-external-')
+  const settings = join(dataDir, 'settings.json')
+  writeFileSync(
+    settings,
+    JSON.stringify({
+      apiKey: sandbox.token,
+      businessId: 1001,
+      locationId: 2001,
+      eventToPerkMap: { 'Checked In': 3001 },
+    }),
+  )
+  const running: ServeProcess[] = []
+  const args = [
+    '--perkville-url',
+    sandbox.url,
+    '--settings',
+    settings,
+    '--write-key',
+    opts.writeKey,
+    '--concurrency',
+    '8',
+  ]
+  return {
+    sandbox,
+    dataDir,
+    args,
+    running,
+    async close() {
+      for (const proc of running) await stopServe(proc, 'SIGKILL')
+      await sandbox.close()
+      removeDir(dataDir)
+    },
+  }
 }
