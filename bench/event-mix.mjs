@@ -1,31 +1,54 @@
 // A deterministic, realistic mix of events: what a gym or shop actually sends.
 const EMAILS = 5_000
 
-/** Event i of the mix: 40% spend, 10% refund, 35% visit/referral, 15% events the rules reject or skip. */
-export function mixedEvent(i) {
+function base(i, id) {
   const email = `member${i % EMAILS}@example.com`
-  const base = {
+  return {
     type: 'track',
-    messageId: `bench-${i}`,
+    messageId: `${id}-${i}`,
     userId: `u${i % EMAILS}`,
     timestamp: '2026-11-23T10:00:00.000Z',
     context: { library: { name: 'analytics-node', version: '3.1.0' }, traits: { email } },
   }
+}
+
+/**
+ * Event i of the mix: 40% spend, 10% refund, 35% visit/referral, 15% events the rules reject or skip.
+ * `id` prefixes messageIds and order ids, so runs (or autocannon's `[<id>]` placeholder) stay distinct.
+ * A refund refers to the spend two events earlier, sent by the same customer.
+ */
+export function mixedEvent(i, id = 'bench') {
   const r = i % 20
   if (r < 8) {
+    const props = { order_id: `o-${id}-${i}`, revenue: ((i % 9000) + 100) / 100, currency: 'USD' }
+    return { ...base(i, id), event: 'Order Completed', properties: props }
+  }
+  if (r < 10) {
+    const refund = { ...base(i - 2, id), messageId: `${id}-${i}` }
     return {
-      ...base,
-      event: 'Order Completed',
-      properties: { order_id: `o-${i}`, revenue: ((i % 9000) + 100) / 100, currency: 'USD' },
+      ...refund,
+      event: 'Order Refunded',
+      properties: { order_id: `o-${id}-${i - 2}`, total: '12.50' },
     }
   }
-  if (r < 10)
-    return { ...base, event: 'Order Refunded', properties: { order_id: `o-${i - 20}`, total: '12.50' } }
-  if (r < 16) return { ...base, event: 'Checked In', properties: { location: 'Main St', class: 'Spin' } }
-  if (r < 17) return { ...base, event: 'Referral Sent', properties: { referee: 'x' } }
-  if (r < 18) return { ...base, event: 'Product Viewed', properties: { sku: 'A1' } }
-  if (r < 19) return { ...base, event: 'Order Completed', properties: { order_id: `o-${i}`, revenue: 'n/a' } }
-  return { ...base, type: 'identify', traits: { email } }
+  if (r < 16)
+    return { ...base(i, id), event: 'Checked In', properties: { location: 'Main St', class: 'Spin' } }
+  if (r < 17) return { ...base(i, id), event: 'Referral Sent', properties: { referee: 'x' } }
+  if (r < 18) return { ...base(i, id), event: 'Product Viewed', properties: { sku: 'A1' } }
+  if (r < 19)
+    return {
+      ...base(i, id),
+      event: 'Order Completed',
+      properties: { order_id: `o-${id}-${i}`, revenue: 'n/a' },
+    }
+  return { ...base(i, id), type: 'identify', traits: { email: `member${i % EMAILS}@example.com` } }
+}
+
+/** Event i of the share of the mix that the rules send (no rejects): what fills a delivery queue. */
+export function deliverableEvent(i, id = 'bench') {
+  // Positions 0..16 of each 20 are the sendable ones; map i onto them in order.
+  const j = Math.floor(i / 17) * 20 + (i % 17)
+  return mixedEvent(j, id)
 }
 
 export const BENCH_SETTINGS = {

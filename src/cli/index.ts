@@ -122,6 +122,22 @@ program
     '--credentials-probe <duration>',
     'how often rejected credentials are re-checked (env PERKVILLE_CREDENTIALS_PROBE; default 30s)',
   )
+  .option(
+    '--database-url <url>',
+    'postgres://… : share one PostgreSQL database among several instances instead of SQLite (env PERKVILLE_DATABASE_URL)',
+  )
+  .option(
+    '--database-schema <name>',
+    'PostgreSQL schema of the tables (env PERKVILLE_DATABASE_SCHEMA; default public)',
+  )
+  .option(
+    '--database-pool-size <n>',
+    'PostgreSQL connections per instance (env PERKVILLE_DATABASE_POOL_SIZE; default 10)',
+  )
+  .option(
+    '--lease <duration>',
+    'how long a claimed delivery is held before another instance may take it over (env PERKVILLE_LEASE; default 2m)',
+  )
   .option('--one-award-per-order', 'at most one award per order id and perk (default on)')
   .option('--no-one-award-per-order', 'turn the one-award-per-order rule off')
   .option('--cap-refunds', 'refunds never remove more than the order awarded (default on)')

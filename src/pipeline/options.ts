@@ -48,6 +48,15 @@ export interface DeliveryServiceOptions {
   createClient?: (settings: Settings) => PerkvilleClient
   /** Use this storage instead of SQLite in dataDir (e.g. PostgreSQL). */
   storage?: Storage
+  /**
+   * postgres://… : keep events in this PostgreSQL database instead of SQLite in dataDir, shared by
+   * every instance given the same URL and schema (see docs/service.md, PostgreSQL).
+   */
+  databaseUrl?: string
+  /** The PostgreSQL schema holding the tables; default `public`. */
+  databaseSchema?: string
+  /** PostgreSQL connections per instance; default 10. */
+  databasePoolSize?: number
   /** Randomness for backoff jitter (tests). */
   random?: () => number
 }

@@ -23,10 +23,12 @@ import type {
   IncomingEvent,
 } from './service-api.js'
 import { computeStats } from './stats.js'
+import { openPostgresStorage } from './storage/postgres.js'
 import { openSqliteStorage } from './storage/sqlite.js'
 import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
 
 const DB_FILE = 'destination.db'
+const DEPTH_REFRESH_MS = 5_000
 const STATUSES: readonly EventStatus[] = ['pending', 'in_flight', 'retrying', 'delivered', 'failed']
 /** Policy decisions, not delivery failures: a bulk replay leaves them alone unless asked by name. */
 const ORDER_RULE_REASONS = [ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER]
@@ -37,10 +39,17 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const now = o.now
   const storage =
     opts.storage ??
-    openSqliteStorage({
-      path: join(opts.dataDir, DB_FILE),
-      synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
-    })
+    (opts.databaseUrl !== undefined
+      ? await openPostgresStorage({
+          connectionString: opts.databaseUrl,
+          schema: opts.databaseSchema,
+          poolSize: opts.databasePoolSize,
+          onError: (err) => logger.error({ err }, 'a PostgreSQL connection failed'),
+        })
+      : openSqliteStorage({
+          path: join(opts.dataDir, DB_FILE),
+          synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
+        }))
 
   let settings: Settings = opts.settings
   let client: PerkvilleClient = opts.client
@@ -55,6 +64,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
 
   // Kept in memory so /metrics and health never count a million rows; storage is the source at start.
   let depth = await storage.queueDepth()
+  let depthTimer: NodeJS.Timeout | undefined
   const drops = new DropLog()
   drops.seed(await storage.dropTotals())
 
@@ -307,6 +317,18 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         )
       }
       retention.start()
+      // In a shared database other instances move the queue too: re-count it now and then.
+      if (opts.databaseUrl !== undefined) {
+        depthTimer = setInterval(() => {
+          storage.queueDepth().then(
+            (n) => {
+              depth = n
+            },
+            () => undefined,
+          )
+        }, DEPTH_REFRESH_MS)
+        depthTimer.unref()
+      }
       scheduler.start()
       // Learn the credentials' state before the first event needs them.
       void gate.probe()
@@ -318,6 +340,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       shuttingDown = true
       scheduler.halt()
       gate.stop()
+      if (depthTimer) clearInterval(depthTimer)
       await retention.stop()
       await acceptCommit.drain()
       const finished = await scheduler.settle(o.stopTimeoutMs)

@@ -9,6 +9,8 @@ export interface BannerInfo {
   sandboxUrl: string | null
   perkvilleUrl: string
   dataDir: string
+  /** The shared PostgreSQL database (password redacted), when one is used instead of SQLite. */
+  database?: string
   webhookSigned: boolean
 }
 
@@ -42,6 +44,7 @@ export function startupBanner(info: BannerInfo, cwd: string = process.cwd()): st
       : `  Perkville    ${info.perkvilleUrl}`,
     `  Data         ${shellPath(info.dataDir, cwd)}`,
   ]
+  if (info.database) lines.push(`  Database     ${info.database}`)
   if (info.writeKeyFile) lines.push(`  Write key    in ${shellPath(info.writeKeyFile, cwd)}`)
   if (info.adminTokenFile) lines.push(`  Admin token  in ${shellPath(info.adminTokenFile, cwd)}`)
   if (!info.writeKeyFile)

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { isDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { parseDuration } from './duration.js'
 import { safeJsonMessage } from './safe-json.js'
 
@@ -121,6 +122,26 @@ const httpUrl: Field = z.unknown().transform((value, ctx) => {
     } catch {}
   }
   ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got ${show(value)}` })
+  return z.NEVER
+})
+
+/** Holds a password: a bad value is described, never repeated. */
+const databaseUrl: Field = z.unknown().transform((value, ctx) => {
+  if (value === null) return null
+  if (typeof value === 'string' && isDatabaseUrl(value.trim())) return value.trim()
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be a postgres:// (or postgresql://) URL, got ${typeof value === 'string' ? 'another text' : kind(value)}`,
+  })
+  return z.NEVER
+})
+
+const schemaName: Field = z.unknown().transform((value, ctx) => {
+  if (typeof value === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(value)) return value
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be a lower-case SQL identifier (letters, digits, underscore), got ${show(value)}`,
+  })
   return z.NEVER
 })
 
@@ -280,6 +301,34 @@ export const FIELDS = {
     schema: boolean,
     default: true,
   },
+  databaseUrl: {
+    cli: { flag: '--database-url', key: 'databaseUrl' },
+    env: ['PERKVILLE_DATABASE_URL'],
+    file: ['databaseUrl'],
+    schema: databaseUrl,
+    default: null,
+  },
+  databaseSchema: {
+    cli: { flag: '--database-schema', key: 'databaseSchema' },
+    env: ['PERKVILLE_DATABASE_SCHEMA'],
+    file: ['databaseSchema'],
+    schema: schemaName,
+    default: 'public',
+  },
+  databasePoolSize: {
+    cli: { flag: '--database-pool-size', key: 'databasePoolSize' },
+    env: ['PERKVILLE_DATABASE_POOL_SIZE'],
+    file: ['databasePoolSize'],
+    schema: integer(1, 1000),
+    default: 10,
+  },
+  leaseMs: {
+    cli: { flag: '--lease', key: 'lease' },
+    env: ['PERKVILLE_LEASE'],
+    file: ['lease'],
+    schema: duration(1000),
+    default: 120_000,
+  },
   logLevel: {
     cli: { flag: '--log-level', key: 'logLevel' },
     env: ['PERKVILLE_LOG_LEVEL'],
@@ -318,6 +367,12 @@ export interface ServiceConfig {
   credentialsProbeMs: number
   oneAwardPerOrder: boolean
   capRefunds: boolean
+  /** postgres://… when several instances share one PostgreSQL database; null: SQLite in dataDir. */
+  databaseUrl: string | null
+  databaseSchema: string
+  databasePoolSize: number
+  /** How long a delivery's claim is held before another instance may take it over. */
+  leaseMs: number
   logLevel: LogLevel
   readyFile: string | null
   /** The config file read, if any. */

@@ -14,6 +14,7 @@ import { createPerkvilleClient } from '../perkville/client.js'
 import { DEFAULT_BASE_URL } from '../perkville/wire.js'
 import { createDeliveryService } from '../pipeline/index.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
+import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
 import { buildServer, type Lifecycle } from './app.js'
 import type { BannerInfo } from './banner.js'
@@ -71,6 +72,11 @@ export async function startService(
       logger.info({ file: secret.path }, 'generated a new secret and stored it (mode 0600)')
   }
 
+  // The URL's password never reaches a log line or the banner.
+  const database =
+    config.databaseUrl === null
+      ? null
+      : `${redactDatabaseUrl(config.databaseUrl)} (schema ${config.databaseSchema})`
   const mode = chooseMode(config)
   const given = readSettings(config)
   // What has started so far, stopped newest first: on a failed start, and as the tail of a shutdown.
@@ -128,6 +134,14 @@ export async function startService(
       retentionMs: config.retentionMs,
       orderRules: { oneAwardPerOrder: config.oneAwardPerOrder, capRefunds: config.capRefunds },
       credentialsProbeMs: config.credentialsProbeMs,
+      leaseMs: config.leaseMs,
+      ...(config.databaseUrl !== null
+        ? {
+            databaseUrl: config.databaseUrl,
+            databaseSchema: config.databaseSchema,
+            databasePoolSize: config.databasePoolSize,
+          }
+        : {}),
     })
     await service.start()
     cleanups.push(() => service.stop())
@@ -154,6 +168,7 @@ export async function startService(
         perkvilleUrl,
         settings: { ...redactSettings(settings), apiKey: undefined },
         dataDir,
+        database: database ?? 'sqlite',
         writeKeyCount: writeKey ? 1 : config.writeKeys.length,
         webhook: config.webhookSecret ? 'signature' : 'write key',
         concurrency: config.concurrency,
@@ -201,6 +216,7 @@ export async function startService(
         sandboxUrl: sandbox?.url ?? null,
         perkvilleUrl,
         dataDir,
+        ...(database !== null ? { database } : {}),
         webhookSigned: config.webhookSecret !== null,
       },
     }

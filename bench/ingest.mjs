@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// bench:ingest — the service (SQLite, default settings) under load from autocannon in a separate
+// process: events/s acknowledged through /v1/batch (100 events per request) and requests/s through
+// /v1/track, side by side with a bare Node HTTP server that only parses the JSON and answers 200.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { mixedEvent } from './event-mix.mjs'
+import { options } from './lib/args.mjs'
+import { basicAuth, runCannon } from './lib/cannon.mjs'
+import { BENCH_DIR, startChild } from './lib/child.mjs'
+import { metricSum } from './lib/metrics.mjs'
+import { printNote, printResult, printTable, progress, verdict } from './lib/report.mjs'
+import { startSandboxProcess, startServiceProcess, WRITE_KEY, writeSettingsFile } from './lib/stack.mjs'
+
+const opts = options({
+  seconds: 8,
+  'track-connections': 32,
+  'batch-connections': 8,
+  'batch-size': 100,
+  'sandbox-latency-ms': 20,
+  keep: false,
+})
+const S = opts.seconds
+
+// Request bodies: autocannon puts a fresh id where `[<id>]` stands, so every messageId and order id is
+// new (dedup never short-circuits) while the bodies stay byte-for-byte the realistic mix.
+const TEMPLATES = 20
+// /v1/track takes the track events of the mix (the mix's identify belongs on /v1/identify).
+const trackBodies = Array.from({ length: TEMPLATES }, (_, i) => mixedEvent(i, '[<id>]'))
+  .filter((e) => e.type === 'track')
+  .map((e) => JSON.stringify(e))
+const batchBody = JSON.stringify({
+  batch: Array.from({ length: opts['batch-size'] }, (_, i) => mixedEvent(i, '[<id>]')),
+  context: { library: { name: 'analytics-node', version: '3.1.0' } },
+})
+const headers = { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) }
+
+const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'))
+const children = []
+const results = {}
+try {
+  progress('starting the bare HTTP server, the sandbox and the service')
+  const bare = await startChild({
+    name: 'bare-server',
+    args: [join(BENCH_DIR, 'lib', 'bare-server.mjs')],
+    ready: /listening on port (\d+)/,
+  })
+  children.push(bare)
+  const bareUrl = `http://127.0.0.1:${bare.match[1]}`
+  const sandbox = await startSandboxProcess({ latencyMs: opts['sandbox-latency-ms'] })
+  children.push(sandbox.child)
+  const service = await startServiceProcess({
+    dataDir: join(work, 'data'),
+    perkvilleUrl: sandbox.url,
+    settingsFile: writeSettingsFile(work),
+  })
+  children.push(service.child)
+
+  const track = (url, label, duration = S) =>
+    runCannon({
+      url: `${url}/v1/track`,
+      headers,
+      bodies: trackBodies,
+      connections: opts['track-connections'],
+      duration,
+      label,
+    })
+  const batch = (url, label, duration = S) =>
+    runCannon({
+      url: `${url}/v1/batch`,
+      headers,
+      body: batchBody,
+      connections: opts['batch-connections'],
+      duration,
+      label,
+    })
+
+  progress('warm-up (2 s each)')
+  await track(bareUrl, 'warm-up bare', 2)
+  await track(service.url, 'warm-up service', 2)
+
+  // Bare and service alternate, and the bare track run is repeated at the end, so drift shows.
+  progress(`/v1/track: bare server, ${S} s`)
+  results.bareTrack1 = await track(bareUrl, 'bare /v1/track')
+  progress(`/v1/track: service, ${S} s`)
+  results.track = await track(service.url, 'service /v1/track')
+  progress(`/v1/batch (${opts['batch-size']} events/request): service, ${S} s`)
+  results.batch = await batch(service.url, 'service /v1/batch')
+  progress(`/v1/batch: bare server, ${S} s`)
+  results.bareBatch = await batch(bareUrl, 'bare /v1/batch')
+  progress(`/v1/track: bare server again, ${S} s`)
+  results.bareTrack2 = await track(bareUrl, 'bare /v1/track (2)')
+
+  const received = await metricSum(service.url, 'perkville_events_received_total')
+  const queued = await metricSum(service.url, 'perkville_events_queued_total')
+  const rssPeak = service.child.peakRssMb()
+
+  const bareReq = (results.bareTrack1.ok_per_s + results.bareTrack2.ok_per_s) / 2
+  const trackReq = results.track.ok_per_s
+  const batchEvents = results.batch.ok_per_s * opts['batch-size']
+  const bareBatchEvents = results.bareBatch.ok_per_s * opts['batch-size']
+  const row = (label, r, perReq = 1) => [
+    label,
+    r.ok_per_s,
+    r.ok_per_s * perReq,
+    r.latency_ms.p50,
+    r.latency_ms.p90,
+    r.latency_ms.p99,
+    r.non2xx + r.errors + r.timeouts,
+  ]
+  printTable(
+    `bench:ingest — ${S} s per run, autocannon in its own process (track ${opts['track-connections']} connections, batch ${opts['batch-connections']})`,
+    ['run', 'req/s', 'events/s', 'p50 ms', 'p90 ms', 'p99 ms', 'not 200'],
+    [
+      row('bare server /v1/track (1st)', results.bareTrack1),
+      row('service /v1/track', results.track),
+      row('bare server /v1/track (2nd)', results.bareTrack2),
+      row(`service /v1/batch ×${opts['batch-size']}`, results.batch, opts['batch-size']),
+      row(`bare server /v1/batch ×${opts['batch-size']}`, results.bareBatch, opts['batch-size']),
+    ],
+  )
+  const trackRatio = trackReq / bareReq
+  printTable(
+    'targets',
+    ['target', 'measured', 'verdict'],
+    [
+      [
+        'batch events/s ≥ 30,000',
+        Math.round(batchEvents).toLocaleString('en-US'),
+        verdict(batchEvents >= 30_000),
+      ],
+      ['track req/s ≥ 0.5 × bare req/s', `${trackRatio.toFixed(2)} ×`, verdict(trackRatio >= 0.5)],
+    ],
+  )
+  printNote(
+    [
+      '',
+      'Method: the service runs as `perkville-destination serve` (SQLite in a temp dir, log level warn, default',
+      `concurrency) delivering to a sandbox child with ${opts['sandbox-latency-ms']} ms latency, so its workers deliver while it ingests.`,
+      'Every request carries fresh messageIds and order ids (autocannon [<id>] replacement) drawn from the event mix;',
+      'the bare server (bench/lib/bare-server.mjs) gets the very same bodies and only parses them. bare req/s is the',
+      `mean of the runs before and after the service's. Service counted ${received} events received, ${queued} queued;`,
+      `its peak RSS was ${rssPeak === null ? 'n/a' : rssPeak.toFixed(0)} MB.`,
+    ].join('\n'),
+  )
+  printResult({
+    batch_events_per_s: batchEvents,
+    track_req_per_s: trackReq,
+    bare_req_per_s: bareReq,
+    track_vs_bare: trackRatio,
+    bare_batch_events_per_s: bareBatchEvents,
+    batch_p50_ms: results.batch.latency_ms.p50,
+    batch_p99_ms: results.batch.latency_ms.p99,
+    track_p50_ms: results.track.latency_ms.p50,
+    track_p99_ms: results.track.latency_ms.p99,
+    bare_p50_ms: results.bareTrack1.latency_ms.p50,
+    bare_p99_ms: results.bareTrack1.latency_ms.p99,
+    not_200: results.batch.non2xx + results.track.non2xx + results.batch.errors + results.track.errors,
+    service_rss_peak_mb: rssPeak,
+  })
+} finally {
+  for (const c of children.reverse()) await c.stop()
+  if (!opts.keep) rmSync(work, { recursive: true, force: true })
+}

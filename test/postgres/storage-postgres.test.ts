@@ -1,0 +1,242 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { atTheDoor } from '../../src/pipeline/door.js'
+import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
+import { PG_MIGRATIONS } from '../../src/pipeline/storage/postgres-schema.js'
+import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
+import { settingsFor, track } from '../pipeline/harness.js'
+import { storageContract } from '../pipeline/storage-contract.js'
+import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
+
+const schemas: string[] = []
+const open: Storage[] = []
+
+beforeAll(requirePostgres)
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close()
+})
+afterAll(async () => {
+  for (const s of schemas.splice(0)) await dropSchema(s)
+})
+
+/** A store in a schema of its own; `schema` reuses one (a second instance on the same data). */
+async function fresh(schema = randomSchema()): Promise<Storage> {
+  if (!schemas.includes(schema)) schemas.push(schema)
+  const storage = await openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema })
+  open.push(storage)
+  return storage
+}
+
+const settings = settingsFor('token-for-pg-tests')
+
+function event(
+  email: string,
+  name: string,
+  props: Record<string, unknown> = {},
+  messageId?: string,
+): NewEvent {
+  const v = atTheDoor(settings, {
+    ...track(email, name, props, messageId ? { messageId } : {}),
+    receivedAt: Date.now(),
+  })
+  if (v.kind !== 'queue') throw new Error('expected a send')
+  return v.event
+}
+
+const ctx = (now: number): AcceptContext => ({
+  now,
+  dedupSince: now - 60_000,
+  orderRule: (tx, ledger) => decideOrder({ oneAwardPerOrder: true, capRefunds: true }, tx, ledger),
+})
+
+describe('the Storage contract, on PostgreSQL', () => {
+  storageContract(() => fresh())
+})
+
+describe('PostgreSQL storage', () => {
+  it('migrates once when several instances start at the same time, and refuses a newer schema', async () => {
+    const schema = randomSchema()
+    const stores = await Promise.all(Array.from({ length: 4 }, () => fresh(schema)))
+    expect(stores).toHaveLength(4)
+    expect(await queryIn(schema, 'SELECT version FROM schema_version')).toEqual([
+      { version: PG_MIGRATIONS.length },
+    ])
+    await queryIn(schema, 'UPDATE schema_version SET version = version + 1')
+    await expect(openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema })).rejects.toThrow(
+      /newer than this program/,
+    )
+  })
+
+  it('rejects a schema name that is not a plain identifier', async () => {
+    await expect(
+      openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema: 'x; DROP TABLE y' }),
+    ).rejects.toThrow(/schema must be a lower-case SQL identifier/)
+  })
+
+  it('queues a messageId once when two instances accept it at the same moment', async () => {
+    const schema = randomSchema()
+    const a = await fresh(schema)
+    const b = await fresh(schema)
+    const now = Date.now()
+    for (let round = 0; round < 20; round++) {
+      const events = Array.from({ length: 10 }, (_, i) =>
+        event(`dup${i}@x.co`, 'Checked In', {}, `dup-${round}-${i}`),
+      )
+      // Reversed on one side, so the two transactions meet the same keys in opposite orders.
+      const [ra, rb] = await Promise.all([
+        a.accept([{ events, drops: [] }], ctx(now)),
+        b.accept([{ events: [...events].reverse(), drops: [] }], ctx(now)),
+      ])
+      const queued = [...ra[0]!, ...rb[0]!].filter((o) => o === 'queued').length
+      const duplicates = [...ra[0]!, ...rb[0]!].filter((o) => o === 'duplicate').length
+      expect([queued, duplicates]).toEqual([10, 10])
+    }
+    const rows = await queryIn<{ n: number }>(schema, 'SELECT COUNT(*)::int AS n FROM events')
+    expect(rows[0]!.n).toBe(200)
+  })
+
+  it('awards an order once when two instances accept it under different messageIds at once', async () => {
+    const schema = randomSchema()
+    const a = await fresh(schema)
+    const b = await fresh(schema)
+    const now = Date.now()
+    for (let round = 0; round < 20; round++) {
+      const order = (tag: string) =>
+        event(
+          `buyer${round}@x.co`,
+          'Order Completed',
+          { order_id: `O-${round}`, revenue: 12 },
+          `${tag}-${round}`,
+        )
+      const [ra, rb] = await Promise.all([
+        a.accept([{ events: [order('a')], drops: [] }], ctx(now)),
+        b.accept([{ events: [order('b')], drops: [] }], ctx(now)),
+      ])
+      expect([ra[0]![0], rb[0]![0]].sort()).toEqual(['order_rule', 'queued'])
+    }
+    const ledger = await queryIn<{ n: number; awarded: number }>(
+      schema,
+      'SELECT COUNT(*)::int AS n, MIN(awarded_cents)::int AS awarded FROM order_ledger',
+    )
+    expect(ledger).toEqual([{ n: 20, awarded: 1200 }])
+  })
+
+  it('never hands one customer to two claimers, and leaves live leases alone at start', async () => {
+    const schema = randomSchema()
+    const a = await fresh(schema)
+    const b = await fresh(schema)
+    const now = Date.now()
+    const events = Array.from({ length: 200 }, (_, i) => event(`c${i % 40}@x.co`, 'Checked In'))
+    await a.accept([{ events, drops: [] }], ctx(now))
+    const [ca, cb] = await Promise.all([a.claim(30, now, 60_000), b.claim(30, now, 60_000)])
+    const customers = [...ca, ...cb].map((c) => c.tx.email)
+    expect(new Set(customers).size).toBe(customers.length)
+    expect(customers.length).toBe(40)
+    // A second instance starting now must not take over the first one's live leases.
+    expect(await b.recoverAbandoned(now + 1_000)).toBe(0)
+    expect(await b.claim(50, now + 1_000, 60_000)).toEqual([])
+    // Once they expired, it does.
+    expect(await b.recoverAbandoned(now + 60_000)).toBe(40)
+    const again = await b.claim(50, now + 60_000, 60_000)
+    expect(again).toHaveLength(40)
+    expect(again.every((c) => c.unknown)).toBe(true)
+  })
+
+  it('fails a queued refund when the award of its order fails (cascade), across instances', async () => {
+    const schema = randomSchema()
+    const a = await fresh(schema)
+    const b = await fresh(schema)
+    const now = Date.now()
+    await a.accept(
+      [{ events: [event('cas@x.co', 'Order Completed', { order_id: 'C-1', revenue: 10 })], drops: [] }],
+      ctx(now),
+    )
+    await b.accept(
+      [{ events: [event('cas@x.co', 'Order Refunded', { order_id: 'C-1', total: 4 })], drops: [] }],
+      ctx(now),
+    )
+    const [award] = await b.claim(5, now, 60_000)
+    const done = await a.complete(
+      [
+        {
+          id: award!.id,
+          leaseId: award!.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result: { status: 'failed', at: now, reason: 'permanent', error: 'HTTP 422' },
+        },
+      ],
+      now,
+    )
+    expect(done).toEqual({ applied: [true], cascadedFailures: 1 })
+    expect(await a.queueDepth()).toBe(0)
+    const refund = (await a.listEvents({ orderId: 'C-1', limit: 5 }))[0]!
+    expect([refund.kind, refund.status, refund.failureReason]).toEqual([
+      'refund',
+      'failed',
+      'refund_exceeds_order',
+    ])
+    expect(await a.nextDueAt()).toBeNull()
+  })
+
+  it('ping (what /readyz reports) follows the database becoming unreachable and coming back', async () => {
+    // A role of our own that can be locked out, so the database really refuses this store.
+    const role = randomSchema('role')
+    const password = 'pw-for-ping-test'
+    const schema = randomSchema()
+    await queryIn('public', `CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
+    const url = new URL(TEST_DATABASE_URL)
+    await queryIn('public', `GRANT CREATE ON DATABASE ${url.pathname.slice(1)} TO ${role}`)
+    url.username = role
+    url.password = password
+    const errors: Error[] = []
+    const s = await openPostgresStorage({
+      connectionString: url.toString(),
+      schema,
+      onError: (err) => errors.push(err),
+    })
+    try {
+      expect(await s.ping()).toBe(true)
+      await queryIn('public', `ALTER ROLE ${role} NOLOGIN`)
+      await queryIn('public', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [
+        role,
+      ])
+      expect(await s.ping()).toBe(false)
+      await queryIn('public', `ALTER ROLE ${role} LOGIN`)
+      expect(await s.ping()).toBe(true)
+    } finally {
+      await s.close()
+      await dropSchema(schema)
+      await queryIn('public', `DROP OWNED BY ${role}`)
+      await queryIn('public', `DROP ROLE ${role}`)
+    }
+  })
+
+  it('reports ping false after close and answers ping true while open', async () => {
+    const s = await fresh()
+    expect(await s.ping()).toBe(true)
+    await s.close()
+    expect(await s.ping()).toBe(false)
+  })
+})
+
+describe('PostgreSQL storage and odd text', () => {
+  it('stores an event whose messageId and order id hold U+0000 without failing its neighbours', async () => {
+    const s = await fresh()
+    const now = Date.now()
+    const odd = event('nul@x.co', 'Order Completed', { order_id: 'N\u0000-1', revenue: 5 }, 'm\u0000id')
+    const fine = event('ok@x.co', 'Checked In')
+    expect(
+      await s.accept(
+        [
+          { events: [odd], drops: [] },
+          { events: [fine], drops: [] },
+        ],
+        ctx(now),
+      ),
+    ).toEqual([['queued'], ['queued']])
+    expect(await s.accept([{ events: [odd], drops: [] }], ctx(now))).toEqual([['duplicate']])
+    const claims = await s.claim(5, now, 60_000)
+    expect(claims.map((c) => c.externalId).sort()).toEqual([fine.externalId, 'm\uFFFDid'].sort())
+  })
+})
