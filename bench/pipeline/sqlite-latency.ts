@@ -1,7 +1,7 @@
 /**
  * Received → accepted latency at a steady rate: events arrive one per call at RATE/s for SECONDS,
  * delivered to a sandbox (ideally another process, SANDBOX_URL). Reports P50/P95 from stats().
- *   SANDBOX_URL=... npx vite-node test/pipeline/bench-latency.ts -- [rate] [seconds]
+ *   SANDBOX_URL=... npm run bench:pipeline-latency -- [rate] [seconds]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,7 @@ import { Registry } from 'prom-client'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import { createDeliveryService } from '../../src/pipeline/index.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor } from './harness.js'
+import { settingsFor } from '../../test/pipeline/harness.js'
 
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const rate = Number(args[0] ?? 200)

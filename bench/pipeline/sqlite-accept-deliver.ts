@@ -1,7 +1,7 @@
 /**
  * Measures the pipeline alone (no HTTP server): accept() into SQLite with batches of 100 from many
  * concurrent callers, then delivery to a sandbox with fixed latency. Run:
- *   npx vite-node test/pipeline/bench-pipeline.ts -- [events] [latencyMs] [durability]
+ *   npm run bench:pipeline -- [events] [latencyMs] [durability]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +12,7 @@ import { createPerkvilleClient } from '../../src/perkville/client.js'
 import { createDeliveryService } from '../../src/pipeline/index.js'
 import type { IncomingEvent } from '../../src/pipeline/service-api.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor } from './harness.js'
+import { settingsFor } from '../../test/pipeline/harness.js'
 
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const total = Number(args[0] ?? 100_000)

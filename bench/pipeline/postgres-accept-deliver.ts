@@ -2,7 +2,7 @@
  * Measures the pipeline on PostgreSQL (no HTTP server): accept() with batches of 100 from 8
  * concurrent callers, then delivery by 1 or 2 instances sharing the schema to a sandbox with fixed
  * latency. The schema is random and dropped afterwards. Run:
- *   npx vite-node test/postgres/bench-postgres.ts -- [events] [latencyMs] [instances]
+ *   npm run bench:postgres -- [events] [latencyMs] [instances]
  */
 import pino from 'pino'
 import { Registry } from 'prom-client'
@@ -10,8 +10,14 @@ import { createPerkvilleClient } from '../../src/perkville/client.js'
 import { createDeliveryService } from '../../src/pipeline/index.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor } from '../pipeline/harness.js'
-import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
+import { settingsFor } from '../../test/pipeline/harness.js'
+import {
+  dropSchema,
+  queryIn,
+  randomSchema,
+  requirePostgres,
+  TEST_DATABASE_URL,
+} from '../../test/postgres/pg-harness.js'
 
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const total = Number(args[0] ?? 20_000)
