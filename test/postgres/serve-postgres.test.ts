@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import {
@@ -11,6 +9,7 @@ import {
   startServe,
   stopServe,
   tempDir,
+  writeSandboxSettings,
 } from '../service/helpers.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
 
@@ -40,16 +39,7 @@ beforeAll(async () => {
   sandbox.setFaults({ latencyMs: 150, latencyJitterMs: 100, scope: 'writes' })
   const dir = tempDir('perkville-pg-serve-')
   dirs.push(dir)
-  const settings = join(dir, 'settings.json')
-  writeFileSync(
-    settings,
-    JSON.stringify({
-      apiKey: sandbox.token,
-      businessId: 1001,
-      locationId: 2001,
-      eventToPerkMap: { 'Checked In': 3001 },
-    }),
-  )
+  const settings = writeSandboxSettings(dir, sandbox.token)
   args = [
     '--perkville-url',
     sandbox.url,

@@ -1,14 +1,7 @@
-/**
- * An in-process delivery service for the server tests: the real pipeline (SQLite in a temp
- * directory), the real HTTP client, and a real sandbox in memory, wired exactly as `serve` wires them.
- * Logs are captured so tests can check no secret ever reaches them.
- */
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { loadConfig } from '../../src/server/config.js'
 import { type RunningService, startService } from '../../src/server/service-runner.js'
-import { basicAuth, removeDir, tempDir } from '../service/helpers.js'
+import { basicAuth, removeDir, tempDir, writeSandboxSettings } from '../service/helpers.js'
 
 export const WRITE_KEY = 'wk_test_0123456789abcdef'
 export const OTHER_WRITE_KEY = 'wk_other_fedcba9876543210'
@@ -35,16 +28,7 @@ export interface TestService extends RunningService {
 export async function startTestService(cli: Record<string, unknown> = {}): Promise<TestService> {
   const sandbox = await startSandbox({ memory: true })
   const dataDir = tempDir('perkville-server-')
-  const settingsFile = join(dataDir, 'settings.json')
-  writeFileSync(
-    settingsFile,
-    JSON.stringify({
-      apiKey: sandbox.token,
-      businessId: 1001,
-      locationId: 2001,
-      eventToPerkMap: EVENT_TO_PERK,
-    }),
-  )
+  const settingsFile = writeSandboxSettings(dataDir, sandbox.token, EVENT_TO_PERK)
   const config = loadConfig({
     cli: {
       port: '0',

@@ -179,16 +179,7 @@ export async function externalSandboxFixture(opts: {
   const sandbox = await startSandbox({ memory: true })
   sandbox.setFaults({ latencyMs: opts.latencyMs, latencyJitterMs: opts.latencyJitterMs, scope: 'writes' })
   const dataDir = tempDir('perkville-external-')
-  const settings = join(dataDir, 'settings.json')
-  writeFileSync(
-    settings,
-    JSON.stringify({
-      apiKey: sandbox.token,
-      businessId: 1001,
-      locationId: 2001,
-      eventToPerkMap: { 'Checked In': 3001 },
-    }),
-  )
+  const settings = writeSandboxSettings(dataDir, sandbox.token)
   const running: ServeProcess[] = []
   const args = [
     '--perkville-url',
@@ -211,4 +202,15 @@ export async function externalSandboxFixture(opts: {
       removeDir(dataDir)
     },
   }
+}
+
+/** Destination settings for the sandbox's default business, written to `<dir>/settings.json`. */
+export function writeSandboxSettings(
+  dir: string,
+  apiKey: string,
+  eventToPerkMap: Record<string, number | string> = { 'Checked In': 3001 },
+): string {
+  const file = join(dir, 'settings.json')
+  writeFileSync(file, JSON.stringify({ apiKey, businessId: 1001, locationId: 2001, eventToPerkMap }))
+  return file
 }
