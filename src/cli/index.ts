@@ -143,6 +143,11 @@ program
   .option('--cap-refunds', 'refunds never remove more than the order awarded (default on)')
   .option('--no-cap-refunds', 'turn the refund cap off')
   .option(
+    '--storage-thread',
+    'SQLite writes on their own worker thread (env PERKVILLE_STORAGE_THREAD; default off)',
+  )
+  .option('--no-storage-thread', 'SQLite on the main thread')
+  .option(
     '--log-level <level>',
     'fatal, error, warn, info, debug, trace or silent (env PERKVILLE_LOG_LEVEL; default info)',
   )

@@ -301,6 +301,13 @@ export const FIELDS = {
     schema: boolean,
     default: true,
   },
+  storageThread: {
+    cli: { flag: '--storage-thread', key: 'storageThread' },
+    env: ['PERKVILLE_STORAGE_THREAD'],
+    file: ['storageThread'],
+    schema: boolean,
+    default: false,
+  },
   databaseUrl: {
     cli: { flag: '--database-url', key: 'databaseUrl' },
     env: ['PERKVILLE_DATABASE_URL'],
@@ -367,6 +374,8 @@ export interface ServiceConfig {
   credentialsProbeMs: number
   oneAwardPerOrder: boolean
   capRefunds: boolean
+  /** SQLite on its own worker thread. */
+  storageThread: boolean
   /** postgres://… when several instances share one PostgreSQL database; null: SQLite in dataDir. */
   databaseUrl: string | null
   databaseSchema: string

@@ -69,11 +69,16 @@ describe('permanent failures, retry and replay', () => {
     expect(await h.service.retryEvent(one!.id)).toBe(true)
     expect(await h.service.retryEvent(one!.id)).toBe(false)
     await waitFor(() => sandbox.transactions().length === 1, 'the retried event')
-    expect(await h.service.getEvent(one!.id)).toMatchObject({
-      status: 'delivered',
-      attempts: 2,
-      failureReason: null,
-    })
+    // The sandbox commits before the service records the outcome, so wait for the record itself.
+    const retried = await waitFor(async () => {
+      const ev = await h.service.getEvent(one!.id)
+      return ev?.status === 'delivered' ? ev : null
+    }, 'the retried event recorded as delivered')
+    expect(retried).toMatchObject({ status: 'delivered', failureReason: null })
+    // The 404, then the retry; a pooled connection to the restarted sandbox may fail once more and be
+    // settled by lookup, so more than two attempts is allowed — more than one transaction is not.
+    expect(retried.attempts).toBeGreaterThanOrEqual(2)
+    expect(sandbox.transactions().filter((tx) => tx.external_id === retried.externalId)).toHaveLength(1)
     expect(
       await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000, reason: 'expired' }),
     ).toBe(0)
