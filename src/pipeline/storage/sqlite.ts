@@ -1,8 +1,15 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { Transaction } from '../../core/types.js'
 import type { EventStatus } from '../service-api.js'
+import {
+  type AttemptDbRow,
+  type EventRow as Row,
+  rowTransaction,
+  toAttempt,
+  toSeq,
+  toStored,
+} from './event-rows.js'
 import { MIGRATIONS } from './sqlite-schema.js'
 import type {
   AcceptBatch,
@@ -21,6 +28,8 @@ import type {
   StoredEvent,
 } from './storage.js'
 
+type EventRow = Row<number>
+
 export interface SqliteStorageOptions {
   /** The database file; its directory is created when missing. */
   path: string
@@ -34,46 +43,6 @@ export interface SqliteStorageOptions {
 const ACTIVE = `status IN ('pending', 'in_flight', 'retrying')`
 const PRUNE_CHUNK = 2_000
 const STATS_CHUNK = 5_000
-
-interface EventRow {
-  seq: number
-  message_id: string | null
-  external_id: string
-  customer_key: string
-  email: string
-  business_id: string
-  location_id: string
-  perk_id: string
-  send_email: number
-  kind: string
-  quantity: number
-  requested_quantity: number | null
-  order_id: string | null
-  event_timestamp: string | null
-  payload: string
-  status: EventStatus
-  unknown: number
-  ledger: number
-  attempts: number
-  received_at: number
-  next_attempt_at: number | null
-  first_failed_at: number | null
-  lease_id: number | null
-  finished_at: number | null
-  failure_reason: string | null
-  last_error: string | null
-  transaction_id: string | null
-}
-
-interface AttemptDbRow {
-  event_seq: number
-  at: number
-  duration_ms: number
-  outcome: string
-  request: string | null
-  response: string | null
-  error: string | null
-}
 
 export function openSqliteStorage(opts: SqliteStorageOptions): Storage {
   mkdirSync(dirname(opts.path), { recursive: true })
@@ -634,63 +603,6 @@ class SqliteStorage implements Storage {
   }
 }
 
-/** Event ids are the decimal row ids this storage handed out; anything else names no event. */
-function toSeq(id: string): number | null {
-  if (!/^\d{1,15}$/.test(id)) return null
-  return Number(id)
-}
-
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
-}
-
-function rowTransaction(row: EventRow): Transaction {
-  return {
-    perkId: row.perk_id,
-    email: row.email,
-    businessId: row.business_id,
-    locationId: row.location_id,
-    sendEmail: row.send_email === 1,
-    quantity: row.quantity,
-    kind: row.kind as Transaction['kind'],
-    orderId: row.order_id,
-    messageId: row.message_id,
-    timestamp: row.event_timestamp,
-  }
-}
-
-function toAttempt(a: AttemptDbRow): AttemptRow {
-  return {
-    at: a.at,
-    durationMs: a.duration_ms,
-    outcome: a.outcome,
-    request: a.request,
-    response: a.response,
-    error: a.error,
-  }
-}
-
-function toStored(row: EventRow, attemptLog: AttemptRow[]): StoredEvent {
-  return {
-    id: String(row.seq),
-    messageId: row.message_id,
-    externalId: row.external_id,
-    email: row.email,
-    orderId: row.order_id,
-    perkId: row.perk_id,
-    quantity: row.quantity,
-    requestedQuantity: row.requested_quantity,
-    kind: row.kind,
-    status: row.status,
-    unknown: row.unknown === 1,
-    failureReason: row.failure_reason,
-    lastError: row.last_error,
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-    nextAttemptAt: row.next_attempt_at,
-    deliveredAt: row.status === 'delivered' ? row.finished_at : null,
-    transactionId: row.transaction_id,
-    payload: row.payload,
-    attemptLog,
-  }
 }

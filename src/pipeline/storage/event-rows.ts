@@ -1,0 +1,105 @@
+import type { Transaction } from '../../core/types.js'
+import type { EventStatus } from '../service-api.js'
+import type { AttemptRow, StoredEvent } from './storage.js'
+
+/**
+ * The `events` and `attempts` rows as every store reads them back. The two stores differ only in how
+ * flags arrive (SQLite: 0/1, PostgreSQL: booleans), so each store names its own `Flag` and the
+ * mapping to the pipeline's types lives here once.
+ */
+export interface EventRow<Flag extends number | boolean> {
+  seq: number
+  message_id: string | null
+  external_id: string
+  customer_key: string
+  email: string
+  business_id: string
+  location_id: string
+  perk_id: string
+  send_email: Flag
+  kind: string
+  quantity: number
+  requested_quantity: number | null
+  order_id: string | null
+  event_timestamp: string | null
+  payload: string
+  status: EventStatus
+  unknown: Flag
+  ledger: Flag
+  attempts: number
+  received_at: number
+  next_attempt_at: number | null
+  first_failed_at: number | null
+  lease_id: number | null
+  finished_at: number | null
+  failure_reason: string | null
+  last_error: string | null
+  transaction_id: string | null
+}
+
+export interface AttemptDbRow {
+  event_seq: number
+  at: number
+  duration_ms: number
+  outcome: string
+  request: string | null
+  response: string | null
+  error: string | null
+}
+
+/** Event ids are the decimal row ids a store handed out; anything else names no event. */
+export function toSeq(id: string): number | null {
+  if (!/^\d{1,15}$/.test(id)) return null
+  return Number(id)
+}
+
+export function rowTransaction(row: EventRow<number | boolean>): Transaction {
+  return {
+    perkId: row.perk_id,
+    email: row.email,
+    businessId: row.business_id,
+    locationId: row.location_id,
+    sendEmail: Boolean(row.send_email),
+    quantity: row.quantity,
+    kind: row.kind as Transaction['kind'],
+    orderId: row.order_id,
+    messageId: row.message_id,
+    timestamp: row.event_timestamp,
+  }
+}
+
+export function toAttempt(a: AttemptDbRow): AttemptRow {
+  return {
+    at: a.at,
+    durationMs: a.duration_ms,
+    outcome: a.outcome,
+    request: a.request,
+    response: a.response,
+    error: a.error,
+  }
+}
+
+export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow[]): StoredEvent {
+  return {
+    id: String(row.seq),
+    messageId: row.message_id,
+    externalId: row.external_id,
+    email: row.email,
+    orderId: row.order_id,
+    perkId: row.perk_id,
+    quantity: row.quantity,
+    requestedQuantity: row.requested_quantity,
+    kind: row.kind,
+    status: row.status,
+    unknown: Boolean(row.unknown),
+    failureReason: row.failure_reason,
+    lastError: row.last_error,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+    nextAttemptAt: row.next_attempt_at,
+    deliveredAt: row.status === 'delivered' ? row.finished_at : null,
+    transactionId: row.transaction_id,
+    payload: row.payload,
+    attemptLog,
+  }
+}
