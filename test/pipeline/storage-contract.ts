@@ -213,7 +213,8 @@ export function storageContract(make: () => Promise<Storage>): void {
 
 const settings = settingsFor('token-for-storage-tests')
 
-function newEvent(email: string, receivedAt = Date.now()): NewEvent {
+/** A sending event as the door hands it to storage. */
+export function newEvent(email: string, receivedAt = Date.now()): NewEvent {
   const v = atTheDoor(settings, { ...track(email, 'Checked In'), receivedAt })
   if (v.kind !== 'queue') throw new Error('expected a send')
   return v.event

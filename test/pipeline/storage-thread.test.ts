@@ -8,7 +8,7 @@ import { MIGRATIONS } from '../../src/pipeline/storage/sqlite-schema.js'
 import { openSqliteThreadStorage, SqliteThreadStorage } from '../../src/pipeline/storage/sqlite-thread.js'
 import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, startHarness, track, waitFor } from './harness.js'
-import { storageContract } from './storage-contract.js'
+import { newEvent, storageContract } from './storage-contract.js'
 
 // The thread runs the compiled worker (dist/pipeline/storage/sqlite-worker.js): `npm run build` first.
 const dirs: string[] = []
@@ -34,12 +34,6 @@ async function fresh(path = dbPath()): Promise<SqliteThreadStorage> {
 }
 
 const settings = settingsFor('token-for-storage-thread-tests')
-
-function newEvent(email: string, receivedAt = Date.now()): NewEvent {
-  const v = atTheDoor(settings, { ...track(email, 'Checked In'), receivedAt })
-  if (v.kind !== 'queue') throw new Error('expected a send')
-  return v.event
-}
 
 const ctx = (now: number): AcceptContext => ({
   now,

@@ -3,21 +3,12 @@ import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
 import { redactDatabaseUrl, scrubDatabasePassword } from '../../src/pipeline/storage/postgres-url.js'
 import { startupBanner } from '../../src/server/banner.js'
-import { ConfigError, loadConfig } from '../../src/server/config.js'
+import { loadConfig } from '../../src/server/config.js'
+import { configProblems as problems } from '../server/config-problems.js'
 import { removeDir, tempDir } from '../service/helpers.js'
 
 const dir = tempDir('perkville-pg-config-')
 afterAll(() => removeDir(dir))
-
-function problems(cli: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadConfig({ cli, env })
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return (err as ConfigError).problems
-  }
-  throw new Error('expected a ConfigError')
-}
 
 test('the database options come from the command line, the environment or the config file', () => {
   const file = join(dir, 'config.json')

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/server/config.js'
+import { loadConfig } from '../../src/server/config.js'
 import { formatDuration, parseDuration } from '../../src/server/duration.js'
 import { removeDir, tempDir } from '../service/helpers.js'
+import { configProblems as problems } from './config-problems.js'
 
 const dir = tempDir('perkville-config-')
 afterAll(() => removeDir(dir))
@@ -12,16 +13,6 @@ function configFile(content: unknown): string {
   const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`)
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
   return path
-}
-
-function problems(cli: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadConfig({ cli, env })
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return (err as ConfigError).problems
-  }
-  throw new Error('expected a ConfigError')
 }
 
 describe('durations', () => {
