@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { CONFORMANCE_DIR } from '../fixtures/conformance.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const cli = join(root, 'dist/cli/index.js')
-const conformance = join(root, '../shared/conformance')
+const conformance = CONFORMANCE_DIR
 
 function plan(args: string[], input?: string) {
   return spawnSync(process.execPath, [cli, 'plan', ...args], { input, encoding: 'utf8', cwd: root })

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseSettingsJson, planLine } from '../../src/core/index.js'
+import { CONFORMANCE_DIR } from '../fixtures/conformance.js'
 
-const dir = new URL('../../../shared/conformance/', import.meta.url)
-const read = (name: string) => readFileSync(new URL(name, dir), 'utf8')
+const read = (name: string) => readFileSync(`${CONFORMANCE_DIR}/${name}`, 'utf8')
 
 /** expected.jsonl leaves out messages (free text); everything else must match exactly. */
 function withoutMessages(line: Record<string, unknown>): Record<string, unknown> {

@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CONFORMANCE_SETTINGS } from '../fixtures/conformance.js'
 import { runCli, type SandboxChild, startSandboxChild } from '../sandbox/child.js'
 
-const CONFORMANCE = new URL('../../../shared/conformance/settings.json', import.meta.url).pathname
+const CONFORMANCE = CONFORMANCE_SETTINGS
 const conformance = JSON.parse(readFileSync(CONFORMANCE, 'utf8')) as Record<string, unknown>
 const dir = mkdtempSync(join(tmpdir(), 'pv-check-'))
 

@@ -10,7 +10,7 @@ import {
 } from '../../src/segment/actions/actions-core.js'
 import type { Settings } from '../../src/segment/actions/perkville/generated-types.js'
 import destination from '../../src/segment/actions/perkville/index.js'
-import { conformanceCases, conformanceSettings } from './conformance.js'
+import { conformanceCases, conformanceSettings } from '../fixtures/conformance.js'
 
 const API = 'https://api.perkville.com'
 const TIMESTAMP = '2026-11-23T10:00:00.000Z'

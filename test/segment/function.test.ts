@@ -7,7 +7,7 @@ import vm from 'node:vm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/index.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { conformanceCases, conformanceSettings } from './conformance.js'
+import { conformanceCases, conformanceSettings } from '../fixtures/conformance.js'
 
 /** The four error classes Segment's Function runtime provides as globals. */
 class EventNotSupported extends Error {
