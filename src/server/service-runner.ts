@@ -17,7 +17,7 @@ import type { DeliveryService } from '../pipeline/service-api.js'
 import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
 import { buildServer, type Lifecycle } from './app.js'
-import type { BannerInfo } from './banner.js'
+import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
@@ -236,6 +236,7 @@ async function startLocked(
         dataDir,
         ...(database !== null ? { database } : {}),
         webhookSigned: config.webhookSecret !== null,
+        example: bannerExample(settings),
       },
     }
   } catch (err) {
