@@ -135,7 +135,6 @@ export async function startService(
       orderRules: { oneAwardPerOrder: config.oneAwardPerOrder, capRefunds: config.capRefunds },
       credentialsProbeMs: config.credentialsProbeMs,
       leaseMs: config.leaseMs,
-      storageThread: config.storageThread,
       ...(config.databaseUrl !== null
         ? {
             databaseUrl: config.databaseUrl,
