@@ -1,4 +1,5 @@
 import type { Transaction } from '../../core/types.js'
+import type { LedgerEvent } from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
 import type { AttemptRow, StoredEvent } from './storage.js'
 
@@ -66,6 +67,11 @@ export function rowTransaction(row: EventRow<number | boolean>): Transaction {
     messageId: row.message_id,
     timestamp: row.event_timestamp,
   }
+}
+
+/** The part of a stored event the order ledger looks at. */
+export function ledgerEvent(row: EventRow<number | boolean>): LedgerEvent {
+  return { orderId: row.order_id, kind: row.kind as Transaction['kind'], quantity: row.quantity }
 }
 
 export function toAttempt(a: AttemptDbRow): AttemptRow {

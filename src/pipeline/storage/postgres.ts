@@ -1,8 +1,18 @@
 import pg from 'pg'
 import type { Transaction } from '../../core/types.js'
+import {
+  cancelledRefund,
+  EMPTY_LEDGER,
+  inOrderLedger,
+  refundsExceedAwards,
+  refundsToCancel,
+  releaseShare,
+  reserveAgain,
+} from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
 import {
   type AttemptDbRow,
+  ledgerEvent,
   type EventRow as Row,
   rowTransaction,
   toAttempt,
@@ -95,10 +105,6 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   return new PostgresStorage(pool)
 }
 
-function toCents(quantity: number): number {
-  return Math.round(Math.abs(quantity) * 100)
-}
-
 function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort()
 }
@@ -187,11 +193,7 @@ class PostgresStorage implements Storage {
 
       // 3. The order ledgers these events touch, locked in key order; the rules run against them in
       // receipt order, exactly as on one machine.
-      const ledgers = await this.lockLedgers(
-        c,
-        admitted.map((f) => f.ev.tx).filter((tx) => tx.orderId !== null && tx.kind !== 'event'),
-        ctx.now,
-      )
+      const ledgers = await this.lockLedgers(c, admitted.map((f) => f.ev.tx).filter(inOrderLedger), ctx.now)
       const touched = new Set<string>()
       const rows: Array<{
         f: (typeof flat)[number]
@@ -204,9 +206,9 @@ class PostgresStorage implements Storage {
         let quantity = tx.quantity
         let ledger = false
         let failure: { reason: string; message: string } | null = null
-        if (tx.orderId !== null && tx.kind !== 'event') {
+        if (inOrderLedger(tx)) {
           const key = ledgerKey(tx.orderId, tx.perkId)
-          const state = ledgers.get(key) ?? { awardedCents: 0, refundedCents: 0 }
+          const state = ledgers.get(key) ?? EMPTY_LEDGER
           const decision = ctx.orderRule(tx, { ...state })
           if (decision.action === 'fail') {
             failure = { reason: decision.reason, message: decision.message }
@@ -553,40 +555,35 @@ class PostgresStorage implements Storage {
       `SELECT awarded_cents, refunded_cents FROM order_ledger WHERE order_id = $1 AND perk_id = $2 FOR UPDATE`,
       [row.order_id, row.perk_id],
     )
-    const ledger = res.rows[0]
-    if (!ledger) return 0
-    let cascaded = 0
-    let awarded = ledger.awarded_cents
-    let refunded = ledger.refunded_cents
-    if (row.kind === 'refund') refunded = Math.max(0, refunded - toCents(row.quantity))
-    else awarded = Math.max(0, awarded - toCents(row.quantity))
-    if (refunded > awarded) {
+    const held = res.rows[0]
+    if (!held) return 0
+    let ledger = releaseShare(
+      { awardedCents: held.awarded_cents, refundedCents: held.refunded_cents },
+      ledgerEvent(row),
+    )
+    let cancel: Array<{ seq: number; quantity: number }> = []
+    if (refundsExceedAwards(ledger)) {
       const refunds = await c.query<{ seq: number; quantity: number }>(
         `SELECT seq, quantity FROM events WHERE order_id = $1 AND perk_id = $2 AND kind = 'refund' AND ledger
            AND status IN ('pending', 'retrying') ORDER BY seq DESC FOR UPDATE`,
         [row.order_id, row.perk_id],
       )
-      const doomed: number[] = []
-      for (const refund of refunds.rows) {
-        if (refunded <= awarded) break
-        doomed.push(refund.seq)
-        refunded = Math.max(0, refunded - toCents(refund.quantity))
-      }
-      if (doomed.length > 0) {
+      ;({ ledger, cancel } = refundsToCancel(ledger, refunds.rows))
+      if (cancel.length > 0) {
+        const why = cancelledRefund(row.order_id)
         await c.query(
           `UPDATE events SET status = 'failed', ledger = false, next_attempt_at = NULL, finished_at = $1,
-             failure_reason = 'refund_exceeds_order', last_error = $2 WHERE seq = ANY($3::bigint[])`,
-          [now, `the award of order ${row.order_id} failed, so this refund has nothing to remove`, doomed],
+             failure_reason = $2, last_error = $3 WHERE seq = ANY($4::bigint[])`,
+          [now, why.reason, why.message, cancel.map((r) => r.seq)],
         )
-        cascaded = doomed.length
       }
     }
     await c.query(
       `UPDATE order_ledger SET awarded_cents = $3, refunded_cents = $4, updated_at = $5
        WHERE order_id = $1 AND perk_id = $2`,
-      [row.order_id, row.perk_id, awarded, refunded, now],
+      [row.order_id, row.perk_id, ledger.awardedCents, ledger.refundedCents, now],
     )
-    return cascaded
+    return cancel.length
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -646,21 +643,14 @@ class PostgresStorage implements Storage {
          first_failed_at = NULL WHERE seq = $2`,
       [now, seq],
     )
-    // An operator's explicit retry is sent as is; it takes its share of the order ledger again.
-    if (row.order_id !== null && row.kind !== 'event' && !row.ledger) {
+    const ev = ledgerEvent(row)
+    if (inOrderLedger(ev) && !row.ledger) {
       const ledgers = await this.lockLedgers(c, [rowTransaction(row)], now)
-      const state = ledgers.get(ledgerKey(row.order_id, row.perk_id)) ?? { awardedCents: 0, refundedCents: 0 }
-      const cents = toCents(row.quantity)
+      const state = reserveAgain(ledgers.get(ledgerKey(ev.orderId, row.perk_id)) ?? EMPTY_LEDGER, ev)
       await c.query(
         `UPDATE order_ledger SET awarded_cents = $3, refunded_cents = $4, updated_at = $5
          WHERE order_id = $1 AND perk_id = $2`,
-        [
-          row.order_id,
-          row.perk_id,
-          state.awardedCents + (row.kind === 'spend' ? cents : 0),
-          state.refundedCents + (row.kind === 'refund' ? cents : 0),
-          now,
-        ],
+        [ev.orderId, row.perk_id, state.awardedCents, state.refundedCents, now],
       )
       await c.query(`UPDATE events SET ledger = true WHERE seq = $1`, [seq])
     }

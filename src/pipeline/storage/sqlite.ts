@@ -1,9 +1,19 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import {
+  cancelledRefund,
+  EMPTY_LEDGER,
+  inOrderLedger,
+  refundsExceedAwards,
+  refundsToCancel,
+  releaseShare,
+  reserveAgain,
+} from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
 import {
   type AttemptDbRow,
+  ledgerEvent,
   type EventRow as Row,
   rowTransaction,
   toAttempt,
@@ -70,10 +80,6 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${v + 1}`)
     })()
   }
-}
-
-function toCents(quantity: number): number {
-  return Math.round(Math.abs(quantity) * 100)
 }
 
 class SqliteStorage implements Storage {
@@ -191,15 +197,8 @@ class SqliteStorage implements Storage {
       let quantity = tx.quantity
       let ledger = 0
       let failure: { reason: string; message: string } | null = null
-      if (tx.orderId !== null && tx.kind !== 'event') {
-        const row = s.ledgerGet.get(tx.orderId, tx.perkId) as
-          | { awarded_cents: number; refunded_cents: number }
-          | undefined
-        const state: LedgerState = {
-          awardedCents: row?.awarded_cents ?? 0,
-          refundedCents: row?.refunded_cents ?? 0,
-        }
-        const decision = ctx.orderRule(tx, state)
+      if (inOrderLedger(tx)) {
+        const decision = ctx.orderRule(tx, this.ledgerOf(tx.orderId, tx.perkId) ?? { ...EMPTY_LEDGER })
         if (decision.action === 'fail') {
           failure = { reason: decision.reason, message: decision.message }
         } else {
@@ -345,35 +344,29 @@ class SqliteStorage implements Storage {
   private release(row: EventRow, now: number): number {
     const s = this.s
     if (row.order_id === null) return 0
-    const ledger = s.ledgerGet.get(row.order_id, row.perk_id) as
-      | { awarded_cents: number; refunded_cents: number }
-      | undefined
     s.unreserve.run(row.seq)
-    if (!ledger) return 0
-    let cascaded = 0
-    let awarded = ledger.awarded_cents
-    let refunded = ledger.refunded_cents
-    if (row.kind === 'refund') refunded = Math.max(0, refunded - toCents(row.quantity))
-    else awarded = Math.max(0, awarded - toCents(row.quantity))
-    if (refunded > awarded) {
-      const refunds = s.queuedRefunds.all(row.order_id, row.perk_id) as Array<{
+    const held = this.ledgerOf(row.order_id, row.perk_id)
+    if (!held) return 0
+    let ledger = releaseShare(held, ledgerEvent(row))
+    let cancel: Array<{ seq: number; quantity: number }> = []
+    if (refundsExceedAwards(ledger)) {
+      const queued = s.queuedRefunds.all(row.order_id, row.perk_id) as Array<{
         seq: number
         quantity: number
       }>
-      for (const refund of refunds) {
-        if (refunded <= awarded) break
-        s.failQueued.run(
-          now,
-          'refund_exceeds_order',
-          `the award of order ${row.order_id} failed, so this refund has nothing to remove`,
-          refund.seq,
-        )
-        refunded = Math.max(0, refunded - toCents(refund.quantity))
-        cascaded++
-      }
+      ;({ ledger, cancel } = refundsToCancel(ledger, queued))
+      const why = cancelledRefund(row.order_id)
+      for (const refund of cancel) s.failQueued.run(now, why.reason, why.message, refund.seq)
     }
-    s.ledgerPut.run(row.order_id, row.perk_id, awarded, refunded, now)
-    return cascaded
+    s.ledgerPut.run(row.order_id, row.perk_id, ledger.awardedCents, ledger.refundedCents, now)
+    return cancel.length
+  }
+
+  private ledgerOf(orderId: string, perkId: string): LedgerState | null {
+    const row = this.s.ledgerGet.get(orderId, perkId) as
+      | { awarded_cents: number; refunded_cents: number }
+      | undefined
+    return row ? { awardedCents: row.awarded_cents, refundedCents: row.refunded_cents } : null
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -401,19 +394,10 @@ class SqliteStorage implements Storage {
     const row = s.byId.get(seq) as EventRow | undefined
     if (row?.status !== 'failed') return false
     s.requeue.run(now, seq)
-    // An operator's explicit retry is sent as is; it takes its share of the order ledger again.
-    if (row.order_id !== null && row.kind !== 'event' && row.ledger === 0) {
-      const ledger = (s.ledgerGet.get(row.order_id, row.perk_id) as
-        | { awarded_cents: number; refunded_cents: number }
-        | undefined) ?? { awarded_cents: 0, refunded_cents: 0 }
-      const cents = toCents(row.quantity)
-      s.ledgerPut.run(
-        row.order_id,
-        row.perk_id,
-        ledger.awarded_cents + (row.kind === 'spend' ? cents : 0),
-        ledger.refunded_cents + (row.kind === 'refund' ? cents : 0),
-        now,
-      )
+    const ev = ledgerEvent(row)
+    if (inOrderLedger(ev) && row.ledger === 0) {
+      const ledger = reserveAgain(this.ledgerOf(ev.orderId, row.perk_id) ?? EMPTY_LEDGER, ev)
+      s.ledgerPut.run(ev.orderId, row.perk_id, ledger.awardedCents, ledger.refundedCents, now)
       s.reserve.run(seq)
     }
     s.laneAdd.run(row.customer_key, now)
