@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import type {
@@ -299,6 +300,52 @@ export function storageContract(make: () => Promise<Storage>): void {
     ])
     // A retry of an event that is not failed changes nothing.
     expect(await storage.retry(award!.id, now)).toBe(false)
+  })
+
+  it('gives an event with U+0000 in its text the id every form computes, and delivers it once', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const incoming = {
+      ...track(
+        'nul@x.co',
+        'Order Completed',
+        { order_id: 'N\u0000-1', revenue: 5 },
+        { messageId: 'm\u0000id' },
+      ),
+      receivedAt: now,
+    }
+    // What the Actions destination and the Function send for the raw event.
+    const everyForm = externalIdFor(incoming.payload)
+    expect(everyForm).toBe('m\uFFFDid')
+    const door = atTheDoor(settings, incoming)
+    if (door.kind !== 'queue') throw new Error('expected a send')
+    expect(door.event.externalId).toBe(everyForm)
+    const fine = newEvent('ok@x.co', now)
+    expect(
+      await storage.accept(
+        [
+          { events: [door.event], drops: [] },
+          { events: [fine], drops: [] },
+        ],
+        ctx(now),
+      ),
+    ).toEqual([['queued'], ['queued']])
+    const claims = await storage.claim(5, now, 60_000)
+    const odd = claims.find((c) => c.externalId === everyForm)!
+    expect(odd.tx.orderId).toBe('N\uFFFD-1')
+    await storage.complete([delivered(odd, now)], now)
+    // The same event again (a resend) is a duplicate, however it is sent.
+    const again = atTheDoor(settings, { ...incoming, receivedAt: now + 1 })
+    if (again.kind !== 'queue') throw new Error('expected a send')
+    expect(await storage.accept([{ events: [again.event], drops: [] }], ctx(now + 1))).toEqual([
+      ['duplicate'],
+    ])
+    const stored = await storage.getEvent(odd.id)
+    expect([stored?.status, stored?.externalId, stored?.messageId]).toEqual([
+      'delivered',
+      everyForm,
+      'm\uFFFDid',
+    ])
   })
 
   it('prunes only finished events received before the cut-off', async () => {

@@ -32,7 +32,6 @@ import type {
   DropCount,
   EventFilter,
   LedgerState,
-  NewEvent,
   PruneResult,
   StatsRow,
   Storage,
@@ -143,7 +142,7 @@ class PostgresStorage implements Storage {
   }
 
   async accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
-    const flat = batches.flatMap((b, bi) => b.events.map((ev, ei) => ({ ev: textSafe(ev), bi, ei })))
+    const flat = batches.flatMap((b, bi) => b.events.map((ev, ei) => ({ ev, bi, ei })))
     const drops = new Map<string, DropCount>()
     for (const b of batches) {
       for (const d of b.drops) {
@@ -863,34 +862,5 @@ class PostgresStorage implements Storage {
   private query<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
     if (this.closed) return Promise.reject(new Error('storage is closed'))
     return this.pool.query<R>(sql, args)
-  }
-}
-
-/**
- * PostgreSQL text cannot hold U+0000, which JSON strings may carry (a messageId, an order id): left
- * in, one such event would fail the whole group commit. It becomes U+FFFD, consistently for
- * storage, dedup and the external id sent.
- */
-function textSafe(ev: NewEvent): NewEvent {
-  const fields = [
-    ev.messageId,
-    ev.externalId,
-    ev.dedupKey,
-    ev.customerKey,
-    ev.source,
-    ...Object.values(ev.tx),
-  ]
-  if (!fields.some((v) => typeof v === 'string' && v.includes('\u0000'))) return ev
-  const clean = <T>(v: T): T => (typeof v === 'string' ? (v.replaceAll('\u0000', '\uFFFD') as T) : v)
-  const tx = Object.fromEntries(Object.entries(ev.tx).map(([k, v]) => [k, clean(v)])) as Transaction
-  return {
-    ...ev,
-    messageId: clean(ev.messageId),
-    externalId: clean(ev.externalId),
-    dedupKey: clean(ev.dedupKey),
-    customerKey: clean(ev.customerKey),
-    payload: clean(ev.payload),
-    source: clean(ev.source),
-    tx,
   }
 }
