@@ -1,3 +1,4 @@
+import { toSeq } from './event-rows.js'
 import type { EventFilter } from './storage.js'
 
 /** Which events to read: the admin search (EventFilter) and the replay of failed events both say it this way. */
@@ -6,6 +7,14 @@ export type EventConditions = Omit<EventFilter, 'limit' | 'beforeId'> & {
   beforeSeq?: number
   /** seq > afterSeq (oldest-first paging) */
   afterSeq?: number
+}
+
+/** The conditions of an admin search; null when it can match nothing (a cursor that names no event). */
+export function searchConditions(f: EventFilter): EventConditions | null {
+  const { limit: _limit, beforeId, ...rest } = f
+  if (beforeId === undefined) return rest
+  const beforeSeq = toSeq(beforeId)
+  return beforeSeq === null ? null : { ...rest, beforeSeq }
 }
 
 /** Collects bound values; the dialect only decides how a placeholder is written. */

@@ -1,7 +1,5 @@
 /** Rows per page when pruning or replaying: large jobs never hold the database for long. */
 export const PAGE = 2_000
-/** Rows per chunk of range statistics. */
-export const STATS_CHUNK = 5_000
 
 /** Lets accepts and claims run between pages (better-sqlite3 is synchronous). */
 export function yieldToLoop(): Promise<void> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { SqlParams, whereEvents } from '../event-filter.js'
+import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
 import { type AttemptDbRow, toAttempt, toSeq, toStored, withAttempts } from '../event-rows.js'
 import type { DropCount, EventFilter, StoredEvent } from '../storage.js'
 import { ACTIVE, type SqliteRow } from './lanes.js'
@@ -28,10 +28,10 @@ export function queryOps(db: Database.Database) {
     },
 
     listEvents(f: EventFilter): StoredEvent[] {
-      const beforeSeq = f.beforeId === undefined ? undefined : toSeq(f.beforeId)
-      if (beforeSeq === null) return []
+      const conditions = searchConditions(f)
+      if (conditions === null) return []
       const params = new SqlParams('sqlite')
-      const where = whereEvents({ ...f, beforeSeq }, params)
+      const where = whereEvents(conditions, params)
       const rows = db
         .prepare(`SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`)
         .all(...params.values) as SqliteRow[]
