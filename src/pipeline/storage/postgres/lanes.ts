@@ -1,3 +1,7 @@
+/**
+ * The per-customer queue: one `lanes` row per customer with undelivered events, due when its head may
+ * be attempted or its lease expires. Locking a customer's lane row is the per-customer lock.
+ */
 import type { EventStatus } from '../../service-api.js'
 import { ACTIVE, type Client } from './db.js'
 

@@ -1,3 +1,4 @@
+/** Order ledger rows, locked and written back; what goes in them is order-rules.ts and order-ledger.ts. */
 import type { Transaction } from '../../../core/types.js'
 import type { LedgerState } from '../storage.js'
 import type { Client } from './db.js'
