@@ -6,7 +6,22 @@
  * Returns the value itself when it holds no U+0000, so the common case allocates nothing.
  */
 export function withoutNul<T>(value: T): T {
-  return clean(value) as T
+  return hasNul(value) ? (clean(value) as T) : value
+}
+
+/** A read-only walk first: most events hold no U+0000, and this one allocates nothing. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (typeof value !== 'object' || value === null) return false
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasNul(v)) return true
+    return false
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue
+    if (key.includes('\u0000') || hasNul((value as Record<string, unknown>)[key])) return true
+  }
+  return false
 }
 
 function clean(value: unknown): unknown {
