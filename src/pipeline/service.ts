@@ -25,7 +25,6 @@ import type {
 import { computeStats } from './stats.js'
 import { openPostgresStorage } from './storage/postgres.js'
 import { openSqliteStorage } from './storage/sqlite.js'
-import { openSqliteThreadStorage } from './storage/sqlite-thread.js'
 import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
 
 const DB_FILE = 'destination.db'
@@ -47,16 +46,10 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
           poolSize: opts.databasePoolSize,
           onError: (err) => logger.error({ err }, 'a PostgreSQL connection failed'),
         })
-      : o.storageThread
-        ? await openSqliteThreadStorage({
-            path: join(opts.dataDir, DB_FILE),
-            synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
-            orderRules: { oneAwardPerOrder: o.oneAwardPerOrder, capRefunds: o.capRefunds },
-          })
-        : openSqliteStorage({
-            path: join(opts.dataDir, DB_FILE),
-            synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
-          }))
+      : openSqliteStorage({
+          path: join(opts.dataDir, DB_FILE),
+          synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
+        }))
 
   let settings: Settings = opts.settings
   let client: PerkvilleClient = opts.client

@@ -152,7 +152,6 @@ async function startLocked(
       orderRules: { oneAwardPerOrder: config.oneAwardPerOrder, capRefunds: config.capRefunds },
       credentialsProbeMs: config.credentialsProbeMs,
       leaseMs: config.leaseMs,
-      storageThread: config.storageThread,
       ...(config.databaseUrl !== null
         ? {
             databaseUrl: config.databaseUrl,
