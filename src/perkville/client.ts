@@ -13,8 +13,7 @@ import {
   type PerkvilleClientOptions,
   type TransactionAttempt,
 } from './client-api.js'
-import { ListReadError, readAllPages } from './pagination.js'
-import type { JsonGet } from './settings-check.js'
+import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
 import {
   apiUrl,
   authorizationHeader,
