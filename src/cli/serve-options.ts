@@ -34,5 +34,6 @@ export function helpText(spec: OptionSpec): string {
     ...(spec.env?.length ? [`env ${spec.env.join(' or ')}`] : []),
     `default ${defaultText(spec)}`,
   ]
-  return `${spec.description.replaceAll('`', '')} (${notes.join('; ')})`
+  // Markdown code marks suit the docs, not a terminal.
+  return `${spec.description} (${notes.join('; ')})`.replaceAll('`', '')
 }
