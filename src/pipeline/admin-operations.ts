@@ -1,11 +1,10 @@
 import { decodeCursor, encodeCursor, toRecord } from './event-records.js'
 import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
-import type { DeliveryService, EventQuery, EventStatus } from './service-api.js'
+import { type DeliveryService, EVENT_STATUSES, EVENTS_PAGE, type EventQuery } from './service-api.js'
 import { computeStats } from './stats.js'
 import type { Storage } from './storage/storage.js'
 
-const STATUSES: readonly EventStatus[] = ['pending', 'in_flight', 'retrying', 'delivered', 'failed']
 /** Policy decisions, not delivery failures: a bulk replay leaves them alone unless asked by name. */
 const ORDER_RULE_REASONS = [ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER]
 
@@ -33,9 +32,9 @@ export function createAdminOperations({ storage, depth, now, wake }: AdminDeps):
     stats: (query) => computeStats(storage, query),
 
     async listEvents(query: EventQuery) {
-      const limit = Math.min(Math.max(Math.floor(query.limit ?? 50), 1), 500)
-      if (query.status !== undefined && !STATUSES.includes(query.status)) {
-        throw new RangeError(`status must be one of ${STATUSES.join(', ')}`)
+      const limit = Math.min(Math.max(Math.floor(query.limit ?? EVENTS_PAGE.default), 1), EVENTS_PAGE.max)
+      if (query.status !== undefined && !EVENT_STATUSES.includes(query.status)) {
+        throw new RangeError(`status must be one of ${EVENT_STATUSES.join(', ')}`)
       }
       const rows = await storage.listEvents({
         limit: limit + 1,

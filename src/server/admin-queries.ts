@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { EVENT_STATUSES, EVENTS_PAGE, type EventStatus } from '../pipeline/service-api.js'
 import { parseDuration } from './duration.js'
 import { badRequest, type HttpError } from './http-error.js'
 
@@ -35,8 +36,6 @@ const optionalText = (name: string, max: number) =>
     return value.trim()
   })
 
-const STATUSES = ['pending', 'in_flight', 'retrying', 'delivered', 'failed'] as const
-
 export const statsQuery = z
   .object({
     from: time('from').optional(),
@@ -63,12 +62,12 @@ export const eventsQuery = z
     status: z
       .unknown()
       .transform((value, ctx) => {
-        if (typeof value === 'string' && (STATUSES as readonly string[]).includes(value)) {
-          return value as (typeof STATUSES)[number]
+        if (typeof value === 'string' && (EVENT_STATUSES as readonly string[]).includes(value)) {
+          return value as EventStatus
         }
         ctx.addIssue({
           code: 'custom',
-          message: `status must be one of ${STATUSES.join(', ')}, got ${show(value)}`,
+          message: `status must be one of ${EVENT_STATUSES.join(', ')}, got ${show(value)}`,
         })
         return z.NEVER
       })
@@ -82,10 +81,10 @@ export const eventsQuery = z
       .unknown()
       .transform((value, ctx): number => {
         const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 500) {
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > EVENTS_PAGE.max) {
           ctx.addIssue({
             code: 'custom',
-            message: `limit must be an integer from 1 to 500, got ${show(value)}`,
+            message: `limit must be an integer from 1 to ${EVENTS_PAGE.max}, got ${show(value)}`,
           })
           return z.NEVER
         }

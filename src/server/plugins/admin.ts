@@ -45,7 +45,7 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
   app.get('/events', { schema: { querystring: eventsQuery } }, async (request) => {
     const { query } = request
     if (query.from !== undefined && query.to !== undefined) checkRange(query.from, query.to)
-    return service.listEvents({ ...query, limit: query.limit ?? 50 })
+    return service.listEvents(query)
   })
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
