@@ -11,8 +11,9 @@ import type { DeliveryService } from '../pipeline/service-api.js'
 import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
 import { buildServer } from './app.js'
-import type { BannerInfo } from './banner.js'
+import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
@@ -59,6 +60,22 @@ export async function startService(
   const logger = createLogger(config.logLevel, options.logDestination)
   const dataDir = resolve(config.dataDir)
   mkdirSync(dataDir, { recursive: true })
+  // Before anything else touches the directory: a second instance must leave it exactly as it was.
+  const lock = lockDataDir(dataDir)
+  try {
+    return await startLocked(config, logger, dataDir, lock)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function startLocked(
+  config: ServiceConfig,
+  logger: Logger,
+  dataDir: string,
+  lock: DataDirLock,
+): Promise<RunningService> {
   if (config.readyFile) rmSync(config.readyFile, { force: true })
 
   const writeKey = config.writeKeys.length > 0 ? null : loadOrCreateSecret(dataDir, 'write-key', 'wk_')
@@ -75,7 +92,7 @@ export async function startService(
       : `${redactDatabaseUrl(config.databaseUrl)} (schema ${config.databaseSchema})`
   const { mode } = config
   // What has started so far, stopped newest first: on a failed start, and as the tail of a shutdown.
-  const cleanups: Array<() => Promise<void>> = []
+  const cleanups: Array<() => Promise<void>> = [async () => lock.release()]
   const cleanup = async () => {
     for (let step = cleanups.pop(); step !== undefined; step = cleanups.pop()) {
       await step().catch((err) => logger.error({ err }, 'clean-up step failed'))
@@ -202,6 +219,7 @@ export async function startService(
         dataDir,
         ...(database !== null ? { database } : {}),
         webhookSigned: config.webhookSecret !== null,
+        example: bannerExample(settings),
       },
     }
   } catch (err) {
