@@ -1,5 +1,5 @@
 import { decide } from '../core/decide.js'
-import { externalIdFor } from '../core/external-id.js'
+import { transactionExternalId } from '../core/external-id.js'
 import type { Settings } from '../core/settings.js'
 import type { DroppedSample, IncomingEvent } from './service-api.js'
 import type { DropCount, NewEvent } from './storage/storage.js'
@@ -46,8 +46,8 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
     return { kind: 'drop', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
   }
   // decide() only sends objects, so obj is set here.
-  const externalId = externalIdFor(obj!)
   const tx = outcome.transaction
+  const externalId = transactionExternalId(obj!, tx)
   return {
     kind: 'queue',
     event: {
