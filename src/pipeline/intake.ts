@@ -39,24 +39,30 @@ export function createIntake(deps: IntakeDeps) {
     const batch: AcceptBatch = { events: [], drops: [] }
     const dropped: Array<{ at: number; code: string }> = []
     const bySource = new Map<string, number>()
-    const byCode = new Map<string, number>()
+    const skippedByCode = new Map<string, number>()
+    const rejectedByCode = new Map<string, number>()
     for (const given of events) {
       // A receive time the server failed to set must not cost the event.
       const incoming = Number.isFinite(given.receivedAt) ? given : { ...given, receivedAt: now() }
       bySource.set(incoming.source, (bySource.get(incoming.source) ?? 0) + 1)
       const verdict = decide(deps.destination, incoming)
-      if (verdict.kind === 'drop') {
+      if (verdict.kind === 'queue') {
+        batch.events.push(verdict.event)
+      } else {
         const at = incoming.receivedAt
         deps.drops.record(at, verdict)
         dropped.push({ at, code: verdict.code })
-        byCode.set(verdict.code, (byCode.get(verdict.code) ?? 0) + 1)
-      } else {
-        batch.events.push(verdict.event)
+        const counts = verdict.kind === 'skip' ? skippedByCode : rejectedByCode
+        counts.set(verdict.code, (counts.get(verdict.code) ?? 0) + 1)
       }
     }
     for (const [source, n] of bySource) metrics.received.inc({ source }, n)
-    for (const [code, n] of byCode) metrics.rejected.inc({ code }, n)
-    if (batch.events.length === 0 && dropped.length === 0) return { queued: 0, duplicates: 0, dropped: 0 }
+    for (const [code, n] of rejectedByCode) metrics.rejected.inc({ code }, n)
+    for (const [code, n] of skippedByCode) metrics.skipped.inc({ code }, n)
+    const skipped = sum(skippedByCode)
+    const rejected = sum(rejectedByCode)
+    if (batch.events.length === 0 && dropped.length === 0)
+      return { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
     batch.drops = dropCounts(dropped)
     const outcomes = await commit.submit(batch)
     let queued = 0
@@ -77,7 +83,7 @@ export function createIntake(deps: IntakeDeps) {
       deps.wake()
     }
     if (duplicates > 0) metrics.duplicates.inc(duplicates)
-    return { queued, duplicates, dropped: dropped.length + byRule }
+    return { queued, duplicates, skipped, rejected, dropped: dropped.length + byRule }
   }
 
   return { accept, drain: () => commit.drain() }
@@ -89,11 +95,17 @@ function decide(destination: Destination, incoming: IncomingEvent): DoorVerdict 
   } catch (err) {
     // Never expected (the rules do not throw), but one odd event must not fail its batch.
     return {
-      kind: 'drop',
+      kind: 'reject',
       code: 'INVALID_EVENT',
       message: `the event could not be read: ${err instanceof Error ? err.message : String(err)}`,
       messageId: null,
       eventName: null,
     }
   }
+}
+
+function sum(counts: Map<string, number>): number {
+  let total = 0
+  for (const n of counts.values()) total += n
+  return total
 }

@@ -79,5 +79,6 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
 
   app.get('/credentials', async () => service.credentials())
 
-  app.get('/dropped', async () => ({ counts: service.droppedCounts(), samples: service.droppedSamples() }))
+  // Skips (nothing to send) and rejects (errors) apart; samples of both, newest first.
+  app.get('/dropped', async () => ({ ...service.droppedCounts(), samples: service.droppedSamples() }))
 }
