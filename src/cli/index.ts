@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
-import { checkCommand } from './check-command.js'
-import { planCommand } from './plan-command.js'
-import { DEFAULT_SANDBOX_PORT, sandboxCommand } from './sandbox-command.js'
-import { serveCommand } from './serve-command.js'
+import { DEFAULT_SANDBOX_PORT } from './defaults.js'
 import { addServeOptions } from './serve-options.js'
+
+// Each command's module is loaded only when that command runs: `plan` never loads the HTTP server or
+// the databases, and `serve` refuses a locked data directory before loading what it would not use.
 
 const program = new Command()
   .name('perkville-destination')
@@ -20,6 +20,7 @@ program
   .requiredOption('--settings <file>', 'destination settings (JSON)')
   .argument('[events]', 'JSONL file of Segment events; standard input when omitted or "-"')
   .action(async (events: string | undefined, opts: { settings: string }) => {
+    const { planCommand } = await import('./plan-command.js')
     process.exitCode = await planCommand(opts, events)
   })
 
@@ -32,6 +33,7 @@ program
   .option('--perkville-url <url>', 'Perkville API base URL (default https://api.perkville.com/v2/)')
   .option('--timeout <ms>', 'per-request timeout in milliseconds (default 10000)')
   .action(async (opts: { settings: string; perkvilleUrl?: string; timeout?: string }) => {
+    const { checkCommand } = await import('./check-command.js')
     process.exitCode = await checkCommand(opts)
   })
 
@@ -61,7 +63,8 @@ program
   .option('--commit-then-fail-mode <mode>', 'error (500), disconnect (connection cut) or hang')
   .option('--fault-scope <scope>', 'all (default) or writes (transaction POSTs only)')
   .option('--fault-seed <n>', 'seed of the fault randomness (repeatable runs)')
-  .action(async (opts: Parameters<typeof sandboxCommand>[0]) => {
+  .action(async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) => {
+    const { sandboxCommand } = await import('./sandbox-command.js')
     process.exitCode = await sandboxCommand(opts)
   })
 
@@ -72,6 +75,7 @@ addServeOptions(
       'Run the delivery service: Segment tracking API and webhook in, Perkville transactions out.',
     ),
 ).action(async (opts: Record<string, unknown>) => {
+  const { serveCommand } = await import('./serve-command.js')
   process.exitCode = await serveCommand(opts)
 })
 
