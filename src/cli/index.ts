@@ -94,6 +94,10 @@ program
     'per-request timeout to Perkville (env PERKVILLE_TIMEOUT; default 10s)',
   )
   .option(
+    '--public-url <url>',
+    'URL browsers reach the service at, behind a proxy (env PERKVILLE_PUBLIC_URL; default as each request says)',
+  )
+  .option(
     '--webhook-secret <secret>',
     'shared secret of the Segment Webhooks destination (env PERKVILLE_WEBHOOK_SECRET)',
   )

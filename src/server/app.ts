@@ -11,8 +11,11 @@ import { HttpError } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
+import { analyticsJsRoutes } from './plugins/analytics-js.js'
+import { beaconRoutes } from './plugins/beacon.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
+import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
 import { webhookRoutes } from './plugins/webhook.js'
 
 export interface Lifecycle {
@@ -25,6 +28,8 @@ export interface ServerDeps {
   /** Keys accepted for the tracking API (and the webhook when no secret is set). */
   writeKeys: readonly string[]
   adminToken: string
+  /** The URL browsers reach the service at (a proxy's); null: as each request says. */
+  publicUrl?: string | null
   /** When set, /webhook requires a valid X-Signature instead of a write key. */
   webhookSecret: string | null
   registry: Registry
@@ -70,6 +75,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installHttpMetrics(app, deps.registry)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
   await app.register(webhookRoutes, { deps })
+  await app.register(analyticsJsRoutes, { deps })
+  await app.register(beaconRoutes, { deps, prefix: '/beacon' })
+  await app.register(rudderStackConfigRoutes, { deps, prefix: '/sourceConfig' })
   await app.register(adminRoutes, { deps, prefix: '/admin' })
   await app.register(healthRoutes, { deps, lifecycle })
   return app

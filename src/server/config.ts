@@ -231,6 +231,13 @@ export const FIELDS = {
     schema: duration(100),
     default: 10_000,
   },
+  publicUrl: {
+    cli: { flag: '--public-url', key: 'publicUrl' },
+    env: ['PERKVILLE_PUBLIC_URL'],
+    file: ['publicUrl'],
+    schema: httpUrl,
+    default: null,
+  },
   webhookSecret: {
     cli: { flag: '--webhook-secret', key: 'webhookSecret' },
     env: ['PERKVILLE_WEBHOOK_SECRET'],
@@ -364,6 +371,8 @@ export interface ServiceConfig {
   settings: Record<string, unknown> | null
   perkvilleUrl: string | null
   perkvilleTimeoutMs: number
+  /** The URL browsers reach this service at (behind a proxy); null: as each request says. */
+  publicUrl: string | null
   webhookSecret: string | null
   sandbox: boolean
   sandboxPort: number

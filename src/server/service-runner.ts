@@ -153,6 +153,7 @@ export async function startService(
       writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
       adminToken: adminToken?.value ?? (config.adminToken as string),
       webhookSecret: config.webhookSecret,
+      publicUrl: config.publicUrl,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,

@@ -5,6 +5,7 @@ import { acceptDurably } from '../accept.js'
 import type { ServerDeps } from '../app.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
+import { browserCors } from '../browser-cors.js'
 import { eventFromSingle, eventsFromBatch } from '../events.js'
 import { badRequest } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
@@ -27,26 +28,11 @@ const SINGLE_PATHS: Array<[string, string]> = [
 ]
 const BATCH_PATHS = ['batch', 'import', 'b']
 
-/** Headers analytics.js and the server libraries send; listed so browsers' preflights pass. */
-const ALLOWED_HEADERS = [
-  'Content-Type',
-  'Authorization',
-  'Content-Encoding',
-  'X-Requested-With',
-  'X-Retry-Count',
-]
-
 /** Segment's HTTP Tracking API under /v1 (segment-ingest.md). */
 export async function ingestRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
   const checker = writeKeyChecker(deps.writeKeys)
   takeRawBodies(app)
-  await app.register(cors, {
-    origin: '*',
-    methods: ['POST', 'OPTIONS'],
-    allowedHeaders: ALLOWED_HEADERS,
-    maxAge: 86_400,
-    strictPreflight: false,
-  })
+  await app.register(cors, browserCors)
 
   const readBody = async (request: FastifyRequest, single: boolean) => {
     const decoded = await decodeJsonBody(
