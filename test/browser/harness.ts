@@ -49,16 +49,19 @@ export interface PageWatch {
   responses: SeenResponse[]
   failures: Array<{ url: string; error: string }>
   errors: string[]
+  /** Every request body as Chromium sent it (beacons included), by URL. */
+  sentBodies: Array<{ url: string; body: string }>
   /** Requests to anything but 127.0.0.1 (data:, blob: and about: are not network requests). */
   outside(): SeenRequest[]
 }
 
-export function watchPage(page: Page): PageWatch {
+export async function watchPage(page: Page): Promise<PageWatch> {
   const watch: PageWatch = {
     requests: [],
     responses: [],
     failures: [],
     errors: [],
+    sentBodies: [],
     outside: () =>
       watch.requests.filter((r) => /^(https?|wss?):/.test(r.url) && new URL(r.url).hostname !== '127.0.0.1'),
   }
@@ -81,6 +84,20 @@ export function watchPage(page: Page): PageWatch {
   })
   page.on('requestfailed', (request) => {
     watch.failures.push({ url: request.url(), error: request.failure()?.errorText ?? 'unknown' })
+  })
+  // Playwright does not report the body of a sendBeacon ('ping'); Chromium's own network events do.
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Network.enable')
+  cdp.on('Network.requestWillBeSent', ({ request, requestId }) => {
+    if (!request.hasPostData) return
+    const record = (body: string) => watch.sentBodies.push({ url: request.url, body })
+    const parts = request.postDataEntries?.map((entry) => Buffer.from(entry.bytes ?? '', 'base64'))
+    if (parts && parts.length > 0) record(Buffer.concat(parts).toString('utf8'))
+    else
+      cdp.send('Network.getRequestPostData', { requestId }).then(
+        (answer) => record(answer.postData),
+        (err: Error) => record(`(body not available: ${err.message})`),
+      )
   })
   page.on('pageerror', (error) => watch.errors.push(error.message))
   page.on('console', (message) => {

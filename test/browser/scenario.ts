@@ -47,11 +47,16 @@ export async function visit(
   const site = await serveStatic({ '/': { type: 'text/html; charset=utf-8', body: html }, ...extraFiles })
   const context = await browser.newContext()
   const page = await context.newPage()
-  const watch = watchPage(page)
+  const watch = await watchPage(page)
   try {
     await page.goto(`${site.url}/`)
     const mine = () => svc.sandbox.transactions().filter((tx) => tx.email === email)
-    await eventually(() => (mine().length >= 2 ? true : undefined), 20_000, `two awards for ${email}`)
+    await eventually(() => (mine().length >= 2 ? true : undefined), 20_000, `two awards for ${email}`).catch(
+      (err: Error) => {
+        // What the page did is what explains a missing award.
+        throw new Error(`${err.message}; the page saw: ${JSON.stringify(describeWatch(watch), null, 1)}`)
+      },
+    )
     // Long enough for a duplicate (a retry, a second flush) to arrive if the client sent one.
     await sleep(1500)
     return { email, watch, awards: mine() }
@@ -80,4 +85,13 @@ export function expectIdentifyAccepted(watch: PageWatch, serviceUrl: string): vo
   )
   expect(identifies.length, 'an identify was sent to the service').toBeGreaterThan(0)
   for (const r of identifies) expect(r.status, r.url).toBe(200)
+}
+
+function describeWatch(watch: PageWatch) {
+  return {
+    requests: watch.requests.map((r) => `${r.method} ${r.url}`),
+    responses: watch.responses.map((r) => `${r.status} ${r.method} ${r.url}`),
+    failures: watch.failures,
+    errors: watch.errors,
+  }
 }
