@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startTestService, type TestService, WRITE_KEY } from '../server/fixture.js'
-import { launchChromium } from './harness.js'
-import { expectExactlyTheAwards, expectIdentifyAccepted, pageTemplate, visit } from './scenario.js'
+import { describe, expect, test } from 'vitest'
+import { WRITE_KEY } from '../server/fixture.js'
+import {
+  expectExactlyTheAwards,
+  expectIdentifyAccepted,
+  pageTemplate,
+  serviceAndBrowser,
+  visit,
+} from './scenario.js'
 
 // RudderStack's JavaScript SDK (@rudderstack/analytics-js, its UMD build with the plugins bundled,
 // served by the test page's own loopback host) with this service as data plane and source config.
-let svc: TestService
-let browser: Browser
+const fx = serviceAndBrowser()
 const template = pageTemplate('rudderstack.html')
 const require = createRequire(import.meta.url)
 // The package exports its bundled build as cjs/ and esm/; the UMD one for script tags sits beside them.
@@ -21,20 +24,11 @@ const sdkFile = join(
 )
 const sdk = { '/rudderstack/analytics.js': { type: 'text/javascript', body: readFileSync(sdkFile) } }
 
-beforeAll(async () => {
-  svc = await startTestService()
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-  await svc?.close()
-})
-
 describe('RudderStack JavaScript SDK with a local source config', () => {
   test('default (XHR) mode: /v1/<type> with the SDK’s headers, every award exactly once', async () => {
-    const result = await visit(browser, svc, template, { configUrl: svc.url }, sdk)
+    const result = await visit(fx.browser, fx.svc, template, { configUrl: fx.svc.url }, sdk)
     expectExactlyTheAwards(result)
-    expectIdentifyAccepted(result.watch, svc.url)
+    expectIdentifyAccepted(result.watch, fx.svc.url)
     const paths = result.watch.requests.map((r) => new URL(r.url).pathname)
     expect(paths).toContain('/sourceConfig/')
     expect(paths).toContain('/v1/track')
@@ -48,10 +42,10 @@ describe('RudderStack JavaScript SDK with a local source config', () => {
 
   test('beacon mode: /beacon/v1/batch?writeKey=…, every award exactly once', async () => {
     const result = await visit(
-      browser,
-      svc,
+      fx.browser,
+      fx.svc,
       template,
-      { configUrl: svc.url, useBeacon: true, beaconQueueOptions: { flushQueueInterval: 300 } },
+      { configUrl: fx.svc.url, useBeacon: true, beaconQueueOptions: { flushQueueInterval: 300 } },
       sdk,
     )
     expectExactlyTheAwards(result)

@@ -6,12 +6,11 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Browser } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import type { TransactionResource } from '../../src/perkville/wire.js'
-import type { TestService } from '../server/fixture.js'
-import { WRITE_KEY } from '../server/fixture.js'
+import { startTestService, type TestService, WRITE_KEY } from '../server/fixture.js'
 import { eventually } from '../service/helpers.js'
-import { fillTemplate, type PageWatch, serveStatic, watchPage } from './harness.js'
+import { fillTemplate, launchChromium, type PageWatch, serveStatic, watchPage } from './harness.js'
 
 export interface Visit {
   email: string
@@ -20,6 +19,20 @@ export interface Visit {
 }
 
 let visits = 0
+
+/** A service (in-process, against its own sandbox) and a Chromium for the tests of one file. */
+export function serviceAndBrowser(): { svc: TestService; browser: Browser } {
+  const fixture = {} as { svc: TestService; browser: Browser }
+  beforeAll(async () => {
+    fixture.svc = await startTestService()
+    fixture.browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await fixture.browser?.close()
+    await fixture.svc?.close()
+  })
+  return fixture
+}
 
 export function pageTemplate(name: string): string {
   return readFileSync(new URL(`./pages/${name}`, import.meta.url), 'utf8')
