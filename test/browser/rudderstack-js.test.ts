@@ -26,7 +26,7 @@ const sdk = { '/rudderstack/analytics.js': { type: 'text/javascript', body: read
 
 describe('RudderStack JavaScript SDK with a local source config', () => {
   test('default (XHR) mode: /v1/<type> with the SDK’s headers, every award exactly once', async () => {
-    const result = await visit(fx.browser, fx.svc, template, { configUrl: fx.svc.url }, sdk)
+    const result = await visit(fx, template, { loadOptions: { configUrl: fx.svc.url }, files: sdk })
     expectExactlyTheAwards(result)
     expectIdentifyAccepted(result.watch, fx.svc.url)
     const paths = result.watch.requests.map((r) => new URL(r.url).pathname)
@@ -41,13 +41,14 @@ describe('RudderStack JavaScript SDK with a local source config', () => {
   })
 
   test('beacon mode: /beacon/v1/batch?writeKey=…, every award exactly once', async () => {
-    const result = await visit(
-      fx.browser,
-      fx.svc,
-      template,
-      { configUrl: fx.svc.url, useBeacon: true, beaconQueueOptions: { flushQueueInterval: 300 } },
-      sdk,
-    )
+    const result = await visit(fx, template, {
+      loadOptions: {
+        configUrl: fx.svc.url,
+        useBeacon: true,
+        beaconQueueOptions: { flushQueueInterval: 300 },
+      },
+      files: sdk,
+    })
     expectExactlyTheAwards(result)
     const beacons = result.watch.requests.filter((r) => new URL(r.url).pathname === '/beacon/v1/batch')
     expect(beacons.length).toBeGreaterThan(0)

@@ -38,38 +38,49 @@ export function pageTemplate(name: string): string {
   return readFileSync(new URL(`./pages/${name}`, import.meta.url), 'utf8')
 }
 
-/** Opens the page (template filled in) in a fresh context and waits for the two awards. */
+export interface VisitOptions {
+  /** Given to the page as {{LOAD_OPTIONS}}. */
+  loadOptions?: object
+  /** More files the page's own host serves (an SDK build). */
+  files?: Record<string, { type: string; body: string | Buffer }>
+  /** How many awards the page earns; 2 for the pages in pages/. */
+  awards?: number
+}
+
+/** Opens the page (template filled in) in a fresh context and waits for its awards. */
 export async function visit(
-  browser: Browser,
-  svc: TestService,
+  fixture: { svc: TestService; browser: Browser },
   template: string,
-  loadOptions: object,
-  extraFiles: Record<string, { type: string; body: string | Buffer }> = {},
+  options: VisitOptions = {},
 ): Promise<Visit> {
+  const { svc, browser } = fixture
+  const expected = options.awards ?? 2
   visits++
   const tag = `${process.pid}-${Date.now()}-${visits}`
   const email = `browser-${tag}@example.com`
   const html = fillTemplate(template, {
     SERVICE_URL: svc.url,
     WRITE_KEY,
-    LOAD_OPTIONS: JSON.stringify(loadOptions),
+    LOAD_OPTIONS: JSON.stringify(options.loadOptions ?? {}),
     USER_ID: `user-${tag}`,
     EMAIL: email,
     ORDER_ID: `order-${tag}`,
   })
-  const site = await serveStatic({ '/': { type: 'text/html; charset=utf-8', body: html }, ...extraFiles })
+  const site = await serveStatic({ '/': { type: 'text/html; charset=utf-8', body: html }, ...options.files })
   const context = await browser.newContext()
   const page = await context.newPage()
   const watch = await watchPage(page)
   try {
     await page.goto(`${site.url}/`)
     const mine = () => svc.sandbox.transactions().filter((tx) => tx.email === email)
-    await eventually(() => (mine().length >= 2 ? true : undefined), 20_000, `two awards for ${email}`).catch(
-      (err: Error) => {
-        // What the page did is what explains a missing award.
-        throw new Error(`${err.message}; the page saw: ${JSON.stringify(describeWatch(watch), null, 1)}`)
-      },
-    )
+    await eventually(
+      () => (mine().length >= expected ? true : undefined),
+      20_000,
+      `${expected} awards for ${email}`,
+    ).catch((err: Error) => {
+      // What the page did is what explains a missing award.
+      throw new Error(`${err.message}; the page saw: ${JSON.stringify(describeWatch(watch), null, 1)}`)
+    })
     // Long enough for a duplicate (a retry, a second flush) to arrive if the client sent one.
     await sleep(1500)
     return { email, watch, awards: mine() }
