@@ -14,7 +14,7 @@ import {
 const fx = serviceAndBrowser()
 const template = pageTemplate('analytics-js.html')
 
-describe('analytics.js by the standard snippet', () => {
+describe('analytics.js by the standard snippet', { timeout: 60_000 }, () => {
   test('standard delivery: one request per event, every award exactly once', async () => {
     const result = await visit(fx, template)
     expectExactlyTheAwards(result)

@@ -11,7 +11,9 @@ afterAll(async () => {
   await browser?.close()
 })
 
-test('a page that reaches for another host is seen doing so, and the host does not answer', async () => {
+test('a page that reaches for another host is seen doing so, and the host does not answer', {
+  timeout: 60_000,
+}, async () => {
   const html = `<!doctype html><img src="https://cdn.segment.com/pixel.gif"><script>
     fetch('http://api.rudderstack.com/sourceConfig/').catch(() => {});
     fetch('http://192.0.2.1:80/v1/t', { method: 'POST', body: '{}' }).catch(() => {});

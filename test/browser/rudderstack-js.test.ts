@@ -24,7 +24,7 @@ const sdkFile = join(
 )
 const sdk = { '/rudderstack/analytics.js': { type: 'text/javascript', body: readFileSync(sdkFile) } }
 
-describe('RudderStack JavaScript SDK with a local source config', () => {
+describe('RudderStack JavaScript SDK with a local source config', { timeout: 60_000 }, () => {
   test('default (XHR) mode: /v1/<type> with the SDK’s headers, every award exactly once', async () => {
     const result = await visit(fx, template, { loadOptions: { configUrl: fx.svc.url }, files: sdk })
     expectExactlyTheAwards(result)
