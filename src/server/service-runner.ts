@@ -17,8 +17,9 @@ import type { DeliveryService } from '../pipeline/service-api.js'
 import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
 import { buildServer, type Lifecycle } from './app.js'
-import type { BannerInfo } from './banner.js'
+import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 
@@ -63,6 +64,22 @@ export async function startService(
   const logger = createLogger(config.logLevel, options.logDestination)
   const dataDir = resolve(config.dataDir)
   mkdirSync(dataDir, { recursive: true })
+  // Before anything else touches the directory: a second instance must leave it exactly as it was.
+  const lock = lockDataDir(dataDir)
+  try {
+    return await startLocked(config, logger, dataDir, lock)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function startLocked(
+  config: ServiceConfig,
+  logger: Logger,
+  dataDir: string,
+  lock: DataDirLock,
+): Promise<RunningService> {
   if (config.readyFile) rmSync(config.readyFile, { force: true })
 
   const writeKey = config.writeKeys.length > 0 ? null : loadOrCreateSecret(dataDir, 'write-key', 'wk_')
@@ -80,7 +97,7 @@ export async function startService(
   const mode = chooseMode(config)
   const given = readSettings(config)
   // What has started so far, stopped newest first: on a failed start, and as the tail of a shutdown.
-  const cleanups: Array<() => Promise<void>> = []
+  const cleanups: Array<() => Promise<void>> = [async () => lock.release()]
   const cleanup = async () => {
     for (let step = cleanups.pop(); step !== undefined; step = cleanups.pop()) {
       await step().catch((err) => logger.error({ err }, 'clean-up step failed'))
@@ -220,6 +237,7 @@ export async function startService(
         dataDir,
         ...(database !== null ? { database } : {}),
         webhookSigned: config.webhookSecret !== null,
+        example: bannerExample(settings),
       },
     }
   } catch (err) {
