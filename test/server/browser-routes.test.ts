@@ -156,6 +156,11 @@ describe('RudderStack', () => {
     await expect
       .poll(() => svc.sandbox.transactions().filter((tx) => tx.email === email).length, { timeout: 10_000 })
       .toBe(1)
+    // Logged at trace level, and still no line holds a key that came in the query string.
+    const logs = svc.logs.join('\n')
+    expect(logs).toContain('/beacon/v1/batch')
+    expect(logs).not.toContain(WRITE_KEY)
+    expect(logs).not.toContain('wk_wrong_00000')
   })
 })
 
