@@ -153,6 +153,7 @@ async function startLocked(
       writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
       adminToken: config.adminToken ?? adminToken?.value ?? '',
       webhookSecret: config.webhookSecret,
+      publicUrl: config.publicUrl,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,

@@ -4,6 +4,7 @@ import type { IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
+import { browserCors } from '../browser-cors.js'
 import type { PluginOptions } from '../deps.js'
 import { eventFromSingle, eventsFromBatch } from '../events.js'
 import { badRequest } from '../http-error.js'
@@ -27,26 +28,11 @@ const SINGLE_PATHS: Array<[string, string]> = [
 ]
 const BATCH_PATHS = ['batch', 'import', 'b']
 
-/** Headers analytics.js and the server libraries send; listed so browsers' preflights pass. */
-const ALLOWED_HEADERS = [
-  'Content-Type',
-  'Authorization',
-  'Content-Encoding',
-  'X-Requested-With',
-  'X-Retry-Count',
-]
-
 /** Segment's HTTP Tracking API under /v1 (segment-ingest.md). */
 export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
   takeRawBodies(app)
-  await app.register(cors, {
-    origin: '*',
-    methods: ['POST', 'OPTIONS'],
-    allowedHeaders: ALLOWED_HEADERS,
-    maxAge: 86_400,
-    strictPreflight: false,
-  })
+  await app.register(cors, browserCors)
 
   const readBody = async (request: FastifyRequest, single: boolean) => {
     const decoded = await decodeJsonBody(
