@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import { checkCommand } from './check-command.js'
+import { registerImportCommand } from './import/index.js'
 import { planCommand } from './plan-command.js'
 import { DEFAULT_SANDBOX_PORT, sandboxCommand } from './sandbox-command.js'
 import { serveCommand } from './serve-command.js'
@@ -158,5 +159,7 @@ program
   .action(async (opts: Record<string, unknown>) => {
     process.exitCode = await serveCommand(opts)
   })
+
+registerImportCommand(program)
 
 await program.parseAsync(process.argv)

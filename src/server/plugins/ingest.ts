@@ -67,6 +67,15 @@ export async function ingestRoutes(app: FastifyInstance, { deps }: { deps: Serve
     if (events.length > 0) await acceptDurably(deps.service, events, request.log)
     return { success: true }
   }
+  // /v1/import also says what became of the events, so `perkville-destination import` can report
+  // new, already-imported and dropped events apart; Segment clients read only `success`.
+  const answerWithCounts = async (request: FastifyRequest, events: IncomingEvent[]) => {
+    const counts =
+      events.length > 0
+        ? await acceptDurably(deps.service, events, request.log)
+        : { queued: 0, duplicates: 0, dropped: 0 }
+    return { success: true, queued: counts.queued, duplicates: counts.duplicates, dropped: counts.dropped }
+  }
 
   for (const [path, type] of SINGLE_PATHS) {
     app.post(`/${path}`, async (request) => {
@@ -79,7 +88,8 @@ export async function ingestRoutes(app: FastifyInstance, { deps }: { deps: Serve
     app.post(`/${path}`, async (request) => {
       const receivedAt = Date.now()
       const { value, bytes } = await readBody(request, false)
-      return answer(request, eventsFromBatch(value, 'tracking-api', receivedAt, bytes))
+      const events = eventsFromBatch(value, 'tracking-api', receivedAt, bytes)
+      return path === 'import' ? answerWithCounts(request, events) : answer(request, events)
     })
   }
 }
