@@ -9,7 +9,7 @@ import { type Progress, startProgress } from './progress.js'
 import { Report } from './report.js'
 import { sendAll } from './send-run.js'
 import { Sender } from './sender.js'
-import { dryRunSettings } from './settings-source.js'
+import { dryRunSettings, SettingsUnavailable } from './settings-source.js'
 import { fmt, formatSeconds, Tally } from './tally.js'
 
 /** Exit statuses of `import`. */
@@ -61,7 +61,7 @@ async function dryRunCommand(
   try {
     settings = await dryRunSettings(opts)
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err
+    if (!(err instanceof SettingsError) && !(err instanceof SettingsUnavailable)) throw err
     say(err.message)
     return EXIT.usage
   }
