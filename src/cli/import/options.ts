@@ -165,7 +165,7 @@ export function resolveImportOptions(raw: RawImportOptions, env = process.env): 
     }
     return ms
   }
-  const url = raw.url ?? env.PERKVILLE_SERVICE_URL ?? DEFAULT_SERVICE_URL
+  const url = raw.url ?? (env.PERKVILLE_SERVICE_URL || DEFAULT_SERVICE_URL)
   try {
     const parsed = new URL(url)
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http')
