@@ -43,7 +43,8 @@ export function spawnImport(args: string[], cwd: string, input?: string): Spawne
 /** This process's environment without the variables `import` reads, so only the arguments count. */
 function withoutImportEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }
-  for (const name of ['PERKVILLE_WRITE_KEY', 'PERKVILLE_SERVICE_URL', 'PERKVILLE_ADMIN_TOKEN']) delete env[name]
+  for (const name of ['PERKVILLE_WRITE_KEY', 'PERKVILLE_SERVICE_URL', 'PERKVILLE_ADMIN_TOKEN'])
+    delete env[name]
   return env
 }
 

@@ -24,7 +24,9 @@ export async function dryRunSettings(opts: {
 }): Promise<Settings> {
   if (opts.settingsFile !== null) return loadSettingsFile(opts.settingsFile)
   if (opts.adminToken === null)
-    throw new SettingsUnavailable('--dry-run needs the destination settings: pass --settings FILE (or an admin token, --admin-token or --admin-token-file, to read them from the service)')
+    throw new SettingsUnavailable(
+      '--dry-run needs the destination settings: pass --settings FILE (or an admin token, --admin-token or --admin-token-file, to read them from the service)',
+    )
   const url = `${opts.url}/admin/settings`
   let status: number
   let body: unknown
@@ -36,12 +38,18 @@ export async function dryRunSettings(opts: {
     status = res.statusCode
     body = await res.body.json().catch(() => null)
   } catch (err) {
-    throw new SettingsUnavailable(`cannot read the settings from ${url}: ${describeTransportError(err)}; pass --settings FILE`)
+    throw new SettingsUnavailable(
+      `cannot read the settings from ${url}: ${describeTransportError(err)}; pass --settings FILE`,
+    )
   }
   if (status === 404)
-    throw new SettingsUnavailable(`the service at ${opts.url} does not offer its settings (GET /admin/settings answered 404); pass --settings FILE`)
+    throw new SettingsUnavailable(
+      `the service at ${opts.url} does not offer its settings (GET /admin/settings answered 404); pass --settings FILE`,
+    )
   if (status === 401 || status === 403)
-    throw new SettingsUnavailable(`the service refused the admin token (${status}); pass --settings FILE or the right token`)
+    throw new SettingsUnavailable(
+      `the service refused the admin token (${status}); pass --settings FILE or the right token`,
+    )
   if (status !== 200) throw new SettingsUnavailable(`GET ${url} answered ${status}; pass --settings FILE`)
   const value = (body as { settings?: unknown } | null)?.settings ?? body
   // The service may well leave its API key out; a dry run never talks to Perkville, so any will do.
