@@ -100,13 +100,15 @@ async function sendCommand(
   mapping: Mapping | null,
   tally: Tally,
 ): Promise<number> {
+  // At a set rate a batch holds at most a quarter second of events, so sending (and progress) stays smooth.
+  const batchSize = opts.rate > 0 ? Math.min(opts.batchSize, Math.ceil(opts.rate / 4)) : opts.batchSize
   const sender = new Sender(
     {
       url: opts.url,
       writeKey: opts.writeKey!,
       rate: opts.rate,
       concurrency: opts.concurrency,
-      maxBatch: opts.batchSize,
+      maxBatch: batchSize,
       retryForMs: opts.retryForMs,
       timeoutMs: opts.timeoutMs,
     },
@@ -144,7 +146,7 @@ async function sendCommand(
         inputs,
         mapping,
         source: opts.source,
-        batchSize: opts.batchSize,
+        batchSize,
         concurrency: opts.concurrency,
         sender,
         checkpoint,

@@ -21,7 +21,7 @@ export async function* readJsonl(stream: Readable, input: number): AsyncGenerato
         input,
         line,
         kind: 'bad',
-        problem: { code: 'INVALID_JSON', message: `not valid JSON: ${(err as Error).message}` },
+        problem: { code: 'INVALID_JSON', message: `not valid JSON: ${withoutSnippet((err as Error).message)}` },
       }
       continue
     }
@@ -29,4 +29,9 @@ export async function* readJsonl(stream: Readable, input: number): AsyncGenerato
       ? { input, line, kind: 'event', event: value }
       : { input, line, kind: 'not-object', value }
   }
+}
+
+/** V8's JSON errors can quote a piece of the line; reports never repeat input. */
+function withoutSnippet(message: string): string {
+  return message.replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, '')
 }
