@@ -166,7 +166,7 @@ async function sendCommand(
         ? EXIT.usage
         : stopping.requested
           ? EXIT.interrupted
-          : report.count > 0
+          : tally.problems > 0
             ? EXIT.refused
             : EXIT.ok
     printSummary(opts, inputs, tally, report, checkpoint, end.aborted, code)
@@ -231,10 +231,10 @@ function printSummary(
       `Import of ${inputs.map((i) => i.name).join(', ')} into ${opts.url}: ${fmt(tally.read)} records read in ${formatSeconds(seconds)} (${fmt(Math.round(tally.rate()))} events/s)`,
       `  accepted  ${fmt(tally.accepted)}${
         tally.detailed
-          ? `  (new ${fmt(tally.queued)}, already there ${fmt(tally.duplicates)}, dropped by the rules ${fmt(tally.dropped)} — see GET /admin/dropped)`
+          ? `  (new ${fmt(tally.queued)}, already there ${fmt(tally.duplicates)}, skipped by the rules ${fmt(tally.ruleSkips)}, refused by the rules ${fmt(tally.rejected)})`
           : ''
       }`,
-      `  refused   ${fmt(report.count)}${
+      `  refused   ${fmt(tally.problems)}${
         report.count > 0
           ? `  (${Object.entries(report.codes())
               .map(([c, n]) => `${c} ${fmt(n)}`)
@@ -242,8 +242,8 @@ function printSummary(
           : ''
       }`,
     ]
-    if (tally.skipped > 0)
-      lines.push(`  already imported by an earlier run (checkpoint): ${fmt(tally.skipped)}`)
+    if (tally.alreadyImported > 0)
+      lines.push(`  already imported by an earlier run (checkpoint): ${fmt(tally.alreadyImported)}`)
     if (tally.retries > 0) lines.push(`  requests sent again: ${fmt(tally.retries)}`)
     process.stdout.write(`${lines.join('\n')}\n`)
   }

@@ -39,7 +39,7 @@ function barProgress(tally: Tally, stream: NodeJS.WriteStream): Progress {
       of: tally.total === null ? '' : `/${fmt(tally.total)}`,
       sent: fmt(tally.sent),
       accepted: fmt(tally.accepted),
-      refused: fmt(tally.refused),
+      refused: fmt(tally.problems),
       rate: fmt(Math.round(tally.rate())),
       left: left === null ? '' : `${formatSeconds(left)} left`,
     }

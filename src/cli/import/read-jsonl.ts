@@ -21,7 +21,10 @@ export async function* readJsonl(stream: Readable, input: number): AsyncGenerato
         input,
         line,
         kind: 'bad',
-        problem: { code: 'INVALID_JSON', message: `not valid JSON: ${withoutSnippet((err as Error).message)}` },
+        problem: {
+          code: 'INVALID_JSON',
+          message: `not valid JSON: ${withoutSnippet((err as Error).message)}`,
+        },
       }
       continue
     }

@@ -3,6 +3,8 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs'
 export interface Refusal {
   file: string
   line: number
+  /** For refusals the service counted but did not place: the last line of the batch. */
+  lastLine?: number
   code: string
   reason: string
 }
@@ -22,11 +24,12 @@ export class Report {
     rmSync(path, { force: true })
   }
 
-  add(refusal: Refusal): void {
+  /** `events`: how many events the entry stands for (a batch-level entry stands for several). */
+  add(refusal: Refusal, events = 1): void {
     if (this.fd === null) this.fd = openSync(this.path, 'w')
     writeSync(this.fd, `${JSON.stringify(refusal)}\n`)
     this.count++
-    this.byCode.set(refusal.code, (this.byCode.get(refusal.code) ?? 0) + 1)
+    this.byCode.set(refusal.code, (this.byCode.get(refusal.code) ?? 0) + events)
   }
 
   codes(): Record<string, number> {

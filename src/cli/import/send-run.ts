@@ -6,7 +6,7 @@ import { MessageIds } from './message-id.js'
 import type { Progress } from './progress.js'
 import type { InputRecord } from './record.js'
 import type { Report } from './report.js'
-import { SendAbort, type Sender } from './sender.js'
+import { type Counts, SendAbort, type Sender } from './sender.js'
 import type { Tally } from './tally.js'
 
 /** How often the checkpoint is written while batches are being accepted. */
@@ -71,7 +71,7 @@ export async function sendAll(run: SendRun): Promise<SendEnd> {
       }
       ids!.assign(record.event)
       if (checkpoint?.has(record.input, record.line)) {
-        tally.skipped++
+        tally.alreadyImported++
         progress.update()
         continue
       }
@@ -90,6 +90,30 @@ export async function sendAll(run: SendRun): Promise<SendEnd> {
     }
     const last = batcher.flush()
     if (last) yield last
+  }
+
+  /**
+   * The service's rules drop some events (not allowlisted, no email, …). Skips are not errors; the
+   * rest are refusals, which the service counts per batch without saying which events: the report
+   * names the batch's lines and where to see each one.
+   */
+  const noteRuleDrops = (batch: Batch, part: Counts) => {
+    const rejected = part.rejected ?? (part.skipped === undefined ? part.dropped : undefined) ?? 0
+    tally.ruleSkips += part.skipped ?? 0
+    if (rejected === 0) return
+    tally.rejected += rejected
+    const first = batch.items[0]!.line
+    const last = lastLine(batch)
+    report.add(
+      {
+        file: run.inputs[batch.input]!.name,
+        line: first,
+        lastLine: last,
+        code: 'REJECTED_BY_RULES',
+        reason: `${rejected} of the ${batch.items.length} events on lines ${first}-${last} were refused by the service's rules; each one with its reason: --dry-run --settings FILE, or GET /admin/dropped`,
+      },
+      rejected,
+    )
   }
 
   let saveTimer: NodeJS.Timeout | null = null
@@ -127,6 +151,7 @@ export async function sendAll(run: SendRun): Promise<SendEnd> {
           tally.duplicates += part.duplicates ?? 0
           tally.dropped += part.dropped ?? 0
         }
+        noteRuleDrops(part.batch, part)
         checkpoint?.add(part.batch.input, part.batch.spanStart, lastLine(part.batch))
       }
       for (const r of result.refused) refuse(batch.input, r.line, r.code, r.reason)

@@ -22,10 +22,19 @@ export interface SenderOptions {
   timeoutMs: number
 }
 
+/** What the service says became of a batch's events (absent from services that answer only success). */
+export interface Counts {
+  queued?: number
+  duplicates?: number
+  dropped?: number
+  skipped?: number
+  rejected?: number
+}
+
 /** What became of a batch's events. */
 export interface BatchResult {
   /** Sub-batches the service answered 200 for, with its counts when it gave them. */
-  accepted: Array<{ batch: Batch; queued?: number; duplicates?: number; dropped?: number }>
+  accepted: Array<{ batch: Batch } & Counts>
   /** Events the service refused on their own (400 for a single-event batch), with its reason. */
   refused: Array<{ line: number; code: string; reason: string }>
 }
@@ -119,10 +128,7 @@ export class Sender {
   /** One request until it gets a final answer: 200, or a 400/413 about the body. */
   private async post(
     body: string,
-  ): Promise<
-    | { status: 200; counts: { queued?: number; duplicates?: number; dropped?: number } }
-    | { status: 400; code: string; message: string }
-  > {
+  ): Promise<{ status: 200; counts: Counts } | { status: 400; code: string; message: string }> {
     const firstFailure = { at: 0 }
     for (let attempt = 1; ; attempt++) {
       let why: string
@@ -188,13 +194,13 @@ function safeParse(text: string): unknown {
   }
 }
 
-function countsOf(json: unknown): { queued?: number; duplicates?: number; dropped?: number } {
+function countsOf(json: unknown): Counts {
   const o = (json ?? {}) as Record<string, unknown>
-  const n = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined)
-  const counts: { queued?: number; duplicates?: number; dropped?: number } = {}
-  if (n(o.queued) !== undefined) counts.queued = n(o.queued)!
-  if (n(o.duplicates) !== undefined) counts.duplicates = n(o.duplicates)!
-  if (n(o.dropped) !== undefined) counts.dropped = n(o.dropped)!
+  const counts: Counts = {}
+  for (const key of ['queued', 'duplicates', 'dropped', 'skipped', 'rejected'] as const) {
+    const v = o[key]
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) counts[key] = v
+  }
   return counts
 }
 

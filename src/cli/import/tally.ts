@@ -12,10 +12,13 @@ export class Tally {
   queued = 0
   duplicates = 0
   dropped = 0
-  /** Events the service refused (a 400 for that event alone) or that could not be sent (bad input). */
+  /** Of the dropped: refused by the service's rules (an error), and skipped by them (not an error). */
+  rejected = 0
+  ruleSkips = 0
+  /** Events never accepted: bad input, or a 400 from the service for that event alone. */
   refused = 0
   /** Events an earlier run had already delivered to the service (from the checkpoint). */
-  skipped = 0
+  alreadyImported = 0
   /** Events a dry run decided. */
   decided = 0
   /** Requests sent again after a 429, a 5xx or a transport error. */
@@ -26,7 +29,12 @@ export class Tally {
 
   /** Records that need no more work. */
   get settled(): number {
-    return this.accepted + this.refused + this.skipped + this.decided
+    return this.accepted + this.refused + this.alreadyImported + this.decided
+  }
+
+  /** Events that will not award: refused before or by the service. What makes exit status 1. */
+  get problems(): number {
+    return this.refused + this.rejected
   }
 
   /** Accepted events per second since the start. */
@@ -50,8 +58,9 @@ export class Tally {
       `${fmt(this.settled)}${of} done`,
       `sent ${fmt(this.sent)}`,
       `accepted ${fmt(this.accepted)}`,
-      `refused ${fmt(this.refused)}`,
-      ...(this.skipped > 0 ? [`already imported ${fmt(this.skipped)}`] : []),
+      `refused ${fmt(this.problems)}`,
+      ...(this.ruleSkips > 0 ? [`skipped by the rules ${fmt(this.ruleSkips)}`] : []),
+      ...(this.alreadyImported > 0 ? [`already imported ${fmt(this.alreadyImported)}`] : []),
       ...(this.retries > 0 ? [`retries ${fmt(this.retries)}`] : []),
       `${fmt(Math.round(this.rate(now)))} events/s`,
       ...(left === null ? [] : [`${formatSeconds(left)} left`]),
@@ -64,9 +73,17 @@ export class Tally {
       read: this.read,
       sent: this.sent,
       accepted: this.accepted,
-      ...(this.detailed ? { queued: this.queued, duplicates: this.duplicates, dropped: this.dropped } : {}),
-      refused: this.refused,
-      alreadyImported: this.skipped,
+      ...(this.detailed
+        ? {
+            queued: this.queued,
+            duplicates: this.duplicates,
+            dropped: this.dropped,
+            rejectedByRules: this.rejected,
+            skippedByRules: this.ruleSkips,
+          }
+        : {}),
+      refused: this.problems,
+      alreadyImported: this.alreadyImported,
       retries: this.retries,
       elapsedMs,
       eventsPerSecond: Math.round(this.rate()),

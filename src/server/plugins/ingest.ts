@@ -1,6 +1,6 @@
 import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { IncomingEvent } from '../../pipeline/service-api.js'
+import type { AcceptResult, IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
 import type { ServerDeps } from '../app.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
@@ -70,11 +70,20 @@ export async function ingestRoutes(app: FastifyInstance, { deps }: { deps: Serve
   // /v1/import also says what became of the events, so `perkville-destination import` can report
   // new, already-imported and dropped events apart; Segment clients read only `success`.
   const answerWithCounts = async (request: FastifyRequest, events: IncomingEvent[]) => {
-    const counts =
+    // `skipped` and `rejected` (dropped split into "not an error" and "refused") when the pipeline
+    // reports them apart.
+    const counts: AcceptResult & { skipped?: number; rejected?: number } =
       events.length > 0
         ? await acceptDurably(deps.service, events, request.log)
         : { queued: 0, duplicates: 0, dropped: 0 }
-    return { success: true, queued: counts.queued, duplicates: counts.duplicates, dropped: counts.dropped }
+    const { queued, duplicates, dropped, skipped, rejected } = counts
+    return {
+      success: true,
+      queued,
+      duplicates,
+      dropped,
+      ...(skipped !== undefined && rejected !== undefined ? { skipped, rejected } : {}),
+    }
   }
 
   for (const [path, type] of SINGLE_PATHS) {
