@@ -73,7 +73,8 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   }
 }
 
-function hasIdentity(obj: Record<string, unknown>): boolean {
+/** Segment drops an event that has neither a userId nor an anonymousId. */
+export function hasIdentity(obj: Record<string, unknown>): boolean {
   return present(obj.userId) || present(obj.anonymousId)
 }
 

@@ -1,6 +1,6 @@
 import cors from '@fastify/cors'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import type { IncomingEvent } from '../../pipeline/service-api.js'
+import type { AcceptResult, IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
@@ -53,6 +53,16 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
     if (events.length > 0) await acceptDurably(deps.service, events, request.log)
     return { success: true }
   }
+  // /v1/import also says what became of the events, so `perkville-destination import` can report
+  // new, already-imported and dropped events apart; Segment clients read only `success`.
+  // Skips (not errors) and rejects are apart; `dropped` also counts order-rule failures.
+  const answerWithCounts = async (request: FastifyRequest, events: IncomingEvent[]) => {
+    const counts: AcceptResult =
+      events.length > 0
+        ? await acceptDurably(deps.service, events, request.log)
+        : { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
+    return { success: true, ...counts }
+  }
 
   for (const [path, type] of SINGLE_PATHS) {
     app.post(`/${path}`, async (request) => {
@@ -65,7 +75,8 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
     app.post(`/${path}`, async (request) => {
       const receivedAt = Date.now()
       const { value, bytes } = await readBody(request, false)
-      return answer(request, eventsFromBatch(value, 'tracking-api', receivedAt, bytes))
+      const events = eventsFromBatch(value, 'tracking-api', receivedAt, bytes)
+      return path === 'import' ? answerWithCounts(request, events) : answer(request, events)
     })
   }
 }
