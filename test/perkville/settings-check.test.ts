@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSettings, type Settings } from '../../src/core/settings.js'
 import { createPerkvilleClient, type PerkvilleHttpClient } from '../../src/perkville/client.js'
 import { checkSettings, type JsonGet } from '../../src/perkville/settings-check.js'
-import { CONFORMANCE_SETTINGS } from '../fixtures/conformance.js'
 import { type RunningSandbox, type SandboxSeed, startSandbox } from '../../src/sandbox/index.js'
+import { CONFORMANCE_SETTINGS } from '../fixtures/conformance.js'
 
-const conformance = parseSettings(
-  JSON.parse(readFileSync(CONFORMANCE_SETTINGS, 'utf8')),
-)
+const conformance = parseSettings(JSON.parse(readFileSync(CONFORMANCE_SETTINGS, 'utf8')))
 
 /** A business with more perks and locations than one page holds, and a token of another account. */
 const seed: SandboxSeed = {

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { audienceExternalId, externalIdFor } from '../../src/core/index.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { conformanceCases, conformanceSettings } from '../fixtures/conformance.js'
+import { AUDIENCE_KEY, membershipIdentify, personas } from '../fixtures/engage.js'
 
 /** The four error classes Segment's Function runtime provides as globals. */
 class EventNotSupported extends Error {
@@ -173,21 +174,9 @@ describe('the conformance sample, through the Function and the sandbox', () => {
 })
 
 describe('Engage audiences', () => {
-  const KEY = 'order_completed_last_30days'
-  const personas = (key = KEY, computationClass = 'audience') => ({
-    computation_class: computationClass,
-    computation_key: key,
-    computation_id: `aud_${key}`,
-    space_id: 'spa_1',
-    namespace: 'spa_1',
-  })
-  const entered = (email: string, messageId: string, member = true) => ({
-    type: 'identify',
-    userId: email,
-    messageId,
-    traits: { email, [KEY]: member },
-    context: { personas: personas() },
-  })
+  const KEY = AUDIENCE_KEY
+  const entered = (email: string, messageId: string, member = true) =>
+    membershipIdentify(email, member, messageId)
 
   it('onIdentify awards an entered audience once per customer: re-syncs and re-entries add nothing', async () => {
     const { dispatch } = loadFunction()

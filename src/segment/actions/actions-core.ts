@@ -20,6 +20,7 @@ export const {
   createTestEvent,
   createTestIntegration,
   defaultValues,
+  fieldsToJsonSchema,
   IntegrationError,
   InvalidAuthenticationError,
   PayloadValidationError,
