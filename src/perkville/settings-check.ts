@@ -1,6 +1,6 @@
 /**
  * Checks destination settings against the Perkville API: the token, the business, the location and
- * every perk the event map names. Transport-agnostic (the caller's `get` adds auth and does the I/O)
+ * every perk the event and audience maps name. Transport-agnostic (the caller's `get` adds auth and does the I/O)
  * so the CLI, the delivery service and the Segment Actions destination share the same verdicts.
  */
 import type { Settings } from '../core/settings.js'
@@ -18,11 +18,12 @@ export interface CheckItem {
 }
 
 export interface CheckOptions {
-  /** Check the perks of the event map (default true). */
+  /** Check the perks of the event and audience maps (default true). */
   perks?: boolean
 }
 
-type CheckedSettings = Pick<Settings, 'businessId' | 'locationId' | 'eventToPerkMap'>
+type CheckedSettings = Pick<Settings, 'businessId' | 'locationId' | 'eventToPerkMap'> &
+  Partial<Pick<Settings, 'audienceToPerkMap'>>
 
 const TOKEN_ACTION = 'make a new token in Perkville > Settings > Apps > Connect Segment and update apiKey'
 
@@ -33,7 +34,7 @@ export async function checkSettings(
   opts: CheckOptions = {},
 ): Promise<CheckItem[]> {
   const items: CheckItem[] = []
-  const perkIds = perksOfMap(settings.eventToPerkMap)
+  const perkIds = perksOfMaps(settings)
   const businessItem = `business ${settings.businessId}`
   const locationItem = `location ${settings.locationId}`
   const perkItems = opts.perks === false ? [] : [...perkIds].map(([id, events]) => perkLabel(id, events))
@@ -108,7 +109,7 @@ export async function checkSettings(
       items.push(
         membershipItem(perks, perkLabel(id, events), id, 'title', {
           missing: `perk ${id} is not a perk of business ${settings.businessId}`,
-          action: `fix eventToPerkMap for ${events.map((e) => JSON.stringify(e)).join(', ')}: use a perk id of the business`,
+          action: `fix ${events.join(', ')} in ${mapsNaming(events)}: use a perk id of the business`,
         }),
       )
     }
@@ -116,19 +117,32 @@ export async function checkSettings(
   return items
 }
 
-/** Distinct perk ids of the map, each with the events that use it, in map order. */
-function perksOfMap(map: Record<string, string>): Map<string, string[]> {
+/**
+ * Distinct perk ids of both maps, each with what uses it in map order: an event name as JSON text,
+ * an audience key as `audience "key"`.
+ */
+function perksOfMaps(settings: CheckedSettings): Map<string, string[]> {
   const out = new Map<string, string[]>()
-  for (const [event, perk] of Object.entries(map)) {
-    const events = out.get(perk)
-    if (events) events.push(event)
-    else out.set(perk, [event])
+  const add = (perk: string, user: string) => {
+    const users = out.get(perk)
+    if (users) users.push(user)
+    else out.set(perk, [user])
   }
+  for (const [event, perk] of Object.entries(settings.eventToPerkMap)) add(perk, JSON.stringify(event))
+  for (const [key, perk] of Object.entries(settings.audienceToPerkMap ?? {}))
+    add(perk, `${AUDIENCE} ${JSON.stringify(key)}`)
   return out
 }
+const AUDIENCE = 'audience'
 
-function perkLabel(id: string, events: string[]): string {
-  return `perk ${id} (${events.map((e) => JSON.stringify(e)).join(', ')})`
+function mapsNaming(users: string[]): string {
+  const audiences = users.some((u) => u.startsWith(`${AUDIENCE} `))
+  const events = users.some((u) => !u.startsWith(`${AUDIENCE} `))
+  return [events ? 'eventToPerkMap' : '', audiences ? 'audienceToPerkMap' : ''].filter(Boolean).join(' and ')
+}
+
+function perkLabel(id: string, users: string[]): string {
+  return `perk ${id} (${users.join(', ')})`
 }
 
 type ListResult =

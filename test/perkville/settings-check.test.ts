@@ -59,7 +59,7 @@ describe('checkSettings', () => {
         'location 2001',
         'perk 3002 ("Order Completed", "Order Refunded")',
         'perk 3001 ("Checked In")',
-        'perk 3003 ("Referral Sent")',
+        'perk 3003 ("Referral Sent", audience "order_completed_last_30days")',
       ])
       expect(items.every((i) => i.ok)).toBe(true)
     }
@@ -77,6 +77,7 @@ describe('checkSettings', () => {
       ['location 2025', true],
       ['perk 3045 ("Late")', true],
       ['perk 3001 ("Early")', true],
+      ['perk 3003 (audience "order_completed_last_30days")', true],
     ])
     expect(items[4]?.message).toContain('Perk 0')
   })
@@ -110,15 +111,28 @@ describe('checkSettings', () => {
     expect(items.find((i) => i.item === 'location 9999')).toMatchObject({ ok: false })
     const perk = items.find((i) => i.item.startsWith('perk 8888'))
     expect(perk).toMatchObject({ ok: false, item: 'perk 8888 ("Mystery")' })
-    expect(perk?.action).toContain('"Mystery"')
+    expect(perk?.action).toBe('fix "Mystery" in eventToPerkMap: use a perk id of the business')
     expect(items.find((i) => i.item.startsWith('perk 3001'))?.ok).toBe(true)
+  })
+
+  it('names an unknown perk of the audience map with the audience and the map to fix', async () => {
+    const items = await checkSettings(
+      settings({ eventToPerkMap: { Mystery: '8888' }, audienceToPerkMap: { vip: '8888', gold: '3001' } }),
+      sandbox.url,
+      client.getJson,
+    )
+    const perk = items.find((i) => i.item.startsWith('perk 8888'))
+    expect(perk).toMatchObject({ ok: false, item: 'perk 8888 ("Mystery", audience "vip")' })
+    expect(perk?.action).toBe(
+      'fix "Mystery", audience "vip" in eventToPerkMap and audienceToPerkMap: use a perk id of the business',
+    )
+    expect(items.find((i) => i.item === 'perk 3001 (audience "gold")')?.ok).toBe(true)
   })
 
   it('skips perks on request, and has no perk items for an empty map', async () => {
     expect((await checkSettings(settings(), sandbox.url, client.getJson, { perks: false })).length).toBe(3)
-    expect((await checkSettings(settings({ eventToPerkMap: {} }), sandbox.url, client.getJson)).length).toBe(
-      3,
-    )
+    const empty = settings({ eventToPerkMap: {}, audienceToPerkMap: {} })
+    expect((await checkSettings(empty, sandbox.url, client.getJson)).length).toBe(3)
   })
 
   it('reports Perkville being down or unreachable without throwing', async () => {
