@@ -1,51 +1,34 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import vm from 'node:vm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { audienceExternalId, externalIdFor } from '../../src/core/index.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { conformanceCases, conformanceSettings } from '../fixtures/conformance.js'
 import { AUDIENCE_KEY, membershipIdentify, personas } from '../fixtures/engage.js'
+import {
+  buildFunction,
+  EventNotSupported,
+  HANDLERS,
+  InvalidEventPayload,
+  loadFunction as load,
+  RetryError,
+  ValidationError,
+} from './function-harness.js'
 
-/** The four error classes Segment's Function runtime provides as globals. */
-class EventNotSupported extends Error {
-  override name = 'EventNotSupported'
-}
-class InvalidEventPayload extends Error {
-  override name = 'InvalidEventPayload'
-}
-class ValidationError extends Error {
-  override name = 'ValidationError'
-}
-class RetryError extends Error {
-  override name = 'RetryError'
-}
-
-type Handler = (event: unknown, settings: unknown) => Promise<unknown>
 /** Rejects the Function counts as "not supported" (filtered) rather than as broken data. */
 const NOT_HANDLED = ['UNSUPPORTED_EVENT_TYPE', 'EVENT_NOT_ALLOWLISTED', 'AUDIENCE_NOT_MAPPED']
-const HANDLERS = ['onTrack', 'onIdentify', 'onPage', 'onScreen', 'onGroup', 'onAlias'] as const
 
-let workDir: string
 let code: string
 let sandbox: RunningSandbox
 
 beforeAll(async () => {
-  // Build the file exactly as `npm run build:function` does, into a private place, and test that file.
-  workDir = await mkdtemp(join(tmpdir(), 'perkville-fn-'))
-  const outFile = join(workDir, 'segment-function.js')
-  const { stdout } = await promisify(execFile)(process.execPath, ['scripts/build-function.mjs', outFile])
-  expect(stdout).toMatch(/^build-function: wrote .*segment-function\.js \(\d+\.\d kB\)\n$/)
-  code = await readFile(outFile, 'utf8')
+  const built = await buildFunction()
+  expect(built.stdout).toMatch(/^build-function: wrote .*segment-function\.js \(\d+\.\d kB\)\n$/)
+  code = built.code
   sandbox = await startSandbox({ memory: true })
 })
 
 afterAll(async () => {
   await sandbox?.close()
-  if (workDir) await rm(workDir, { recursive: true, force: true })
 })
 
 afterEach(() => {
@@ -53,32 +36,7 @@ afterEach(() => {
   sandbox.reset()
 })
 
-/** A fresh context as Segment gives one: the language built-ins, fetch, console and the error classes. */
-function loadFunction() {
-  const context = vm.createContext({
-    EventNotSupported,
-    InvalidEventPayload,
-    ValidationError,
-    RetryError,
-    fetch: (...args: Parameters<typeof fetch>) => fetch(...args),
-    console,
-  })
-  vm.runInContext(code, context, { filename: 'segment-function.js' })
-  const handlers = Object.fromEntries(HANDLERS.map((name) => [name, context[name] as Handler])) as Record<
-    (typeof HANDLERS)[number],
-    Handler
-  >
-  /** Values built inside the context, as Segment hands the function JSON-parsed events and settings. */
-  const local = (value: unknown) => vm.runInContext(`(${JSON.stringify(value)})`, context)
-  const dispatch = (event: Record<string, unknown>, settings: unknown) => {
-    const type = String(event.type)
-    const name = `on${type.charAt(0).toUpperCase()}${type.slice(1)}` as (typeof HANDLERS)[number]
-    const handler = handlers[name]
-    if (!handler) throw new Error(`no handler for ${type}`)
-    return handler(local(event), local(settings))
-  }
-  return { context, handlers, local, dispatch }
-}
+const loadFunction = () => load(code)
 
 const settingsFor = (overrides: Record<string, unknown> = {}) => ({
   ...conformanceSettings,

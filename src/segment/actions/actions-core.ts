@@ -26,4 +26,5 @@ export const {
   PayloadValidationError,
   RetryableError,
   getErrorCodeFromHttpStatus,
+  transform,
 } = core
