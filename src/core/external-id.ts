@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
+import { withoutNul } from './text-safe.js'
 import type { Transaction } from './types.js'
 
 /**
@@ -13,9 +14,12 @@ export function transactionExternalId(event: unknown, tx: Transaction): string {
     : externalIdFor(event)
 }
 
-/** `aud-` + the first 32 lowercase hex digits of SHA-256 over `<audienceKey>\n<email, lower-cased>`. */
+/**
+ * `aud-` + the first 32 lowercase hex digits of SHA-256 over `<audienceKey>\n<email, lower-cased>`;
+ * U+0000 counts as U+FFFD, as for externalIdFor, so the service (which replaces it) agrees with the other forms.
+ */
 export function audienceExternalId(audienceKey: string, email: string): string {
-  return `aud-${hex(sha256(utf8(wellFormed(`${audienceKey}\n${email.toLowerCase()}`)))).slice(0, 32)}`
+  return `aud-${hex(sha256(utf8(withoutNul(wellFormed(`${audienceKey}\n${email.toLowerCase()}`))))).slice(0, 32)}`
 }
 
 /**
@@ -25,13 +29,20 @@ export function audienceExternalId(audienceKey: string, email: string): string {
  *
  * The event's own `messageId` when it has one; otherwise a hash of its canonical content. Fields that
  * transports add or change on a resend (`receivedAt`, `sentAt`, `writeKey`, `_metadata`) are left out,
- * so the hash must be taken before the server fills in defaults such as `timestamp`.
+ * so the hash must be taken before the server fills in defaults such as `timestamp`. U+0000 counts as
+ * U+FFFD (text-safe.ts), so the id is the same before and after the service's door replaces it.
  */
 export function externalIdFor(event: unknown): string {
   const own = ownMessageId(event)
   // Segment keeps messageIds under 100 characters; a longer one is hashed so the id stays bounded.
-  if (own !== null) return own.length <= MAX_MESSAGE_ID ? own : digest(own)
-  return digest(canonicalJson(withoutTransportFields(event)))
+  if (own !== null) {
+    const id = withoutNul(own)
+    return id.length <= MAX_MESSAGE_ID ? id : digest(id)
+  }
+  const content = withoutTransportFields(event)
+  const text = canonicalJson(content)
+  // JSON writes U+0000 as an escape; only then is the cleaned content canonicalised again.
+  return digest(text.includes('\\u0000') ? canonicalJson(withoutNul(content)) : text)
 }
 
 const MAX_MESSAGE_ID = 100

@@ -24,7 +24,11 @@ export interface AcceptResult {
   dropped: number
 }
 
-export type EventStatus = 'pending' | 'in_flight' | 'retrying' | 'delivered' | 'failed'
+export const EVENT_STATUSES = ['pending', 'in_flight', 'retrying', 'delivered', 'failed'] as const
+export type EventStatus = (typeof EVENT_STATUSES)[number]
+
+/** Events per page of listEvents: `limit` defaults to and is capped at these. */
+export const EVENTS_PAGE = { default: 50, max: 500 } as const
 
 export interface AttemptRecord {
   at: string

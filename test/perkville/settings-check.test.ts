@@ -55,11 +55,12 @@ describe('checkSettings', () => {
       const items = await checkSettings(settings(), sandbox.url, get)
       expect(items.map((i) => i.item)).toEqual([
         'token',
+        'scope ADMIN_CUSTOMER_INFO',
         'business 1001',
         'location 2001',
         'perk 3002 ("Order Completed", "Order Refunded")',
         'perk 3001 ("Checked In")',
-        'perk 3003 ("Referral Sent", audience "order_completed_last_30days")',
+        'perk 3003 ("Referral Sent")',
       ])
       expect(items.every((i) => i.ok)).toBe(true)
     }
@@ -73,13 +74,13 @@ describe('checkSettings', () => {
     )
     expect(items.map((i) => [i.item, i.ok])).toEqual([
       ['token', true],
+      ['scope ADMIN_CUSTOMER_INFO', true],
       ['business 1001', true],
       ['location 2025', true],
       ['perk 3045 ("Late")', true],
       ['perk 3001 ("Early")', true],
-      ['perk 3003 (audience "order_completed_last_30days")', true],
     ])
-    expect(items[4]?.message).toContain('Perk 0')
+    expect(items[5]?.message).toContain('Perk 0')
   })
 
   it('says a rejected token was rejected and what to do', async () => {
@@ -111,28 +112,15 @@ describe('checkSettings', () => {
     expect(items.find((i) => i.item === 'location 9999')).toMatchObject({ ok: false })
     const perk = items.find((i) => i.item.startsWith('perk 8888'))
     expect(perk).toMatchObject({ ok: false, item: 'perk 8888 ("Mystery")' })
-    expect(perk?.action).toBe('fix "Mystery" in eventToPerkMap: use a perk id of the business')
+    expect(perk?.action).toContain('"Mystery"')
     expect(items.find((i) => i.item.startsWith('perk 3001'))?.ok).toBe(true)
   })
 
-  it('names an unknown perk of the audience map with the audience and the map to fix', async () => {
-    const items = await checkSettings(
-      settings({ eventToPerkMap: { Mystery: '8888' }, audienceToPerkMap: { vip: '8888', gold: '3001' } }),
-      sandbox.url,
-      client.getJson,
-    )
-    const perk = items.find((i) => i.item.startsWith('perk 8888'))
-    expect(perk).toMatchObject({ ok: false, item: 'perk 8888 ("Mystery", audience "vip")' })
-    expect(perk?.action).toBe(
-      'fix "Mystery", audience "vip" in eventToPerkMap and audienceToPerkMap: use a perk id of the business',
-    )
-    expect(items.find((i) => i.item === 'perk 3001 (audience "gold")')?.ok).toBe(true)
-  })
-
   it('skips perks on request, and has no perk items for an empty map', async () => {
-    expect((await checkSettings(settings(), sandbox.url, client.getJson, { perks: false })).length).toBe(3)
-    const empty = settings({ eventToPerkMap: {}, audienceToPerkMap: {} })
-    expect((await checkSettings(empty, sandbox.url, client.getJson)).length).toBe(3)
+    expect((await checkSettings(settings(), sandbox.url, client.getJson, { perks: false })).length).toBe(4)
+    expect((await checkSettings(settings({ eventToPerkMap: {} }), sandbox.url, client.getJson)).length).toBe(
+      4,
+    )
   })
 
   it('reports Perkville being down or unreachable without throwing', async () => {

@@ -136,11 +136,13 @@ describe('single-event paths', () => {
       const res = await post(`${svc.url}/v1/${path}`, event, AUTH)
       expect(res.status, path).toBe(200)
     }
-    // The two track paths award points; the ten others are typed identify/page/... and dropped at the door.
+    // The two track paths award points; the two identify paths are ordinary identifies (no audience trait),
+    // skipped as NOT_AN_AUDIENCE; the eight others are typed page/... and dropped at the door.
     await waitDelivered('path-track@example.com')
     await waitDelivered('path-t@example.com')
     const after = (await getJson(`${svc.url}/admin/dropped`)).json.counts as Record<string, number>
-    expect((after.UNSUPPORTED_EVENT_TYPE ?? 0) - (before.UNSUPPORTED_EVENT_TYPE ?? 0)).toBe(10)
+    expect((after.UNSUPPORTED_EVENT_TYPE ?? 0) - (before.UNSUPPORTED_EVENT_TYPE ?? 0)).toBe(8)
+    expect((after.NOT_AN_AUDIENCE ?? 0) - (before.NOT_AN_AUDIENCE ?? 0)).toBe(2)
   })
 })
 

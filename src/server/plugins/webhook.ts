@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
-import type { ServerDeps } from '../app.js'
 import { requireWriteKey, signatureMatches, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
+import type { PluginOptions } from '../deps.js'
 import { checkEventSize, eventFromSingle, eventsFromBatch, eventsFromList } from '../events.js'
 import { badRequest, unauthorized } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
@@ -18,7 +18,7 @@ import { takeRawBodies } from '../raw-body.js'
  * write key is needed. Without a secret the endpoint would otherwise be open, so it then requires a
  * write key exactly like the tracking API (Basic or `writeKey` in the body).
  */
-export async function webhookRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+export const webhookRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
   const secret = deps.webhookSecret
   takeRawBodies(app)
