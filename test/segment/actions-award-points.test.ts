@@ -333,6 +333,10 @@ describe('testAuthentication', () => {
         meta: { limit: 20, next: null, offset: 0, previous: null, total_count: 1 },
         objects: [{ id: 2001, name: 'Main St', business: '/v2/businesses/1001/' }],
       })
+      // The read-scope check: looking up a transaction by external id is allowed.
+      .get('/v2/transactions/')
+      .query({ business: '1001', external_id: 'perkville-destination-check' })
+      .reply(200, { meta: { next: null, total_count: 0 }, objects: [] })
     await expect(createTestIntegration(destination).testAuthentication(settings)).resolves.toBeUndefined()
     expect(auths).toEqual(['Bearer sandbox-token'])
   })
