@@ -14,9 +14,12 @@ export function transactionExternalId(event: unknown, tx: Transaction): string {
     : externalIdFor(event)
 }
 
-/** `aud-` + the first 32 lowercase hex digits of SHA-256 over `<audienceKey>\n<email, lower-cased>`. */
+/**
+ * `aud-` + the first 32 lowercase hex digits of SHA-256 over `<audienceKey>\n<email, lower-cased>`;
+ * U+0000 counts as U+FFFD, as for externalIdFor, so the service (which replaces it) agrees with the other forms.
+ */
 export function audienceExternalId(audienceKey: string, email: string): string {
-  return `aud-${hex(sha256(utf8(wellFormed(withoutNul(`${audienceKey}\n${email.toLowerCase()}`))))).slice(0, 32)}`
+  return `aud-${hex(sha256(utf8(withoutNul(wellFormed(`${audienceKey}\n${email.toLowerCase()}`))))).slice(0, 32)}`
 }
 
 /**

@@ -60,7 +60,7 @@ describe('checkSettings', () => {
         'location 2001',
         'perk 3002 ("Order Completed", "Order Refunded")',
         'perk 3001 ("Checked In")',
-        'perk 3003 ("Referral Sent")',
+        'perk 3003 ("Referral Sent", audience order_completed_last_30days)',
       ])
       expect(items.every((i) => i.ok)).toBe(true)
     }
@@ -79,6 +79,7 @@ describe('checkSettings', () => {
       ['location 2025', true],
       ['perk 3045 ("Late")', true],
       ['perk 3001 ("Early")', true],
+      ['perk 3003 (audience order_completed_last_30days)', true],
     ])
     expect(items[5]?.message).toContain('Perk 0')
   })
@@ -118,9 +119,15 @@ describe('checkSettings', () => {
 
   it('skips perks on request, and has no perk items for an empty map', async () => {
     expect((await checkSettings(settings(), sandbox.url, client.getJson, { perks: false })).length).toBe(4)
-    expect((await checkSettings(settings({ eventToPerkMap: {} }), sandbox.url, client.getJson)).length).toBe(
-      4,
-    )
+    expect(
+      (
+        await checkSettings(
+          settings({ eventToPerkMap: {}, audienceToPerkMap: {} }),
+          sandbox.url,
+          client.getJson,
+        )
+      ).length,
+    ).toBe(4)
   })
 
   it('reports Perkville being down or unreachable without throwing', async () => {

@@ -1,59 +1,26 @@
 import nock from 'nock'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { externalIdFor } from '../../src/core/index.js'
+import { describe, expect, it } from 'vitest'
+import { audienceExternalId, decide, externalIdFor, parseSettings } from '../../src/core/index.js'
 import {
+  createTestEvent,
   createTestIntegration,
   IntegrationError,
   InvalidAuthenticationError,
   PayloadValidationError,
   RetryableError,
 } from '../../src/segment/actions/actions-core.js'
-import type { Settings } from '../../src/segment/actions/perkville/generated-types.js'
 import destination from '../../src/segment/actions/perkville/index.js'
 import { conformanceCases, conformanceSettings } from '../fixtures/conformance.js'
+import { API, actionSettings as settings, transactionsAnswer, useNock } from './actions-harness.js'
 
-const API = 'https://api.perkville.com'
 const TIMESTAMP = '2026-11-23T10:00:00.000Z'
+const seen = useNock()
 
-const settings: Settings = {
-  apiKey: conformanceSettings.apiKey,
-  businessId: String(conformanceSettings.businessId),
-  locationId: String(conformanceSettings.locationId),
-  eventToPerkMap: JSON.stringify(conformanceSettings.eventToPerkMap),
-  sendEmail: conformanceSettings.sendEmail,
-}
-
-/** Records every request that reaches nock, matched or not, so "nothing was sent" can be asserted. */
-const seen: string[] = []
-const record = (req: { method: string; path: string }) => seen.push(`${req.method} ${req.path}`)
-
-beforeAll(() => {
-  nock.disableNetConnect()
-  nock.emitter.on('no match', record)
-})
-afterAll(() => {
-  nock.emitter.off('no match', record)
-  nock.enableNetConnect()
-})
-afterEach(() => {
-  nock.cleanAll()
-  seen.length = 0
-})
-
-/** One POST /v2/transactions/ answered with `status`/`body`; the request body and headers are captured. */
-function transactionsAnswer(status: number, body: unknown = {}, headers: Record<string, string> = {}) {
-  const captured: { body?: unknown; auth?: string } = {}
-  const scope = nock(API)
-    .post('/v2/transactions/', (b) => {
-      captured.body = b
-      return true
-    })
-    .reply(function (_uri, _body) {
-      captured.auth = String(this.req.headers.authorization)
-      return [status, body, headers]
-    })
-  return { scope, captured }
-}
+/** Engage's memberships have their own action; everything else goes to awardPoints. */
+const actionFor = (event: Record<string, unknown>) =>
+  event.type === 'identify' || event.event === 'Audience Entered' || event.event === 'Audience Exited'
+    ? 'awardAudiencePerk'
+    : 'awardPoints'
 
 const orderEvent = (overrides: Record<string, unknown> = {}) => ({
   type: 'track' as const,
@@ -64,7 +31,7 @@ const orderEvent = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 })
 
-describe('awardPoints: the conformance sample', () => {
+describe('the conformance sample, through both actions', () => {
   const cases = conformanceCases().filter((c) => c.event !== null)
 
   it('covers sends, skips and rejects', () => {
@@ -77,10 +44,11 @@ describe('awardPoints: the conformance sample', () => {
     it(label, async () => {
       const testDestination = createTestIntegration(destination)
       const event = { ...c.event, timestamp: TIMESTAMP }
+      const action = actionFor(event)
       if (c.expected.status === 'send') {
         const tx = c.expected.transaction!
         const { scope, captured } = transactionsAnswer(201, { id: 1, points: 10 })
-        await testDestination.testAction('awardPoints', { event, settings, useDefaultMappings: true })
+        await testDestination.testAction(action, { event, settings, useDefaultMappings: true })
         expect(scope.isDone()).toBe(true)
         expect(captured.auth).toBe('Bearer sandbox-token')
         expect(captured.body).toEqual({
@@ -90,18 +58,19 @@ describe('awardPoints: the conformance sample', () => {
           email: tx.email,
           quantity: tx.quantity,
           send_email: tx.sendEmail,
-          external_id: c.event?.messageId,
+          external_id:
+            tx.kind === 'audience' ? audienceExternalId(tx.audienceKey!, tx.email) : c.event?.messageId,
           transaction_dt: TIMESTAMP,
         })
       } else if (c.expected.status === 'skip') {
-        const responses = await testDestination.testAction('awardPoints', {
+        const responses = await testDestination.testAction(action, {
           event,
           settings,
           useDefaultMappings: true,
         })
         expect(responses).toHaveLength(0)
       } else {
-        const run = testDestination.testAction('awardPoints', { event, settings, useDefaultMappings: true })
+        const run = testDestination.testAction(action, { event, settings, useDefaultMappings: true })
         await expect(run).rejects.toBeInstanceOf(PayloadValidationError)
         await expect(run).rejects.toThrow(c.expected.error!.code)
         expect(testDestination.responses).toHaveLength(0)
@@ -233,21 +202,73 @@ describe('awardPoints: fields and settings', () => {
     expect(captured.body).toMatchObject({ email: 'bo@example.com', quantity: 12.35 })
   })
 
-  it('without a messageId the external id is the SHA-256 of the rebuilt event, stable across retries', async () => {
+  it('without a messageId the external id is the SHA-256 of the event as sent, stable across retries', async () => {
+    const event = orderEvent({ messageId: undefined })
     const bodies: unknown[] = []
     for (let i = 0; i < 2; i++) {
       const { captured } = transactionsAnswer(201)
       await createTestIntegration(destination).testAction('awardPoints', {
-        event: orderEvent(),
+        event,
         settings,
-        mapping: { ...mappingDefaults(), message_id: '' },
+        useDefaultMappings: true,
       })
       bodies.push(captured.body)
     }
     const [first, second] = bodies as { external_id: string }[]
     expect(first!.external_id).toMatch(/^sha256-[0-9a-f]{40}$/)
     expect(second!.external_id).toBe(first!.external_id)
-    expect(first!.external_id).not.toBe(externalIdFor({}))
+    // The same id the service and the Function derive (the harness's receivedAt/sentAt are transport fields).
+    expect(first!.external_id).toBe(externalIdFor(createTestEvent(event)))
+  })
+
+  describe('decides on the values as sent, exactly as the core', () => {
+    const core = parseSettings(conformanceSettings)
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['order_id: true (not an order id: a plain event)', { order_id: true, revenue: 99 }],
+      ['revenue: [5] (not an amount)', { order_id: 'o-1', revenue: [5] }],
+      ['revenue: "abc"', { order_id: 'o-1', revenue: 'abc' }],
+      ['revenue: null, value: 0 (value is the amount)', { order_id: 'o-1', revenue: null, value: 0 }],
+      ['order_id: {} with a revenue', { order_id: {}, revenue: 5 }],
+    ]
+    for (const [label, properties] of cases) {
+      it(label, async () => {
+        const event = orderEvent({ properties: { email: 'ana@example.com', ...properties } })
+        await expectSameAsCore(event)
+      })
+    }
+    it('email: 123 beside a valid properties.email', async () => {
+      await expectSameAsCore(orderEvent({ email: 123 }))
+    })
+    it('email: "" beside a valid properties.email', async () => {
+      await expectSameAsCore(orderEvent({ email: '' }))
+    })
+    it('email: {} beside a valid properties.email', async () => {
+      await expectSameAsCore(orderEvent({ email: {} }))
+    })
+
+    async function expectSameAsCore(event: Record<string, unknown>) {
+      const sent = createTestEvent(event)
+      const outcome = decide(core, sent)
+      const { scope, captured } = transactionsAnswer(201)
+      const run = createTestIntegration(destination).testAction('awardPoints', {
+        event: sent,
+        settings,
+        useDefaultMappings: true,
+      })
+      if (outcome.status === 'send') {
+        await run
+        expect(scope.isDone()).toBe(true)
+        expect(captured.body).toMatchObject({
+          quantity: outcome.transaction.quantity,
+          email: outcome.transaction.email,
+        })
+      } else if (outcome.status === 'skip') {
+        await expect(run).resolves.toHaveLength(0)
+      } else {
+        await expect(run).rejects.toThrow(outcome.error.code)
+        expect(scope.isDone()).toBe(false)
+      }
+    }
   })
 
   it('a malformed event map is a settings error that never shows the key', async () => {
@@ -272,15 +293,28 @@ describe('awardPoints: fields and settings', () => {
     )
   })
 
-  it('presets target the action and carry its default mapping', () => {
-    expect(destination.presets?.map((p) => p.name)).toHaveLength(3)
-    for (const preset of destination.presets ?? []) {
-      expect(preset.partnerAction).toBe('awardPoints')
-      expect(preset.mapping).toMatchObject({
-        event_name: { '@path': '$.event' },
-        message_id: { '@path': '$.messageId' },
-      })
+  it('a malformed audience map is a settings error naming it', async () => {
+    const attempt = createTestIntegration(destination).testAction('awardPoints', {
+      event: orderEvent(),
+      settings: { ...settings, audienceToPerkMap: '{"vip": ' },
+      useDefaultMappings: true,
+    })
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_SETTINGS' })
+    await expect(attempt).rejects.toThrow('audienceToPerkMap is not valid JSON')
+  })
+
+  it('presets target an action and carry its default mapping: the event as sent', () => {
+    const presets = destination.presets ?? []
+    expect(presets.map((p) => p.partnerAction)).toEqual([
+      'awardPoints',
+      'awardPoints',
+      'awardPoints',
+      'awardAudiencePerk',
+    ])
+    for (const preset of presets) {
+      expect(preset.mapping).toMatchObject({ event: { '@path': '$.' } })
     }
+    expect(presets[3]!.mapping).toMatchObject({ personas: { '@path': '$.context.personas' } })
   })
 })
 
@@ -299,6 +333,10 @@ describe('testAuthentication', () => {
         meta: { limit: 20, next: null, offset: 0, previous: null, total_count: 1 },
         objects: [{ id: 2001, name: 'Main St', business: '/v2/businesses/1001/' }],
       })
+      // The read-scope check: looking up a transaction by external id is allowed.
+      .get('/v2/transactions/')
+      .query({ business: '1001', external_id: 'perkville-destination-check' })
+      .reply(200, { meta: { next: null, total_count: 0 }, objects: [] })
     await expect(createTestIntegration(destination).testAuthentication(settings)).resolves.toBeUndefined()
     expect(auths).toEqual(['Bearer sandbox-token'])
   })

@@ -1,48 +1,34 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import vm from 'node:vm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { externalIdFor } from '../../src/core/index.js'
+import { audienceExternalId, externalIdFor } from '../../src/core/index.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { conformanceCases, conformanceSettings } from '../fixtures/conformance.js'
+import { AUDIENCE_KEY, membershipIdentify, personas } from '../fixtures/engage.js'
+import {
+  buildFunction,
+  EventNotSupported,
+  HANDLERS,
+  InvalidEventPayload,
+  loadFunction as load,
+  RetryError,
+  ValidationError,
+} from './function-harness.js'
 
-/** The four error classes Segment's Function runtime provides as globals. */
-class EventNotSupported extends Error {
-  override name = 'EventNotSupported'
-}
-class InvalidEventPayload extends Error {
-  override name = 'InvalidEventPayload'
-}
-class ValidationError extends Error {
-  override name = 'ValidationError'
-}
-class RetryError extends Error {
-  override name = 'RetryError'
-}
+/** Rejects the Function counts as "not supported" (filtered) rather than as broken data. */
+const NOT_HANDLED = ['UNSUPPORTED_EVENT_TYPE', 'EVENT_NOT_ALLOWLISTED', 'AUDIENCE_NOT_MAPPED']
 
-type Handler = (event: unknown, settings: unknown) => Promise<unknown>
-const HANDLERS = ['onTrack', 'onIdentify', 'onPage', 'onScreen', 'onGroup', 'onAlias'] as const
-
-let workDir: string
 let code: string
 let sandbox: RunningSandbox
 
 beforeAll(async () => {
-  // Build the file exactly as `npm run build:function` does, into a private place, and test that file.
-  workDir = await mkdtemp(join(tmpdir(), 'perkville-fn-'))
-  const outFile = join(workDir, 'segment-function.js')
-  const { stdout } = await promisify(execFile)(process.execPath, ['scripts/build-function.mjs', outFile])
-  expect(stdout).toMatch(/^build-function: wrote .*segment-function\.js \(\d+\.\d kB\)\n$/)
-  code = await readFile(outFile, 'utf8')
+  const built = await buildFunction()
+  expect(built.stdout).toMatch(/^build-function: wrote .*segment-function\.js \(\d+\.\d kB\)\n$/)
+  code = built.code
   sandbox = await startSandbox({ memory: true })
 })
 
 afterAll(async () => {
   await sandbox?.close()
-  if (workDir) await rm(workDir, { recursive: true, force: true })
 })
 
 afterEach(() => {
@@ -50,32 +36,7 @@ afterEach(() => {
   sandbox.reset()
 })
 
-/** A fresh context as Segment gives one: the language built-ins, fetch, console and the error classes. */
-function loadFunction() {
-  const context = vm.createContext({
-    EventNotSupported,
-    InvalidEventPayload,
-    ValidationError,
-    RetryError,
-    fetch: (...args: Parameters<typeof fetch>) => fetch(...args),
-    console,
-  })
-  vm.runInContext(code, context, { filename: 'segment-function.js' })
-  const handlers = Object.fromEntries(HANDLERS.map((name) => [name, context[name] as Handler])) as Record<
-    (typeof HANDLERS)[number],
-    Handler
-  >
-  /** Values built inside the context, as Segment hands the function JSON-parsed events and settings. */
-  const local = (value: unknown) => vm.runInContext(`(${JSON.stringify(value)})`, context)
-  const dispatch = (event: Record<string, unknown>, settings: unknown) => {
-    const type = String(event.type)
-    const name = `on${type.charAt(0).toUpperCase()}${type.slice(1)}` as (typeof HANDLERS)[number]
-    const handler = handlers[name]
-    if (!handler) throw new Error(`no handler for ${type}`)
-    return handler(local(event), local(settings))
-  }
-  return { context, handlers, local, dispatch }
-}
+const loadFunction = () => load(code)
 
 const settingsFor = (overrides: Record<string, unknown> = {}) => ({
   ...conformanceSettings,
@@ -104,9 +65,9 @@ describe('the built file', () => {
     ).toBe('undefined,undefined,undefined,undefined')
   })
 
-  it('page, screen, group, alias and identify are not supported', async () => {
+  it('page, screen, group and alias are not supported', async () => {
     const { handlers, local } = loadFunction()
-    for (const name of ['onIdentify', 'onPage', 'onScreen', 'onGroup', 'onAlias'] as const) {
+    for (const name of ['onPage', 'onScreen', 'onGroup', 'onAlias'] as const) {
       await expect(
         handlers[name](local({ type: name.slice(2).toLowerCase() }), local(settingsFor())),
       ).rejects.toBeInstanceOf(EventNotSupported)
@@ -141,20 +102,17 @@ describe('the conformance sample, through the Function and the sandbox', () => {
           email: tx.email,
           quantity: tx.quantity,
           send_email: tx.sendEmail,
-          external_id: event.messageId,
+          external_id:
+            tx.kind === 'audience' ? audienceExternalId(tx.audienceKey!, tx.email) : event.messageId,
         })
       } else if (c.expected.status === 'skip') {
         await expect(run, where).resolves.toBeUndefined()
         expect(sandbox.transactions(), where).toHaveLength(before)
       } else {
         const code = c.expected.error!.code
-        const expectedClass =
-          code === 'UNSUPPORTED_EVENT_TYPE' || code === 'EVENT_NOT_ALLOWLISTED'
-            ? EventNotSupported
-            : InvalidEventPayload
+        const expectedClass = NOT_HANDLED.includes(code) ? EventNotSupported : InvalidEventPayload
         await expect(run, where).rejects.toBeInstanceOf(expectedClass)
-        // Identify goes to onIdentify, which refuses the type without consulting the rules.
-        if (event.type === 'track') await expect(run, where).rejects.toThrow(code)
+        await expect(run, where).rejects.toThrow(code)
         expect(sandbox.transactions(), where).toHaveLength(before)
       }
     }
@@ -162,14 +120,112 @@ describe('the conformance sample, through the Function and the sandbox', () => {
     expect(sent).toBeGreaterThan(0)
   })
 
-  it('a non-track event handed to onTrack is rejected by the rules as unsupported', async () => {
+  it('a page event handed to onTrack is rejected by the rules as unsupported', async () => {
     const { handlers, local } = loadFunction()
     const run = handlers.onTrack(
-      local({ type: 'identify', traits: { email: 'a@b.co' } }),
+      local({ type: 'page', properties: { email: 'a@b.co' } }),
       local(settingsFor()),
     )
     await expect(run).rejects.toBeInstanceOf(EventNotSupported)
     await expect(run).rejects.toThrow('UNSUPPORTED_EVENT_TYPE')
+  })
+})
+
+describe('Engage audiences', () => {
+  const KEY = AUDIENCE_KEY
+  const entered = (email: string, messageId: string, member = true) =>
+    membershipIdentify(email, member, messageId)
+
+  it('onIdentify awards an entered audience once per customer: re-syncs and re-entries add nothing', async () => {
+    const { dispatch } = loadFunction()
+    await expect(dispatch(entered('Ana@Example.com', 'sync-1'), settingsFor())).resolves.toBeUndefined()
+    await expect(dispatch(entered('ana@example.com', 'sync-2'), settingsFor())).resolves.toBeUndefined()
+    await expect(
+      dispatch(entered('ana@example.com', 'exit-1', false), settingsFor()),
+    ).resolves.toBeUndefined()
+    await expect(dispatch(entered('ana@example.com', 'enter-2'), settingsFor())).resolves.toBeUndefined()
+    const txs = sandbox.transactions()
+    expect(txs).toHaveLength(1)
+    expect(txs[0]).toMatchObject({
+      perk: 3003,
+      quantity: 1,
+      // The sandbox keeps emails lower-cased, as Perkville matches customers.
+      email: 'ana@example.com',
+      external_id: audienceExternalId(KEY, 'ana@example.com'),
+    })
+  })
+
+  it('onTrack handles Audience Entered and Audience Exited from Engage', async () => {
+    const { dispatch } = loadFunction()
+    const track = (event: string, member: boolean) => ({
+      type: 'track',
+      event,
+      messageId: `t-${event}`,
+      properties: { audience_key: KEY, [KEY]: member },
+      context: { traits: { email: 'ed@example.com' }, personas: personas(KEY, 'journey_step') },
+    })
+    await expect(dispatch(track('Audience Exited', false), settingsFor())).resolves.toBeUndefined()
+    expect(sandbox.transactions()).toHaveLength(0)
+    await expect(dispatch(track('Audience Entered', true), settingsFor())).resolves.toBeUndefined()
+    expect(sandbox.transactions()).toEqual([
+      expect.objectContaining({
+        email: 'ed@example.com',
+        external_id: audienceExternalId(KEY, 'ed@example.com'),
+      }),
+    ])
+  })
+
+  it('an ordinary identify and a computed trait are skipped without an error', async () => {
+    const { dispatch } = loadFunction()
+    await expect(
+      dispatch(
+        { type: 'identify', userId: 'u', traits: { email: 'cy@example.com', name: 'Cy' } },
+        settingsFor(),
+      ),
+    ).resolves.toBeUndefined()
+    const trait = { ...entered('cy@example.com', 'c-1'), context: { personas: personas(KEY, 'trait') } }
+    await expect(dispatch(trait, settingsFor())).resolves.toBeUndefined()
+    expect(sandbox.transactions()).toHaveLength(0)
+  })
+
+  it('an unmapped audience is EventNotSupported; ambiguous or non-boolean memberships are InvalidEventPayload', async () => {
+    const { dispatch } = loadFunction()
+    const unmapped = { ...entered('di@example.com', 'd-1'), context: { personas: personas('big_spenders') } }
+    const run = dispatch(unmapped, settingsFor())
+    await expect(run).rejects.toBeInstanceOf(EventNotSupported)
+    await expect(run).rejects.toThrow('AUDIENCE_NOT_MAPPED')
+    const two = { type: 'identify', traits: { email: 'a@b.co', [KEY]: true, vip: true } }
+    const ambiguous = dispatch(two, settingsFor({ audienceToPerkMap: { [KEY]: 3003, vip: 3001 } }))
+    await expect(ambiguous).rejects.toBeInstanceOf(InvalidEventPayload)
+    await expect(ambiguous).rejects.toThrow('AMBIGUOUS_AUDIENCE')
+    const notBoolean = dispatch(
+      { ...entered('a@b.co', 'n-1'), traits: { email: 'a@b.co', [KEY]: 'true' } },
+      settingsFor(),
+    )
+    await expect(notBoolean).rejects.toBeInstanceOf(InvalidEventPayload)
+    await expect(notBoolean).rejects.toThrow('INVALID_AUDIENCE_VALUE')
+    expect(sandbox.transactions()).toHaveLength(0)
+  })
+
+  it('an outage on an audience award is RetryError; the retry awards once', async () => {
+    const { dispatch } = loadFunction()
+    sandbox.setFaults({ outage: true })
+    await expect(dispatch(entered('ana@example.com', 'o-1'), settingsFor())).rejects.toBeInstanceOf(
+      RetryError,
+    )
+    sandbox.setFaults({})
+    await expect(dispatch(entered('ana@example.com', 'o-1'), settingsFor())).resolves.toBeUndefined()
+    expect(sandbox.transactions()).toHaveLength(1)
+  })
+
+  it('a bad audienceToPerkMap is ValidationError naming it', async () => {
+    const { dispatch } = loadFunction()
+    const run = dispatch(
+      entered('ana@example.com', 'b-1'),
+      settingsFor({ audienceToPerkMap: { [KEY]: 'x' } }),
+    )
+    await expect(run).rejects.toBeInstanceOf(ValidationError)
+    await expect(run).rejects.toThrow(`audienceToPerkMap["${KEY}"] must be a positive integer perk id`)
   })
 })
 

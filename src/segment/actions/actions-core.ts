@@ -20,9 +20,11 @@ export const {
   createTestEvent,
   createTestIntegration,
   defaultValues,
+  fieldsToJsonSchema,
   IntegrationError,
   InvalidAuthenticationError,
   PayloadValidationError,
   RetryableError,
   getErrorCodeFromHttpStatus,
+  transform,
 } = core

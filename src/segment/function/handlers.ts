@@ -1,4 +1,4 @@
-import { externalIdFor } from '../../core/external-id.js'
+import { transactionExternalId } from '../../core/external-id.js'
 import { decide, type RejectCode } from '../../core/index.js'
 import {
   apiPathUrl,
@@ -30,15 +30,17 @@ export function createHandlers(runtime: () => FunctionRuntime): Handlers {
   const notSupported =
     (type: string): Handler =>
     async () => {
-      // Identify (Engage audiences) is a later extension of the rules; only track earns points.
       throw new (runtime().errors.EventNotSupported)(
-        `${type} is not supported: only track events earn Perkville points`,
+        `${type} is not supported: only track and identify events earn Perkville points`,
       )
     }
 
+  // Both go through the core: it tells an Engage audience (an identify, or an Audience Entered/Exited
+  // track) from an ordinary track, so the Function decides exactly as every other form.
+  const decideAndPost: Handler = (event, settings) => deliver(runtime(), event, settings)
   return {
-    onTrack: (event, settings) => onTrack(runtime(), event, settings),
-    onIdentify: notSupported('identify'),
+    onTrack: decideAndPost,
+    onIdentify: decideAndPost,
     onPage: notSupported('page'),
     onScreen: notSupported('screen'),
     onGroup: notSupported('group'),
@@ -46,7 +48,7 @@ export function createHandlers(runtime: () => FunctionRuntime): Handlers {
   }
 }
 
-async function onTrack(runtime: FunctionRuntime, event: unknown, rawSettings: unknown): Promise<void> {
+async function deliver(runtime: FunctionRuntime, event: unknown, rawSettings: unknown): Promise<void> {
   const { errors } = runtime
   const { core, baseUrl } = functionSettingsOf(rawSettings, errors)
 
@@ -54,10 +56,10 @@ async function onTrack(runtime: FunctionRuntime, event: unknown, rawSettings: un
   if (outcome.status === 'reject') {
     throw new (rejectClass(outcome.error.code, errors))(`${outcome.error.code}: ${outcome.error.message}`)
   }
-  // A zero-amount order: nothing to award, not an error.
+  // A zero-amount order, an ordinary identify, an audience exit: nothing to award, not an error.
   if (outcome.status === 'skip') return
 
-  const body = transactionRequestBody(outcome.transaction, externalIdFor(event))
+  const body = transactionRequestBody(outcome.transaction, transactionExternalId(event, outcome.transaction))
   let answer: FetchAnswer
   let text: string
   try {
@@ -100,14 +102,18 @@ async function onTrack(runtime: FunctionRuntime, event: unknown, rawSettings: un
 }
 
 /**
- * Decided: events the destination does not handle at all (another type, an event name outside the
- * allowlist) are EventNotSupported, so they are counted as filtered, not as broken data; the other
- * rejects are InvalidEventPayload.
+ * Decided: events the destination does not handle at all (another type, an event name or an audience
+ * outside the maps) are EventNotSupported, so they are counted as filtered, not as broken data; the
+ * other rejects are InvalidEventPayload.
  */
+const NOT_HANDLED: ReadonlySet<RejectCode> = new Set<RejectCode>([
+  'UNSUPPORTED_EVENT_TYPE',
+  'EVENT_NOT_ALLOWLISTED',
+  'AUDIENCE_NOT_MAPPED',
+])
+
 function rejectClass(code: RejectCode, errors: FunctionErrors) {
-  return code === 'UNSUPPORTED_EVENT_TYPE' || code === 'EVENT_NOT_ALLOWLISTED'
-    ? errors.EventNotSupported
-    : errors.InvalidEventPayload
+  return NOT_HANDLED.has(code) ? errors.EventNotSupported : errors.InvalidEventPayload
 }
 
 function parseJson(text: string): unknown {

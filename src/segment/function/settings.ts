@@ -21,6 +21,7 @@ export function functionSettingsOf(input: unknown, errors: FunctionErrors): Func
       locationId: raw.locationId,
       eventToPerkMap: raw.eventToPerkMap,
       sendEmail: raw.sendEmail,
+      audienceToPerkMap: raw.audienceToPerkMap,
     })
   } catch (err) {
     if (err instanceof SettingsError) throw new errors.ValidationError(err.message)

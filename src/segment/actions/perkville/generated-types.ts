@@ -2,7 +2,7 @@
 
 export interface Settings {
   /**
-   * A Perkville API token (Perkville > Settings > Apps > Connect Segment). It needs the ADMIN_CUSTOMER_GRANT_POINTS scope.
+   * A Perkville API token, made in Perkville > Settings > Apps > Connect Segment. It needs the ADMIN_CUSTOMER_GRANT_POINTS scope.
    */
   apiKey: string
   /**
@@ -14,11 +14,15 @@ export interface Settings {
    */
   locationId: string
   /**
-   * A JSON object from Segment event name to Perkville perk id, e.g. {"Order Completed": 3002}. Its keys are the events that earn points; other events are discarded.
+   * A JSON object from Segment event name to Perkville perk id, e.g. {"Order Completed": 3002, "Checked In": 3001}. Its keys are the events that earn points (matched exactly); other events are discarded.
    */
   eventToPerkMap: string
   /**
    * When on, Perkville emails the customer about each transaction.
    */
   sendEmail?: boolean
+  /**
+   * A JSON object from Engage audience key (the snake_cased audience name, e.g. order_completed_last_30days) to Perkville perk id, e.g. {"order_completed_last_30days": 3003}. Entering a mapped audience awards its perk once per customer; other audiences are discarded.
+   */
+  audienceToPerkMap?: string
 }

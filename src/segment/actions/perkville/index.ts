@@ -3,6 +3,7 @@ import { checkSettings } from '../../../perkville/settings-check.js'
 import { authorizationHeader, DEFAULT_BASE_URL } from '../../../perkville/wire.js'
 import { redactSecret } from '../../shared/redact.js'
 import { defaultValues, InvalidAuthenticationError } from '../actions-core.js'
+import awardAudiencePerk, { ENGAGE_MEMBERSHIP_SUBSCRIPTION } from './awardAudiencePerk/index.js'
 import awardPoints from './awardPoints/index.js'
 import type { Settings } from './generated-types.js'
 import { coreSettingsOf } from './settings.js'
@@ -15,7 +16,7 @@ const destination: DestinationDefinition<Settings> = {
   slug: 'actions-perkville',
   mode: 'cloud',
   description:
-    'Award Perkville loyalty points when customers do things: plain events earn a perk, orders earn points on their amount, refunds remove them.',
+    'Award Perkville loyalty points when customers do things: plain events earn a perk, orders earn points on their amount, refunds remove them, and joining an Engage audience earns its perk once.',
 
   authentication: {
     scheme: 'custom',
@@ -52,6 +53,13 @@ const destination: DestinationDefinition<Settings> = {
         description: 'When on, Perkville emails the customer about each transaction.',
         type: 'boolean',
         default: false,
+      },
+      audienceToPerkMap: {
+        label: 'Audience → Perk Map',
+        description:
+          'A JSON object from Engage audience key (the snake_cased audience name, e.g. order_completed_last_30days) to Perkville perk id, e.g. {"order_completed_last_30days": 3003}. Entering a mapped audience awards its perk once per customer; other audiences are discarded.',
+        type: 'string',
+        default: '{}',
       },
     },
     testAuthentication: async (request, { settings }) => {
@@ -97,17 +105,26 @@ const destination: DestinationDefinition<Settings> = {
     },
     {
       // Narrow this trigger to the other events of the Event → Perk Map: events outside the map
-      // are discarded with an error, as the rules say.
+      // are discarded with an error, as the rules say. Engage's audience tracks have their own preset.
       name: 'Award Points for Other Allowlisted Events',
-      subscribe: 'type = "track" and event != "Order Completed" and event != "Order Refunded"',
+      subscribe:
+        'type = "track" and event != "Order Completed" and event != "Order Refunded" and event != "Audience Entered" and event != "Audience Exited"',
       partnerAction: 'awardPoints',
       mapping: defaultValues(awardPoints.fields),
+      type: 'automatic',
+    },
+    {
+      name: 'Award Perks for Engage Audiences',
+      subscribe: ENGAGE_MEMBERSHIP_SUBSCRIPTION,
+      partnerAction: 'awardAudiencePerk',
+      mapping: defaultValues(awardAudiencePerk.fields),
       type: 'automatic',
     },
   ],
 
   actions: {
     awardPoints,
+    awardAudiencePerk,
   },
 }
 

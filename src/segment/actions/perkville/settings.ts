@@ -4,34 +4,49 @@ import type { Settings } from './generated-types.js'
 
 /**
  * The destination's settings as the core's validated Settings. Segment's global settings cannot be
- * objects, so the event → perk map arrives as JSON text; it is read here and then checked by the
- * core like every other setting, so the rules of the map live in one place.
+ * objects, so the perk maps arrive as JSON text; they are read here and then checked by the core
+ * like every other setting, so the rules of the maps live in one place.
  */
 export function coreSettingsOf(settings: Settings): CoreSettings {
-  let map: unknown = settings.eventToPerkMap
-  if (typeof map === 'string') {
-    const text = map.trim()
-    if (text === '') {
-      map = {}
-    } else {
-      try {
-        map = JSON.parse(text)
-      } catch {
-        throw invalidSettings(['eventToPerkMap is not valid JSON: write it as {"Event Name": perkId, ...}'])
-      }
-    }
-  }
+  const problems: string[] = []
+  const eventToPerkMap = mapFromText(
+    settings.eventToPerkMap,
+    'eventToPerkMap',
+    '{"Event Name": perkId, ...}',
+    problems,
+  )
+  const audienceToPerkMap = mapFromText(
+    settings.audienceToPerkMap,
+    'audienceToPerkMap',
+    '{"audience_key": perkId, ...}',
+    problems,
+  )
+  if (problems.length > 0) throw invalidSettings(problems)
   try {
     return parseSettings({
       apiKey: settings.apiKey,
       businessId: settings.businessId,
       locationId: settings.locationId,
-      eventToPerkMap: map,
+      eventToPerkMap,
       sendEmail: settings.sendEmail,
+      audienceToPerkMap,
     })
   } catch (err) {
     if (err instanceof SettingsError) throw invalidSettings(err.problems)
     throw err
+  }
+}
+
+/** A map setting's JSON text as a value for the core to check; blank text is an empty map. */
+function mapFromText(value: unknown, name: string, example: string, problems: string[]): unknown {
+  if (typeof value !== 'string') return value
+  const text = value.trim()
+  if (text === '') return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    problems.push(`${name} is not valid JSON: write it as ${example}`)
+    return undefined
   }
 }
 

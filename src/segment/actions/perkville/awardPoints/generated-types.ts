@@ -2,47 +2,17 @@
 
 export interface Payload {
   /**
-   * The customer's email address: Perkville finds (or invites) the customer by it.
+   * The Segment event as it was sent. The destination rules read the event name, email, order id, amount and audience membership from it, exactly as the rules define.
    */
-  email?: string
+  event: {
+    [k: string]: unknown
+  }
   /**
-   * The Segment event name, looked up in the Event → Perk Map.
-   */
-  event_name: string
-  /**
-   * A Perkville perk id to award instead of the one in the Event → Perk Map.
+   * A Perkville perk id to award instead of the one in the Event → Perk Map. When set, this subscription does not need the event in the map.
    */
   perk_id?: string
-  /**
-   * The order id. With one, the event is a purchase: points follow the amount.
-   */
-  order_id?: string
-  /**
-   * The order amount (first choice).
-   */
-  revenue?: string
-  /**
-   * The order amount when Revenue is absent.
-   */
-  value?: string
-  /**
-   * The order amount when Revenue and Value are absent.
-   */
-  total?: string
   /**
    * Overrides the Send Email setting for this action.
    */
   send_email?: boolean
-  /**
-   * The Segment messageId: Perkville's external id, so a redelivered event is never awarded twice.
-   */
-  message_id?: string
-  /**
-   * When the event happened.
-   */
-  timestamp?: string | number
-  /**
-   * The Segment event type; only track events earn points.
-   */
-  event_type?: string
 }

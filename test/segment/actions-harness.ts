@@ -1,0 +1,67 @@
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
+import nock from 'nock'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { createTestIntegration } from '../../src/segment/actions/actions-core.js'
+import type { Settings } from '../../src/segment/actions/perkville/generated-types.js'
+import destination from '../../src/segment/actions/perkville/index.js'
+import { conformanceSettings } from '../fixtures/conformance.js'
+
+export const API = 'https://api.perkville.com'
+
+/** The conformance settings as the Actions destination takes them (the maps as JSON text). */
+export const actionSettings: Settings = {
+  apiKey: conformanceSettings.apiKey,
+  businessId: String(conformanceSettings.businessId),
+  locationId: String(conformanceSettings.locationId),
+  eventToPerkMap: JSON.stringify(conformanceSettings.eventToPerkMap),
+  sendEmail: conformanceSettings.sendEmail,
+  audienceToPerkMap: JSON.stringify(conformanceSettings.audienceToPerkMap ?? {}),
+}
+
+/**
+ * Installs nock for a test file and returns the list of requests that reached nock unmatched,
+ * so "nothing was sent" can be asserted.
+ */
+export function useNock(): string[] {
+  const seen: string[] = []
+  const record = (req: { method: string; path: string }) => seen.push(`${req.method} ${req.path}`)
+  beforeAll(() => {
+    nock.disableNetConnect()
+    nock.emitter.on('no match', record)
+  })
+  afterAll(() => {
+    nock.emitter.off('no match', record)
+    nock.enableNetConnect()
+  })
+  afterEach(() => {
+    nock.cleanAll()
+    seen.length = 0
+  })
+  return seen
+}
+
+/** One POST /v2/transactions/ answered with `status`/`body`; the request body and headers are captured. */
+export function transactionsAnswer(status: number, body: unknown = {}, headers: Record<string, string> = {}) {
+  const captured: { body?: unknown; auth?: string } = {}
+  const scope = nock(API)
+    .post('/v2/transactions/', (b) => {
+      captured.body = b
+      return true
+    })
+    .reply(function (_uri, _body) {
+      captured.auth = String(this.req.headers.authorization)
+      return [status, body, headers]
+    })
+  return { scope, captured }
+}
+
+/** The body one action posts for `event` with exactly `mapping` (Perkville answers 201). */
+export async function requestBody(action: string, event: object, mapping: JSONObject) {
+  const { captured } = transactionsAnswer(201, { id: 1 })
+  await createTestIntegration(destination).testAction(action, {
+    event: event as Partial<SegmentEvent>,
+    settings: actionSettings,
+    mapping,
+  })
+  return captured.body
+}
