@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SQLITE_MIGRATIONS } from '../../src/pipeline/storage/sqlite/migrate.js'
+import { sqliteMigrations } from '../../src/pipeline/storage/sqlite/migrate.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import { dumpSqliteSchema } from './schema-dump.js'
 import { newEvent } from './storage-contract.js'
@@ -53,7 +53,7 @@ describe('the SQLite schema', () => {
     await after.close()
     const db = new Database(path, { readonly: true })
     expect(db.prepare('SELECT version, name FROM migrations ORDER BY version').all()).toEqual(
-      SQLITE_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      sqliteMigrations().map((m) => ({ version: m.version, name: m.name })),
     )
     db.close()
     await expect(dumpSqliteSchema(path)).toMatchFileSnapshot('../fixtures/schema/sqlite.txt')
@@ -64,7 +64,7 @@ describe('the SQLite schema', () => {
     await openSqliteStorage({ path }).close()
     const db = new Database(path)
     db.prepare('INSERT INTO migrations (version, name) VALUES (?, ?)').run(
-      SQLITE_MIGRATIONS.length + 1,
+      sqliteMigrations().length + 1,
       'future',
     )
     db.close()
