@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { loadMigrations } from '../../src/pipeline/storage/migrations.js'
 import { sqliteMigrations } from '../../src/pipeline/storage/sqlite/migrate.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import { dumpSqliteSchema } from './schema-dump.js'
@@ -69,5 +71,14 @@ describe('the SQLite schema', () => {
     )
     db.close()
     expect(() => openSqliteStorage({ path })).toThrow(/newer than this program knows/)
+  })
+
+  it('refuses migration files that skip or repeat a number, and names the missing folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-migrations-'))
+    dirs.push(dir)
+    writeFileSync(join(dir, '000001_init.sql'), 'SELECT 1;')
+    writeFileSync(join(dir, '000003_later.sql'), 'SELECT 1;')
+    expect(() => loadMigrations(pathToFileURL(`${dir}/`))).toThrow(/000003_later.sql .* out of sequence/)
+    expect(() => loadMigrations(pathToFileURL(`${dir}/absent/`))).toThrow(/migration files are missing/)
   })
 })
