@@ -25,8 +25,7 @@ export type DoorVerdict = { kind: 'queue'; event: NewEvent } | DoorRefusal
  */
 export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerdict {
   const payload = incoming.payload
-  // Cleaned before anything is derived from it (the id, the transaction, the stored text).
-  const obj = isObject(payload) ? withoutNul(payload) : null
+  const obj = isObject(payload) ? payload : null
   const messageId = obj && typeof obj.messageId === 'string' ? obj.messageId : null
   const eventName = obj && typeof obj.event === 'string' ? obj.event : null
   if (obj && !hasIdentity(obj)) {
@@ -55,13 +54,14 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   if (outcome.status === 'skip') {
     return { kind: 'skip', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
   }
-  // decide() only sends objects, so obj is set here.
-  const tx = outcome.transaction
+  // decide() only sends objects, so obj is set here. The id counts U+0000 as U+FFFD, as the text
+  // stored below has it: PostgreSQL text cannot hold U+0000 (the JSON payload escapes it).
+  const tx = withoutNul(outcome.transaction)
   const externalId = transactionExternalId(obj!, tx)
   return {
     kind: 'queue',
     event: {
-      messageId,
+      messageId: withoutNul(messageId),
       externalId,
       dedupKey: externalId,
       customerKey: tx.email.toLowerCase(),

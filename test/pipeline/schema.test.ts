@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SQLITE_MIGRATIONS } from '../../src/pipeline/storage/sqlite/migrate.js'
+import { loadMigrations } from '../../src/pipeline/storage/migrations.js'
+import { sqliteMigrations } from '../../src/pipeline/storage/sqlite/migrate.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import { dumpSqliteSchema } from './schema-dump.js'
 import { newEvent } from './storage-contract.js'
@@ -53,7 +55,7 @@ describe('the SQLite schema', () => {
     await after.close()
     const db = new Database(path, { readonly: true })
     expect(db.prepare('SELECT version, name FROM migrations ORDER BY version').all()).toEqual(
-      SQLITE_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      sqliteMigrations().map((m) => ({ version: m.version, name: m.name })),
     )
     db.close()
     await expect(dumpSqliteSchema(path)).toMatchFileSnapshot('../fixtures/schema/sqlite.txt')
@@ -64,10 +66,19 @@ describe('the SQLite schema', () => {
     await openSqliteStorage({ path }).close()
     const db = new Database(path)
     db.prepare('INSERT INTO migrations (version, name) VALUES (?, ?)').run(
-      SQLITE_MIGRATIONS.length + 1,
+      sqliteMigrations().length + 1,
       'future',
     )
     db.close()
     expect(() => openSqliteStorage({ path })).toThrow(/newer than this program knows/)
+  })
+
+  it('refuses migration files that skip or repeat a number, and names the missing folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-migrations-'))
+    dirs.push(dir)
+    writeFileSync(join(dir, '000001_init.sql'), 'SELECT 1;')
+    writeFileSync(join(dir, '000003_later.sql'), 'SELECT 1;')
+    expect(() => loadMigrations(pathToFileURL(`${dir}/`))).toThrow(/000003_later.sql .* out of sequence/)
+    expect(() => loadMigrations(pathToFileURL(`${dir}/absent/`))).toThrow(/migration files are missing/)
   })
 })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SQLITE_MIGRATIONS as MIGRATIONS } from '../../src/pipeline/storage/sqlite/migrate.js'
+import { sqliteMigrations } from '../../src/pipeline/storage/sqlite/migrate.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import type { Storage } from '../../src/pipeline/storage/storage.js'
 import { storageContract } from './storage-contract.js'
@@ -29,9 +29,9 @@ describe('SQLite storage', () => {
     const { storage, path } = fresh()
     await storage.close()
     const db = new Database(path)
-    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    expect(db.pragma('user_version', { simple: true })).toBe(sqliteMigrations().length)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    db.pragma(`user_version = ${MIGRATIONS.length + 1}`)
+    db.pragma(`user_version = ${sqliteMigrations().length + 1}`)
     db.close()
     expect(() => openSqliteStorage({ path })).toThrow(/newer than this program/)
   })

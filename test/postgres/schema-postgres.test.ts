@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PG_MIGRATIONS } from '../../src/pipeline/storage/postgres/migrate.js'
+import { postgresMigrations } from '../../src/pipeline/storage/postgres/migrate.js'
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
 import { newEvent } from '../pipeline/storage-contract.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
@@ -50,7 +50,7 @@ describe('the PostgreSQL schema', () => {
     expect(claimed?.externalId).toBe(ev.externalId)
     await after.close()
     expect(await queryIn(schema, 'SELECT version, name FROM migrations ORDER BY version')).toEqual(
-      PG_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      postgresMigrations().map((m) => ({ version: m.version, name: m.name })),
     )
     await expect(await dumpPostgresSchema(schema)).toMatchFileSnapshot('../fixtures/schema/postgres.txt')
   })
@@ -60,7 +60,7 @@ describe('the PostgreSQL schema', () => {
     await (await open(schema)).close()
     await queryIn(schema, 'DROP TABLE migrations')
     await queryIn(schema, 'CREATE TABLE schema_version (version INTEGER NOT NULL)')
-    await queryIn(schema, `INSERT INTO schema_version VALUES (${PG_MIGRATIONS.length + 1})`)
+    await queryIn(schema, `INSERT INTO schema_version VALUES (${postgresMigrations().length + 1})`)
     await expect(open(schema)).rejects.toThrow(/newer than this program knows/)
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { atTheDoor } from '../../src/pipeline/door.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
-import { PG_MIGRATIONS } from '../../src/pipeline/storage/postgres/migrate.js'
+import { postgresMigrations } from '../../src/pipeline/storage/postgres/migrate.js'
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
 import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from '../pipeline/harness.js'
@@ -59,11 +59,11 @@ describe('PostgreSQL storage', () => {
     const stores = await Promise.all(Array.from({ length: 4 }, () => fresh(schema)))
     expect(stores).toHaveLength(4)
     expect(await queryIn(schema, 'SELECT version, name FROM migrations ORDER BY version')).toEqual(
-      PG_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+      postgresMigrations().map((m) => ({ version: m.version, name: m.name })),
     )
     await queryIn(
       schema,
-      `INSERT INTO migrations (version, name) VALUES (${PG_MIGRATIONS.length + 1}, 'future')`,
+      `INSERT INTO migrations (version, name) VALUES (${postgresMigrations().length + 1}, 'future')`,
     )
     await expect(openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema })).rejects.toThrow(
       /newer than this program/,

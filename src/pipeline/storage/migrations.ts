@@ -15,9 +15,15 @@ const FILE = /^(\d{6})_([a-z0-9_]+)\.sql$/
  * file lost in packaging is an error at start rather than a silently older schema.
  */
 export function loadMigrations(dir: URL): Migration[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch (err) {
+    throw new Error(
+      `the migration files are missing from ${dir.pathname} (${(err as Error).message}); a build copies them there (npm run build)`,
+    )
+  }
+  const files = names.filter((f) => f.endsWith('.sql')).sort()
   return files.map((file, i) => {
     const match = FILE.exec(file)
     if (!match || Number(match[1]) !== i + 1) {
@@ -34,4 +40,13 @@ export function newerSchemaError(where: string, version: number, known: number):
   return new Error(
     `the database schema${where} is version ${version}, newer than this program knows (${known}); upgrade the program`,
   )
+}
+
+/** The migrations of a folder, read the first time they are needed (not when the module loads). */
+export function migrationsIn(dir: URL): () => readonly Migration[] {
+  let loaded: Migration[] | null = null
+  return () => {
+    loaded ??= loadMigrations(dir)
+    return loaded
+  }
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg'
-import { loadMigrations, type Migration, newerSchemaError } from '../migrations.js'
+import { type Migration, migrationsIn, newerSchemaError } from '../migrations.js'
 
-export const PG_MIGRATIONS: readonly Migration[] = loadMigrations(new URL('./migrations/', import.meta.url))
+export const postgresMigrations = migrationsIn(new URL('./migrations/', import.meta.url))
 
 /** Any key will do as long as every instance uses the same one: it only serialises migrations. */
 const MIGRATION_LOCK = 0x70657231
@@ -26,7 +26,7 @@ export function checkSchemaName(schema: string): string {
 export async function migratePostgres(
   client: pg.ClientBase,
   schema: string,
-  migrations = PG_MIGRATIONS,
+  migrations = postgresMigrations(),
 ): Promise<void> {
   await client.query('BEGIN')
   try {

@@ -1,9 +1,7 @@
 import type Database from 'better-sqlite3'
-import { loadMigrations, type Migration, newerSchemaError } from '../migrations.js'
+import { migrationsIn, newerSchemaError } from '../migrations.js'
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = loadMigrations(
-  new URL('./migrations/', import.meta.url),
-)
+export const sqliteMigrations = migrationsIn(new URL('./migrations/', import.meta.url))
 
 /**
  * Applies the migrations this database has not run, each in its own transaction, and records them
@@ -11,7 +9,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = loadMigrations(
  * (the same files, in the same order), so those count as run. user_version is kept in step, so a
  * program from before the table still refuses a newer database.
  */
-export function migrateSqlite(db: Database.Database, migrations = SQLITE_MIGRATIONS): void {
+export function migrateSqlite(db: Database.Database, migrations = sqliteMigrations()): void {
   db.exec(`CREATE TABLE IF NOT EXISTS migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
