@@ -98,6 +98,10 @@ program
     'shared secret of the Segment Webhooks destination (env PERKVILLE_WEBHOOK_SECRET)',
   )
   .option(
+    '--webhook-signature <what>',
+    'whole-body (default), or first-event to accept batches Segment Actions signs over their first event only (weaker; see docs/service.md) (env PERKVILLE_WEBHOOK_SIGNATURE)',
+  )
+  .option(
     '--sandbox',
     'use the embedded Perkville sandbox (default when neither --settings nor --perkville-url is given)',
   )

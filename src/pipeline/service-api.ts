@@ -122,6 +122,8 @@ export interface DeliveryService {
   listEvents(query: EventQuery): Promise<{ events: EventRecord[]; nextCursor: string | null }>
   getEvent(id: string): Promise<EventRecord | null>
   retryEvent(id: string): Promise<boolean>
+  /** Webhook first-event signatures: false when this messageId already came with another body. */
+  bindSignedBody(messageId: string, bodyDigest: string): Promise<boolean>
   replayFailed(range: { from: number; to: number; reason?: string }): Promise<number>
   droppedSamples(): DroppedSample[]
   droppedCounts(): Record<string, number>

@@ -259,6 +259,10 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       return ok
     },
 
+    // Kept as long as the events themselves, so a replayed signature meets its binding.
+    bindSignedBody: (messageId, digest) =>
+      storage.bindSignedBody(messageId, digest, now(), now() - Math.max(o.dedupWindowMs, o.retentionMs)),
+
     async replayFailed(range) {
       if (!Number.isFinite(range.from) || !Number.isFinite(range.to) || range.to <= range.from) {
         throw new RangeError('replay needs a time range: from and to in epoch milliseconds, to after from')

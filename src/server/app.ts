@@ -14,6 +14,7 @@ import { adminRoutes } from './plugins/admin.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
 import { webhookRoutes } from './plugins/webhook.js'
+import type { WebhookSignature } from './webhook-signature.js'
 
 export interface Lifecycle {
   /** Set when shutdown began: /readyz answers 503 from then on. */
@@ -27,6 +28,8 @@ export interface ServerDeps {
   adminToken: string
   /** When set, /webhook requires a valid X-Signature instead of a write key. */
   webhookSecret: string | null
+  /** What X-Signature must cover (webhook-signature.ts); whole-body unless configured. */
+  webhookSignature?: WebhookSignature
   registry: Registry
   logger: Logger
   lifecycle?: Lifecycle

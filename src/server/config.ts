@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { isDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { parseDuration } from './duration.js'
 import { safeJsonMessage } from './safe-json.js'
+import { WEBHOOK_SIGNATURES, type WebhookSignature } from './webhook-signature.js'
 
 /**
  * The service configuration. Every option may come from the command line, an environment variable,
@@ -153,6 +154,14 @@ const logLevel: Field = z.unknown().transform((value, ctx) => {
   return z.NEVER
 })
 
+const choice = (values: readonly string[]): Field =>
+  z.unknown().transform((value, ctx) => {
+    if (typeof value === 'string' && values.includes(value.trim().toLowerCase()))
+      return value.trim().toLowerCase()
+    ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}; got ${show(value)}` })
+    return z.NEVER
+  })
+
 const inlineSettings: Field = z.unknown().transform((value, ctx) => {
   if (value === null) return null
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -237,6 +246,13 @@ export const FIELDS = {
     file: ['webhookSecret'],
     schema: secret(1),
     default: null,
+  },
+  webhookSignature: {
+    cli: { flag: '--webhook-signature', key: 'webhookSignature' },
+    env: ['PERKVILLE_WEBHOOK_SIGNATURE'],
+    file: ['webhookSignature'],
+    schema: choice(WEBHOOK_SIGNATURES),
+    default: 'whole-body',
   },
   sandbox: {
     cli: { flag: '--sandbox', key: 'sandbox' },
@@ -365,6 +381,7 @@ export interface ServiceConfig {
   perkvilleUrl: string | null
   perkvilleTimeoutMs: number
   webhookSecret: string | null
+  webhookSignature: WebhookSignature
   sandbox: boolean
   sandboxPort: number
   concurrency: number

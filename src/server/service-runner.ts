@@ -21,6 +21,7 @@ import type { BannerInfo } from './banner.js'
 import type { ServiceConfig } from './config.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
+import { warnWeakWebhookSignature } from './webhook-signature.js'
 
 /** The map used when no settings are given: the sandbox's seeded business, location and perks. */
 export function defaultSettings(apiKey: string): Settings {
@@ -153,6 +154,7 @@ export async function startService(
       writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
       adminToken: adminToken?.value ?? (config.adminToken as string),
       webhookSecret: config.webhookSecret,
+      webhookSignature: config.webhookSignature,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,
@@ -177,6 +179,7 @@ export async function startService(
       },
       'delivery service listening',
     )
+    warnWeakWebhookSignature(config, logger)
     if (config.readyFile)
       writeReadyFile(config.readyFile, {
         url,

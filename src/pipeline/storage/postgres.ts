@@ -854,6 +854,19 @@ class PostgresStorage implements Storage {
     return { events }
   }
 
+  async bindSignedBody(messageId: string, digest: string, now: number, forgetBefore: number) {
+    return this.tx(async (c) => {
+      await c.query('DELETE FROM signed_bodies WHERE at < $1', [forgetBefore])
+      await c.query('INSERT INTO signed_bodies VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        messageId,
+        digest,
+        now,
+      ])
+      const res = await c.query('SELECT body_digest FROM signed_bodies WHERE message_id = $1', [messageId])
+      return res.rows[0]?.body_digest === digest
+    })
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false
     try {

@@ -220,6 +220,10 @@ export class SqliteThreadStorage implements Storage {
     return this.plain('dropTotals')
   }
 
+  bindSignedBody(...args: Parameters<Storage['bindSignedBody']>): Promise<boolean> {
+    return this.plain('bindSignedBody', ...args)
+  }
+
   queueDepth(): Promise<number> {
     return this.plain('queueDepth')
   }

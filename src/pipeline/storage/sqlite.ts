@@ -586,6 +586,19 @@ class SqliteStorage implements Storage {
     return { events }
   }
 
+  async bindSignedBody(messageId: string, digest: string, now: number, forgetBefore: number) {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM signed_bodies WHERE at < ?').run(forgetBefore)
+      this.db.prepare('INSERT OR IGNORE INTO signed_bodies VALUES (?, ?, ?)').run(messageId, digest, now)
+      return (
+        this.db
+          .prepare('SELECT body_digest FROM signed_bodies WHERE message_id = ?')
+          .pluck()
+          .get(messageId) === digest
+      )
+    })()
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false
     try {
