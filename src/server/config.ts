@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { parseJson } from '../core/json-syntax.js'
 import { isDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { parseDuration } from './duration.js'
-import { safeJsonMessage } from './safe-json.js'
 import { WEBHOOK_SIGNATURES, type WebhookSignature } from './webhook-signature.js'
 
 /**
@@ -492,13 +492,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new Error(`cannot read config file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(textContent)
-  } catch (err) {
-    // The parser's message can quote the file, which may hold secrets: keep only its first clause.
-    throw new Error(`config file ${path} is not valid JSON (${safeJsonMessage(err as Error)})`)
-  }
+  const result = parseJson(textContent)
+  // Where, never what: the file may hold secrets.
+  if (!result.ok) throw new Error(`config file ${path} is not valid JSON at ${result.message}`)
+  const parsed = result.value
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`config file ${path} must hold a JSON object, got ${kind(parsed)}`)
   }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
+import { parseJson } from '../../core/json-syntax.js'
 import { checkRange, eventsQuery, replayBody, statsQuery, validate } from '../admin-queries.js'
 import type { ServerDeps } from '../app.js'
 import { bearerToken, secretsEqual } from '../auth.js'
 import { badRequest, HttpError, unauthorized } from '../http-error.js'
-import { safeJsonMessage } from '../safe-json.js'
 
 const DAY_MS = 86_400_000
 
@@ -14,11 +14,9 @@ export async function adminRoutes(app: FastifyInstance, { deps }: { deps: Server
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     if (text === '' || (typeof text === 'string' && text.trim() === '')) return done(null, undefined)
-    try {
-      done(null, JSON.parse(text as string))
-    } catch (err) {
-      done(badRequest('INVALID_JSON', `invalid JSON: ${safeJsonMessage(err as Error)}`), undefined)
-    }
+    const parsed = parseJson(text as string)
+    if (parsed.ok) done(null, parsed.value)
+    else done(badRequest('INVALID_JSON', `invalid JSON at ${parsed.message}`), undefined)
   })
 
   app.addHook('onRequest', async (request) => {
