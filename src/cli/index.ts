@@ -109,6 +109,14 @@ program
     '--sandbox-port <n>',
     'port of the embedded sandbox (env PERKVILLE_SANDBOX_PORT; default any free port)',
   )
+  .option(
+    '--headers-timeout <duration>',
+    'time a client has to send its request headers, then 408 and close (env PERKVILLE_HEADERS_TIMEOUT; default 10s)',
+  )
+  .option(
+    '--request-timeout <duration>',
+    'time a client has to send its whole request, then 408 and close (env PERKVILLE_REQUEST_TIMEOUT; default 30s)',
+  )
   .option('--concurrency <n>', 'deliveries in flight at once (env PERKVILLE_CONCURRENCY; default 32)')
   .option(
     '--retry-for <duration>',

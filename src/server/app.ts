@@ -14,6 +14,7 @@ import { adminRoutes } from './plugins/admin.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
 import { webhookRoutes } from './plugins/webhook.js'
+import { type HttpTimeouts, timeoutOptions } from './timeouts.js'
 import type { WebhookSignature } from './webhook-signature.js'
 
 export interface Lifecycle {
@@ -32,6 +33,8 @@ export interface ServerDeps {
   webhookSignature?: WebhookSignature
   registry: Registry
   logger: Logger
+  /** Slow-client bounds (timeouts.ts). */
+  timeouts: HttpTimeouts
   lifecycle?: Lifecycle
 }
 
@@ -46,6 +49,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: REQUEST_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...timeoutOptions(deps.timeouts, deps.logger as FastifyBaseLogger),
   })
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {

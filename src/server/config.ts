@@ -268,6 +268,20 @@ export const FIELDS = {
     schema: integer(0, 65535),
     default: 0,
   },
+  headersTimeoutMs: {
+    cli: { flag: '--headers-timeout', key: 'headersTimeout' },
+    env: ['PERKVILLE_HEADERS_TIMEOUT'],
+    file: ['headersTimeout'],
+    schema: duration(100),
+    default: 10_000,
+  },
+  requestTimeoutMs: {
+    cli: { flag: '--request-timeout', key: 'requestTimeout' },
+    env: ['PERKVILLE_REQUEST_TIMEOUT'],
+    file: ['requestTimeout'],
+    schema: duration(100),
+    default: 30_000,
+  },
   concurrency: {
     cli: { flag: '--concurrency', key: 'concurrency' },
     env: ['PERKVILLE_CONCURRENCY'],
@@ -384,6 +398,9 @@ export interface ServiceConfig {
   webhookSignature: WebhookSignature
   sandbox: boolean
   sandboxPort: number
+  /** Slow clients: time to send the headers, and the whole request; then 408 and close. */
+  headersTimeoutMs: number
+  requestTimeoutMs: number
   concurrency: number
   retryForMs: number
   dedupWindowMs: number
@@ -450,6 +467,9 @@ export function loadConfig({ cli, env }: ConfigSources): ServiceConfig {
 
   if (problems.length === 0 && values.settingsFile !== null && values.settings !== null) {
     problems.push(`${sources.settingsFile} and ${sources.settings} both give settings; use one`)
+  }
+  if (problems.length === 0 && (values.headersTimeoutMs as number) > (values.requestTimeoutMs as number)) {
+    problems.push(`${sources.headersTimeoutMs} must not be longer than ${sources.requestTimeoutMs}`)
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return {

@@ -155,6 +155,7 @@ export async function startService(
       adminToken: adminToken?.value ?? (config.adminToken as string),
       webhookSecret: config.webhookSecret,
       webhookSignature: config.webhookSignature,
+      timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,
