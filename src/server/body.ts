@@ -3,6 +3,7 @@ import { gunzip, inflate } from 'node:zlib'
 import { parseJson } from '../core/json-syntax.js'
 import { badRequest } from './http-error.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
+import { describeInvalidUtf8, invalidUtf8Offset } from './utf8.js'
 
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
@@ -26,6 +27,13 @@ export async function decodeJsonBody(
     )
   }
   if (bytes.length === 0) throw badRequest('INVALID_JSON', 'invalid JSON: the request body is empty')
+  const invalid = invalidUtf8Offset(bytes)
+  if (invalid !== -1) {
+    throw badRequest(
+      'INVALID_ENCODING',
+      `the request body is not valid UTF-8 at ${describeInvalidUtf8(bytes, invalid)}; nothing was accepted`,
+    )
+  }
   const parsed = parseJson(bytes.toString('utf8'))
   if (!parsed.ok) throw badRequest('INVALID_JSON', `invalid JSON at ${parsed.message}`)
   return { value: parsed.value, bytes: bytes.length, raw: bytes }
