@@ -5,6 +5,9 @@
  */
 import type { Settings } from '../core/settings.js'
 
+/** True for errors meaning the database cannot be used right now: the server answers 503, not 500. */
+export { isStorageUnavailable } from './storage/unavailable.js'
+
 /** One event as received, after batch-level context/integrations were merged into it. */
 export interface IncomingEvent {
   /** The event object exactly as the client sent it (plus merged context/integrations). */
@@ -102,6 +105,8 @@ export interface CredentialsState {
 
 export interface Health {
   storage: 'ok' | 'error'
+  /** Why storage is not ok, in words safe to show (never a connection string). */
+  storageProblem?: string
   shuttingDown: boolean
   credentials: CredentialsState
   queueDepth: number

@@ -6,8 +6,8 @@ import Fastify, {
 } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { DeliveryService } from '../pipeline/service-api.js'
-import { HttpError } from './http-error.js'
+import { type DeliveryService, isStorageUnavailable } from '../pipeline/service-api.js'
+import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
@@ -111,5 +111,7 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
     return new HttpError(400, 'invalid JSON in the request body', 'INVALID_JSON')
   }
   if (status >= 400 && status < 500) return new HttpError(status, error.message, error.code ?? 'BAD_REQUEST')
+  if (isStorageUnavailable(error))
+    return storageUnavailable('the database cannot be used right now; try again later')
   return new HttpError(500, 'internal error; see the service log', 'INTERNAL')
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { DeliveryService } from '../pipeline/service-api.js'
 import { signatureMatches } from './auth.js'
-import { HttpError, unauthorized } from './http-error.js'
+import { storageUnavailable, unauthorized } from './http-error.js'
 
 /**
  * What `X-Signature` must cover on /webhook when a shared secret is set.
@@ -55,14 +55,7 @@ export async function verifyWebhookSignature(req: SignedRequest, service: Delive
     // Every signed body is recorded, so its signature cannot later front another batch.
     bound = await service.bindSignedBody(messageId, createHash('sha256').update(req.raw).digest('hex'))
   } catch {
-    throw new HttpError(
-      503,
-      'the request could not be checked right now; send it again later',
-      'STORAGE_UNAVAILABLE',
-      {
-        'retry-after': '5',
-      },
-    )
+    throw storageUnavailable('the request could not be checked right now; send it again later')
   }
   // A whole-body signature is authentic whatever came before; a first-event one only with its own body.
   if (firstOnly && !bound) {

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  basicAuth,
+  eventually,
+  removeDir,
+  type ServeProcess,
+  startServe,
+  stopServe,
+} from '../service/helpers.js'
+import { type OwnPostgres, startOwnPostgres } from './own-instance.js'
+
+const WRITE_KEY = 'wk_outage_0123456789ab'
+const ADMIN = 'adm_outage_token_abcdef'
+const admin = { authorization: `Bearer ${ADMIN}` }
+
+let pg: OwnPostgres
+let proc: ServeProcess
+beforeAll(async () => {
+  pg = await startOwnPostgres()
+  proc = await startServe({
+    args: ['--database-url', pg.url, '--write-key', WRITE_KEY, '--admin-token', ADMIN],
+  })
+}, 90_000)
+afterAll(async () => {
+  if (proc) {
+    await stopServe(proc)
+    removeDir(proc.dataDir)
+  }
+  pg?.destroy()
+})
+
+const get = async (path: string, headers: Record<string, string> = admin) => {
+  const res = await fetch(`${proc.url}${path}`, { headers })
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    json: (await res.json()) as Record<string, unknown>,
+  }
+}
+const ingest = async (email: string) =>
+  (
+    await fetch(`${proc.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) },
+      body: JSON.stringify({
+        type: 'track',
+        event: 'Checked In',
+        userId: email,
+        messageId: `outage-${email}-${Date.now()}`,
+        properties: { email },
+      }),
+    })
+  ).status
+
+describe('PostgreSQL stopped and started again', () => {
+  test('while it is down: the admin API and ingest answer 503 with Retry-After (not 500), /readyz 503; after: all 200', async () => {
+    expect(await ingest('before@example.com')).toBe(200)
+    expect((await get('/admin/events')).status).toBe(200)
+
+    pg.stop()
+    for (const path of ['/admin/events', '/admin/stats', '/admin/events/1']) {
+      const res = await get(path)
+      expect(res.status, path).toBe(503)
+      expect(res.json.code, path).toBe('STORAGE_UNAVAILABLE')
+      expect(res.retryAfter, path).toBe('5')
+      expect(JSON.stringify(res.json), path).not.toContain('postgres://')
+    }
+    const ready = await get('/readyz', {})
+    expect(ready.status).toBe(503)
+    expect(ready.json.ready).toBe(false)
+    expect(await ingest('during@example.com')).toBe(503)
+
+    pg.start()
+    await eventually(
+      async () => ((await get('/readyz', {})).status === 200 ? true : undefined),
+      20_000,
+      '/readyz 200',
+    )
+    expect((await get('/admin/events')).status).toBe(200)
+    expect(await ingest('after@example.com')).toBe(200)
+  }, 90_000)
+})
