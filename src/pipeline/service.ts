@@ -27,6 +27,7 @@ import { openPostgresStorage } from './storage/postgres.js'
 import { openSqliteStorage } from './storage/sqlite.js'
 import { openSqliteThreadStorage } from './storage/sqlite-thread.js'
 import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
+import { releaseOf, WriteHealth } from './write-health.js'
 
 const DB_FILE = 'destination.db'
 const DEPTH_REFRESH_MS = 5_000
@@ -126,12 +127,19 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
       try {
         // A completion whose lease was lost changed nothing (another claim owns the event now).
-        if (!(await completeCommit.submit(out.completion))) return
+        const applied = await completeCommit.submit(out.completion)
+        writes.succeeded()
+        if (!applied) return
       } catch (err) {
         // The lease stays in storage; the event is settled by lookup when claimed again.
         if (stopped)
           logger.info({ eventId: claim.id }, 'delivery finished after shutdown; it is settled at next start')
-        else logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+        else {
+          logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+          // Released as soon as writes work again, not when the lease runs out.
+          writes.hold(claim)
+          writes.failed(err)
+        }
         return
       }
       const r = out.completion.result
@@ -148,6 +156,14 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         metrics.retries.inc({ kind: out.retry })
       }
     },
+  })
+
+  const writes = new WriteHealth({
+    storage,
+    now,
+    probeMs: o.pollMs,
+    logger,
+    onRecovered: () => scheduler.wake(),
   })
 
   const retention = new Retention({
@@ -195,7 +211,14 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     for (const [code, n] of byCode) metrics.rejected.inc({ code }, n)
     if (batch.events.length === 0 && dropped.length === 0) return { queued: 0, duplicates: 0, dropped: 0 }
     batch.drops = dropCounts(dropped)
-    const outcomes = await acceptCommit.submit(batch)
+    let outcomes: AcceptOutcome[]
+    try {
+      outcomes = await acceptCommit.submit(batch)
+    } catch (err) {
+      writes.failed(err)
+      throw err
+    }
+    writes.succeeded()
     let queued = 0
     let duplicates = 0
     let byRule = 0
@@ -288,8 +311,11 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     credentials: () => gate.state(),
 
     async health(): Promise<Health> {
+      const ok = (await storage.ping()) && (await writes.check())
+      const problem = writes.problem()
       return {
-        storage: (await storage.ping()) ? 'ok' : 'error',
+        storage: ok ? 'ok' : 'error',
+        ...(problem !== null ? { storageProblem: problem } : {}),
         shuttingDown,
         credentials: gate.state(),
         queueDepth: depth,
@@ -351,25 +377,20 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       shuttingDown = true
       scheduler.halt()
       gate.stop()
+      writes.stop()
       if (depthTimer) clearInterval(depthTimer)
       await retention.stop()
       await acceptCommit.drain()
       const finished = await scheduler.settle(o.stopTimeoutMs)
-      if (!finished) {
-        const left = scheduler.inFlightClaims()
+      const left = [...(finished ? [] : scheduler.inFlightClaims()), ...writes.heldClaims()]
+      if (left.length > 0) {
         logger.warn(
           { inFlight: left.length },
           'releasing unfinished deliveries; they are settled by lookup at next start',
         )
         try {
           await storage.complete(
-            left.map((c) => ({
-              id: c.id,
-              leaseId: c.leaseId,
-              attemptsMade: 0,
-              log: [],
-              result: { status: 'released' as const, nextAttemptAt: now(), unknown: true },
-            })),
+            left.map((c) => releaseOf(c, now())),
             now(),
           )
         } catch (err) {

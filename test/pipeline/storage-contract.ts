@@ -217,6 +217,8 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.bindSignedBody('m-1', 'digest-a', now + 1, 0)).toBe(true)
     expect(await storage.bindSignedBody('m-1', 'digest-b', now + 2, 0)).toBe(false)
     expect(await storage.bindSignedBody('m-2', 'digest-b', now + 3, 0)).toBe(true)
+    // A healthy store takes a probe write (used while writes fail, to see them work again).
+    expect(await storage.probeWrite()).toBe(true)
     // Forgotten once older than the horizon: the id may then be bound afresh.
     expect(await storage.bindSignedBody('m-1', 'digest-b', now + 10, now + 5)).toBe(true)
   })

@@ -867,6 +867,11 @@ class PostgresStorage implements Storage {
     })
   }
 
+  /** PostgreSQL's writes fail when it is unreachable, which is what a round trip tells. */
+  probeWrite(): Promise<boolean> {
+    return this.ping()
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false
     try {

@@ -94,4 +94,8 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX signed_bodies_at ON signed_bodies(at);
   `,
+  `
+  -- Written and emptied again to learn whether the disk takes a batch-sized write (Storage.probeWrite).
+  CREATE TABLE write_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
+  `,
 ]

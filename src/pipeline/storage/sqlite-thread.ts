@@ -224,6 +224,10 @@ export class SqliteThreadStorage implements Storage {
     return this.plain('bindSignedBody', ...args)
   }
 
+  probeWrite(): Promise<boolean> {
+    return this.plain('probeWrite')
+  }
+
   queueDepth(): Promise<number> {
     return this.plain('queueDepth')
   }

@@ -599,6 +599,17 @@ class SqliteStorage implements Storage {
     })()
   }
 
+  async probeWrite(): Promise<boolean> {
+    try {
+      // Two commits: a row the size of a big batch must reach the WAL, then it is removed again.
+      this.db.prepare('INSERT OR REPLACE INTO write_probe VALUES (1, zeroblob(262144))').run()
+      this.db.prepare('DELETE FROM write_probe').run()
+      return true
+    } catch {
+      return false
+    }
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false
     try {

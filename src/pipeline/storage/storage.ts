@@ -206,5 +206,10 @@ export interface Storage {
    */
   bindSignedBody(messageId: string, bodyDigest: string, now: number, forgetBefore: number): Promise<boolean>
   ping(): Promise<boolean>
+  /**
+   * True when a write the size of a large batch commits now (SQLite: a full disk fails it even when
+   * reads work). Only asked while writes have been failing, to learn when they work again.
+   */
+  probeWrite(): Promise<boolean>
   close(): Promise<void>
 }
