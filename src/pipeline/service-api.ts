@@ -5,6 +5,9 @@
  */
 import type { Settings } from '../core/settings.js'
 
+/** The SQLite database's file name in the data directory. */
+export const SQLITE_FILE = 'destination.db'
+
 /** True for errors meaning the database cannot be used right now: the server answers 503, not 500. */
 export { isStorageUnavailable } from './storage/unavailable.js'
 

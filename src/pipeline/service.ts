@@ -11,16 +11,17 @@ import { type DeliveryServiceOptions, resolveOptions } from './options.js'
 import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import { Retention } from './retention.js'
 import { Scheduler } from './scheduler.js'
-import type {
-  AcceptResult,
-  AttemptRecord,
-  DeliveryService,
-  DeliveryStats,
-  EventQuery,
-  EventRecord,
-  EventStatus,
-  Health,
-  IncomingEvent,
+import {
+  type AcceptResult,
+  type AttemptRecord,
+  type DeliveryService,
+  type DeliveryStats,
+  type EventQuery,
+  type EventRecord,
+  type EventStatus,
+  type Health,
+  type IncomingEvent,
+  SQLITE_FILE,
 } from './service-api.js'
 import { computeStats } from './stats.js'
 import { openPostgresStorage } from './storage/postgres.js'
@@ -29,7 +30,6 @@ import { openSqliteThreadStorage } from './storage/sqlite-thread.js'
 import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
 import { releaseOf, WriteHealth } from './write-health.js'
 
-const DB_FILE = 'destination.db'
 const DEPTH_REFRESH_MS = 5_000
 const STATUSES: readonly EventStatus[] = ['pending', 'in_flight', 'retrying', 'delivered', 'failed']
 /** Policy decisions, not delivery failures: a bulk replay leaves them alone unless asked by name. */
@@ -50,12 +50,12 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         })
       : o.storageThread
         ? await openSqliteThreadStorage({
-            path: join(opts.dataDir, DB_FILE),
+            path: join(opts.dataDir, SQLITE_FILE),
             synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
             orderRules: { oneAwardPerOrder: o.oneAwardPerOrder, capRefunds: o.capRefunds },
           })
         : openSqliteStorage({
-            path: join(opts.dataDir, DB_FILE),
+            path: join(opts.dataDir, SQLITE_FILE),
             synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
           }))
 

@@ -19,6 +19,7 @@ import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/ind
 import { buildServer, type Lifecycle } from './app.js'
 import type { BannerInfo } from './banner.js'
 import type { ServiceConfig } from './config.js'
+import { prepareDataDir } from './data-dir.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
@@ -63,7 +64,7 @@ export async function startService(
 ): Promise<RunningService> {
   const logger = createLogger(config.logLevel, options.logDestination)
   const dataDir = resolve(config.dataDir)
-  mkdirSync(dataDir, { recursive: true })
+  prepareDataDir(dataDir, { sqlite: config.databaseUrl === null, logger })
   if (config.readyFile) rmSync(config.readyFile, { force: true })
 
   const writeKey = config.writeKeys.length > 0 ? null : loadOrCreateSecret(dataDir, 'write-key', 'wk_')

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { EventStatus } from '../service-api.js'
@@ -45,7 +45,9 @@ const PRUNE_CHUNK = 2_000
 const STATS_CHUNK = 5_000
 
 export function openSqliteStorage(opts: SqliteStorageOptions): Storage {
-  mkdirSync(dirname(opts.path), { recursive: true })
+  mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 })
+  // Customer emails: the owner's alone. SQLite gives the -wal and -shm files the database file's mode.
+  closeSync(openSync(opts.path, 'a', 0o600))
   const db = new Database(opts.path)
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`)
