@@ -12,17 +12,17 @@ export function isIsoDateTime(value: unknown): boolean {
   if (typeof value !== 'string') return false
   const m = ISO_DATE_TIME.exec(value)
   if (m === null) return false
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((part) => Number(part ?? 0)) as number[]
-  // Calendar check without time zones: day 31 of a 30-day month, hour 25 and the like are not dates.
-  const probe = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!))
-  return (
-    probe.getUTCFullYear() === year &&
-    probe.getUTCMonth() === month! - 1 &&
-    probe.getUTCDate() === day &&
-    probe.getUTCHours() === hour &&
-    probe.getUTCMinutes() === minute &&
-    probe.getUTCSeconds() === second
-  )
+  // A calendar check without building a Date (this runs for every event): no month 13, no 30 February.
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return false
+  return Number(m[4]) < 24 && Number(m[5]) < 60 && (m[6] === undefined || Number(m[6]) < 60)
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /** What the stored event says when its timestamp was replaced. */
