@@ -7,7 +7,7 @@ import { SettingsError } from '../core/settings.js'
 import { createPerkvilleClient } from '../perkville/client.js'
 import { PerkvilleApiError } from '../perkville/client-api.js'
 import { type CheckItem, checkSettings } from '../perkville/settings-check.js'
-import { DEFAULT_BASE_URL } from '../perkville/wire.js'
+import { DEFAULT_BASE_URL, normaliseBaseUrl } from '../perkville/wire.js'
 import { loadSettingsFile } from './plan-command.js'
 
 export interface CheckCommandOptions {
@@ -29,14 +29,16 @@ export async function checkCommand(
     err.write(`perkville-destination check: ${e.message}\n`)
     return 2
   }
-  const baseUrl = opts.perkvilleUrl ?? DEFAULT_BASE_URL
+  const given = opts.perkvilleUrl ?? DEFAULT_BASE_URL
   const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout)
-  if (!isValidUrl(baseUrl)) {
+  if (!isValidUrl(given)) {
     err.write(
-      `perkville-destination check: --perkville-url must be an http(s) URL, got ${JSON.stringify(baseUrl)}\n`,
+      `perkville-destination check: --perkville-url must be an http(s) URL, got ${JSON.stringify(given)}\n`,
     )
     return 2
   }
+  const { url: baseUrl, corrected } = normaliseBaseUrl(given)
+  if (corrected) out.write(`Note: ${given} has no API path; using ${baseUrl} (the v2 API under it)\n`)
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     err.write(`perkville-destination check: --timeout must be a positive number of milliseconds\n`)
     return 2
@@ -51,7 +53,7 @@ export async function checkCommand(
     return 1
   }
   try {
-    const items = await checkSettings(settings, client.baseUrl, client.getJson)
+    const items = await checkSettings(settings, client.baseUrl, client.getJson, { post: client.postJson })
     for (const item of items) out.write(`${formatItem(item)}\n`)
     const failed = items.filter((i) => !i.ok).length
     out.write(

@@ -46,3 +46,8 @@ function fromDecimal(negative: boolean, [whole, fraction = '']: [string, string?
 export function centsToNumber(cents: bigint): number {
   return Number(cents) / 100
 }
+
+/** |quantity| in whole cents, for a quantity the core already rounded to cents (a Transaction's). */
+export function toCents(quantity: number): number {
+  return Math.round(Math.abs(quantity) * 100)
+}

@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
+import { withoutNul } from './text-safe.js'
 
 /**
  * The stable id of an event, sent to Perkville as `external_id` so that a resend can never award
@@ -7,13 +8,20 @@ import { sha256 } from '@noble/hashes/sha2.js'
  *
  * The event's own `messageId` when it has one; otherwise a hash of its canonical content. Fields that
  * transports add or change on a resend (`receivedAt`, `sentAt`, `writeKey`, `_metadata`) are left out,
- * so the hash must be taken before the server fills in defaults such as `timestamp`.
+ * so the hash must be taken before the server fills in defaults such as `timestamp`. U+0000 counts as
+ * U+FFFD (text-safe.ts), so the id is the same before and after the service's door replaces it.
  */
 export function externalIdFor(event: unknown): string {
   const own = ownMessageId(event)
   // Segment keeps messageIds under 100 characters; a longer one is hashed so the id stays bounded.
-  if (own !== null) return own.length <= MAX_MESSAGE_ID ? own : digest(own)
-  return digest(canonicalJson(withoutTransportFields(event)))
+  if (own !== null) {
+    const id = withoutNul(own)
+    return id.length <= MAX_MESSAGE_ID ? id : digest(id)
+  }
+  const content = withoutTransportFields(event)
+  const text = canonicalJson(content)
+  // JSON writes U+0000 as an escape; only then is the cleaned content canonicalised again.
+  return digest(text.includes('\\u0000') ? canonicalJson(withoutNul(content)) : text)
 }
 
 const MAX_MESSAGE_ID = 100

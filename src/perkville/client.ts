@@ -14,7 +14,7 @@ import {
   type TransactionAttempt,
 } from './client-api.js'
 import { ListReadError, readAllPages } from './pagination.js'
-import type { JsonGet } from './settings-check.js'
+import type { JsonGet, JsonPost } from './settings-check.js'
 import {
   apiUrl,
   authorizationHeader,
@@ -24,6 +24,7 @@ import {
   DEFAULT_BASE_URL,
   errorMessage,
   type LocationResource,
+  normaliseBaseUrl,
   PATHS,
   type PerkResource,
   type TransactionResource,
@@ -34,9 +35,10 @@ export const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_CONNECTIONS = 64
 export const USER_AGENT = `${PACKAGE_NAME}/${VERSION} (+node ${process.versions.node})`
 
-/** The client, plus a raw authenticated GET (used by the settings check). */
+/** The client, plus a raw authenticated GET and POST (used by the settings check). */
 export interface PerkvilleHttpClient extends PerkvilleClient {
   readonly getJson: JsonGet
+  readonly postJson: JsonPost
 }
 
 interface RawResponse {
@@ -46,11 +48,10 @@ interface RawResponse {
 }
 
 export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHttpClient {
-  const baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`)
   // Fail on a bad base URL or token now rather than on the first event (which would look temporary).
-  new URL(baseUrl)
+  const baseUrl = normaliseBaseUrl(opts.baseUrl ?? DEFAULT_BASE_URL).url
   // Copy-paste often adds surrounding whitespace; a bearer token (RFC 6750 b64token) never has any.
   const token = opts.token.trim()
   if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
@@ -123,15 +124,17 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
     }
   }
 
-  const getJson: JsonGet = async (url) => {
+  async function rawJson(method: 'GET' | 'POST', url: string, body?: unknown) {
     try {
-      const res = await exchange('GET', url)
+      const res = await exchange(method, url, body)
       return { status: res.status, body: res.body }
     } catch (err) {
       if (err instanceof TransportError) throw new Error(err.message)
       throw err
     }
   }
+  const getJson: JsonGet = (url) => rawJson('GET', url)
+  const postJson: JsonPost = (url, body) => rawJson('POST', url, body)
 
   return {
     baseUrl,
@@ -184,6 +187,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
       (await listAll(apiUrl(baseUrl, PATHS.perks, { business: businessId }))) as unknown as PerkResource[],
 
     getJson,
+    postJson,
 
     close: () => agent.close(),
   }

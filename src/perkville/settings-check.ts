@@ -9,6 +9,8 @@ import { apiUrl, asObject, errorMessage, PATHS } from './wire.js'
 
 /** GETs a URL with the caller's auth; answers the status and the parsed JSON body (or text). */
 export type JsonGet = (url: string) => Promise<{ status: number; body: unknown }>
+/** POSTs a JSON body with the caller's auth; answers as JsonGet does. */
+export type JsonPost = (url: string, body: unknown) => Promise<{ status: number; body: unknown }>
 
 export interface CheckItem {
   item: string
@@ -20,9 +22,24 @@ export interface CheckItem {
 export interface CheckOptions {
   /** Check the perks of the event map (default true). */
   perks?: boolean
+  /**
+   * With a POST, the check also proves the token may grant points: it posts a transaction that
+   * names only the business, which Perkville refuses as incomplete (400) when the scope is there
+   * and as forbidden (403) when it is not. Nothing can be created by it.
+   */
+  post?: JsonPost
 }
 
-type CheckedSettings = Pick<Settings, 'businessId' | 'locationId' | 'eventToPerkMap'>
+type CheckedSettings = Pick<Settings, 'businessId' | 'locationId' | 'eventToPerkMap'> & {
+  /** Engage audiences → perk (optional: settings without audiences check as before). */
+  audienceToPerkMap?: Record<string, string>
+}
+
+/** The items of the token's scopes, in the order they are checked. */
+export const SCOPE_ITEMS = {
+  grant: 'scope ADMIN_CUSTOMER_GRANT_POINTS',
+  read: 'scope ADMIN_CUSTOMER_INFO',
+} as const
 
 const TOKEN_ACTION = 'make a new token in Perkville > Settings > Apps > Connect Segment and update apiKey'
 
@@ -33,13 +50,14 @@ export async function checkSettings(
   opts: CheckOptions = {},
 ): Promise<CheckItem[]> {
   const items: CheckItem[] = []
-  const perkIds = perksOfMap(settings.eventToPerkMap)
+  const perkIds = perksOfMap(settings.eventToPerkMap, settings.audienceToPerkMap ?? {})
   const businessItem = `business ${settings.businessId}`
   const locationItem = `location ${settings.locationId}`
-  const perkItems = opts.perks === false ? [] : [...perkIds].map(([id, events]) => perkLabel(id, events))
+  const scopeItems = [...(opts.post ? [SCOPE_ITEMS.grant] : []), SCOPE_ITEMS.read]
+  const perkItems = opts.perks === false ? [] : [...perkIds].map(([id, users]) => perkLabel(id, users))
 
   const notChecked = (why: string) => {
-    for (const item of [businessItem, locationItem, ...perkItems]) {
+    for (const item of [...scopeItems, businessItem, locationItem, ...perkItems]) {
       if (!items.some((i) => i.item === item)) items.push({ item, ok: false, message: `not checked: ${why}` })
     }
   }
@@ -91,6 +109,8 @@ export async function checkSettings(
     return items
   }
   items.push({ item: 'token', ok: true, message: 'token accepted' })
+  if (opts.post) items.push(await grantScopeItem(opts.post, baseUrl, settings.businessId))
+  items.push(await readScopeItem(get, baseUrl, settings.businessId))
   const name = stringField(body, 'name')
   items.push({ item: businessItem, ok: true, message: name ? `business "${name}" found` : 'business found' })
 
@@ -104,11 +124,11 @@ export async function checkSettings(
 
   if (opts.perks !== false && perkIds.size > 0) {
     const perks = await listAll(get, apiUrl(baseUrl, PATHS.perks, { business: settings.businessId }))
-    for (const [id, events] of perkIds) {
+    for (const [id, users] of perkIds) {
       items.push(
-        membershipItem(perks, perkLabel(id, events), id, 'title', {
+        membershipItem(perks, perkLabel(id, users), id, 'title', {
           missing: `perk ${id} is not a perk of business ${settings.businessId}`,
-          action: `fix eventToPerkMap for ${events.map((e) => JSON.stringify(e)).join(', ')}: use a perk id of the business`,
+          action: `fix ${fixList(users)}: use a perk id of the business`,
         }),
       )
     }
@@ -116,19 +136,108 @@ export async function checkSettings(
   return items
 }
 
-/** Distinct perk ids of the map, each with the events that use it, in map order. */
-function perksOfMap(map: Record<string, string>): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  for (const [event, perk] of Object.entries(map)) {
-    const events = out.get(perk)
-    if (events) events.push(event)
-    else out.set(perk, [event])
+/** Which map entry uses a perk: an event of eventToPerkMap or an audience of audienceToPerkMap. */
+interface PerkUser {
+  map: 'eventToPerkMap' | 'audienceToPerkMap'
+  key: string
+}
+
+/** Distinct perk ids of both maps, each with the entries that use it, in map order. */
+function perksOfMap(
+  events: Record<string, string>,
+  audiences: Record<string, string>,
+): Map<string, PerkUser[]> {
+  const out = new Map<string, PerkUser[]>()
+  const add = (map: PerkUser['map'], entries: Record<string, string>) => {
+    for (const [key, perk] of Object.entries(entries)) {
+      const users = out.get(perk)
+      if (users) users.push({ map, key })
+      else out.set(perk, [{ map, key }])
+    }
   }
+  add('eventToPerkMap', events)
+  add('audienceToPerkMap', audiences)
   return out
 }
 
-function perkLabel(id: string, events: string[]): string {
-  return `perk ${id} (${events.map((e) => JSON.stringify(e)).join(', ')})`
+function perkLabel(id: string, users: PerkUser[]): string {
+  const names = users.map((u) =>
+    u.map === 'audienceToPerkMap' ? `audience ${u.key}` : JSON.stringify(u.key),
+  )
+  return `perk ${id} (${names.join(', ')})`
+}
+
+function fixList(users: PerkUser[]): string {
+  const parts: string[] = []
+  for (const map of ['eventToPerkMap', 'audienceToPerkMap'] as const) {
+    const keys = users.filter((u) => u.map === map).map((u) => JSON.stringify(u.key))
+    if (keys.length > 0) parts.push(`${map} for ${keys.join(', ')}`)
+  }
+  return parts.join(' and ')
+}
+
+/** A POST that only names the business: refused as incomplete (400) when the token may grant points. */
+async function grantScopeItem(post: JsonPost, baseUrl: string, businessId: string): Promise<CheckItem> {
+  const item = SCOPE_ITEMS.grant
+  let answer: { status: number; body: unknown }
+  try {
+    answer = await post(apiUrl(baseUrl, PATHS.transactions), { business: Number(businessId) })
+  } catch (err) {
+    return {
+      item,
+      ok: false,
+      message: `could not check: ${err instanceof Error ? err.message : String(err)}`,
+      action: 'check the network and try again',
+    }
+  }
+  const { status, body } = answer
+  if (status === 400 || status === 422 || (status >= 200 && status < 300))
+    return { item, ok: true, message: 'the token may grant points' }
+  if (status === 401 || status === 403)
+    return {
+      item,
+      ok: false,
+      message: `the token may not grant points: it lacks the ADMIN_CUSTOMER_GRANT_POINTS scope (${errorMessage(status, body)})`,
+      action: `${TOKEN_ACTION} (the token must have the ADMIN_CUSTOMER_GRANT_POINTS scope)`,
+    }
+  return {
+    item,
+    ok: false,
+    message: `could not check: Perkville answered ${errorMessage(status, body)}`,
+    action: transientAction(status),
+  }
+}
+
+/** Reading transactions by external_id is how delivery settles an unknown outcome without sending twice. */
+async function readScopeItem(get: JsonGet, baseUrl: string, businessId: string): Promise<CheckItem> {
+  const item = SCOPE_ITEMS.read
+  const url = apiUrl(baseUrl, PATHS.transactions, {
+    business: businessId,
+    external_id: 'perkville-destination-check',
+  })
+  const answer = await safeGet(get, url)
+  if (answer.kind === 'error')
+    return {
+      item,
+      ok: false,
+      message: `could not check: ${answer.message}`,
+      action: 'check the network and try again',
+    }
+  const { status, body } = answer
+  if (status >= 200 && status < 300) return { item, ok: true, message: 'the token may look up transactions' }
+  if (status === 401 || status === 403)
+    return {
+      item,
+      ok: false,
+      message: `the token may not look up transactions: it lacks the ADMIN_CUSTOMER_INFO scope, needed to settle a delivery whose answer was lost without sending it twice (${errorMessage(status, body)})`,
+      action: `${TOKEN_ACTION} (the token must have the ADMIN_CUSTOMER_INFO scope)`,
+    }
+  return {
+    item,
+    ok: false,
+    message: `could not check: Perkville answered ${errorMessage(status, body)}`,
+    action: transientAction(status),
+  }
 }
 
 type ListResult =

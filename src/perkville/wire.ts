@@ -44,6 +44,24 @@ export function transactionRequestBody(
   }
 }
 
+/** The API's version path: a base URL given as a bare origin means the v2 API under it. */
+const API_VERSION_PATH = '/v2/'
+
+/**
+ * The base URL every caller uses: a bare origin (`http://host:port`, `http://host:port/`) gets the
+ * `/v2/` path the API lives under, any other path a trailing slash. `corrected` says a version path
+ * was added, so a command can tell the user what it is really using. Throws on a non-URL.
+ */
+export function normaliseBaseUrl(text: string): { url: string; corrected: boolean } {
+  const url = new URL(text)
+  if (url.pathname === '' || url.pathname === '/') {
+    url.pathname = API_VERSION_PATH
+    return { url: url.toString(), corrected: true }
+  }
+  if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`
+  return { url: url.toString(), corrected: false }
+}
+
 /** Resolves a path against the base URL, whatever the caller's trailing-slash habits. */
 export function apiUrl(
   baseUrl: string,

@@ -1,6 +1,7 @@
 import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-api.js'
 import { classifyTransportError } from '../perkville/wire.js'
 import { type BackoffOptions, retryDelayMs } from './backoff.js'
+import { EXPIRED, PERMANENT } from './failure-reasons.js'
 import { scrub, scrubbedJson } from './redact.js'
 import { settleByLookup } from './settle.js'
 import type { AttemptRow, ClaimedEvent, Completion } from './storage/storage.js'
@@ -69,7 +70,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
           result: {
             status: 'failed',
             at,
-            reason: 'expired',
+            reason: EXPIRED,
             error: `still failing after ${Math.round((at - firstFailedAt) / 1000)} s of retries; last error: ${message}`,
           },
         },
@@ -141,7 +142,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
           result: {
             status: 'failed',
             at: now(),
-            reason: 'permanent',
+            reason: PERMANENT,
             error: errorText ?? `HTTP ${r.status}`,
           },
         },

@@ -1,6 +1,7 @@
 import { decide } from '../core/decide.js'
 import { externalIdFor } from '../core/external-id.js'
 import type { Settings } from '../core/settings.js'
+import { withoutNul } from '../core/text-safe.js'
 import type { DroppedSample, IncomingEvent } from './service-api.js'
 import type { DropCount, NewEvent } from './storage/storage.js'
 import { settleTimestamp } from './timestamp.js'
@@ -17,7 +18,8 @@ export type DoorVerdict =
  */
 export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerdict {
   const payload = incoming.payload
-  const obj = isObject(payload) ? payload : null
+  // Cleaned before anything is derived from it (the id, the transaction, the stored text).
+  const obj = isObject(payload) ? withoutNul(payload) : null
   const messageId = obj && typeof obj.messageId === 'string' ? obj.messageId : null
   const eventName = obj && typeof obj.event === 'string' ? obj.event : null
   if (obj && !hasIdentity(obj)) {

@@ -57,11 +57,6 @@ export interface DeliveryServiceOptions {
   databaseSchema?: string
   /** PostgreSQL connections per instance; default 10. */
   databasePoolSize?: number
-  /**
-   * SQLite only: run the database on its own worker thread (storage/sqlite-thread.ts), so its
-   * inserts and commits use another core than HTTP, the rules and the deliveries; default false.
-   */
-  storageThread?: boolean
   /** Randomness for backoff jitter (tests). */
   random?: () => number
 }
@@ -81,7 +76,6 @@ export interface ResolvedOptions {
   pollMs: number
   pruneIntervalMs: number
   stopTimeoutMs: number
-  storageThread: boolean
 }
 
 const HOUR = 3_600_000
@@ -116,6 +110,5 @@ export function resolveOptions(o: DeliveryServiceOptions): ResolvedOptions {
     pollMs: positive('pollMs', o.pollMs, 1_000),
     pruneIntervalMs: positive('pruneIntervalMs', o.pruneIntervalMs, 10 * 60_000),
     stopTimeoutMs: positive('stopTimeoutMs', o.stopTimeoutMs, 7_000),
-    storageThread: o.storageThread ?? false,
   }
 }

@@ -1,18 +1,16 @@
+import { toCents } from '../core/amount.js'
 import type { Transaction } from '../core/types.js'
+import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './failure-reasons.js'
+import { inOrderLedger } from './order-ledger.js'
 import type { LedgerState, OrderDecision } from './storage/storage.js'
+
+export { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER }
 
 export interface OrderRules {
   /** At most one award per (order id, perk), whatever messageIds the order arrives under. */
   oneAwardPerOrder: boolean
   /** The refunds of an order never remove more than that order awarded. */
   capRefunds: boolean
-}
-
-export const ORDER_ALREADY_AWARDED = 'order_already_awarded'
-export const REFUND_EXCEEDS_ORDER = 'refund_exceeds_order'
-
-export function toCents(quantity: number): number {
-  return Math.round(Math.abs(quantity) * 100)
 }
 
 /**
@@ -26,8 +24,7 @@ export function toCents(quantity: number): number {
  * Only a refund with nothing left to remove fails (`refund_exceeds_order`).
  */
 export function decideOrder(rules: OrderRules, tx: Transaction, ledger: LedgerState): OrderDecision {
-  if (tx.orderId === null || tx.kind === 'event')
-    return { action: 'queue', quantity: tx.quantity, ledger: null }
+  if (!inOrderLedger(tx)) return { action: 'queue', quantity: tx.quantity, ledger: null }
   const cents = toCents(tx.quantity)
   if (tx.kind === 'spend') {
     if (rules.oneAwardPerOrder && ledger.awardedCents > 0) {

@@ -26,7 +26,6 @@ import {
 import { computeStats } from './stats.js'
 import { openPostgresStorage } from './storage/postgres.js'
 import { openSqliteStorage } from './storage/sqlite.js'
-import { openSqliteThreadStorage } from './storage/sqlite-thread.js'
 import type { AcceptBatch, AcceptOutcome, AttemptRow, Completion, StoredEvent } from './storage/storage.js'
 import { releaseOf, WriteHealth } from './write-health.js'
 
@@ -48,16 +47,10 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
           poolSize: opts.databasePoolSize,
           onError: (err) => logger.error({ err }, 'a PostgreSQL connection failed'),
         })
-      : o.storageThread
-        ? await openSqliteThreadStorage({
-            path: join(opts.dataDir, SQLITE_FILE),
-            synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
-            orderRules: { oneAwardPerOrder: o.oneAwardPerOrder, capRefunds: o.capRefunds },
-          })
-        : openSqliteStorage({
-            path: join(opts.dataDir, SQLITE_FILE),
-            synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
-          }))
+      : openSqliteStorage({
+          path: join(opts.dataDir, SQLITE_FILE),
+          synchronous: o.durability === 'power' ? 'FULL' : 'NORMAL',
+        }))
 
   let settings: Settings = opts.settings
   let client: PerkvilleClient = opts.client

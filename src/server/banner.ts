@@ -1,4 +1,45 @@
 import { relative } from 'node:path'
+import type { Settings } from '../core/settings.js'
+
+/** An event the settings award, for the banner's curl: what to send and what it earns. */
+export interface BannerExample {
+  /** The Tracking API path it is sent to. */
+  path: 'track' | 'identify'
+  event: Record<string, unknown>
+  /** For the heading: `Checked In -> perk 3001`. */
+  awards: string
+}
+
+type MappedSettings = Pick<Settings, 'eventToPerkMap'> & { audienceToPerkMap?: Record<string, string> }
+
+/**
+ * The banner's example comes from the settings in force, so the curl it prints is one that awards
+ * points: the first mapped event that is not about orders, else one that is not a refund (sent
+ * without an order id, so either earns quantity 1), else the first mapped audience (an identify entering it), else
+ * null — the settings award nothing and the banner says so.
+ */
+export function bannerExample(settings: MappedSettings): BannerExample | null {
+  const events = Object.keys(settings.eventToPerkMap)
+  // A visit-like event reads best in a first try; an order event without an order id still awards 1.
+  const name =
+    events.find((e) => !/refund|order/i.test(e)) ?? events.find((e) => !/refund/i.test(e)) ?? events[0]
+  if (name !== undefined) {
+    return {
+      path: 'track',
+      event: { type: 'track', event: name, userId: 'user-1', properties: { email: 'jane@example.com' } },
+      awards: `${name} -> perk ${settings.eventToPerkMap[name]}`,
+    }
+  }
+  const audience = Object.keys(settings.audienceToPerkMap ?? {})[0]
+  if (audience !== undefined) {
+    return {
+      path: 'identify',
+      event: { type: 'identify', userId: 'user-1', traits: { email: 'jane@example.com', [audience]: true } },
+      awards: `audience ${audience} -> perk ${settings.audienceToPerkMap?.[audience]}`,
+    }
+  }
+  return null
+}
 
 export interface BannerInfo {
   url: string
@@ -12,6 +53,8 @@ export interface BannerInfo {
   /** The shared PostgreSQL database (password redacted), when one is used instead of SQLite. */
   database?: string
   webhookSigned: boolean
+  /** What the curl sends; null when the settings map nothing. */
+  example: BannerExample | null
 }
 
 /**
@@ -21,15 +64,6 @@ export interface BannerInfo {
 export function startupBanner(info: BannerInfo, cwd: string = process.cwd()): string {
   const writeKey = info.writeKeyFile ? `$(cat ${shellPath(info.writeKeyFile, cwd)})` : '$WRITE_KEY'
   const adminToken = info.adminTokenFile ? `$(cat ${shellPath(info.adminTokenFile, cwd)})` : '$ADMIN_TOKEN'
-  const event = {
-    type: 'track',
-    event: 'Checked In',
-    userId: 'user-1',
-    properties: { email: 'jane@example.com' },
-    messageId: 'quickstart-MESSAGE_ID',
-  }
-  // A fresh messageId per run (the shell fills in the time), so each paste awards once.
-  const body = JSON.stringify(event).replace('MESSAGE_ID', `'"$(date +%s%N)"'`)
   const lines = [
     '',
     'Perkville destination is running',
@@ -51,10 +85,20 @@ export function startupBanner(info: BannerInfo, cwd: string = process.cwd()): st
     lines.push(
       '  (set WRITE_KEY / ADMIN_TOKEN in your shell to one of the configured keys for the commands below)',
     )
+  const example = info.example
+  if (example === null) {
+    lines.push('', 'The settings map no event and no audience: nothing will be awarded (see eventToPerkMap).')
+  } else {
+    // A fresh messageId per run (the shell fills in the time), so each paste awards once.
+    const event = { ...example.event, messageId: 'quickstart-MESSAGE_ID' }
+    const body = shellSingleQuoted(JSON.stringify(event)).replace('MESSAGE_ID', `'"$(date +%s%N)"'`)
+    lines.push(
+      '',
+      `Award points (${example.awards}):`,
+      `  curl -u "${writeKey}:" -H 'Content-Type: application/json' -d '${body}' ${info.url}/v1/${example.path}`,
+    )
+  }
   lines.push(
-    '',
-    'Award points (Checked In -> perk 3001):',
-    `  curl -u "${writeKey}:" -H 'Content-Type: application/json' -d '${body}' ${info.url}/v1/track`,
     '',
     'See it through the admin API:',
     `  curl -H "Authorization: Bearer ${adminToken}" '${info.url}/admin/events?limit=5'`,
@@ -64,6 +108,11 @@ export function startupBanner(info: BannerInfo, cwd: string = process.cwd()): st
   }
   lines.push('')
   return `${lines.join('\n')}\n`
+}
+
+/** Text to sit inside '…' in a shell: an event name with a quote must not end the argument. */
+function shellSingleQuoted(text: string): string {
+  return text.replaceAll("'", `'\\''`)
 }
 
 /** A path as short as possible for the reader's shell: relative to the working directory when inside it. */

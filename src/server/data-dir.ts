@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { SQLITE_FILE } from '../pipeline/service-api.js'
+import { LOCK_FILE } from './data-dir-lock.js'
 
 /** Files an earlier start leaves in the data directory besides the database. */
-const EARLIER_STORE_MARKERS = ['service.lock', 'write-key', 'admin-token', 'sandbox']
+const EARLIER_STORE_MARKERS = [LOCK_FILE, 'write-key', 'admin-token', 'sandbox']
 
 /**
  * Creates the data directory private to its owner (0700; the database in it, 0600, holds customer

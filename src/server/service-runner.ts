@@ -17,9 +17,10 @@ import type { DeliveryService } from '../pipeline/service-api.js'
 import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
 import { buildServer, type Lifecycle } from './app.js'
-import type { BannerInfo } from './banner.js'
+import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
 import { prepareDataDir } from './data-dir.js'
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
@@ -64,7 +65,24 @@ export async function startService(
 ): Promise<RunningService> {
   const logger = createLogger(config.logLevel, options.logDestination)
   const dataDir = resolve(config.dataDir)
+  // Creates it private (0700) and reads what an earlier start left before this one adds anything.
   prepareDataDir(dataDir, { sqlite: config.databaseUrl === null, logger })
+  // Before anything else touches the directory: a second instance must leave it exactly as it was.
+  const lock = lockDataDir(dataDir)
+  try {
+    return await startLocked(config, logger, dataDir, lock)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function startLocked(
+  config: ServiceConfig,
+  logger: Logger,
+  dataDir: string,
+  lock: DataDirLock,
+): Promise<RunningService> {
   if (config.readyFile) rmSync(config.readyFile, { force: true })
 
   const writeKey = config.writeKeys.length > 0 ? null : loadOrCreateSecret(dataDir, 'write-key', 'wk_')
@@ -82,7 +100,7 @@ export async function startService(
   const mode = chooseMode(config)
   const given = readSettings(config)
   // What has started so far, stopped newest first: on a failed start, and as the tail of a shutdown.
-  const cleanups: Array<() => Promise<void>> = []
+  const cleanups: Array<() => Promise<void>> = [async () => lock.release()]
   const cleanup = async () => {
     for (let step = cleanups.pop(); step !== undefined; step = cleanups.pop()) {
       await step().catch((err) => logger.error({ err }, 'clean-up step failed'))
@@ -137,7 +155,6 @@ export async function startService(
       orderRules: { oneAwardPerOrder: config.oneAwardPerOrder, capRefunds: config.capRefunds },
       credentialsProbeMs: config.credentialsProbeMs,
       leaseMs: config.leaseMs,
-      storageThread: config.storageThread,
       ...(config.databaseUrl !== null
         ? {
             databaseUrl: config.databaseUrl,
@@ -224,6 +241,7 @@ export async function startService(
         dataDir,
         ...(database !== null ? { database } : {}),
         webhookSigned: config.webhookSecret !== null,
+        example: bannerExample(settings),
       },
     }
   } catch (err) {

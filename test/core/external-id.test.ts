@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { canonicalJson, externalIdFor } from '../../src/core/index.js'
+import { withoutNul } from '../../src/core/text-safe.js'
 
 describe('externalIdFor', () => {
   it('is the messageId when the event has one', () => {
@@ -57,5 +58,26 @@ describe('externalIdFor', () => {
       }),
       { numRuns: 2_000 },
     )
+  })
+
+  it('is the same for an event before and after U+0000 is replaced (what the service door does)', () => {
+    const raw = { event: 'Order Completed', properties: { order_id: 'o\u00001', 'k\u0000': ['\u0000'] } }
+    expect(externalIdFor(raw)).toBe(externalIdFor(withoutNul(raw)))
+    expect(externalIdFor(raw)).not.toBe(externalIdFor({ ...raw, properties: { order_id: 'o1' } }))
+    expect(externalIdFor({ messageId: 'a\u0000b' })).toBe('a\uFFFDb')
+    const long = `${'x'.repeat(200)}\u0000`
+    expect(externalIdFor({ messageId: long })).toBe(externalIdFor({ messageId: withoutNul(long) }))
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(externalIdFor(value)).toBe(externalIdFor(withoutNul(value)))
+      }),
+      { numRuns: 1_000 },
+    )
+  })
+
+  it('withoutNul returns the value itself when there is nothing to replace', () => {
+    const clean = { a: ['x', { b: 1 }] }
+    expect(withoutNul(clean)).toBe(clean)
+    expect(withoutNul({ a: ['x', { 'b\u0000': 'c\u0000' }] })).toEqual({ a: ['x', { 'b\uFFFD': 'c\uFFFD' }] })
   })
 })

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_READONLY_TOKEN } from '../../src/sandbox/seed.js'
 import { CONFORMANCE_SETTINGS } from '../fixtures/conformance.js'
 import { runCli, type SandboxChild, startSandboxChild } from '../sandbox/child.js'
 
@@ -33,9 +34,11 @@ describe('perkville-destination check', () => {
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const lines = stdout.trim().split('\n')
-    expect(lines.filter((l) => l.startsWith('ok   '))).toHaveLength(6)
+    expect(lines.filter((l) => l.startsWith('ok   '))).toHaveLength(8)
+    expect(stdout).toContain('ok   scope ADMIN_CUSTOMER_GRANT_POINTS: the token may grant points')
+    expect(stdout).toContain('ok   scope ADMIN_CUSTOMER_INFO: the token may look up transactions')
     expect(stdout).toContain('ok   perk 3002 ("Order Completed", "Order Refunded"): found: "Spend"')
-    expect(stdout).toContain('All 6 checks passed.')
+    expect(stdout).toContain('All 8 checks passed.')
     expect(stdout + stderr).not.toContain(conformance.apiKey as string)
   })
 
@@ -67,7 +70,29 @@ describe('perkville-destination check', () => {
     const { code, stdout } = await check(settingsFile('perk.json', { ...conformance, eventToPerkMap: map }))
     expect(code).toBe(1)
     expect(stdout).toContain('FAIL perk 3999 ("Class Booked"): perk 3999 is not a perk of business 1001')
-    expect(stdout).toContain('1 of 7 checks failed.')
+    expect(stdout).toContain('1 of 9 checks failed.')
+  })
+
+  it('fails a token that may read but not grant points, naming the missing scope, exit 1', async () => {
+    const { code, stdout, stderr } = await check(
+      settingsFile('readonly.json', { ...conformance, apiKey: DEFAULT_READONLY_TOKEN }),
+    )
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/^ok {3}token: token accepted$/m)
+    expect(stdout).toMatch(
+      /^FAIL scope ADMIN_CUSTOMER_GRANT_POINTS: the token may not grant points: it lacks the ADMIN_CUSTOMER_GRANT_POINTS scope/m,
+    )
+    expect(stdout).toMatch(/^FAIL scope ADMIN_CUSTOMER_INFO: .*lacks the ADMIN_CUSTOMER_INFO scope/m)
+    expect(stdout).not.toContain('All ')
+    expect(stdout + stderr).not.toContain(DEFAULT_READONLY_TOKEN)
+  })
+
+  it('takes a base URL without /v2/ as the API under it, and says so', async () => {
+    const origin = new URL(sandbox.url).origin
+    const { code, stdout } = await runCli(['check', '--settings', CONFORMANCE, '--perkville-url', origin])
+    expect(stdout).toContain(`Note: ${origin} has no API path; using ${origin}/v2/`)
+    expect(stdout).toContain('All 8 checks passed.')
+    expect(code).toBe(0)
   })
 
   it('names an unknown location', async () => {

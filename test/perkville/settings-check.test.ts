@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSettings, type Settings } from '../../src/core/settings.js'
 import { createPerkvilleClient, type PerkvilleHttpClient } from '../../src/perkville/client.js'
 import { checkSettings, type JsonGet } from '../../src/perkville/settings-check.js'
-import { CONFORMANCE_SETTINGS } from '../fixtures/conformance.js'
 import { type RunningSandbox, type SandboxSeed, startSandbox } from '../../src/sandbox/index.js'
+import { CONFORMANCE_SETTINGS } from '../fixtures/conformance.js'
 
-const conformance = parseSettings(
-  JSON.parse(readFileSync(CONFORMANCE_SETTINGS, 'utf8')),
-)
+const conformance = parseSettings(JSON.parse(readFileSync(CONFORMANCE_SETTINGS, 'utf8')))
 
 /** A business with more perks and locations than one page holds, and a token of another account. */
 const seed: SandboxSeed = {
@@ -57,6 +55,7 @@ describe('checkSettings', () => {
       const items = await checkSettings(settings(), sandbox.url, get)
       expect(items.map((i) => i.item)).toEqual([
         'token',
+        'scope ADMIN_CUSTOMER_INFO',
         'business 1001',
         'location 2001',
         'perk 3002 ("Order Completed", "Order Refunded")',
@@ -75,12 +74,13 @@ describe('checkSettings', () => {
     )
     expect(items.map((i) => [i.item, i.ok])).toEqual([
       ['token', true],
+      ['scope ADMIN_CUSTOMER_INFO', true],
       ['business 1001', true],
       ['location 2025', true],
       ['perk 3045 ("Late")', true],
       ['perk 3001 ("Early")', true],
     ])
-    expect(items[4]?.message).toContain('Perk 0')
+    expect(items[5]?.message).toContain('Perk 0')
   })
 
   it('says a rejected token was rejected and what to do', async () => {
@@ -117,9 +117,9 @@ describe('checkSettings', () => {
   })
 
   it('skips perks on request, and has no perk items for an empty map', async () => {
-    expect((await checkSettings(settings(), sandbox.url, client.getJson, { perks: false })).length).toBe(3)
+    expect((await checkSettings(settings(), sandbox.url, client.getJson, { perks: false })).length).toBe(4)
     expect((await checkSettings(settings({ eventToPerkMap: {} }), sandbox.url, client.getJson)).length).toBe(
-      3,
+      4,
     )
   })
 

@@ -1,7 +1,14 @@
 import { expect, it } from 'vitest'
+import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
-import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
+import type {
+  AcceptContext,
+  ClaimedEvent,
+  Completion,
+  NewEvent,
+  Storage,
+} from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from './harness.js'
 
 /**
@@ -185,6 +192,162 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.dropTotals()).toEqual({ ZERO_AMOUNT: 2 })
   })
 
+  it('releases a failed award: its queued refunds fail newest first, the order may be awarded again', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const order = orderEvents('cas@x.co', 'C-1', now)
+    await storage.accept(
+      [
+        {
+          events: [
+            order('Order Completed', { revenue: 10 }),
+            order('Order Refunded', { total: 4 }),
+            order('Order Refunded', { total: 3 }),
+          ],
+          drops: [],
+        },
+      ],
+      ctx(now),
+    )
+    const [award] = await storage.claim(5, now, 60_000)
+    expect(await storage.complete([failed(award!, now)], now)).toEqual({
+      applied: [true],
+      cascadedFailures: 2,
+    })
+    expect(await storage.queueDepth()).toBe(0)
+    expect(await storage.nextDueAt()).toBeNull()
+    const cancelled = 'the award of order C-1 failed, so this refund has nothing to remove'
+    const events = await storage.listEvents({ orderId: 'C-1', limit: 10 })
+    expect(events.map((e) => [e.kind, e.quantity, e.status, e.failureReason, e.lastError])).toEqual([
+      ['refund', -3, 'failed', 'refund_exceeds_order', cancelled],
+      ['refund', -4, 'failed', 'refund_exceeds_order', cancelled],
+      ['spend', 10, 'failed', 'permanent', 'HTTP 422'],
+    ])
+    // Nothing of the order is reserved any more: a new award of it is queued, not held back.
+    expect(
+      await storage.accept([{ events: [order('Order Completed', { revenue: 10 })], drops: [] }], ctx(now)),
+    ).toEqual([['queued']])
+  })
+
+  it('cancels only the refunds the failed award covered, newest first', async () => {
+    const storage = await make()
+    const now = Date.now()
+    // Two customers refund one order: the other customer's refund is delivered before the award fails.
+    const mine = orderEvents('own@x.co', 'P-1', now)
+    const theirs = orderEvents('other@x.co', 'P-1', now)
+    await storage.accept(
+      [
+        {
+          events: [
+            mine('Order Completed', { revenue: 10 }),
+            theirs('Order Refunded', { total: 2 }),
+            mine('Order Refunded', { total: 3 }),
+          ],
+          drops: [],
+        },
+      ],
+      ctx(now),
+    )
+    const heads = await storage.claim(5, now, 60_000)
+    const award = heads.find((c) => c.tx.kind === 'spend')!
+    const early = heads.find((c) => c.tx.kind === 'refund')!
+    await storage.complete([delivered(early, now)], now)
+    expect(await storage.complete([failed(award, now)], now)).toEqual({
+      applied: [true],
+      cascadedFailures: 1,
+    })
+    const events = await storage.listEvents({ orderId: 'P-1', limit: 10 })
+    expect(events.map((e) => [e.kind, e.quantity, e.status])).toEqual([
+      ['refund', -3, 'failed'],
+      ['refund', -2, 'delivered'],
+      ['spend', 10, 'failed'],
+    ])
+  })
+
+  it('an operator retry of a released award or refund reserves its share of the order again', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const order = orderEvents('ret@x.co', 'R-1', now)
+    await storage.accept(
+      [
+        {
+          events: [order('Order Completed', { revenue: 10 }), order('Order Refunded', { total: 4 })],
+          drops: [],
+        },
+      ],
+      ctx(now),
+    )
+    const [award] = await storage.claim(5, now, 60_000)
+    await storage.complete([failed(award!, now)], now)
+    const [, refund] = (await storage.listEvents({ orderId: 'R-1', limit: 10 })).reverse()
+    expect(refund!.status).toBe('failed')
+    expect(await storage.retry(award!.id, now)).toBe(true)
+    // The award holds the order again: another award of it is held back...
+    expect(
+      await storage.accept([{ events: [order('Order Completed', { revenue: 10 })], drops: [] }], ctx(now)),
+    ).toEqual([['order_rule']])
+    expect(await storage.retry(refund!.id, now)).toBe(true)
+    // ...and the retried refund's 4 is reserved too, so a refund of 10 is clamped to the 6 left.
+    expect(
+      await storage.accept([{ events: [order('Order Refunded', { total: 10 })], drops: [] }], ctx(now)),
+    ).toEqual([['queued']])
+    const events = await storage.listEvents({ orderId: 'R-1', limit: 10 })
+    expect(events.map((e) => [e.kind, e.quantity, e.status, e.failureReason])).toEqual([
+      ['refund', -6, 'pending', null],
+      ['spend', 10, 'failed', 'order_already_awarded'],
+      ['refund', -4, 'retrying', null],
+      ['spend', 10, 'retrying', null],
+    ])
+    // A retry of an event that is not failed changes nothing.
+    expect(await storage.retry(award!.id, now)).toBe(false)
+  })
+
+  it('gives an event with U+0000 in its text the id every form computes, and delivers it once', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const incoming = {
+      ...track(
+        'nul@x.co',
+        'Order Completed',
+        { order_id: 'N\u0000-1', revenue: 5 },
+        { messageId: 'm\u0000id' },
+      ),
+      receivedAt: now,
+    }
+    // What the Actions destination and the Function send for the raw event.
+    const everyForm = externalIdFor(incoming.payload)
+    expect(everyForm).toBe('m\uFFFDid')
+    const door = atTheDoor(settings, incoming)
+    if (door.kind !== 'queue') throw new Error('expected a send')
+    expect(door.event.externalId).toBe(everyForm)
+    const fine = newEvent('ok@x.co', now)
+    expect(
+      await storage.accept(
+        [
+          { events: [door.event], drops: [] },
+          { events: [fine], drops: [] },
+        ],
+        ctx(now),
+      ),
+    ).toEqual([['queued'], ['queued']])
+    const claims = await storage.claim(5, now, 60_000)
+    const odd = claims.find((c) => c.externalId === everyForm)!
+    expect(odd.tx.orderId).toBe('N\uFFFD-1')
+    await storage.complete([delivered(odd, now)], now)
+    // The same event again (a resend) is a duplicate, however it is sent.
+    const again = atTheDoor(settings, { ...incoming, receivedAt: now + 1 })
+    if (again.kind !== 'queue') throw new Error('expected a send')
+    expect(await storage.accept([{ events: [again.event], drops: [] }], ctx(now + 1))).toEqual([
+      ['duplicate'],
+    ])
+    const stored = await storage.getEvent(odd.id)
+    expect([stored?.status, stored?.externalId, stored?.messageId]).toEqual([
+      'delivered',
+      everyForm,
+      'm\uFFFDid',
+    ])
+  })
+
   it('prunes only finished events received before the cut-off', async () => {
     const storage = await make()
     const now = Date.now()
@@ -231,6 +394,25 @@ export function newEvent(email: string, receivedAt = Date.now()): NewEvent {
   const v = atTheDoor(settings, { ...track(email, 'Checked In'), receivedAt })
   if (v.kind !== 'queue') throw new Error('expected a send')
   return v.event
+}
+
+/** Events of one order as the door hands them to storage. */
+function orderEvents(email: string, orderId: string, receivedAt: number) {
+  return (name: string, props: Record<string, unknown>): NewEvent => {
+    const v = atTheDoor(settings, { ...track(email, name, { order_id: orderId, ...props }), receivedAt })
+    if (v.kind !== 'queue') throw new Error('expected a send')
+    return v.event
+  }
+}
+
+function failed(claim: ClaimedEvent, at: number): Completion {
+  const result = { status: 'failed' as const, at, reason: 'permanent', error: 'HTTP 422' }
+  return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
+}
+
+function delivered(claim: ClaimedEvent, at: number): Completion {
+  const result = { status: 'delivered' as const, at, transactionId: null }
+  return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
 }
 
 const ctx = (now: number): AcceptContext => ({

@@ -3,6 +3,13 @@ import type { Transaction } from '../../src/core/types.js'
 import { retryDelayMs } from '../../src/pipeline/backoff.js'
 import { atTheDoor, DropLog, dropCounts } from '../../src/pipeline/door.js'
 import { createGroupCommit } from '../../src/pipeline/group-commit.js'
+import {
+  EMPTY_LEDGER,
+  refundsExceedAwards,
+  refundsToCancel,
+  releaseShare,
+  reserveAgain,
+} from '../../src/pipeline/order-ledger.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
 import { defaultBucketMs, LatencyHistogram, validateStatsQuery } from '../../src/pipeline/stats.js'
@@ -36,6 +43,44 @@ const tx = (over: Partial<Transaction>): Transaction => ({
   messageId: null,
   timestamp: null,
   ...over,
+})
+
+describe('order ledger', () => {
+  const ledger = { awardedCents: 1000, refundedCents: 700 }
+  it('a failed award or refund gives back its share, never below zero', () => {
+    expect(releaseShare(ledger, { orderId: 'o1', kind: 'spend', quantity: 10 })).toEqual({
+      awardedCents: 0,
+      refundedCents: 700,
+    })
+    expect(releaseShare(ledger, { orderId: 'o1', kind: 'refund', quantity: -7.5 })).toEqual({
+      awardedCents: 1000,
+      refundedCents: 0,
+    })
+    expect(refundsExceedAwards({ awardedCents: 0, refundedCents: 700 })).toBe(true)
+    expect(refundsExceedAwards(ledger)).toBe(false)
+  })
+  it('cancels queued refunds newest first until the refunds fit the awards', () => {
+    const queued = [
+      { id: 'r3', quantity: -3 },
+      { id: 'r2', quantity: -2 },
+      { id: 'r1', quantity: -2 },
+    ]
+    expect(refundsToCancel({ awardedCents: 300, refundedCents: 700 }, queued)).toEqual({
+      ledger: { awardedCents: 300, refundedCents: 200 },
+      cancel: [queued[0], queued[1]],
+    })
+    expect(refundsToCancel(ledger, queued).cancel).toEqual([])
+  })
+  it('a retried award or refund reserves its share again', () => {
+    expect(reserveAgain(EMPTY_LEDGER, { orderId: 'o1', kind: 'spend', quantity: 12.34 })).toEqual({
+      awardedCents: 1234,
+      refundedCents: 0,
+    })
+    expect(reserveAgain(ledger, { orderId: 'o1', kind: 'refund', quantity: -0.01 })).toEqual({
+      awardedCents: 1000,
+      refundedCents: 701,
+    })
+  })
 })
 
 describe('order rules', () => {

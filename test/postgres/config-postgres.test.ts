@@ -69,6 +69,7 @@ test('the password is redacted wherever the URL is shown', () => {
     dataDir: '/tmp/d',
     database: `${redactDatabaseUrl('postgres://u:hunter2@db/x')} (schema public)`,
     webhookSigned: false,
+    example: null,
   })
   expect(banner).toContain('Database     postgres://u:redacted@db/x (schema public)')
   expect(banner).not.toContain('hunter2')

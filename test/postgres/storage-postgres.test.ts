@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { atTheDoor } from '../../src/pipeline/door.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { PG_MIGRATIONS } from '../../src/pipeline/storage/postgres/migrate.js'
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
-import { PG_MIGRATIONS } from '../../src/pipeline/storage/postgres-schema.js'
 import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from '../pipeline/harness.js'
 import { storageContract } from '../pipeline/storage-contract.js'
@@ -58,10 +58,13 @@ describe('PostgreSQL storage', () => {
     const schema = randomSchema()
     const stores = await Promise.all(Array.from({ length: 4 }, () => fresh(schema)))
     expect(stores).toHaveLength(4)
-    expect(await queryIn(schema, 'SELECT version FROM schema_version')).toEqual([
-      { version: PG_MIGRATIONS.length },
-    ])
-    await queryIn(schema, 'UPDATE schema_version SET version = version + 1')
+    expect(await queryIn(schema, 'SELECT version, name FROM migrations ORDER BY version')).toEqual(
+      PG_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    )
+    await queryIn(
+      schema,
+      `INSERT INTO migrations (version, name) VALUES (${PG_MIGRATIONS.length + 1}, 'future')`,
+    )
     await expect(openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema })).rejects.toThrow(
       /newer than this program/,
     )

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, expect, test } from 'vitest'
@@ -14,14 +14,14 @@ afterAll(async () => {
 })
 
 /** Starts `serve` as `npm start` does, with no configuration but a free port, and waits for the banner. */
-async function startBare() {
+async function startBare(args: string[] = []) {
   const env: Record<string, string> = {}
   for (const name of Object.keys(process.env))
     if (name.startsWith('PERKVILLE_') || name === 'PORT') env[name] = ''
   const proc = spawnServe({
     bare: true,
     cwd,
-    args: ['--port', '0'],
+    args: ['--port', '0', ...args],
     env: { ...env, PERKVILLE_LOG_LEVEL: 'warn' },
   })
   processes.push(proc)
@@ -103,4 +103,29 @@ test('no configuration: the printed curl awards points, visible in the sandbox a
   expect(sandboxAgain.objects).toHaveLength(2)
   expect(JSON.parse(await bash(commandAfter(again.banner, 'Award points')))).toEqual({ success: true })
   expect(await stopServe(again.proc)).toEqual({ code: 0, signal: null })
+}, 60_000)
+
+test('the printed curl uses an event the settings in force award, whatever the map', async () => {
+  const settings = join(cwd, 'own-settings.json')
+  writeFileSync(
+    settings,
+    JSON.stringify({
+      apiKey: 'sandbox-token',
+      businessId: 1001,
+      locationId: 2001,
+      eventToPerkMap: { 'Order Refunded': 3002, 'Order Completed': 3002, "Class Booked at Joe's": 3003 },
+    }),
+  )
+  const { proc, banner } = await startBare(['--sandbox', '--settings', settings, '--data-dir', 'data-own'])
+  expect(banner).toContain(`Award points (Class Booked at Joe's -> perk 3003):`)
+  expect(JSON.parse(await bash(commandAfter(banner, 'Award points')))).toEqual({ success: true })
+  const delivered = await eventually(async () => {
+    const body = JSON.parse(await bash(commandAfter(banner, 'See it in the sandbox'))) as {
+      objects: { perk: number; quantity: number }[]
+    }
+    return body.objects.length > 0 ? body.objects : undefined
+  }, 15_000)
+  expect(delivered).toHaveLength(1)
+  expect(delivered[0]).toMatchObject({ perk: 3003, quantity: 1, email: 'jane@example.com' })
+  expect(await stopServe(proc)).toEqual({ code: 0, signal: null })
 }, 60_000)

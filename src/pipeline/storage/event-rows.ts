@@ -1,6 +1,7 @@
 import type { Transaction } from '../../core/types.js'
+import type { LedgerEvent } from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
-import type { AttemptRow, StoredEvent } from './storage.js'
+import type { AttemptRow, StatsRow, StoredEvent } from './storage.js'
 
 /**
  * The `events` and `attempts` rows as every store reads them back. The two stores differ only in how
@@ -68,6 +69,11 @@ export function rowTransaction(row: EventRow<number | boolean>): Transaction {
   }
 }
 
+/** The part of a stored event the order ledger looks at. */
+export function ledgerEvent(row: EventRow<number | boolean>): LedgerEvent {
+  return { orderId: row.order_id, kind: row.kind as Transaction['kind'], quantity: row.quantity }
+}
+
 export function toAttempt(a: AttemptDbRow): AttemptRow {
   return {
     at: a.at,
@@ -103,3 +109,41 @@ export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow
     attemptLog,
   }
 }
+
+/** Events with their attempt logs, from the rows of both (attempts in id order). */
+export function withAttempts(
+  rows: Array<EventRow<number | boolean>>,
+  attempts: AttemptDbRow[],
+): StoredEvent[] {
+  const bySeq = new Map<number, AttemptRow[]>()
+  for (const a of attempts) {
+    const list = bySeq.get(a.event_seq) ?? []
+    list.push(toAttempt(a))
+    bySeq.set(a.event_seq, list)
+  }
+  return rows.map((r) => toStored(r, bySeq.get(r.seq) ?? []))
+}
+
+/** A row of a range-statistics scan, as both stores select it. */
+export interface StatsDbRow<Flag extends number | boolean> {
+  seq: number
+  received_at: number
+  status: EventStatus
+  latency_ms: number | null
+  failure_reason: string | null
+  has_error: Flag
+}
+
+export function toStatsRow(r: StatsDbRow<number | boolean>): StatsRow {
+  return {
+    id: String(r.seq),
+    receivedAt: r.received_at,
+    status: r.status,
+    latencyMs: r.latency_ms,
+    failureReason: r.failure_reason,
+    hasError: Boolean(r.has_error),
+  }
+}
+
+/** The range-statistics columns (has_error: whether the event recorded an error). */
+export const STATS_COLUMNS = `seq, received_at, status, latency_ms, failure_reason, last_error IS NOT NULL AS has_error`

@@ -153,6 +153,14 @@ export interface StatsRow {
   hasError: boolean
 }
 
+/** Failed events received in [from, to); `reasons` (when set) or else `excludeReasons` pick by failure reason. */
+export interface ReplayRange {
+  from: number
+  to: number
+  reasons: string[] | null
+  excludeReasons: string[]
+}
+
 export interface PruneResult {
   events: number
 }
@@ -175,10 +183,7 @@ export interface Storage {
   /** Re-queues one failed event (operator action); false when not found or not failed. */
   retry(id: string, now: number): Promise<boolean>
   /** Re-queues failed events received in the range; `reasons` limits which failure reasons. */
-  replayFailed(
-    range: { from: number; to: number; reasons: string[] | null; excludeReasons: string[] },
-    now: number,
-  ): Promise<number>
+  replayFailed(range: ReplayRange, now: number): Promise<number>
   getEvent(id: string): Promise<StoredEvent | null>
   listEvents(filter: EventFilter): Promise<StoredEvent[]>
   /**

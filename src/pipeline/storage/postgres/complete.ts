@@ -1,0 +1,144 @@
+import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } from '../../order-ledger.js'
+import { type EventRow, ledgerEvent, toSeq } from '../event-rows.js'
+import type { CompleteResult, Completion } from '../storage.js'
+import type { Client, PgDb } from './db.js'
+import { aimLanes } from './lanes.js'
+import { writeLedgers } from './ledgers.js'
+
+type Row = EventRow<boolean>
+
+/** Records outcomes; a completion whose lease was lost is ignored. */
+export async function complete(db: PgDb, completions: Completion[], now: number): Promise<CompleteResult> {
+  const seqs = [...new Set(completions.map((c) => toSeq(c.id)).filter((s): s is number => s !== null))]
+  return db.tx(async (c) => {
+    const log = completions.flatMap((comp) => {
+      const seq = toSeq(comp.id)
+      return seq === null ? [] : comp.log.map((a) => ({ seq, a }))
+    })
+    if (log.length > 0) {
+      await c.query(
+        `INSERT INTO attempts (event_seq, at, duration_ms, outcome, request, response, error)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+        [
+          log.map((l) => l.seq),
+          log.map((l) => l.a.at),
+          log.map((l) => Math.round(l.a.durationMs)),
+          log.map((l) => l.a.outcome),
+          log.map((l) => l.a.request),
+          log.map((l) => l.a.response),
+          log.map((l) => l.a.error),
+        ],
+      )
+    }
+    if (seqs.length === 0) return { applied: completions.map(() => false), cascadedFailures: 0 }
+    // The owners' lanes first (the per-customer lock, in key order), then the events themselves.
+    await c.query(
+      `SELECT customer_key FROM lanes
+       WHERE customer_key IN (SELECT customer_key FROM events WHERE seq = ANY($1::bigint[]))
+       ORDER BY customer_key FOR UPDATE`,
+      [seqs],
+    )
+    const locked = await c.query<Row>(
+      `SELECT * FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR UPDATE`,
+      [seqs],
+    )
+    const rows = new Map(locked.rows.map((r) => [r.seq, r]))
+    const affected = new Set<string>()
+    const applied: boolean[] = []
+    const done: Array<{ row: Row; comp: Completion }> = []
+    for (const comp of completions) {
+      const seq = toSeq(comp.id)
+      const row = seq === null ? undefined : rows.get(seq)
+      if (seq === null || row?.status !== 'in_flight' || row.lease_id !== comp.leaseId) {
+        applied.push(false)
+        continue
+      }
+      // A second completion of the same lease in this call finds it settled.
+      rows.delete(seq)
+      done.push({ row, comp })
+      affected.add(row.customer_key)
+      applied.push(true)
+    }
+    if (done.length > 0) await recordOutcomes(c, done)
+    let cascaded = 0
+    for (const { row, comp } of done) {
+      if (comp.result.status === 'failed' && row.ledger) cascaded += await release(c, row, now)
+    }
+    await aimLanes(c, [...affected].sort(), now)
+    return { applied, cascadedFailures: cascaded }
+  })
+}
+
+/** Every outcome of one completion batch in one statement (the same columns the SQLite store sets per status). */
+async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completion }>): Promise<void> {
+  const col = <T>(pick: (comp: Completion) => T): T[] => done.map((d) => pick(d.comp))
+  await c.query(
+    `UPDATE events e SET
+       status = CASE WHEN u.st <> 'released' THEN u.st
+         WHEN e.attempts > 0 OR e.first_failed_at IS NOT NULL OR u.unk THEN 'retrying' ELSE 'pending' END,
+       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'failed' THEN e.unknown ELSE u.unk END,
+       lease_id = NULL,
+       next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed') THEN NULL ELSE u.next END,
+       attempts = e.attempts + CASE WHEN u.st = 'released' THEN 0 ELSE u.made END,
+       finished_at = CASE WHEN u.st IN ('delivered', 'failed') THEN u.at ELSE e.finished_at END,
+       latency_ms = CASE WHEN u.st = 'delivered' THEN u.at - e.received_at ELSE e.latency_ms END,
+       transaction_id = CASE WHEN u.st = 'delivered' THEN u.txid ELSE e.transaction_id END,
+       failure_reason = CASE u.st WHEN 'delivered' THEN NULL WHEN 'failed' THEN u.reason ELSE e.failure_reason END,
+       last_error = CASE WHEN u.st IN ('failed', 'retrying') THEN u.err ELSE e.last_error END,
+       first_failed_at = CASE WHEN u.st = 'retrying' THEN u.ff ELSE e.first_failed_at END
+     FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bigint[], $5::int[], $6::bigint[], $7::text[],
+       $8::text[], $9::text[], $10::bigint[]) AS u(seq, st, unk, next, made, at, txid, reason, err, ff)
+     WHERE e.seq = u.seq`,
+    [
+      done.map((d) => d.row.seq),
+      col((x) => x.result.status),
+      col((x) => ('unknown' in x.result ? x.result.unknown : false)),
+      col((x) => ('nextAttemptAt' in x.result ? x.result.nextAttemptAt : null)),
+      col((x) => x.attemptsMade),
+      col((x) => ('at' in x.result ? x.result.at : null)),
+      col((x) => (x.result.status === 'delivered' ? x.result.transactionId : null)),
+      col((x) => (x.result.status === 'failed' ? x.result.reason : null)),
+      col((x) => ('error' in x.result ? x.result.error : null)),
+      col((x) => (x.result.status === 'retrying' ? x.result.firstFailedAt : null)),
+    ],
+  )
+}
+
+/**
+ * A failed event gives back what it reserved in its order's ledger. When an award goes, queued
+ * refunds that it covered go too (newest first), so a refund never removes points that were
+ * never given.
+ */
+async function release(c: Client, row: Row, now: number): Promise<number> {
+  if (row.order_id === null) return 0
+  await c.query(`UPDATE events SET ledger = false WHERE seq = $1`, [row.seq])
+  const res = await c.query<{ awarded_cents: number; refunded_cents: number }>(
+    `SELECT awarded_cents, refunded_cents FROM order_ledger WHERE order_id = $1 AND perk_id = $2 FOR UPDATE`,
+    [row.order_id, row.perk_id],
+  )
+  const held = res.rows[0]
+  if (!held) return 0
+  let ledger = releaseShare(
+    { awardedCents: held.awarded_cents, refundedCents: held.refunded_cents },
+    ledgerEvent(row),
+  )
+  let cancel: Array<{ seq: number; quantity: number }> = []
+  if (refundsExceedAwards(ledger)) {
+    const refunds = await c.query<{ seq: number; quantity: number }>(
+      `SELECT seq, quantity FROM events WHERE order_id = $1 AND perk_id = $2 AND kind = 'refund' AND ledger
+         AND status IN ('pending', 'retrying') ORDER BY seq DESC FOR UPDATE`,
+      [row.order_id, row.perk_id],
+    )
+    ;({ ledger, cancel } = refundsToCancel(ledger, refunds.rows))
+    if (cancel.length > 0) {
+      const why = cancelledRefund(row.order_id)
+      await c.query(
+        `UPDATE events SET status = 'failed', ledger = false, next_attempt_at = NULL, finished_at = $1,
+           failure_reason = $2, last_error = $3 WHERE seq = ANY($4::bigint[])`,
+        [now, why.reason, why.message, cancel.map((r) => r.seq)],
+      )
+    }
+  }
+  await writeLedgers(c, [{ orderId: row.order_id, perkId: row.perk_id, state: ledger }], now)
+  return cancel.length
+}

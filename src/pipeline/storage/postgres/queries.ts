@@ -1,0 +1,77 @@
+import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
+import { type AttemptDbRow, type EventRow, toAttempt, toSeq, toStored, withAttempts } from '../event-rows.js'
+import type { DropCount, EventFilter, StoredEvent } from '../storage.js'
+import { ACTIVE, type PgDb } from './db.js'
+
+type Row = EventRow<boolean>
+
+export async function nextDueAt(db: PgDb): Promise<number | null> {
+  const res = await db.query<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM lanes`)
+  return res.rows[0]?.due ?? null
+}
+
+export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null> {
+  const seq = toSeq(id)
+  if (seq === null) return null
+  const res = await db.query<Row>(`SELECT * FROM events WHERE seq = $1`, [seq])
+  const row = res.rows[0]
+  if (!row) return null
+  const attempts = await db.query<AttemptDbRow>(`SELECT * FROM attempts WHERE event_seq = $1 ORDER BY id`, [
+    seq,
+  ])
+  return toStored(row, attempts.rows.map(toAttempt))
+}
+
+export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[]> {
+  const conditions = searchConditions(f)
+  if (conditions === null) return []
+  const params = new SqlParams('postgres')
+  const where = whereEvents(conditions, params)
+  const res = await db.query<Row>(
+    `SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`,
+    params.values,
+  )
+  if (res.rows.length === 0) return []
+  const attempts = await db.query<AttemptDbRow>(
+    `SELECT * FROM attempts WHERE event_seq = ANY($1::bigint[]) ORDER BY id`,
+    [res.rows.map((r) => r.seq)],
+  )
+  return withAttempts(res.rows, attempts.rows)
+}
+
+export async function dropCounts(db: PgDb, from: number, to: number): Promise<DropCount[]> {
+  // Minute granularity: every minute that overlaps the range counts.
+  const res = await db.query<DropCount>(
+    `SELECT minute, code, count FROM drop_counts WHERE minute >= $1 AND minute < $2`,
+    [Math.floor(from / 60_000), Math.ceil(to / 60_000)],
+  )
+  return res.rows
+}
+
+export async function lastErrors(db: PgDb, ids: string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>()
+  for (const id of ids) out.set(id, null)
+  const seqs = ids.map(toSeq).filter((s): s is number => s !== null)
+  if (seqs.length === 0) return out
+  const res = await db.query<{ seq: number; last_error: string | null }>(
+    `SELECT seq, last_error FROM events WHERE seq = ANY($1::bigint[])`,
+    [seqs],
+  )
+  const bySeq = new Map(res.rows.map((r) => [r.seq, r.last_error]))
+  for (const id of ids) out.set(id, bySeq.get(Number(id)) ?? null)
+  return out
+}
+
+export async function dropTotals(db: PgDb): Promise<Record<string, number>> {
+  const res = await db.query<{ code: string; n: number }>(
+    `SELECT code, SUM(count)::bigint AS n FROM drop_counts GROUP BY code`,
+  )
+  const out: Record<string, number> = {}
+  for (const r of res.rows) out[r.code] = r.n
+  return out
+}
+
+export async function queueDepth(db: PgDb): Promise<number> {
+  const res = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE ${ACTIVE}`)
+  return res.rows[0]?.n ?? 0
+}

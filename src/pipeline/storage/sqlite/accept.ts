@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3'
+import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
+import type { AcceptBatch, AcceptContext, AcceptOutcome } from '../storage.js'
+import type { Lanes } from './lanes.js'
+import type { Ledgers } from './ledgers.js'
+
+/** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
+export function acceptOp(
+  db: Database.Database,
+  lanes: Lanes,
+  ledgers: Ledgers,
+): (batches: AcceptBatch[], ctx: AcceptContext) => AcceptOutcome[][] {
+  const seen = db.prepare(`SELECT 1 FROM events WHERE external_id = ? AND received_at >= ? LIMIT 1`).pluck()
+  const drop = db.prepare(
+    `INSERT INTO drop_counts (minute, code, count) VALUES (?, ?, ?)
+     ON CONFLICT (minute, code) DO UPDATE SET count = count + excluded.count`,
+  )
+  const insert = db.prepare(
+    `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
+       send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
+       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+
+  const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
+    for (const d of batch.drops) drop.run(d.minute, d.code, d.count)
+    const out: AcceptOutcome[] = []
+    for (const ev of batch.events) {
+      if (seen.get(ev.dedupKey, ctx.dedupSince) !== undefined) {
+        out.push('duplicate')
+        continue
+      }
+      const tx = ev.tx
+      let quantity = tx.quantity
+      let ledger = 0
+      let failure: { reason: string; message: string } | null = null
+      if (inOrderLedger(tx)) {
+        const decision = ctx.orderRule(tx, ledgers.get(tx.orderId, tx.perkId) ?? { ...EMPTY_LEDGER })
+        if (decision.action === 'fail') {
+          failure = { reason: decision.reason, message: decision.message }
+        } else {
+          quantity = decision.quantity
+          if (decision.ledger) {
+            ledger = 1
+            ledgers.put(tx.orderId, tx.perkId, decision.ledger, ctx.now)
+          }
+        }
+      }
+      insert.run(
+        ev.messageId,
+        ev.externalId,
+        ev.customerKey,
+        tx.email,
+        tx.businessId,
+        tx.locationId,
+        tx.perkId,
+        tx.sendEmail ? 1 : 0,
+        tx.kind,
+        quantity,
+        quantity === tx.quantity ? null : tx.quantity,
+        tx.orderId,
+        tx.timestamp,
+        ev.payload,
+        ev.source,
+        failure ? 'failed' : 'pending',
+        ledger,
+        ev.receivedAt,
+        failure ? null : ctx.now,
+        failure ? ctx.now : null,
+        failure?.reason ?? null,
+        failure?.message ?? null,
+      )
+      if (failure) {
+        out.push('order_rule')
+      } else {
+        lanes.add(ev.customerKey, ctx.now)
+        out.push('queued')
+      }
+    }
+    return out
+  }
+
+  return db.transaction((batches: AcceptBatch[], ctx: AcceptContext) =>
+    batches.map((batch) => acceptOne(batch, ctx)),
+  )
+}

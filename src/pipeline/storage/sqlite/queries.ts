@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3'
+import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
+import { type AttemptDbRow, toAttempt, toSeq, toStored, withAttempts } from '../event-rows.js'
+import type { DropCount, EventFilter, StoredEvent } from '../storage.js'
+import { ACTIVE, type SqliteRow } from './lanes.js'
+
+/** What the admin API and the health checks read; nothing here writes. */
+export function queryOps(db: Database.Database) {
+  const byId = db.prepare(`SELECT * FROM events WHERE seq = ?`)
+  const attemptsOf = db.prepare(`SELECT * FROM attempts WHERE event_seq = ? ORDER BY id`)
+  const laneMin = db.prepare(`SELECT MIN(due_at) AS due FROM lanes`)
+  const depth = db.prepare(`SELECT COUNT(*) AS n FROM events INDEXED BY events_queue WHERE ${ACTIVE}`)
+  const dropTotals = db.prepare(`SELECT code, SUM(count) AS n FROM drop_counts GROUP BY code`)
+  const dropsIn = db.prepare(`SELECT minute, code, count FROM drop_counts WHERE minute >= ? AND minute < ?`)
+  const lastError = db.prepare(`SELECT last_error FROM events WHERE seq = ?`).pluck()
+
+  return {
+    nextDueAt(): number | null {
+      return (laneMin.get() as { due: number | null }).due
+    },
+
+    getEvent(id: string): StoredEvent | null {
+      const seq = toSeq(id)
+      if (seq === null) return null
+      const row = byId.get(seq) as SqliteRow | undefined
+      if (!row) return null
+      return toStored(row, (attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt))
+    },
+
+    listEvents(f: EventFilter): StoredEvent[] {
+      const conditions = searchConditions(f)
+      if (conditions === null) return []
+      const params = new SqlParams('sqlite')
+      const where = whereEvents(conditions, params)
+      const rows = db
+        .prepare(`SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`)
+        .all(...params.values) as SqliteRow[]
+      if (rows.length === 0) return []
+      const attempts = db
+        .prepare(`SELECT * FROM attempts WHERE event_seq IN (${rows.map(() => '?').join(',')}) ORDER BY id`)
+        .all(...rows.map((r) => r.seq)) as AttemptDbRow[]
+      return withAttempts(rows, attempts)
+    },
+
+    dropCounts(from: number, to: number): DropCount[] {
+      // Minute granularity: every minute that overlaps the range counts.
+      return dropsIn.all(Math.floor(from / 60_000), Math.ceil(to / 60_000)) as DropCount[]
+    },
+
+    lastErrors(ids: string[]): Map<string, string | null> {
+      const out = new Map<string, string | null>()
+      for (const id of ids) out.set(id, (lastError.get(Number(id)) as string | null | undefined) ?? null)
+      return out
+    },
+
+    dropTotals(): Record<string, number> {
+      const out: Record<string, number> = {}
+      for (const r of dropTotals.all() as Array<{ code: string; n: number }>) out[r.code] = r.n
+      return out
+    },
+
+    queueDepth(): number {
+      return (depth.get() as { n: number }).n
+    },
+  }
+}

@@ -1,0 +1,31 @@
+import Database from 'better-sqlite3'
+
+/**
+ * The schema of a SQLite database as text: every table and index as SQLite recorded it, whitespace
+ * collapsed (a statement's layout is no part of the schema), in a stable order.
+ */
+export function dumpSqliteSchema(path: string): string {
+  const db = new Database(path, { readonly: true })
+  try {
+    const rows = db
+      .prepare(
+        `SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+         ORDER BY tbl_name, type DESC, name`,
+      )
+      .all() as Array<{ type: string; name: string; sql: string }>
+    return `${rows.map((r) => `${collapse(r.sql)};`).join('\n')}\n`
+  } finally {
+    db.close()
+  }
+}
+
+export function collapse(sql: string): string {
+  return sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim()
+}
+
+/** Tables created by the migrations after the first, which a database from before the migrations table lacks. */
+export function tablesMadeAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): string[] {
+  return migrations
+    .slice(1)
+    .flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]!))
+}
