@@ -51,6 +51,34 @@ export function deliverableEvent(i, id = 'bench') {
   return mixedEvent(j, id)
 }
 
+/** The Engage audience the benchmarks sync (mapped in BENCH_SETTINGS). */
+export const BENCH_AUDIENCE = 'bench_audience'
+
+/**
+ * Identify i of an Engage first sync: a new member entering the audience, as Engage sends it. Each
+ * `id` (autocannon's placeholder) makes a new customer, so every identify is a new award to queue.
+ */
+export function audienceIdentify(i, id = 'bench') {
+  const email = `member-${id}-${i}@example.com`
+  return {
+    type: 'identify',
+    messageId: `${id}-aud-${i}`,
+    userId: `aud-${id}-${i}`,
+    timestamp: '2026-11-23T10:00:00.000Z',
+    traits: { email, [BENCH_AUDIENCE]: true },
+    context: {
+      library: { name: 'analytics-node', version: '3.1.0' },
+      personas: {
+        computation_class: 'audience',
+        computation_key: BENCH_AUDIENCE,
+        computation_id: 'aud_bench',
+        space_id: 'spa_bench',
+        namespace: 'spa_bench',
+      },
+    },
+  }
+}
+
 export const BENCH_SETTINGS = {
   apiKey: 'sandbox-token',
   businessId: '1001',
@@ -62,4 +90,5 @@ export const BENCH_SETTINGS = {
     'Checked In': 3001,
     'Referral Sent': 3003,
   },
+  audienceToPerkMap: { [BENCH_AUDIENCE]: 3003 },
 }

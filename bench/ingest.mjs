@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { mixedEvent } from './event-mix.mjs'
+import { audienceIdentify, mixedEvent } from './event-mix.mjs'
 import { options } from './lib/args.mjs'
 import { basicAuth, runCannon } from './lib/cannon.mjs'
 import { BENCH_DIR, startChild } from './lib/child.mjs'
@@ -33,6 +33,10 @@ const trackBodies = Array.from({ length: TEMPLATES }, (_, i) => mixedEvent(i, '[
 const batchBody = JSON.stringify({
   batch: Array.from({ length: opts['batch-size'] }, (_, i) => mixedEvent(i, '[<id>]')),
   context: { library: { name: 'analytics-node', version: '3.1.0' } },
+})
+// An Engage first sync: every identify a new member entering a mapped audience.
+const identifyBatchBody = JSON.stringify({
+  batch: Array.from({ length: opts['batch-size'] }, (_, i) => audienceIdentify(i, '[<id>]')),
 })
 const headers = { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) }
 
@@ -66,11 +70,11 @@ try {
       duration,
       label,
     })
-  const batch = (url, label, duration = S) =>
+  const batch = (url, label, duration = S, body = batchBody) =>
     runCannon({
       url: `${url}/v1/batch`,
       headers,
-      body: batchBody,
+      body,
       connections: opts['batch-connections'],
       duration,
       label,
@@ -87,6 +91,8 @@ try {
   results.track = await track(service.url, 'service /v1/track')
   progress(`/v1/batch (${opts['batch-size']} events/request): service, ${S} s`)
   results.batch = await batch(service.url, 'service /v1/batch')
+  progress(`/v1/batch of Engage identifies (${opts['batch-size']}/request): service, ${S} s`)
+  results.identifyBatch = await batch(service.url, 'service /v1/batch identify', S, identifyBatchBody)
   progress(`/v1/batch: bare server, ${S} s`)
   results.bareBatch = await batch(bareUrl, 'bare /v1/batch')
   progress(`/v1/track: bare server again, ${S} s`)
@@ -99,6 +105,7 @@ try {
   const bareReq = (results.bareTrack1.ok_per_s + results.bareTrack2.ok_per_s) / 2
   const trackReq = results.track.ok_per_s
   const batchEvents = results.batch.ok_per_s * opts['batch-size']
+  const identifyEvents = results.identifyBatch.ok_per_s * opts['batch-size']
   const bareBatchEvents = results.bareBatch.ok_per_s * opts['batch-size']
   const row = (label, r, perReq = 1) => [
     label,
@@ -117,6 +124,7 @@ try {
       row('service /v1/track', results.track),
       row('bare server /v1/track (2nd)', results.bareTrack2),
       row(`service /v1/batch ×${opts['batch-size']}`, results.batch, opts['batch-size']),
+      row(`service /v1/batch ×${opts['batch-size']} identify`, results.identifyBatch, opts['batch-size']),
       row(`bare server /v1/batch ×${opts['batch-size']}`, results.bareBatch, opts['batch-size']),
     ],
   )
@@ -131,6 +139,11 @@ try {
         verdict(batchEvents >= 30_000),
       ],
       ['track req/s ≥ 0.5 × bare req/s', `${trackRatio.toFixed(2)} ×`, verdict(trackRatio >= 0.5)],
+      [
+        'Engage identify batch ≈ track batch (events/s)',
+        `${(identifyEvents / batchEvents).toFixed(2)} ×`,
+        verdict(identifyEvents >= 0.8 * batchEvents),
+      ],
     ],
   )
   printNote(
@@ -150,6 +163,8 @@ try {
     bare_req_per_s: bareReq,
     track_vs_bare: trackRatio,
     bare_batch_events_per_s: bareBatchEvents,
+    identify_batch_events_per_s: identifyEvents,
+    identify_vs_track_batch: identifyEvents / batchEvents,
     batch_p50_ms: results.batch.latency_ms.p50,
     batch_p99_ms: results.batch.latency_ms.p99,
     track_p50_ms: results.track.latency_ms.p50,

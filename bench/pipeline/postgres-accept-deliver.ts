@@ -7,10 +7,9 @@
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
-import { createDeliveryService } from '../../src/pipeline/index.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor } from '../../test/pipeline/harness.js'
+import { openTestService, settingsFor } from '../../test/pipeline/harness.js'
 import {
   dropSchema,
   queryIn,
@@ -54,7 +53,7 @@ const clients = Array.from({ length: instances }, () =>
 const services: DeliveryService[] = []
 for (const client of clients) {
   services.push(
-    await createDeliveryService({
+    await openTestService({
       dataDir: '/unused',
       databaseUrl: TEST_DATABASE_URL,
       databaseSchema: schema,

@@ -9,10 +9,9 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
-import { createDeliveryService } from '../../src/pipeline/index.js'
 import type { IncomingEvent } from '../../src/pipeline/service-api.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor } from '../../test/pipeline/harness.js'
+import { openTestService, settingsFor } from '../../test/pipeline/harness.js'
 
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const total = Number(args[0] ?? 100_000)
@@ -56,7 +55,7 @@ const sandbox = external
     }
   : await startSandbox({ memory: true, faults: { latencyMs } })
 const client = createPerkvilleClient({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 10_000 })
-const service = await createDeliveryService({
+const service = await openTestService({
   dataDir: dir,
   settings: settingsFor(sandbox.token),
   client,

@@ -9,9 +9,8 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
-import { createDeliveryService } from '../../src/pipeline/index.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor } from '../../test/pipeline/harness.js'
+import { openTestService, settingsFor } from '../../test/pipeline/harness.js'
 
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const rate = Number(args[0] ?? 200)
@@ -22,7 +21,7 @@ const sandbox = external
   : await startSandbox({ memory: true, faults: { latencyMs: 20 } })
 const dir = mkdtempSync(join(tmpdir(), 'pipeline-lat-'))
 const client = createPerkvilleClient({ baseUrl: sandbox.url, token: sandbox.token })
-const service = await createDeliveryService({
+const service = await openTestService({
   dataDir: dir,
   settings: settingsFor(sandbox.token),
   client,

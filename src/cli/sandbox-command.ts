@@ -29,7 +29,7 @@ export interface SandboxCommandOptions {
   faultSeed?: string
 }
 
-export const DEFAULT_SANDBOX_PORT = '8790'
+export { DEFAULT_SANDBOX_PORT } from './defaults.js'
 
 class UsageError extends Error {}
 

@@ -1,9 +1,10 @@
 import { centsToNumber, MAX_MAGNITUDE_CENTS, parseAmount } from './amount.js'
-import { looksLikeEmail } from './email.js'
+import { decideAudience, isAudienceEvent } from './audience.js'
+import { chooseEmail } from './email.js'
+import { isObject, type Json, objectOrEmpty, ownValue, show, typeName } from './json.js'
+import { reject, send, skip, transactionOf } from './outcomes.js'
 import type { Settings } from './settings.js'
-import type { Outcome, RejectCode, Transaction } from './types.js'
-
-type Json = Record<string, unknown>
+import type { Outcome, Transaction } from './types.js'
 
 /**
  * The rules of the destination: one event in, exactly one outcome out, in the order of the
@@ -23,15 +24,17 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
     return reject('INVALID_EVENT', `the event must be a JSON object, got ${typeName(event)}`)
 
   const type = ownValue(event, 'type')
-  if (type !== 'track') {
+  if (type !== 'track' && type !== 'identify') {
     return reject(
       'UNSUPPORTED_EVENT_TYPE',
-      type === undefined
-        ? 'type is missing; only "track" events are supported'
-        : `type is ${show(type)}; only "track" events are supported`,
+      `type is ${show(type)}; only "track" and "identify" events are supported`,
     )
   }
+  if (isAudienceEvent(event, type)) return decideAudience(settings, event, type)
+  return decideTrack(settings, event)
+}
 
+function decideTrack(settings: Settings, event: Json): Outcome {
   const name = ownValue(event, 'event')
   if (typeof name !== 'string' || name === '') {
     return reject('INVALID_EVENT', `event (the event name) must be a non-empty string, got ${show(name)}`)
@@ -45,34 +48,15 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
 
   const properties = objectOrEmpty(ownValue(event, 'properties'))
   const context = objectOrEmpty(ownValue(event, 'context'))
-  const traits = objectOrEmpty(ownValue(context, 'traits'))
+  const email = chooseEmail([
+    [ownValue(event, 'email'), 'email'],
+    [ownValue(properties, 'email'), 'properties.email'],
+    [ownValue(objectOrEmpty(ownValue(context, 'traits')), 'email'), 'context.traits.email'],
+  ])
+  if (typeof email !== 'string') return email
 
-  const emailFound = firstEmail(
-    ownValue(event, 'email'),
-    ownValue(properties, 'email'),
-    ownValue(traits, 'email'),
-  )
-  if (emailFound === null) {
-    return reject('MISSING_EMAIL', 'no email in email, properties.email or context.traits.email')
-  }
-  const [email, emailPath] = emailFound
-  if (!looksLikeEmail(email)) {
-    return reject('INVALID_EMAIL', `${emailPath} is ${show(email)}, not an email address`)
-  }
-
-  // One literal with every field, not `{ ...base, quantity }`: the spread copy was most of decide's time.
-  const transaction = (quantity: number, kind: Transaction['kind'], orderId: string | null): Transaction => ({
-    perkId,
-    email,
-    businessId: settings.businessId,
-    locationId: settings.locationId,
-    sendEmail: settings.sendEmail,
-    messageId: stringOrNull(ownValue(event, 'messageId')),
-    timestamp: stringOrNull(ownValue(event, 'timestamp')),
-    quantity,
-    kind,
-    orderId,
-  })
+  const transaction = (quantity: number, kind: Transaction['kind'], orderId: string | null) =>
+    transactionOf(settings, event, perkId, email, quantity, kind, orderId)
 
   const orderId = orderIdOf(properties)
   if (orderId === null) {
@@ -102,13 +86,7 @@ function decideUnsafe(settings: Settings, event: unknown): Outcome {
     return reject('INVALID_AMOUNT', `${amountPath} is ${show(rawAmount)}: above the limit of 1,000,000,000`)
   }
   if (amount.cents === 0n) {
-    return {
-      status: 'skip',
-      reason: {
-        code: 'ZERO_AMOUNT',
-        message: `${amountPath} is ${show(rawAmount)}: zero after rounding to cents`,
-      },
-    }
+    return skip('ZERO_AMOUNT', `${amountPath} is ${show(rawAmount)}: zero after rounding to cents`)
   }
   const magnitude = centsToNumber(amount.cents)
   return send(refund ? transaction(-magnitude, 'refund', orderId) : transaction(magnitude, 'spend', orderId))
@@ -118,37 +96,6 @@ function redact(message: string, secret: string): string {
   const replaced = message.split(secret).join('[redacted]')
   // The marker and its neighbours can spell the secret again; then say nothing specific at all.
   return replaced.includes(secret) ? 'details withheld: the event carries the API key' : replaced
-}
-
-function send(transaction: Transaction): Outcome {
-  return { status: 'send', transaction }
-}
-
-function reject(code: RejectCode, message: string): Outcome {
-  return { status: 'reject', error: { code, message } }
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** Non-object properties/context/traits are treated as absent. */
-function objectOrEmpty(value: unknown): Json {
-  return isObject(value) ? value : EMPTY
-}
-const EMPTY: Json = Object.freeze(Object.create(null))
-
-const EMAIL_PATHS = ['email', 'properties.email', 'context.traits.email'] as const
-
-function firstEmail(...candidates: unknown[]): [string, string] | null {
-  for (let i = 0; i < candidates.length; i++) {
-    const value = candidates[i]
-    if (typeof value === 'string') {
-      const trimmed = value.trim()
-      if (trimmed !== '') return [trimmed, EMAIL_PATHS[i]!]
-    }
-  }
-  return null
 }
 
 /** Decided: `orderId` (eCommerce v1) counts only when `order_id` is absent. */
@@ -173,27 +120,4 @@ function firstAmount(properties: Json): [unknown, string] | null {
     if (value !== undefined && value !== null && value !== '') return [value, `properties.${key}`]
   }
   return null
-}
-
-/** Reads only the object's own data: inherited names such as `toString` are absent. */
-function ownValue(object: Json, key: string): unknown {
-  return Object.hasOwn(object, key) ? object[key] : undefined
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value
-}
-
-/** A value as it appears in a message: JSON-ish and short. */
-function show(value: unknown): string {
-  if (value === undefined) return 'missing'
-  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
-  return typeName(value) === 'object' ? 'an object' : typeName(value)
 }

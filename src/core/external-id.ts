@@ -1,5 +1,23 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { withoutNul } from './text-safe.js'
+import type { Transaction } from './types.js'
+
+/**
+ * The `external_id` of the transaction an event turned into, in every form of the destination.
+ * An audience award's id depends only on the audience and the customer, so Engage's re-syncs and
+ * re-entries (new messageIds) meet Perkville's uniqueness of external_id and award at most once;
+ * every other transaction's id is the event's (externalIdFor).
+ */
+export function transactionExternalId(event: unknown, tx: Transaction): string {
+  return tx.kind === 'audience' && tx.audienceKey !== undefined
+    ? audienceExternalId(tx.audienceKey, tx.email)
+    : externalIdFor(event)
+}
+
+/** `aud-` + the first 32 lowercase hex digits of SHA-256 over `<audienceKey>\n<email, lower-cased>`. */
+export function audienceExternalId(audienceKey: string, email: string): string {
+  return `aud-${hex(sha256(utf8(wellFormed(withoutNul(`${audienceKey}\n${email.toLowerCase()}`))))).slice(0, 32)}`
+}
 
 /**
  * The stable id of an event, sent to Perkville as `external_id` so that a resend can never award
@@ -61,7 +79,8 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * UTF-8 bytes using only language built-ins (the Destination Function's runtime has no TextEncoder).
- * JSON.stringify never emits lone surrogates, so encodeURIComponent cannot throw on canonical JSON.
+ * JSON.stringify never emits lone surrogates, so encodeURIComponent cannot throw on canonical JSON;
+ * other text (an audience key, an email) goes through wellFormed first.
  */
 function utf8(text: string): Uint8Array {
   const binary = unescape(encodeURIComponent(text))
@@ -74,4 +93,9 @@ function hex(bytes: Uint8Array): string {
   let out = ''
   for (const b of bytes) out += b.toString(16).padStart(2, '0')
   return out
+}
+
+/** Lone surrogates replaced by U+FFFD, as TextEncoder does (String.prototype.toWellFormed is too new for every runtime). */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
 }

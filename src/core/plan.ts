@@ -9,7 +9,10 @@ export type PlanLine =
   | { line: number; messageId: string | null; status: 'skip'; reason: { code: string; message: string } }
   | { line: number; messageId: string | null; status: 'reject'; error: { code: string; message: string } }
 
-/** The transaction as `plan` prints it: the spec's dry-run shape leaves out messageId and timestamp. */
+/**
+ * The transaction as `plan` prints it: the spec's dry-run shape leaves out messageId and timestamp,
+ * and only an audience transaction has `audienceKey`.
+ */
 export type PlanTransaction = Omit<Transaction, 'messageId' | 'timestamp'>
 
 /** Decides one non-blank input line; `line` is its 1-based count among non-blank lines. */
@@ -34,21 +37,18 @@ export function toPlanLine(line: number, event: unknown, outcome: Outcome): Plan
   switch (outcome.status) {
     case 'send': {
       const t = outcome.transaction
-      return {
-        line,
-        messageId,
-        status: 'send',
-        transaction: {
-          perkId: t.perkId,
-          email: t.email,
-          businessId: t.businessId,
-          locationId: t.locationId,
-          sendEmail: t.sendEmail,
-          quantity: t.quantity,
-          kind: t.kind,
-          orderId: t.orderId,
-        },
+      const transaction: PlanTransaction = {
+        perkId: t.perkId,
+        email: t.email,
+        businessId: t.businessId,
+        locationId: t.locationId,
+        sendEmail: t.sendEmail,
+        quantity: t.quantity,
+        kind: t.kind,
+        orderId: t.orderId,
       }
+      if (t.kind === 'audience') transaction.audienceKey = t.audienceKey
+      return { line, messageId, status: 'send', transaction }
     }
     case 'skip':
       return { line, messageId, status: 'skip', reason: outcome.reason }

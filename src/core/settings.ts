@@ -31,45 +31,50 @@ const apiKey = z.unknown().transform((value, ctx): string => {
   return value
 })
 
-const eventToPerkMap = z.unknown().transform((value, ctx): Record<string, string> => {
-  // Null prototype: an event named "constructor" or "__proto__" is only in the map if the user put it there.
-  const map: Record<string, string> = Object.create(null)
-  if (value === undefined || value === null) return map
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `eventToPerkMap must be an object of event name → perk id, got ${jsonType(value)}`,
-    })
-    return z.NEVER
-  }
-  for (const [rawKey, rawPerk] of Object.entries(value)) {
-    const key = rawKey.trim()
-    if (key === '') {
+/**
+ * A map from a name (event name, audience key) to a perk id, as both maps of the spec define it:
+ * keys trimmed, an empty key or a bad perk id is an error naming the field.
+ */
+const perkMap = (field: string, keyNoun: string) =>
+  z.unknown().transform((value, ctx): Record<string, string> => {
+    // Null prototype: a name such as "constructor" or "__proto__" is only in the map if the user put it there.
+    const map: Record<string, string> = Object.create(null)
+    if (value === undefined || value === null) return map
+    if (typeof value !== 'object' || Array.isArray(value)) {
       ctx.addIssue({
         code: 'custom',
-        message: `eventToPerkMap has an empty event name (key ${JSON.stringify(rawKey)})`,
+        message: `${field} must be an object of ${keyNoun} → perk id, got ${jsonType(value)}`,
       })
-      continue
+      return z.NEVER
     }
-    const perk = normaliseId(rawPerk)
-    if (perk === null) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `eventToPerkMap[${JSON.stringify(rawKey)}] must be a positive integer perk id, got ${describe(rawPerk)}`,
-      })
-      continue
+    for (const [rawKey, rawPerk] of Object.entries(value)) {
+      const key = rawKey.trim()
+      if (key === '') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${field} has an empty ${keyNoun} (key ${JSON.stringify(rawKey)})`,
+        })
+        continue
+      }
+      const perk = normaliseId(rawPerk)
+      if (perk === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${field}[${JSON.stringify(rawKey)}] must be a positive integer perk id, got ${describe(rawPerk)}`,
+        })
+        continue
+      }
+      if (Object.hasOwn(map, key) && map[key] !== perk) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${field} maps ${JSON.stringify(key)} twice (keys are trimmed) to different perks ${map[key]} and ${perk}`,
+        })
+        continue
+      }
+      map[key] = perk
     }
-    if (Object.hasOwn(map, key) && map[key] !== perk) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `eventToPerkMap maps ${JSON.stringify(key)} twice (keys are trimmed) to different perks ${map[key]} and ${perk}`,
-      })
-      continue
-    }
-    map[key] = perk
-  }
-  return map
-})
+    return map
+  })
 
 const sendEmail = z.unknown().transform((value, ctx): boolean => {
   if (value === undefined || value === null) return false
@@ -84,8 +89,9 @@ export const settingsSchema = z.object({
   apiKey,
   businessId: positiveId('businessId'),
   locationId: positiveId('locationId'),
-  eventToPerkMap,
+  eventToPerkMap: perkMap('eventToPerkMap', 'event name'),
   sendEmail,
+  audienceToPerkMap: perkMap('audienceToPerkMap', 'audience key'),
 })
 
 export type Settings = z.output<typeof settingsSchema>
@@ -126,7 +132,12 @@ export function parseSettingsJson(text: string, source = 'settings'): Settings {
 
 /** A copy safe to show: the API key reduced to a hint of its length and last characters. */
 export function redactSettings(settings: Settings): Omit<Settings, 'apiKey'> & { apiKey: string } {
-  return { ...settings, eventToPerkMap: { ...settings.eventToPerkMap }, apiKey: maskSecret(settings.apiKey) }
+  return {
+    ...settings,
+    eventToPerkMap: { ...settings.eventToPerkMap },
+    audienceToPerkMap: { ...settings.audienceToPerkMap },
+    apiKey: maskSecret(settings.apiKey),
+  }
 }
 
 export function maskSecret(secret: string): string {

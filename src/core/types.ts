@@ -8,13 +8,24 @@ export const REJECT_CODES = [
   'INVALID_EMAIL',
   'MISSING_AMOUNT',
   'INVALID_AMOUNT',
+  'AUDIENCE_NOT_MAPPED',
+  'AMBIGUOUS_AUDIENCE',
+  'INVALID_AUDIENCE_VALUE',
 ] as const
 export type RejectCode = (typeof REJECT_CODES)[number]
 
-export const SKIP_CODES = ['ZERO_AMOUNT'] as const
+/** Outcomes that are not errors: services count them apart from rejects and never show them as failures. */
+export const SKIP_CODES = ['ZERO_AMOUNT', 'NOT_AN_AUDIENCE', 'AUDIENCE_EXITED'] as const
 export type SkipCode = (typeof SKIP_CODES)[number]
 
-export type TransactionKind = 'event' | 'spend' | 'refund'
+const SKIPS: ReadonlySet<string> = new Set(SKIP_CODES)
+
+/** True for a skip code: for counters that receive codes as plain strings (stored drops, metrics). */
+export function isSkipCode(code: string): code is SkipCode {
+  return SKIPS.has(code)
+}
+
+export type TransactionKind = 'event' | 'spend' | 'refund' | 'audience'
 
 /** What one event turns into: everything Perkville needs, and nothing about how it is sent. */
 export interface Transaction {
@@ -23,12 +34,14 @@ export interface Transaction {
   businessId: string
   locationId: string
   sendEmail: boolean
-  /** Points basis: 1 for plain events, the order amount in currency units for spends, negative for refunds. */
+  /** Points basis: 1 for plain events and audiences, the order amount in currency units for spends, negative for refunds. */
   quantity: number
   kind: TransactionKind
   orderId: string | null
   messageId: string | null
   timestamp: string | null
+  /** The Engage audience key; set exactly when `kind` is `audience` (it decides the external id). */
+  audienceKey?: string
 }
 
 export interface SendOutcome {

@@ -13,8 +13,8 @@ import {
   type PerkvilleClientOptions,
   type TransactionAttempt,
 } from './client-api.js'
-import { ListReadError, readAllPages } from './pagination.js'
-import type { JsonGet, JsonPost } from './settings-check.js'
+import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
+import type { JsonPost } from './settings-check.js'
 import {
   apiUrl,
   authorizationHeader,

@@ -2,8 +2,10 @@
  * Reads a whole Perkville list by following `meta.next`, over any transport. Shared by the client
  * and the settings check so both treat a broken list the same way.
  */
-import type { JsonGet } from './settings-check.js'
 import { asObject, errorMessage, nextPageUrl } from './wire.js'
+
+/** GETs a URL with the caller's auth; answers the status and the parsed JSON body (or text). */
+export type JsonGet = (url: string) => Promise<{ status: number; body: unknown }>
 
 /** A list longer than this many pages is treated as a broken API rather than followed forever. */
 export const MAX_PAGES = 1000

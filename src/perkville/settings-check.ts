@@ -4,11 +4,10 @@
  * so the CLI, the delivery service and the Segment Actions destination share the same verdicts.
  */
 import type { Settings } from '../core/settings.js'
-import { ListReadError, readAllPages } from './pagination.js'
+import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
 import { apiUrl, asObject, errorMessage, PATHS } from './wire.js'
 
-/** GETs a URL with the caller's auth; answers the status and the parsed JSON body (or text). */
-export type JsonGet = (url: string) => Promise<{ status: number; body: unknown }>
+export type { JsonGet } from './pagination.js'
 /** POSTs a JSON body with the caller's auth; answers as JsonGet does. */
 export type JsonPost = (url: string, body: unknown) => Promise<{ status: number; body: unknown }>
 

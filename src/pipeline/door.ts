@@ -1,16 +1,24 @@
 import { decide } from '../core/decide.js'
-import { externalIdFor } from '../core/external-id.js'
+import { transactionExternalId } from '../core/external-id.js'
 import type { Settings } from '../core/settings.js'
 import { withoutNul } from '../core/text-safe.js'
-import type { DroppedSample, IncomingEvent } from './service-api.js'
+import { isSkipCode } from '../core/types.js'
+import type { DroppedSample, IncomingEvent, RefusalCounts } from './service-api.js'
 import type { DropCount, NewEvent } from './storage/storage.js'
 import { settleTimestamp } from './timestamp.js'
 
 export const MISSING_IDENTITY = 'MISSING_IDENTITY'
 
-export type DoorVerdict =
-  | { kind: 'queue'; event: NewEvent }
-  | { kind: 'drop'; code: string; message: string; messageId: string | null; eventName: string | null }
+/** An event the door keeps out: a skip (nothing to send, not an error) or a reject (an error). */
+export interface DoorRefusal {
+  kind: 'skip' | 'reject'
+  code: string
+  message: string
+  messageId: string | null
+  eventName: string | null
+}
+
+export type DoorVerdict = { kind: 'queue'; event: NewEvent } | DoorRefusal
 
 /**
  * Decides one incoming event at the door: Segment's own drop (no userId/anonymousId) first, as
@@ -24,7 +32,7 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   const eventName = obj && typeof obj.event === 'string' ? obj.event : null
   if (obj && !hasIdentity(obj)) {
     return {
-      kind: 'drop',
+      kind: 'reject',
       code: MISSING_IDENTITY,
       message: 'neither userId nor anonymousId is set; Segment drops such events',
       messageId,
@@ -40,14 +48,14 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   }
   const outcome = decide(settings, stored)
   if (outcome.status === 'reject') {
-    return { kind: 'drop', code: outcome.error.code, message: outcome.error.message, messageId, eventName }
+    return { kind: 'reject', code: outcome.error.code, message: outcome.error.message, messageId, eventName }
   }
   if (outcome.status === 'skip') {
-    return { kind: 'drop', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
+    return { kind: 'skip', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
   }
   // decide() only sends objects, so obj is set here.
-  const externalId = externalIdFor(obj!)
   const tx = outcome.transaction
+  const externalId = transactionExternalId(obj!, tx)
   return {
     kind: 'queue',
     event: {
@@ -99,10 +107,11 @@ export class DropLog {
     for (const [code, n] of Object.entries(totals)) this.counts.set(code, (this.counts.get(code) ?? 0) + n)
   }
 
-  record(at: number, drop: Extract<DoorVerdict, { kind: 'drop' }>): void {
+  record(at: number, drop: DoorRefusal): void {
     this.counts.set(drop.code, (this.counts.get(drop.code) ?? 0) + 1)
     const sample: DroppedSample = {
       at: new Date(at).toISOString(),
+      kind: drop.kind,
       code: drop.code,
       message: drop.message,
       messageId: drop.messageId,
@@ -119,8 +128,11 @@ export class DropLog {
     return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].reverse()
   }
 
-  totals(): Record<string, number> {
-    return Object.fromEntries(this.counts)
+  /** Counts by code, skips and rejects apart (the codes say which: see isSkipCode). */
+  totals(): RefusalCounts {
+    const out: RefusalCounts = { skipped: {}, rejected: {} }
+    for (const [code, n] of this.counts) out[isSkipCode(code) ? 'skipped' : 'rejected'][code] = n
+    return out
   }
 }
 

@@ -1,2 +1,2 @@
-export type { DeliveryServiceOptions } from './options.js'
+export type { DeliveryPolicy, DeliveryServiceOptions, Tuning } from './options.js'
 export { createDeliveryService } from './service.js'

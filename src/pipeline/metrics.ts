@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 export interface PipelineMetrics {
   received: Counter<'source'>
   rejected: Counter<'code'>
+  skipped: Counter<'code'>
   duplicates: Counter
   queued: Counter
   delivered: Counter
@@ -28,7 +29,13 @@ export function createMetrics(
     }),
     rejected: new Counter({
       name: 'perkville_events_rejected_total',
-      help: 'Events dropped at the door, by code',
+      help: 'Events rejected at the door (permanent errors), by code',
+      labelNames: ['code'],
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'perkville_events_skipped_total',
+      help: 'Events skipped at the door: nothing to send and not an error (e.g. ZERO_AMOUNT, AUDIENCE_EXITED), by code',
       labelNames: ['code'],
       registers,
     }),

@@ -5,9 +5,6 @@
  */
 import type { Settings } from '../core/settings.js'
 
-/** The SQLite database's file name in the data directory. */
-export const SQLITE_FILE = 'destination.db'
-
 /** True for errors meaning the database cannot be used right now: the server answers 503, not 500. */
 export { isStorageUnavailable } from './storage/unavailable.js'
 
@@ -26,11 +23,25 @@ export interface AcceptResult {
   queued: number
   /** Already seen within the dedup window (by messageId): acknowledged, not queued again. */
   duplicates: number
-  /** Decided at the door to never produce a transaction (reject / skip): counted and sampled. */
+  /** Skipped at the door: nothing to send, not an error (ZERO_AMOUNT, NOT_AN_AUDIENCE, AUDIENCE_EXITED). */
+  skipped: number
+  /** Rejected at the door: a permanent error with a code. */
+  rejected: number
+  /** Not queued for delivery: skipped + rejected + failed at once by an order rule. */
   dropped: number
 }
 
-export type EventStatus = 'pending' | 'in_flight' | 'retrying' | 'delivered' | 'failed'
+/** Door refusals by code, skips apart from rejects. */
+export interface RefusalCounts {
+  skipped: Record<string, number>
+  rejected: Record<string, number>
+}
+
+export const EVENT_STATUSES = ['pending', 'in_flight', 'retrying', 'delivered', 'failed'] as const
+export type EventStatus = (typeof EVENT_STATUSES)[number]
+
+/** Events per page of listEvents: `limit` defaults to and is capped at these. */
+export const EVENTS_PAGE = { default: 50, max: 500 } as const
 
 export interface AttemptRecord {
   at: string
@@ -90,11 +101,22 @@ export interface DeliveryStats {
   to: string
   received: number
   delivered: number
+  /** Failed deliveries by reason and door rejects by code (errors). Skips are not here. */
   notDelivered: Record<string, number>
+  /** Skipped at the door by code: nothing to send, not errors. */
+  skipped: Record<string, number>
   pending: number
   retrying: number
   latencyMs: { p50: number | null; p95: number | null }
-  buckets: Array<{ start: string; delivered: number; failed: number; dropped: number; p95Ms: number | null }>
+  buckets: Array<{
+    start: string
+    delivered: number
+    failed: number
+    /** Rejected at the door. */
+    rejected: number
+    skipped: number
+    p95Ms: number | null
+  }>
   errors: Array<{ reason: string; count: number; lastMessage: string | null }>
 }
 
@@ -117,6 +139,8 @@ export interface Health {
 
 export interface DroppedSample {
   at: string
+  /** skip: nothing to send, not an error; reject: an error. */
+  kind: 'skip' | 'reject'
   code: string
   message: string
   messageId: string | null
@@ -134,7 +158,7 @@ export interface DeliveryService {
   bindSignedBody(messageId: string, bodyDigest: string): Promise<boolean>
   replayFailed(range: { from: number; to: number; reason?: string }): Promise<number>
   droppedSamples(): DroppedSample[]
-  droppedCounts(): Record<string, number>
+  droppedCounts(): RefusalCounts
   credentials(): CredentialsState
   health(): Promise<Health>
   /** Swap destination settings at run time (resumes a credentials pause). */

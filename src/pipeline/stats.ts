@@ -1,3 +1,4 @@
+import { isSkipCode } from '../core/types.js'
 import type { DeliveryStats, StatsQuery } from './service-api.js'
 import type { Storage } from './storage/storage.js'
 
@@ -54,7 +55,8 @@ export class LatencyHistogram {
 interface Bucket {
   delivered: number
   failed: number
-  dropped: number
+  rejected: number
+  skipped: number
   latency: LatencyHistogram
 }
 
@@ -69,7 +71,7 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
     const b = Math.max(0, Math.floor((at - from) / bucketMs))
     let entry = buckets.get(b)
     if (!entry) {
-      entry = { delivered: 0, failed: 0, dropped: 0, latency: new LatencyHistogram() }
+      entry = { delivered: 0, failed: 0, rejected: 0, skipped: 0, latency: new LatencyHistogram() }
       buckets.set(b, entry)
     }
     return entry
@@ -119,11 +121,18 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
     }
   }
 
+  // Door refusals: a reject is an error (not delivered); a skip is nothing to send, counted apart.
   let dropped = 0
+  const skipped: Record<string, number> = {}
   for (const d of await storage.dropCounts(from, to)) {
     dropped += d.count
-    notDelivered[d.code] = (notDelivered[d.code] ?? 0) + d.count
-    bucket(d.minute * 60_000).dropped += d.count
+    if (isSkipCode(d.code)) {
+      skipped[d.code] = (skipped[d.code] ?? 0) + d.count
+      bucket(d.minute * 60_000).skipped += d.count
+    } else {
+      notDelivered[d.code] = (notDelivered[d.code] ?? 0) + d.count
+      bucket(d.minute * 60_000).rejected += d.count
+    }
   }
 
   const lastIds = [...errorCounts.values()].map((e) => e.lastId).filter((id): id is string => id !== null)
@@ -142,6 +151,7 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
     received: stored + dropped,
     delivered,
     notDelivered,
+    skipped,
     pending,
     retrying,
     latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
@@ -151,7 +161,8 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
         start: new Date(from + b * bucketMs).toISOString(),
         delivered: v.delivered,
         failed: v.failed,
-        dropped: v.dropped,
+        rejected: v.rejected,
+        skipped: v.skipped,
         p95Ms: v.latency.percentile(0.95),
       })),
     errors,

@@ -1,6 +1,7 @@
 import { z } from 'zod'
+import { EVENT_STATUSES, EVENTS_PAGE, type EventStatus } from '../pipeline/service-api.js'
 import { parseDuration } from './duration.js'
-import { badRequest } from './http-error.js'
+import { badRequest, type HttpError } from './http-error.js'
 
 /** A time as ISO 8601 or epoch milliseconds, to epoch ms. */
 const time = (name: string) =>
@@ -35,8 +36,6 @@ const optionalText = (name: string, max: number) =>
     return value.trim()
   })
 
-const STATUSES = ['pending', 'in_flight', 'retrying', 'delivered', 'failed'] as const
-
 export const statsQuery = z
   .object({
     from: time('from').optional(),
@@ -63,12 +62,12 @@ export const eventsQuery = z
     status: z
       .unknown()
       .transform((value, ctx) => {
-        if (typeof value === 'string' && (STATUSES as readonly string[]).includes(value)) {
-          return value as (typeof STATUSES)[number]
+        if (typeof value === 'string' && (EVENT_STATUSES as readonly string[]).includes(value)) {
+          return value as EventStatus
         }
         ctx.addIssue({
           code: 'custom',
-          message: `status must be one of ${STATUSES.join(', ')}, got ${show(value)}`,
+          message: `status must be one of ${EVENT_STATUSES.join(', ')}, got ${show(value)}`,
         })
         return z.NEVER
       })
@@ -82,10 +81,10 @@ export const eventsQuery = z
       .unknown()
       .transform((value, ctx): number => {
         const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 500) {
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > EVENTS_PAGE.max) {
           ctx.addIssue({
             code: 'custom',
-            message: `limit must be an integer from 1 to 500, got ${show(value)}`,
+            message: `limit must be an integer from 1 to ${EVENTS_PAGE.max}, got ${show(value)}`,
           })
           return z.NEVER
         }
@@ -96,25 +95,42 @@ export const eventsQuery = z
   })
   .strict()
 
-export const replayBody = z
-  .object({
-    from: time('from'),
-    to: time('to'),
-    reason: optionalText('reason', 100).optional(),
-  })
-  .strict()
+/** An empty body reads as {}, so a missing range is answered field by field. */
+export const replayBody = z.preprocess(
+  (value) => value ?? {},
+  z
+    .object({
+      from: time('from'),
+      to: time('to'),
+      reason: optionalText('reason', 100).optional(),
+    })
+    .strict(),
+)
 
-/** Validates with a schema; the 400 lists every problem and names unknown parameters. */
-export function validate<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
-  const result = schema.safeParse(input ?? {})
-  if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `unknown ${where} parameter(s): ${issue.keys.join(', ')}`
-    if (issue.code === 'invalid_type' && issue.path.length > 0) return `${issue.path.join('.')} is required`
-    if (issue.code === 'invalid_type') return `the ${where} must be a JSON object`
-    return issue.message
+/** One problem as fastify-type-provider-zod reports it (a zod issue in Ajv's shape). */
+interface SchemaProblem {
+  keyword: string
+  instancePath: string
+  message?: string
+  params?: { keys?: string[] }
+}
+
+/**
+ * The 400 of a route whose query or body failed its schema: every problem, each naming its field,
+ * and unknown parameters by name. Installed as the admin plugin's schema error formatter.
+ */
+export function schemaError(problems: readonly SchemaProblem[], dataVar: string): HttpError {
+  const where = dataVar === 'querystring' ? 'query' : dataVar
+  const texts = problems.map((problem) => {
+    const field = problem.instancePath.replace(/^\//, '').replaceAll('/', '.')
+    if (problem.keyword === 'unrecognized_keys') {
+      return `unknown ${where} parameter(s): ${(problem.params?.keys ?? []).join(', ')}`
+    }
+    if (problem.keyword === 'invalid_type' && field !== '') return `${field} is required`
+    if (problem.keyword === 'invalid_type') return `the ${where} must be a JSON object`
+    return problem.message ?? `${field} is not valid`
   })
-  throw badRequest('INVALID_REQUEST', `invalid ${where}: ${problems.join('; ')}`)
+  return badRequest('INVALID_REQUEST', `invalid ${where}: ${texts.join('; ')}`)
 }
 
 export function checkRange(from: number, to: number): void {

@@ -4,9 +4,8 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify'
-import type { Logger } from 'pino'
-import type { Registry } from 'prom-client'
-import { type DeliveryService, isStorageUnavailable } from '../pipeline/service-api.js'
+import { isStorageUnavailable } from '../pipeline/service-api.js'
+import type { ServerDeps } from './deps.js'
 import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
@@ -14,29 +13,7 @@ import { adminRoutes } from './plugins/admin.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
 import { webhookRoutes } from './plugins/webhook.js'
-import { type HttpTimeouts, timeoutOptions } from './timeouts.js'
-import type { WebhookSignature } from './webhook-signature.js'
-
-export interface Lifecycle {
-  /** Set when shutdown began: /readyz answers 503 from then on. */
-  shuttingDown: boolean
-}
-
-export interface ServerDeps {
-  service: DeliveryService
-  /** Keys accepted for the tracking API (and the webhook when no secret is set). */
-  writeKeys: readonly string[]
-  adminToken: string
-  /** When set, /webhook requires a valid X-Signature instead of a write key. */
-  webhookSecret: string | null
-  /** What X-Signature must cover (webhook-signature.ts); whole-body unless configured. */
-  webhookSignature?: WebhookSignature
-  registry: Registry
-  logger: Logger
-  /** Slow-client bounds (timeouts.ts). */
-  timeouts: HttpTimeouts
-  lifecycle?: Lifecycle
-}
+import { timeoutOptions } from './timeouts.js'
 
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { SQLITE_FILE } from '../pipeline/service-api.js'
 import { LOCK_FILE } from './data-dir-lock.js'
+import { DB_FILE } from './open-storage.js'
 
 /** Files an earlier start leaves in the data directory besides the database. */
 const EARLIER_STORE_MARKERS = [LOCK_FILE, 'write-key', 'admin-token', 'sandbox']
@@ -14,7 +14,7 @@ const EARLIER_STORE_MARKERS = [LOCK_FILE, 'write-key', 'admin-token', 'sandbox']
  * since the service would otherwise start empty without a word. Call before anything is created in it.
  */
 export function prepareDataDir(dataDir: string, opts: { sqlite: boolean; logger: Logger }): void {
-  const database = join(dataDir, SQLITE_FILE)
+  const database = join(dataDir, DB_FILE)
   const markers =
     opts.sqlite && existsSync(dataDir) && !existsSync(database)
       ? EARLIER_STORE_MARKERS.filter((name) => existsSync(join(dataDir, name)))
@@ -24,7 +24,7 @@ export function prepareDataDir(dataDir: string, opts: { sqlite: boolean; logger:
   if (markers.length > 0) {
     opts.logger.error(
       { dataDir, database, found: markers },
-      `THE DATABASE IS MISSING: ${dataDir} was used by an earlier start (${markers.join(', ')} found) but ${SQLITE_FILE} is gone. ` +
+      `THE DATABASE IS MISSING: ${dataDir} was used by an earlier start (${markers.join(', ')} found) but ${DB_FILE} is gone. ` +
         'Starting with an EMPTY store: queued and failed events, the dedup record and order ledgers of before are not there. ' +
         'If this is not intended, stop now and restore the database file (with its -wal file) from a backup.',
     )

@@ -1,28 +1,24 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream, Logger } from 'pino'
 import { collectDefaultMetrics, Registry } from 'prom-client'
-import {
-  parseSettings,
-  parseSettingsJson,
-  redactSettings,
-  type Settings,
-  SettingsError,
-} from '../core/settings.js'
+import { parseSettings, redactSettings, type Settings } from '../core/settings.js'
 import { createPerkvilleClient } from '../perkville/client.js'
 import { DEFAULT_BASE_URL } from '../perkville/wire.js'
 import { createDeliveryService } from '../pipeline/index.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
 import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
-import { buildServer, type Lifecycle } from './app.js'
+import { buildServer } from './app.js'
 import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
 import { prepareDataDir } from './data-dir.js'
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
+import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
+import { openStorage } from './open-storage.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
 
 /** The map used when no settings are given: the sandbox's seeded business, location and perks. */
@@ -97,8 +93,7 @@ async function startLocked(
     config.databaseUrl === null
       ? null
       : `${redactDatabaseUrl(config.databaseUrl)} (schema ${config.databaseSchema})`
-  const mode = chooseMode(config)
-  const given = readSettings(config)
+  const { mode } = config
   // What has started so far, stopped newest first: on a failed start, and as the tail of a shutdown.
   const cleanups: Array<() => Promise<void>> = [async () => lock.release()]
   const cleanup = async () => {
@@ -111,7 +106,7 @@ async function startLocked(
     let settings: Settings
     let perkvilleUrl: string
     if (mode === 'embedded-sandbox') {
-      settings = given ?? defaultSettings(DEFAULT_TOKEN)
+      settings = config.settings ?? defaultSettings(DEFAULT_TOKEN)
       const sandboxDir = join(dataDir, 'sandbox')
       mkdirSync(sandboxDir, { recursive: true })
       // The sandbox accepts the settings' key, so a user's own settings file works against it too.
@@ -124,44 +119,33 @@ async function startLocked(
       cleanups.push(() => running.close())
       perkvilleUrl = running.url
     } else {
-      if (given === null)
-        throw new SettingsError([
-          '--perkville-url needs --settings (or settings in the config file) with the apiKey',
-        ])
-      settings = given
+      // loadConfig chooses this mode only when settings are given.
+      if (config.settings === null) throw new Error('the perkville mode needs settings')
+      settings = config.settings
       perkvilleUrl = config.perkvilleUrl ?? DEFAULT_BASE_URL
     }
 
-    const client = createPerkvilleClient({
+    const clientOptions = {
       baseUrl: perkvilleUrl,
-      token: settings.apiKey,
       timeoutMs: config.perkvilleTimeoutMs,
       connections: Math.max(config.concurrency, 8),
-    })
+    }
+    const client = createPerkvilleClient({ ...clientOptions, token: settings.apiKey })
     cleanups.push(() => client.close())
 
+    const storage = await openStorage({ ...config, dataDir }, logger)
+    cleanups.push(() => storage.close())
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
     const service = await createDeliveryService({
-      dataDir,
+      storage,
+      sharedQueue: config.databaseUrl !== null,
       settings,
       client,
+      createClient: (next) => createPerkvilleClient({ ...clientOptions, token: next.apiKey }),
       registry,
       logger: logger.child({ component: 'pipeline' }),
-      concurrency: config.concurrency,
-      retryForMs: config.retryForMs,
-      dedupWindowMs: config.dedupWindowMs,
-      retentionMs: config.retentionMs,
-      orderRules: { oneAwardPerOrder: config.oneAwardPerOrder, capRefunds: config.capRefunds },
-      credentialsProbeMs: config.credentialsProbeMs,
-      leaseMs: config.leaseMs,
-      ...(config.databaseUrl !== null
-        ? {
-            databaseUrl: config.databaseUrl,
-            databaseSchema: config.databaseSchema,
-            databasePoolSize: config.databasePoolSize,
-          }
-        : {}),
+      policy: config,
     })
     await service.start()
     cleanups.push(() => service.stop())
@@ -170,7 +154,7 @@ async function startLocked(
     const app = await buildServer({
       service,
       writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
-      adminToken: adminToken?.value ?? (config.adminToken as string),
+      adminToken: config.adminToken ?? adminToken?.value ?? '',
       webhookSecret: config.webhookSecret,
       webhookSignature: config.webhookSignature,
       timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
@@ -215,7 +199,7 @@ async function startLocked(
         logger.info({ reason }, 'shutting down: no longer accepting requests')
         await closeServer(app)
         logger.info('HTTP server closed; stopping delivery')
-        // service.stop() is the newest clean-up step, then the client, then the embedded sandbox.
+        // service.stop() is the newest clean-up step, then the storage, the client, the embedded sandbox.
         await cleanup()
         if (config.readyFile) rmSync(config.readyFile, { force: true })
         logger.info('stopped')
@@ -248,31 +232,6 @@ async function startLocked(
     await cleanup()
     throw err
   }
-}
-
-export function chooseMode(config: ServiceConfig): 'embedded-sandbox' | 'perkville' {
-  if (config.sandbox && config.perkvilleUrl !== null) {
-    throw new SettingsError([
-      `${config.sources.sandbox} and ${config.sources.perkvilleUrl} contradict each other; give one`,
-    ])
-  }
-  if (config.sandbox) return 'embedded-sandbox'
-  const hasSettings = config.settingsFile !== null || config.settings !== null
-  return hasSettings || config.perkvilleUrl !== null ? 'perkville' : 'embedded-sandbox'
-}
-
-function readSettings(config: ServiceConfig): Settings | null {
-  if (config.settings !== null) return parseSettings(config.settings)
-  if (config.settingsFile === null) return null
-  let text: string
-  try {
-    text = readFileSync(config.settingsFile, 'utf8')
-  } catch (err) {
-    throw new SettingsError([
-      `cannot read settings file ${config.settingsFile} given by ${config.sources.settingsFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    ])
-  }
-  return parseSettingsJson(text, `settings file ${config.settingsFile}`)
 }
 
 /**

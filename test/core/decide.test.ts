@@ -42,14 +42,14 @@ describe('step 1: the input must be a JSON object', () => {
   })
 })
 
-describe('step 2: type must be "track"', () => {
-  it.each([undefined, 'identify', 'Track', 'page', 5, null])('type %j → UNSUPPORTED_EVENT_TYPE', (type) => {
+describe('step 2: type must be "track" or "identify"', () => {
+  it.each([undefined, 'Track', 'Identify', 'page', 5, null])('type %j → UNSUPPORTED_EVENT_TYPE', (type) => {
     expect(code(decide(settings, { ...track('Checked In', { email: 'a@b.co' }), type }))).toBe(
       'UNSUPPORTED_EVENT_TYPE',
     )
   })
   it('is checked before the event name', () => {
-    expect(code(decide(settings, { type: 'identify' }))).toBe('UNSUPPORTED_EVENT_TYPE')
+    expect(code(decide(settings, { type: 'page' }))).toBe('UNSUPPORTED_EVENT_TYPE')
   })
 })
 

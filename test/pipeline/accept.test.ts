@@ -27,7 +27,13 @@ describe('accept → deliver', () => {
       track('bob@example.com', 'Checked In'),
       track('cy@example.com', 'Referral Sent'),
     ]
-    expect(await h.service.accept(events)).toEqual({ queued: 3, duplicates: 0, dropped: 0 })
+    expect(await h.service.accept(events)).toEqual({
+      queued: 3,
+      duplicates: 0,
+      skipped: 0,
+      rejected: 0,
+      dropped: 0,
+    })
     await waitFor(async () => (await h!.service.health()).queueDepth === 0, 'queue to drain')
     const txs = h.sandbox.transactions()
     expect(txs).toHaveLength(3)
@@ -70,7 +76,7 @@ describe('accept → deliver', () => {
     expect(stats.buckets.reduce((a, b) => a + b.delivered, 0)).toBe(3)
   })
 
-  it('drops at the door by code, keeps samples and counts (also across a restart), never queues them', async () => {
+  it('refuses at the door by code, skips apart from rejects, keeps samples and counts (also across a restart), never queues them', async () => {
     h = await startHarness()
     const bad: IncomingEvent[] = [
       {
@@ -85,29 +91,44 @@ describe('accept → deliver', () => {
       track('not-an-email', 'Checked In'),
     ]
     const good = track('a@example.com', 'Checked In')
-    expect(await h.service.accept([...bad, good])).toEqual({ queued: 1, duplicates: 0, dropped: 6 })
+    expect(await h.service.accept([...bad, good])).toEqual({
+      queued: 1,
+      duplicates: 0,
+      skipped: 1,
+      rejected: 5,
+      dropped: 6,
+    })
     const counts = h.service.droppedCounts()
     expect(counts).toEqual({
-      MISSING_IDENTITY: 1,
-      EVENT_NOT_ALLOWLISTED: 1,
-      ZERO_AMOUNT: 1,
-      UNSUPPORTED_EVENT_TYPE: 1,
-      INVALID_EVENT: 1,
-      INVALID_EMAIL: 1,
+      skipped: { ZERO_AMOUNT: 1 },
+      rejected: {
+        MISSING_IDENTITY: 1,
+        EVENT_NOT_ALLOWLISTED: 1,
+        UNSUPPORTED_EVENT_TYPE: 1,
+        INVALID_EVENT: 1,
+        INVALID_EMAIL: 1,
+      },
     })
     const samples = h.service.droppedSamples()
     expect(samples).toHaveLength(6)
+    expect(samples.find((s) => s.code === 'ZERO_AMOUNT')?.kind).toBe('skip')
+    expect(samples.find((s) => s.code === 'INVALID_EMAIL')?.kind).toBe('reject')
     expect(samples.find((s) => s.code === 'MISSING_IDENTITY')).toMatchObject({
       messageId: 'noid',
       event: 'Checked In',
     })
     expect(samples.find((s) => s.code === 'EVENT_NOT_ALLOWLISTED')?.message).toContain('Not Mapped')
-    expect(await metric(h, 'perkville_events_rejected_total')).toContain('code="ZERO_AMOUNT"} 1')
+    expect(await metric(h, 'perkville_events_skipped_total')).toContain('code="ZERO_AMOUNT"} 1')
+    expect(await metric(h, 'perkville_events_rejected_total')).not.toContain('ZERO_AMOUNT')
+    expect(await metric(h, 'perkville_events_rejected_total')).toContain('code="INVALID_EMAIL"} 1')
     await waitFor(() => h!.sandbox.transactions().length === 1, 'the good event')
     const stats = await h.service.stats({ from: Date.now() - 60_000, to: Date.now() + 60_000 })
     expect(stats.received).toBe(7)
-    expect(stats.notDelivered).toMatchObject({ MISSING_IDENTITY: 1, ZERO_AMOUNT: 1 })
-    expect(stats.buckets.reduce((a, b) => a + b.dropped, 0)).toBe(6)
+    expect(stats.notDelivered).toMatchObject({ MISSING_IDENTITY: 1 })
+    expect(stats.notDelivered).not.toHaveProperty('ZERO_AMOUNT')
+    expect(stats.skipped).toEqual({ ZERO_AMOUNT: 1 })
+    expect(stats.buckets.reduce((a, b) => a + b.rejected, 0)).toBe(5)
+    expect(stats.buckets.reduce((a, b) => a + b.skipped, 0)).toBe(1)
     await h.restart()
     expect(h.service.droppedCounts()).toEqual(counts)
   })
@@ -117,8 +138,8 @@ describe('accept → deliver', () => {
     h = await startHarness({ service: { now: () => clock, dedupWindowMs: 7 * DAY } })
     const ev = track('d@example.com', 'Checked In')
     const again = () => ({ ...ev, receivedAt: clock })
-    expect(await h.service.accept([ev, again()])).toEqual({ queued: 1, duplicates: 1, dropped: 0 })
-    expect(await h.service.accept([again()])).toEqual({ queued: 0, duplicates: 1, dropped: 0 })
+    expect(await h.service.accept([ev, again()])).toMatchObject({ queued: 1, duplicates: 1, dropped: 0 })
+    expect(await h.service.accept([again()])).toMatchObject({ queued: 0, duplicates: 1, dropped: 0 })
     await waitFor(() => h!.sandbox.transactions().length === 1, 'delivery')
     clock += 6 * DAY
     expect(await h.service.accept([again()])).toMatchObject({ queued: 0, duplicates: 1 })

@@ -1,13 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { parseSettings, type Settings } from '../../src/core/settings.js'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
-import { createDeliveryService, type DeliveryServiceOptions } from '../../src/pipeline/index.js'
+import type { PerkvilleClient } from '../../src/perkville/client-api.js'
+import { createDeliveryService, type DeliveryPolicy, type Tuning } from '../../src/pipeline/index.js'
+import { TUNING } from '../../src/pipeline/options.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
+import type { Storage } from '../../src/pipeline/storage/storage.js'
 import { type Faults, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
+import { defaultConfig } from '../../src/server/config.js'
+import { openStorage } from '../../src/server/open-storage.js'
 
 export const MAP = {
   'Order Completed': 3002,
@@ -21,12 +26,89 @@ export function settingsFor(apiKey: string): Settings {
   return parseSettings({ apiKey, businessId: 1001, locationId: 2001, eventToPerkMap: MAP })
 }
 
+/** What a test may set: any policy value (the defaults are the options table's), timings, a clock. */
+export type ServiceOverrides = Partial<Omit<DeliveryPolicy, 'oneAwardPerOrder' | 'capRefunds'>> &
+  Partial<Omit<Tuning, 'backoff'>> & {
+    orderRules?: { oneAwardPerOrder?: boolean; capRefunds?: boolean }
+    backoff?: Partial<Tuning['backoff']>
+    now?: () => number
+    random?: () => number
+  }
+
+export interface TestServiceOptions extends ServiceOverrides {
+  dataDir: string
+  settings: Settings
+  client: PerkvilleClient
+  createClient?: (settings: Settings) => PerkvilleClient
+  registry?: Registry
+  /** postgres://…: the store is this database instead of SQLite in dataDir. */
+  databaseUrl?: string
+  databaseSchema?: string
+  durability?: 'process' | 'power'
+  logger?: Logger
+}
+
+/**
+ * A delivery service as `serve` builds one (store opened by the same code, policy from the
+ * options table's defaults), with a test's overrides. stop() also closes the store it opened.
+ */
+export async function openTestService(opts: TestServiceOptions): Promise<DeliveryService> {
+  const config = defaultConfig()
+  const logger = opts.logger ?? pino({ level: 'silent' })
+  const storage: Storage = await openStorage(
+    {
+      dataDir: opts.dataDir,
+      databaseUrl: opts.databaseUrl ?? null,
+      databaseSchema: opts.databaseSchema ?? config.databaseSchema,
+      databasePoolSize: config.databasePoolSize,
+    },
+    logger,
+    opts.durability,
+  )
+  const { orderRules, backoff, pollMs, pruneIntervalMs, stopTimeoutMs, now, random, ...policy } = opts
+  const service = await createDeliveryService({
+    storage,
+    sharedQueue: opts.databaseUrl !== undefined,
+    settings: opts.settings,
+    client: opts.client,
+    createClient:
+      opts.createClient ?? ((s) => createPerkvilleClient({ baseUrl: opts.client.baseUrl, token: s.apiKey })),
+    registry: opts.registry ?? new Registry(),
+    logger,
+    policy: {
+      concurrency: policy.concurrency ?? config.concurrency,
+      retryForMs: policy.retryForMs ?? config.retryForMs,
+      dedupWindowMs: policy.dedupWindowMs ?? config.dedupWindowMs,
+      retentionMs: policy.retentionMs ?? config.retentionMs,
+      credentialsProbeMs: policy.credentialsProbeMs ?? config.credentialsProbeMs,
+      leaseMs: policy.leaseMs ?? config.leaseMs,
+      oneAwardPerOrder: orderRules?.oneAwardPerOrder ?? config.oneAwardPerOrder,
+      capRefunds: orderRules?.capRefunds ?? config.capRefunds,
+    },
+    tuning: {
+      ...(backoff ? { backoff: { ...TUNING.backoff, ...backoff } } : {}),
+      ...(pollMs !== undefined ? { pollMs } : {}),
+      ...(pruneIntervalMs !== undefined ? { pruneIntervalMs } : {}),
+      ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}),
+    },
+    ...(now ? { now } : {}),
+    ...(random ? { random } : {}),
+  })
+  return {
+    ...service,
+    async stop() {
+      await service.stop()
+      await storage.close()
+    },
+  }
+}
+
 export interface Harness {
   dir: string
   sandbox: RunningSandbox
   service: DeliveryService
   registry: Registry
-  restart(extra?: Partial<DeliveryServiceOptions>): Promise<DeliveryService>
+  restart(extra?: ServiceOverrides): Promise<DeliveryService>
   close(): Promise<void>
 }
 
@@ -34,7 +116,7 @@ export interface HarnessOptions {
   faults?: Faults
   token?: string
   clientTimeoutMs?: number
-  service?: Partial<DeliveryServiceOptions>
+  service?: ServiceOverrides
   /** Do not call start(). */
   noStart?: boolean
   dir?: string
@@ -46,7 +128,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const sandbox =
     opts.sandbox ?? (await startSandbox({ memory: true, ...(opts.faults ? { faults: opts.faults } : {}) }))
   const clients: Array<{ close(): Promise<void> }> = []
-  const build = async (extra: Partial<DeliveryServiceOptions> = {}) => {
+  const build = async (extra: ServiceOverrides = {}) => {
     const token = opts.token ?? sandbox.token
     const client = createPerkvilleClient({
       baseUrl: sandbox.url,
@@ -55,12 +137,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     })
     clients.push(client)
     const registry = new Registry()
-    const service = await createDeliveryService({
+    const service = await openTestService({
       dataDir: dir,
       settings: settingsFor(token),
       client,
       registry,
-      logger: pino({ level: 'silent' }),
       backoff: { baseMs: 20, maxMs: 200 },
       pollMs: 50,
       createClient: (s) => {

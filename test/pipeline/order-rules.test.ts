@@ -35,7 +35,13 @@ describe('order rules (on by default)', () => {
     const a = order('o@example.com', 'A-1', 20)
     const dup = order('o@example.com', 'A-1', 20)
     expect(await h.service.accept([a])).toMatchObject({ queued: 1 })
-    expect(await h.service.accept([dup])).toEqual({ queued: 0, duplicates: 0, dropped: 1 })
+    expect(await h.service.accept([dup])).toEqual({
+      queued: 0,
+      duplicates: 0,
+      skipped: 0,
+      rejected: 0,
+      dropped: 1,
+    })
     await drain(h)
     expect(h.sandbox.transactions()).toHaveLength(1)
     const [held] = (await h.service.listEvents({ status: 'failed' })).events
@@ -54,7 +60,13 @@ describe('order rules (on by default)', () => {
       refund('r@example.com', 'B-1', 1),
       refund('r@example.com', 'NEVER-AWARDED', 3),
     ]
-    expect(await h.service.accept(events)).toEqual({ queued: 3, duplicates: 0, dropped: 2 })
+    expect(await h.service.accept(events)).toEqual({
+      queued: 3,
+      duplicates: 0,
+      skipped: 0,
+      rejected: 0,
+      dropped: 2,
+    })
     await drain(h)
     expect(
       h.sandbox

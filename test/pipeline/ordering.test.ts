@@ -6,10 +6,9 @@ import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { PerkvilleClient } from '../../src/perkville/client-api.js'
-import { createDeliveryService } from '../../src/pipeline/index.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { type Harness, settingsFor, startHarness, track, waitFor } from './harness.js'
+import { type Harness, openTestService, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -58,7 +57,7 @@ async function splitService(sideFaults: Parameters<RunningSandbox['setFaults']>[
   const mainClient = createPerkvilleClient({ baseUrl: main.url, token: main.token, timeoutMs: 10_000 })
   const sideClient = createPerkvilleClient({ baseUrl: side.url, token: side.token, timeoutMs: 10_000 })
   const dir = mkdtempSync(join(tmpdir(), 'pipeline-order-'))
-  const service: DeliveryService = await createDeliveryService({
+  const service: DeliveryService = await openTestService({
     dataDir: dir,
     settings: settingsFor(main.token),
     client: splitClient(mainClient, sideClient, 'slow@example.com'),

@@ -141,7 +141,7 @@ describe('the door', () => {
       payload: { type: 'track', event: 'Checked In', messageId: 'm', properties: { email: 'a@b.co' } },
     })
     expect(v).toMatchObject({
-      kind: 'drop',
+      kind: 'reject',
       code: 'MISSING_IDENTITY',
       messageId: 'm',
       eventName: 'Checked In',
@@ -149,8 +149,15 @@ describe('the door', () => {
   })
   it('applies the rules: codes from src/core', () => {
     const drop = (payload: unknown) => atTheDoor(settings, { source: 'webhook', receivedAt: at, payload })
-    expect(drop('nope')).toMatchObject({ kind: 'drop', code: 'INVALID_EVENT' })
-    expect(drop({ type: 'identify', userId: 'u' })).toMatchObject({ code: 'UNSUPPORTED_EVENT_TYPE' })
+    expect(drop('nope')).toMatchObject({ kind: 'reject', code: 'INVALID_EVENT' })
+    expect(drop({ type: 'page', userId: 'u' })).toMatchObject({
+      kind: 'reject',
+      code: 'UNSUPPORTED_EVENT_TYPE',
+    })
+    expect(drop({ type: 'identify', userId: 'u', traits: { name: 'x' } })).toMatchObject({
+      kind: 'skip',
+      code: 'NOT_AN_AUDIENCE',
+    })
     expect(drop({ type: 'track', userId: 'u', event: 'Other' })).toMatchObject({
       code: 'EVENT_NOT_ALLOWLISTED',
     })
@@ -161,7 +168,7 @@ describe('the door', () => {
         event: 'Order Completed',
         properties: { email: 'a@b.co', order_id: 1, revenue: 0 },
       }),
-    ).toMatchObject({ code: 'ZERO_AMOUNT' })
+    ).toMatchObject({ kind: 'skip', code: 'ZERO_AMOUNT' })
   })
   it('queues a send with receivedAt set, timestamp defaulted, writeKey removed, hash id from the event as sent', () => {
     const payload = {
@@ -191,14 +198,14 @@ describe('drop log', () => {
     log.seed({ ZERO_AMOUNT: 5 })
     for (let i = 0; i < 5; i++) {
       log.record(i * 1000, {
-        kind: 'drop',
+        kind: 'reject',
         code: 'EVENT_NOT_ALLOWLISTED',
         message: `m${i}`,
         messageId: `id${i}`,
         eventName: 'x',
       })
     }
-    expect(log.totals()).toEqual({ ZERO_AMOUNT: 5, EVENT_NOT_ALLOWLISTED: 5 })
+    expect(log.totals()).toEqual({ skipped: { ZERO_AMOUNT: 5 }, rejected: { EVENT_NOT_ALLOWLISTED: 5 } })
     expect(log.samples().map((s) => s.messageId)).toEqual(['id4', 'id3', 'id2'])
   })
   it('aggregates per minute and code', () => {

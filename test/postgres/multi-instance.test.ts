@@ -2,10 +2,9 @@ import pino from 'pino'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
-import { createDeliveryService } from '../../src/pipeline/index.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { settingsFor, waitFor } from '../pipeline/harness.js'
+import { openTestService, settingsFor, waitFor } from '../pipeline/harness.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
 
 const schema = randomSchema('multi')
@@ -27,7 +26,7 @@ afterAll(async () => {
 
 async function instance(): Promise<DeliveryService> {
   const client = createPerkvilleClient({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 })
-  const service = await createDeliveryService({
+  const service = await openTestService({
     dataDir: '/nonexistent-not-used-with-postgres',
     databaseUrl: TEST_DATABASE_URL,
     databaseSchema: schema,

@@ -176,7 +176,8 @@ describe('actions', () => {
     const credentials = await getJson(`${svc.url}/admin/credentials`)
     expect(credentials.json).toMatchObject({ state: 'ok' })
     const dropped = await getJson(`${svc.url}/admin/dropped`)
-    expect((dropped.json.counts as Record<string, number>).EVENT_NOT_ALLOWLISTED).toBe(1)
+    expect((dropped.json.rejected as Record<string, number>).EVENT_NOT_ALLOWLISTED).toBe(1)
+    expect(dropped.json.skipped).toEqual({})
     const samples = dropped.json.samples as Array<{ code: string; messageId: string | null }>
     expect(samples).toContainEqual(
       expect.objectContaining({ code: 'EVENT_NOT_ALLOWLISTED', messageId: notAllowed.messageId }),

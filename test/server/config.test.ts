@@ -100,16 +100,6 @@ describe('sources and precedence', () => {
     expect(config.capRefunds).toBe(false)
     expect(config.dedupWindowMs).toBe(3_600_000)
   })
-
-  test('the storage thread is off by default, on from the environment, and --no-storage-thread wins', () => {
-    expect(loadConfig({ cli: {}, env: {} }).storageThread).toBe(false)
-    const env = { PERKVILLE_STORAGE_THREAD: 'yes' }
-    expect(loadConfig({ cli: {}, env }).storageThread).toBe(true)
-    expect(loadConfig({ cli: { storageThread: false }, env }).storageThread).toBe(false)
-    expect(() => loadConfig({ cli: {}, env: { PERKVILLE_STORAGE_THREAD: 'maybe' } })).toThrow(
-      /PERKVILLE_STORAGE_THREAD \(environment\): must be true or false/,
-    )
-  })
 })
 
 describe('validation messages', () => {

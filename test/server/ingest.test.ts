@@ -130,17 +130,21 @@ describe('analytics.js wire format', () => {
 describe('single-event paths', () => {
   test('every long and short path takes the event type from the path when the body has none', async () => {
     const paths = ['track', 'identify', 'page', 'screen', 'group', 'alias', 't', 'i', 'p', 's', 'g', 'a']
-    const before = (await getJson(`${svc.url}/admin/dropped`)).json.counts as Record<string, number>
+    type Refusals = { skipped: Record<string, number>; rejected: Record<string, number> }
+    const before = (await getJson(`${svc.url}/admin/dropped`)).json as Refusals
     for (const path of paths) {
       const { type: _type, ...event } = checkIn(`path-${path}@example.com`)
       const res = await post(`${svc.url}/v1/${path}`, event, AUTH)
       expect(res.status, path).toBe(200)
     }
-    // The two track paths award points; the ten others are typed identify/page/... and dropped at the door.
+    // The two track paths award points; the two identify paths are skipped (no audience in them) and the
+    // eight others (page, screen, group, alias) are rejected at the door.
     await waitDelivered('path-track@example.com')
     await waitDelivered('path-t@example.com')
-    const after = (await getJson(`${svc.url}/admin/dropped`)).json.counts as Record<string, number>
-    expect((after.UNSUPPORTED_EVENT_TYPE ?? 0) - (before.UNSUPPORTED_EVENT_TYPE ?? 0)).toBe(10)
+    const after = (await getJson(`${svc.url}/admin/dropped`)).json as Refusals
+    const grew = (kind: keyof Refusals, code: string) => (after[kind][code] ?? 0) - (before[kind][code] ?? 0)
+    expect(grew('rejected', 'UNSUPPORTED_EVENT_TYPE')).toBe(8)
+    expect(grew('skipped', 'NOT_AN_AUDIENCE')).toBe(2)
   })
 })
 

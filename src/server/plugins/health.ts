@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify'
-import type { Lifecycle, ServerDeps } from '../app.js'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Lifecycle, PluginOptions } from '../deps.js'
 
 /** Liveness, readiness and Prometheus metrics; open (no secrets are shown). */
-export async function healthRoutes(
-  app: FastifyInstance,
-  { deps, lifecycle }: { deps: ServerDeps; lifecycle: Lifecycle },
-): Promise<void> {
+export const healthRoutes: FastifyPluginAsync<PluginOptions & { lifecycle: Lifecycle }> = async (
+  app,
+  { deps, lifecycle },
+) => {
   // Alive as long as the process answers; the credentials state is shown so an operator can see a
   // delivery pause and what to do about it, but it never makes the service "dead".
   app.get('/healthz', async () => {

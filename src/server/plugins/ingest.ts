@@ -1,10 +1,10 @@
 import cors from '@fastify/cors'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
-import type { ServerDeps } from '../app.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
+import type { PluginOptions } from '../deps.js'
 import { eventFromSingle, eventsFromBatch } from '../events.js'
 import { badRequest } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
@@ -37,7 +37,7 @@ const ALLOWED_HEADERS = [
 ]
 
 /** Segment's HTTP Tracking API under /v1 (segment-ingest.md). */
-export async function ingestRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
   takeRawBodies(app)
   await app.register(cors, {

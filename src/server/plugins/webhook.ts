@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
-import type { ServerDeps } from '../app.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
+import type { PluginOptions } from '../deps.js'
 import { checkEventSize, eventFromSingle, eventsFromBatch, eventsFromList } from '../events.js'
 import { badRequest, unauthorized } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
@@ -19,7 +19,7 @@ import { verifyWebhookSignature } from '../webhook-signature.js'
  * webhook-signature.ts), and no write key is needed. Without a secret the endpoint would otherwise be open, so it then requires a
  * write key exactly like the tracking API (Basic or `writeKey` in the body).
  */
-export async function webhookRoutes(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+export const webhookRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
   const secret = deps.webhookSecret
   takeRawBodies(app)
@@ -42,7 +42,7 @@ export async function webhookRoutes(app: FastifyInstance, { deps }: { deps: Serv
       await verifyWebhookSignature(
         {
           secret,
-          mode: deps.webhookSignature ?? 'whole-body',
+          mode: deps.webhookSignature,
           signature: signatureText!,
           raw: decoded.raw,
           body,

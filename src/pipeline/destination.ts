@@ -1,0 +1,46 @@
+import type { Logger } from 'pino'
+import type { Settings } from '../core/settings.js'
+import type { PerkvilleClient } from '../perkville/client-api.js'
+
+/** How long a replaced client stays open for the requests still using it. */
+const RETIRE_AFTER_MS = 60_000
+
+/**
+ * The destination as it stands now: its settings and the Perkville client holding their API key.
+ * A new key gets a new client (from the caller's factory); clients made here are closed here.
+ */
+export class Destination {
+  private owned: PerkvilleClient[] = []
+
+  constructor(
+    public settings: Settings,
+    public client: PerkvilleClient,
+    private readonly createClient: (settings: Settings) => PerkvilleClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Values that must never appear in what the pipeline records. */
+  secrets(): string[] {
+    return [this.settings.apiKey]
+  }
+
+  update(next: Settings): void {
+    const keyChanged = next.apiKey !== this.settings.apiKey
+    if (keyChanged) {
+      const previous = this.client
+      this.client = this.createClient(next)
+      this.owned.push(this.client)
+      const i = this.owned.indexOf(previous)
+      if (i >= 0) {
+        this.owned.splice(i, 1)
+        setTimeout(() => void previous.close().catch(() => undefined), RETIRE_AFTER_MS).unref()
+      }
+    }
+    this.settings = next
+    this.logger.info({ keyChanged }, 'settings updated')
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.owned) await client.close().catch(() => undefined)
+  }
+}

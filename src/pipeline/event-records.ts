@@ -1,0 +1,63 @@
+import type { AttemptRecord, EventRecord } from './service-api.js'
+import type { AttemptRow, StoredEvent } from './storage/storage.js'
+
+/** Stored rows as the admin API shows them: ISO times, JSON parsed back. */
+export function toRecord(e: StoredEvent): EventRecord {
+  return {
+    id: e.id,
+    messageId: e.messageId,
+    externalId: e.externalId,
+    email: e.email,
+    orderId: e.orderId,
+    perkId: e.perkId,
+    quantity: e.quantity,
+    requestedQuantity: e.requestedQuantity,
+    kind: e.kind,
+    status: e.status,
+    failureReason: e.failureReason,
+    lastError: e.lastError,
+    attempts: e.attempts,
+    receivedAt: new Date(e.receivedAt).toISOString(),
+    nextAttemptAt: e.status === 'pending' || e.status === 'retrying' ? iso(e.nextAttemptAt) : null,
+    deliveredAt: iso(e.deliveredAt),
+    outcomeUnknown: e.unknown,
+    payload: parseJson(e.payload),
+    attemptLog: e.attemptLog.map(toAttemptRecord),
+  }
+}
+
+/** A page cursor: opaque to clients, the id the next page starts below. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(`before:${id}`).toString('base64url')
+}
+
+export function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  const m = /^before:(\d+)$/.exec(text)
+  if (!m) throw new RangeError('cursor is not one this service handed out')
+  return m[1]!
+}
+
+function toAttemptRecord(a: AttemptRow): AttemptRecord {
+  return {
+    at: new Date(a.at).toISOString(),
+    durationMs: a.durationMs,
+    outcome: a.outcome,
+    request: parseJson(a.request),
+    response: parseJson(a.response),
+    error: a.error,
+  }
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
+}

@@ -1,0 +1,121 @@
+import type { Destination } from './destination.js'
+import { atTheDoor, type DoorVerdict, type DropLog, dropCounts } from './door.js'
+import { createGroupCommit } from './group-commit.js'
+import type { PipelineMetrics } from './metrics.js'
+import type { DeliveryPolicy } from './options.js'
+import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import type { QueueDepth } from './queue-depth.js'
+import type { AcceptResult, IncomingEvent } from './service-api.js'
+import type { AcceptBatch, AcceptOutcome, Storage } from './storage/storage.js'
+import type { WriteHealth } from './write-health.js'
+
+export interface IntakeDeps {
+  storage: Storage
+  destination: Destination
+  drops: DropLog
+  metrics: PipelineMetrics
+  depth: QueueDepth
+  policy: DeliveryPolicy
+  now: () => number
+  /** New work is queued: claim it. */
+  wake: () => void
+  /** Told whether each commit worked (readiness, releasing held claims). */
+  writes: WriteHealth
+}
+
+/**
+ * The way in: each event is decided at the door, then the ones to deliver are stored durably in one
+ * group commit with the others arriving at the same time. accept() resolves once they are stored.
+ */
+export function createIntake(deps: IntakeDeps) {
+  const { storage, policy, metrics, now } = deps
+  const rules = { oneAwardPerOrder: policy.oneAwardPerOrder, capRefunds: policy.capRefunds }
+  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>((batches) =>
+    storage.accept(batches, {
+      now: now(),
+      dedupSince: now() - policy.dedupWindowMs,
+      orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
+    }),
+  )
+
+  async function accept(events: IncomingEvent[]): Promise<AcceptResult> {
+    const batch: AcceptBatch = { events: [], drops: [] }
+    const dropped: Array<{ at: number; code: string }> = []
+    const bySource = new Map<string, number>()
+    const skippedByCode = new Map<string, number>()
+    const rejectedByCode = new Map<string, number>()
+    for (const given of events) {
+      // A receive time the server failed to set must not cost the event.
+      const incoming = Number.isFinite(given.receivedAt) ? given : { ...given, receivedAt: now() }
+      bySource.set(incoming.source, (bySource.get(incoming.source) ?? 0) + 1)
+      const verdict = decide(deps.destination, incoming)
+      if (verdict.kind === 'queue') {
+        batch.events.push(verdict.event)
+      } else {
+        const at = incoming.receivedAt
+        deps.drops.record(at, verdict)
+        dropped.push({ at, code: verdict.code })
+        const counts = verdict.kind === 'skip' ? skippedByCode : rejectedByCode
+        counts.set(verdict.code, (counts.get(verdict.code) ?? 0) + 1)
+      }
+    }
+    for (const [source, n] of bySource) metrics.received.inc({ source }, n)
+    for (const [code, n] of rejectedByCode) metrics.rejected.inc({ code }, n)
+    for (const [code, n] of skippedByCode) metrics.skipped.inc({ code }, n)
+    const skipped = sum(skippedByCode)
+    const rejected = sum(rejectedByCode)
+    if (batch.events.length === 0 && dropped.length === 0)
+      return { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
+    batch.drops = dropCounts(dropped)
+    let outcomes: AcceptOutcome[]
+    try {
+      outcomes = await commit.submit(batch)
+    } catch (err) {
+      deps.writes.failed(err)
+      throw err
+    }
+    deps.writes.succeeded()
+    let queued = 0
+    let duplicates = 0
+    let byRule = 0
+    outcomes.forEach((outcome, i) => {
+      if (outcome === 'queued') queued++
+      else if (outcome === 'duplicate') duplicates++
+      else {
+        byRule++
+        const ev = batch.events[i]!
+        metrics.failed.inc({ reason: ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED })
+      }
+    })
+    if (queued > 0) {
+      deps.depth.add(queued)
+      metrics.queued.inc(queued)
+      deps.wake()
+    }
+    if (duplicates > 0) metrics.duplicates.inc(duplicates)
+    return { queued, duplicates, skipped, rejected, dropped: dropped.length + byRule }
+  }
+
+  return { accept, drain: () => commit.drain() }
+}
+
+function decide(destination: Destination, incoming: IncomingEvent): DoorVerdict {
+  try {
+    return atTheDoor(destination.settings, incoming)
+  } catch (err) {
+    // Never expected (the rules do not throw), but one odd event must not fail its batch.
+    return {
+      kind: 'reject',
+      code: 'INVALID_EVENT',
+      message: `the event could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      messageId: null,
+      eventName: null,
+    }
+  }
+}
+
+function sum(counts: Map<string, number>): number {
+  let total = 0
+  for (const n of counts.values()) total += n
+  return total
+}

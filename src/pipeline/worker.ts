@@ -1,0 +1,97 @@
+import type { Logger } from 'pino'
+import type { CredentialsGate } from './credentials.js'
+import { deliverOne } from './deliver.js'
+import type { Destination } from './destination.js'
+import { createGroupCommit } from './group-commit.js'
+import type { PipelineMetrics } from './metrics.js'
+import type { DeliveryPolicy, Tuning } from './options.js'
+import { REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import type { QueueDepth } from './queue-depth.js'
+import type { ClaimedEvent, Completion, Storage } from './storage/storage.js'
+import { releaseOf, type WriteHealth } from './write-health.js'
+
+export interface WorkerDeps {
+  storage: Storage
+  destination: Destination
+  gate: CredentialsGate
+  metrics: PipelineMetrics
+  depth: QueueDepth
+  policy: DeliveryPolicy
+  tuning: Tuning
+  now: () => number
+  random?: () => number
+  logger: Logger
+  /** True once the service stopped: a late outcome is then expected, not an error. */
+  stopped: () => boolean
+  /** Holds claims whose outcome could not be recorded, to release them once writes work. */
+  writes: WriteHealth
+}
+
+/**
+ * One delivery from claim to recorded outcome: send (or look up) the transaction, record the
+ * outcome in a group commit with the others finishing at the same time, count it.
+ */
+export function createWorker(deps: WorkerDeps) {
+  const { storage, metrics, depth, gate, logger, now } = deps
+  const commit = createGroupCommit<Completion, boolean>(async (completions) => {
+    const { applied, cascadedFailures } = await storage.complete(completions, now())
+    if (cascadedFailures > 0) {
+      depth.remove(cascadedFailures)
+      metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
+    }
+    return applied
+  })
+
+  async function run(claim: ClaimedEvent): Promise<void> {
+    const out = await deliverOne(claim, {
+      client: deps.destination.client,
+      secrets: deps.destination.secrets(),
+      now,
+      backoff: deps.tuning.backoff,
+      retryForMs: deps.policy.retryForMs,
+      ...(deps.random ? { random: deps.random } : {}),
+    })
+    // Pause before this worker frees its slot, so no other claim meets the same 401.
+    if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
+    try {
+      // A completion whose lease was lost changed nothing (another claim owns the event now).
+      const applied = await commit.submit(out.completion)
+      deps.writes.succeeded()
+      if (!applied) return
+    } catch (err) {
+      // The lease stays in storage; the event is settled by lookup when claimed again.
+      if (deps.stopped())
+        logger.info({ eventId: claim.id }, 'delivery finished after shutdown; it is settled at next start')
+      else {
+        logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+        // Released as soon as writes work again, not when the lease runs out.
+        deps.writes.hold(claim)
+        deps.writes.failed(err)
+      }
+      return
+    }
+    const r = out.completion.result
+    if (r.status === 'delivered') {
+      depth.remove(1)
+      metrics.delivered.inc()
+      if (out.latencyMs !== null) metrics.latency.observe(out.latencyMs / 1000)
+      if (gate.state().state !== 'ok') gate.accepted()
+    } else if (r.status === 'failed') {
+      depth.remove(1)
+      metrics.failed.inc({ reason: r.reason })
+      logger.warn({ eventId: claim.id, reason: r.reason, error: r.error }, 'event failed')
+    } else if (r.status === 'retrying' && out.retry) {
+      metrics.retries.inc({ kind: out.retry })
+    }
+  }
+
+  /** Gives unfinished claims back as unknown outcomes, to be settled by lookup before any resend. */
+  async function release(claims: ClaimedEvent[]): Promise<void> {
+    await storage.complete(
+      claims.map((c) => releaseOf(c, now())),
+      now(),
+    )
+  }
+
+  return { run, release, drain: () => commit.drain() }
+}

@@ -1,0 +1,32 @@
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { DeliveryService } from '../pipeline/service-api.js'
+import type { HttpTimeouts } from './timeouts.js'
+import type { WebhookSignature } from './webhook-signature.js'
+
+/** What the HTTP server and its plugins are built from; the app and each plugin import it from here. */
+export interface ServerDeps {
+  service: DeliveryService
+  /** Keys accepted for the tracking API (and the webhook when no secret is set). */
+  writeKeys: readonly string[]
+  adminToken: string
+  /** When set, /webhook requires a valid X-Signature instead of a write key. */
+  webhookSecret: string | null
+  /** What X-Signature must cover (webhook-signature.ts). */
+  webhookSignature: WebhookSignature
+  /** Slow-client bounds (timeouts.ts). */
+  timeouts: HttpTimeouts
+  registry: Registry
+  logger: Logger
+  lifecycle?: Lifecycle
+}
+
+export interface Lifecycle {
+  /** Set when shutdown began: /readyz answers 503 from then on. */
+  shuttingDown: boolean
+}
+
+/** The options every plugin of the server is registered with. */
+export interface PluginOptions {
+  deps: ServerDeps
+}
