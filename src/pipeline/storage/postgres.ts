@@ -68,6 +68,9 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   })
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', (err) => opts.onError?.(err))
+  // The pool listens only while a connection is idle: one checked out when the server goes away
+  // (a fast shutdown) would emit 'error' to nobody and take the process down. Its query still fails.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)))
   try {
     const client = await pool.connect()
     try {
