@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import { DEFAULT_SANDBOX_PORT } from './defaults.js'
+import { registerImportCommand } from './import/index.js'
 import { addServeOptions } from './serve-options.js'
 
 // Each command's module is loaded only when that command runs: `plan` never loads the HTTP server or
@@ -78,5 +79,7 @@ addServeOptions(
   const { serveCommand } = await import('./serve-command.js')
   process.exitCode = await serveCommand(opts)
 })
+
+registerImportCommand(program)
 
 await program.parseAsync(process.argv)

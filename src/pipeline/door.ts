@@ -82,7 +82,8 @@ function storedJson(event: unknown): string {
   return JSON.stringify(event, (key, value) => (key === 'writeKey' ? undefined : value))
 }
 
-function hasIdentity(obj: Record<string, unknown>): boolean {
+/** Segment drops an event that has neither a userId nor an anonymousId. */
+export function hasIdentity(obj: Record<string, unknown>): boolean {
   return present(obj.userId) || present(obj.anonymousId)
 }
 

@@ -10,8 +10,11 @@ import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
+import { analyticsJsRoutes } from './plugins/analytics-js.js'
+import { beaconRoutes } from './plugins/beacon.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
+import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
 import { webhookRoutes } from './plugins/webhook.js'
 import { timeoutOptions } from './timeouts.js'
 
@@ -54,6 +57,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installHttpMetrics(app, deps.registry)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
   await app.register(webhookRoutes, { deps })
+  await app.register(analyticsJsRoutes, { deps })
+  await app.register(beaconRoutes, { deps, prefix: '/beacon' })
+  await app.register(rudderStackConfigRoutes, { deps, prefix: '/sourceConfig' })
   await app.register(adminRoutes, { deps, prefix: '/admin' })
   await app.register(healthRoutes, { deps, lifecycle })
   return app

@@ -10,6 +10,8 @@ export interface ServerDeps {
   /** Keys accepted for the tracking API (and the webhook when no secret is set). */
   writeKeys: readonly string[]
   adminToken: string
+  /** The URL browsers reach the service at (a proxy's); null: as each request says. */
+  publicUrl?: string | null
   /** When set, /webhook requires a valid X-Signature instead of a write key. */
   webhookSecret: string | null
   /** What X-Signature must cover (webhook-signature.ts). */

@@ -128,6 +128,16 @@ export const OPTIONS = {
     default: '10s',
     description: 'Per-request timeout to Perkville.',
   },
+  publicUrl: {
+    cli: '--public-url <url>',
+    env: ['PERKVILLE_PUBLIC_URL'],
+    file: ['publicUrl'],
+    type: httpUrl,
+    default: null,
+    defaultText: 'as each request says',
+    description:
+      'The URL browsers reach the service at, behind a proxy: analytics.js settings and scripts point there.',
+  },
   webhookSecret: {
     cli: '--webhook-secret <secret>',
     env: ['PERKVILLE_WEBHOOK_SECRET'],

@@ -158,6 +158,7 @@ async function startLocked(
       webhookSecret: config.webhookSecret,
       webhookSignature: config.webhookSignature,
       timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
+      publicUrl: config.publicUrl,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import {
   type ExternalSandboxFixture,
-  eventually,
   externalSandboxFixture,
   startServe,
   stopServe,
+  waitForAllDelivered,
 } from './helpers.js'
 import { sendLoad } from './load.js'
 
@@ -41,22 +41,7 @@ test('SIGKILL right after acknowledgements loses nothing and doubles nothing aft
 
   const second = await startServe({ dataDir: fx.dataDir, args: fx.args })
   fx.running.push(second)
-  await eventually(
-    () => {
-      const ids = new Set(fx.sandbox.transactions().map((tx) => tx.external_id))
-      return [...load.acknowledged].every((id) => ids.has(id)) ? true : undefined
-    },
-    30_000,
-    'every acknowledged event in the sandbox',
-  )
-  await eventually(
-    async () => {
-      const ready = (await (await fetch(`${second.url}/readyz`)).json()) as { queueDepth: number }
-      return ready.queueDepth === 0 ? true : undefined
-    },
-    20_000,
-    'an empty queue',
-  )
+  await waitForAllDelivered(fx, second.url, load.acknowledged, (tx) => tx.external_id)
 
   const externalIds = fx.sandbox.transactions().map((tx) => tx.external_id)
   // Exactly once: no external id twice, and nothing that was never sent.

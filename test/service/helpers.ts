@@ -214,3 +214,31 @@ export function writeSandboxSettings(
   writeFileSync(file, JSON.stringify({ apiKey, businessId: 1001, locationId: 2001, eventToPerkMap }))
   return file
 }
+
+/**
+ * Waits until every acknowledged key (as `keyOf` reads it from a sandbox transaction) is in the
+ * sandbox and the service's queue is empty: after that, nothing more will be delivered.
+ */
+export async function waitForAllDelivered(
+  fx: Pick<ExternalSandboxFixture, 'sandbox'>,
+  serviceUrl: string,
+  acknowledged: Iterable<string>,
+  keyOf: (tx: ReturnType<RunningSandbox['transactions']>[number]) => string,
+): Promise<void> {
+  await eventually(
+    () => {
+      const seen = new Set(fx.sandbox.transactions().map(keyOf))
+      return [...acknowledged].every((key) => seen.has(key)) ? true : undefined
+    },
+    30_000,
+    'every acknowledged event in the sandbox',
+  )
+  await eventually(
+    async () => {
+      const ready = (await (await fetch(`${serviceUrl}/readyz`)).json()) as { queueDepth: number }
+      return ready.queueDepth === 0 ? true : undefined
+    },
+    20_000,
+    'an empty queue',
+  )
+}

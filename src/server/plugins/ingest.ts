@@ -1,9 +1,10 @@
 import cors from '@fastify/cors'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import type { IncomingEvent } from '../../pipeline/service-api.js'
+import type { AcceptResult, IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
+import { browserCors } from '../browser-cors.js'
 import type { PluginOptions } from '../deps.js'
 import { eventFromSingle, eventsFromBatch } from '../events.js'
 import { badRequest } from '../http-error.js'
@@ -27,26 +28,11 @@ const SINGLE_PATHS: Array<[string, string]> = [
 ]
 const BATCH_PATHS = ['batch', 'import', 'b']
 
-/** Headers analytics.js and the server libraries send; listed so browsers' preflights pass. */
-const ALLOWED_HEADERS = [
-  'Content-Type',
-  'Authorization',
-  'Content-Encoding',
-  'X-Requested-With',
-  'X-Retry-Count',
-]
-
 /** Segment's HTTP Tracking API under /v1 (segment-ingest.md). */
 export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
   takeRawBodies(app)
-  await app.register(cors, {
-    origin: '*',
-    methods: ['POST', 'OPTIONS'],
-    allowedHeaders: ALLOWED_HEADERS,
-    maxAge: 86_400,
-    strictPreflight: false,
-  })
+  await app.register(cors, browserCors)
 
   const readBody = async (request: FastifyRequest, single: boolean) => {
     const decoded = await decodeJsonBody(
@@ -67,6 +53,16 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
     if (events.length > 0) await acceptDurably(deps.service, events, request.log)
     return { success: true }
   }
+  // /v1/import also says what became of the events, so `perkville-destination import` can report
+  // new, already-imported and dropped events apart; Segment clients read only `success`.
+  // Skips (not errors) and rejects are apart; `dropped` also counts order-rule failures.
+  const answerWithCounts = async (request: FastifyRequest, events: IncomingEvent[]) => {
+    const counts: AcceptResult =
+      events.length > 0
+        ? await acceptDurably(deps.service, events, request.log)
+        : { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
+    return { success: true, ...counts }
+  }
 
   for (const [path, type] of SINGLE_PATHS) {
     app.post(`/${path}`, async (request) => {
@@ -79,7 +75,8 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
     app.post(`/${path}`, async (request) => {
       const receivedAt = Date.now()
       const { value, bytes } = await readBody(request, false)
-      return answer(request, eventsFromBatch(value, 'tracking-api', receivedAt, bytes))
+      const events = eventsFromBatch(value, 'tracking-api', receivedAt, bytes)
+      return path === 'import' ? answerWithCounts(request, events) : answer(request, events)
     })
   }
 }

@@ -1,0 +1,17 @@
+import type { WriteKeyChecker } from './auth.js'
+import { basicAuthUser } from './auth.js'
+
+/**
+ * For the browser routes that cannot send headers (a beacon, a config fetch): the write key in the
+ * `writeKey` query parameter, or else as HTTP Basic user name. Returns whether either is valid and
+ * whether a query key was given at all (for the error message, which never repeats it).
+ */
+export function queryOrBasicWriteKey(
+  checker: WriteKeyChecker,
+  query: { writeKey?: unknown },
+  authorization: string | undefined,
+): { valid: boolean; given: boolean } {
+  const queryKey = typeof query.writeKey === 'string' ? query.writeKey : null
+  const valid = checker.valid(queryKey) || checker.valid(basicAuthUser(authorization))
+  return { valid, given: queryKey !== null || authorization !== undefined }
+}
