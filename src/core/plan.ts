@@ -1,4 +1,5 @@
 import { decide } from './decide.js'
+import { parseJson } from './json-syntax.js'
 import type { Settings } from './settings.js'
 import type { Outcome, Transaction } from './types.js'
 
@@ -16,18 +17,19 @@ export type PlanTransaction = Omit<Transaction, 'messageId' | 'timestamp'>
 
 /** Decides one non-blank input line; `line` is its 1-based count among non-blank lines. */
 export function planLine(settings: Settings, text: string, line: number): PlanLine {
-  let event: unknown
-  try {
-    event = JSON.parse(text)
-  } catch (err) {
+  const parsed = parseJson(text)
+  if (!parsed.ok) {
     return {
       line,
       messageId: null,
       status: 'reject',
-      error: { code: 'INVALID_JSON', message: `line ${line} is not valid JSON: ${(err as Error).message}` },
+      error: {
+        code: 'INVALID_JSON',
+        message: `line ${line} is not valid JSON: at ${parsed.message.replace(/^line 1, /, '')}`,
+      },
     }
   }
-  return toPlanLine(line, event, decide(settings, event))
+  return toPlanLine(line, parsed.value, decide(settings, parsed.value))
 }
 
 export function toPlanLine(line: number, event: unknown, outcome: Outcome): PlanLine {

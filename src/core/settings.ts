@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseJson } from './json-syntax.js'
 
 /**
  * Destination settings as the rules spec defines them. The schema is the single source of the
@@ -123,13 +124,10 @@ export function parseSettings(input: unknown): Settings {
 
 /** Parses settings from JSON text (a settings file). */
 export function parseSettingsJson(text: string, source = 'settings'): Settings {
-  let input: unknown
-  try {
-    input = JSON.parse(text)
-  } catch (err) {
-    throw new SettingsError([`${source} is not valid JSON (${(err as Error).message})`])
-  }
-  return parseSettings(input)
+  // Where, never what: the settings hold the API key.
+  const parsed = parseJson(text)
+  if (!parsed.ok) throw new SettingsError([`${source} is not valid JSON at ${parsed.message}`])
+  return parseSettings(parsed.value)
 }
 
 /** A copy safe to show: the API key reduced to a hint of its length and last characters. */

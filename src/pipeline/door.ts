@@ -5,6 +5,7 @@ import { withoutNul } from '../core/text-safe.js'
 import { isSkipCode } from '../core/types.js'
 import type { DroppedSample, IncomingEvent, RefusalCounts } from './service-api.js'
 import type { DropCount, NewEvent } from './storage/storage.js'
+import { settleTimestamp } from './timestamp.js'
 
 export const MISSING_IDENTITY = 'MISSING_IDENTITY'
 
@@ -41,10 +42,7 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   let stored: Record<string, unknown> | unknown = payload
   if (obj) {
     const copy: Record<string, unknown> = { ...obj, receivedAt: receivedIso }
-    if (copy.timestamp === undefined || copy.timestamp === null || copy.timestamp === '')
-      copy.timestamp = receivedIso
-    // A write key sent in the body is a secret and no part of the event.
-    delete copy.writeKey
+    settleTimestamp(copy, receivedIso)
     stored = copy
   }
   const outcome = decide(settings, stored)
@@ -66,11 +64,22 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
       dedupKey: externalId,
       customerKey: tx.email.toLowerCase(),
       tx,
-      payload: JSON.stringify(stored),
+      payload: storedJson(stored),
       source: incoming.source,
       receivedAt: incoming.receivedAt,
     },
   }
+}
+
+/**
+ * The event as stored and shown by the admin API. A write key is a credential and no part of the
+ * event wherever a sender put it (top level, batch context, properties): every `writeKey` key goes.
+ * Most events have none, so the text is only searched, and rebuilt when one is there.
+ */
+function storedJson(event: unknown): string {
+  const text = JSON.stringify(event)
+  if (!text.includes('"writeKey"')) return text
+  return JSON.stringify(event, (key, value) => (key === 'writeKey' ? undefined : value))
 }
 
 /** Segment drops an event that has neither a userId nor an anonymousId. */

@@ -7,6 +7,7 @@ import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './orde
 import type { QueueDepth } from './queue-depth.js'
 import type { AcceptResult, IncomingEvent } from './service-api.js'
 import type { AcceptBatch, AcceptOutcome, Storage } from './storage/storage.js'
+import type { WriteHealth } from './write-health.js'
 
 export interface IntakeDeps {
   storage: Storage
@@ -18,6 +19,8 @@ export interface IntakeDeps {
   now: () => number
   /** New work is queued: claim it. */
   wake: () => void
+  /** Told whether each commit worked (readiness, releasing held claims). */
+  writes: WriteHealth
 }
 
 /**
@@ -64,7 +67,14 @@ export function createIntake(deps: IntakeDeps) {
     if (batch.events.length === 0 && dropped.length === 0)
       return { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
     batch.drops = dropCounts(dropped)
-    const outcomes = await commit.submit(batch)
+    let outcomes: AcceptOutcome[]
+    try {
+      outcomes = await commit.submit(batch)
+    } catch (err) {
+      deps.writes.failed(err)
+      throw err
+    }
+    deps.writes.succeeded()
     let queued = 0
     let duplicates = 0
     let byRule = 0

@@ -6,6 +6,7 @@ import type { Retention } from './retention.js'
 import type { Scheduler } from './scheduler.js'
 import type { Storage } from './storage/storage.js'
 import type { createWorker } from './worker.js'
+import type { WriteHealth } from './write-health.js'
 
 export interface LifecycleParts {
   storage: Storage
@@ -16,6 +17,7 @@ export interface LifecycleParts {
   retention: Retention
   intake: { drain(): Promise<void> }
   worker: ReturnType<typeof createWorker>
+  writes: WriteHealth
   destination: Destination
   stopTimeoutMs: number
   now: () => number
@@ -61,12 +63,14 @@ export class ServiceLifecycle {
     const { scheduler, logger } = this.parts
     scheduler.halt()
     this.parts.gate.stop()
+    this.parts.writes.stop()
     this.parts.depth.stop()
     await this.parts.retention.stop()
     await this.parts.intake.drain()
     const finished = await scheduler.settle(this.parts.stopTimeoutMs)
-    if (!finished) {
-      const left = scheduler.inFlightClaims()
+    // With those whose outcome could not be recorded during a storage outage.
+    const left = [...(finished ? [] : scheduler.inFlightClaims()), ...this.parts.writes.heldClaims()]
+    if (left.length > 0) {
       logger.warn(
         { inFlight: left.length },
         'releasing unfinished deliveries; they are settled by lookup at next start',

@@ -5,6 +5,9 @@
  */
 import type { Settings } from '../core/settings.js'
 
+/** True for errors meaning the database cannot be used right now: the server answers 503, not 500. */
+export { isStorageUnavailable } from './storage/unavailable.js'
+
 /** One event as received, after batch-level context/integrations were merged into it. */
 export interface IncomingEvent {
   /** The event object exactly as the client sent it (plus merged context/integrations). */
@@ -127,6 +130,8 @@ export interface CredentialsState {
 
 export interface Health {
   storage: 'ok' | 'error'
+  /** Why storage is not ok, in words safe to show (never a connection string). */
+  storageProblem?: string
   shuttingDown: boolean
   credentials: CredentialsState
   queueDepth: number
@@ -149,6 +154,8 @@ export interface DeliveryService {
   listEvents(query: EventQuery): Promise<{ events: EventRecord[]; nextCursor: string | null }>
   getEvent(id: string): Promise<EventRecord | null>
   retryEvent(id: string): Promise<boolean>
+  /** Webhook first-event signatures: false when this messageId already came with another body. */
+  bindSignedBody(messageId: string, bodyDigest: string): Promise<boolean>
   replayFailed(range: { from: number; to: number; reason?: string }): Promise<number>
   droppedSamples(): DroppedSample[]
   droppedCounts(): RefusalCounts

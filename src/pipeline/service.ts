@@ -11,6 +11,7 @@ import { Retention } from './retention.js'
 import { Scheduler } from './scheduler.js'
 import type { DeliveryService, Health } from './service-api.js'
 import { createWorker } from './worker.js'
+import { WriteHealth } from './write-health.js'
 
 /**
  * The delivery pipeline, put together from its parts: intake (door and durable accept), the worker
@@ -43,7 +44,8 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     () => depth.value,
     () => gate.paused,
   )
-  const intake = createIntake({ storage, destination, drops, metrics, depth, policy, now, wake })
+  const writes = new WriteHealth({ storage, now, probeMs: tuning.pollMs, logger, onRecovered: wake })
+  const intake = createIntake({ storage, destination, drops, metrics, depth, policy, now, wake, writes })
   const worker = createWorker({
     storage,
     destination,
@@ -56,6 +58,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     ...(opts.random ? { random: opts.random } : {}),
     logger,
     stopped: () => lifecycle.stopped,
+    writes,
   })
   const scheduler: Scheduler = new Scheduler({
     storage,
@@ -84,6 +87,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     retention,
     intake,
     worker,
+    writes,
     destination,
     stopTimeoutMs: tuning.stopTimeoutMs,
     now,
@@ -99,9 +103,20 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     droppedSamples: () => drops.samples(),
     droppedCounts: () => drops.totals(),
     credentials: () => gate.state(),
+    // Kept as long as the events themselves, so a replayed signature meets its binding.
+    bindSignedBody: (messageId, digest) =>
+      storage.bindSignedBody(
+        messageId,
+        digest,
+        now(),
+        now() - Math.max(policy.dedupWindowMs, policy.retentionMs),
+      ),
     async health(): Promise<Health> {
+      const ok = (await storage.ping()) && (await writes.check())
+      const problem = writes.problem()
       return {
-        storage: (await storage.ping()) ? 'ok' : 'error',
+        storage: ok ? 'ok' : 'error',
+        ...(problem !== null ? { storageProblem: problem } : {}),
         shuttingDown: lifecycle.shuttingDown,
         credentials: gate.state(),
         queueDepth: depth.value,

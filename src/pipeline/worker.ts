@@ -8,6 +8,7 @@ import type { DeliveryPolicy, Tuning } from './options.js'
 import { REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { ClaimedEvent, Completion, Storage } from './storage/storage.js'
+import { releaseOf, type WriteHealth } from './write-health.js'
 
 export interface WorkerDeps {
   storage: Storage
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   logger: Logger
   /** True once the service stopped: a late outcome is then expected, not an error. */
   stopped: () => boolean
+  /** Holds claims whose outcome could not be recorded, to release them once writes work. */
+  writes: WriteHealth
 }
 
 /**
@@ -52,12 +55,19 @@ export function createWorker(deps: WorkerDeps) {
     if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
     try {
       // A completion whose lease was lost changed nothing (another claim owns the event now).
-      if (!(await commit.submit(out.completion))) return
+      const applied = await commit.submit(out.completion)
+      deps.writes.succeeded()
+      if (!applied) return
     } catch (err) {
       // The lease stays in storage; the event is settled by lookup when claimed again.
       if (deps.stopped())
         logger.info({ eventId: claim.id }, 'delivery finished after shutdown; it is settled at next start')
-      else logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+      else {
+        logger.error({ err, eventId: claim.id }, 'recording a delivery outcome failed')
+        // Released as soon as writes work again, not when the lease runs out.
+        deps.writes.hold(claim)
+        deps.writes.failed(err)
+      }
       return
     }
     const r = out.completion.result
@@ -78,13 +88,7 @@ export function createWorker(deps: WorkerDeps) {
   /** Gives unfinished claims back as unknown outcomes, to be settled by lookup before any resend. */
   async function release(claims: ClaimedEvent[]): Promise<void> {
     await storage.complete(
-      claims.map((c) => ({
-        id: c.id,
-        leaseId: c.leaseId,
-        attemptsMade: 0,
-        log: [],
-        result: { status: 'released' as const, nextAttemptAt: now(), unknown: true },
-      })),
+      claims.map((c) => releaseOf(c, now())),
       now(),
     )
   }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { parseJson } from '../core/json-syntax.js'
 
 export const SCOPES = ['ADMIN_CUSTOMER_GRANT_POINTS', 'ADMIN_CUSTOMER_INFO', 'PUBLIC'] as const
 export type Scope = (typeof SCOPES)[number]
@@ -118,11 +119,7 @@ export function loadSeedFile(path: string): ParsedSeed {
   } catch (err) {
     throw new SeedError(`cannot read seed file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`)
   }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    throw new SeedError(`seed file ${path} is not valid JSON (${(err as Error).message})`)
-  }
-  return parseSeed(json, `seed file ${path}`)
+  const parsed = parseJson(text)
+  if (!parsed.ok) throw new SeedError(`seed file ${path} is not valid JSON at ${parsed.message}`)
+  return parseSeed(parsed.value, `seed file ${path}`)
 }

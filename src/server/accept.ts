@@ -1,9 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DeliveryService, IncomingEvent } from '../pipeline/service-api.js'
-import { HttpError } from './http-error.js'
-
-/** Seconds a client should wait before resending when storage could not take its events. */
-const RETRY_AFTER_SECONDS = 5
+import { storageUnavailable } from './http-error.js'
 
 /**
  * Hands events to the pipeline and resolves only once they are durable. A storage failure becomes a
@@ -18,11 +15,8 @@ export async function acceptDurably(
     return await service.accept(events)
   } catch (err) {
     log.error({ err, events: events.length }, 'could not store events; answering 503')
-    throw new HttpError(
-      503,
+    throw storageUnavailable(
       'the events could not be stored right now; nothing was accepted, send them again later',
-      'STORAGE_UNAVAILABLE',
-      { 'retry-after': String(RETRY_AFTER_SECONDS) },
     )
   }
 }

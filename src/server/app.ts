@@ -4,8 +4,9 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify'
+import { isStorageUnavailable } from '../pipeline/service-api.js'
 import type { ServerDeps } from './deps.js'
-import { HttpError } from './http-error.js'
+import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
@@ -15,6 +16,7 @@ import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
 import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
 import { webhookRoutes } from './plugins/webhook.js'
+import { timeoutOptions } from './timeouts.js'
 
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -27,6 +29,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: REQUEST_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...timeoutOptions(deps.timeouts, deps.logger as FastifyBaseLogger),
   })
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
@@ -91,5 +94,7 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
     return new HttpError(400, 'invalid JSON in the request body', 'INVALID_JSON')
   }
   if (status >= 400 && status < 500) return new HttpError(status, error.message, error.code ?? 'BAD_REQUEST')
+  if (isStorageUnavailable(error))
+    return storageUnavailable('the database cannot be used right now; try again later')
   return new HttpError(500, 'internal error; see the service log', 'INTERNAL')
 }

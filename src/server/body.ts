@@ -1,8 +1,9 @@
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
+import { parseJson } from '../core/json-syntax.js'
 import { badRequest } from './http-error.js'
 import { REQUEST_LIMIT_BYTES } from './limits.js'
-import { safeJsonMessage } from './safe-json.js'
+import { describeInvalidUtf8, invalidUtf8Offset } from './utf8.js'
 
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
@@ -26,11 +27,16 @@ export async function decodeJsonBody(
     )
   }
   if (bytes.length === 0) throw badRequest('INVALID_JSON', 'invalid JSON: the request body is empty')
-  try {
-    return { value: JSON.parse(bytes.toString('utf8')), bytes: bytes.length, raw: bytes }
-  } catch (err) {
-    throw badRequest('INVALID_JSON', `invalid JSON: ${safeJsonMessage(err as Error)}`)
+  const invalid = invalidUtf8Offset(bytes)
+  if (invalid !== -1) {
+    throw badRequest(
+      'INVALID_ENCODING',
+      `the request body is not valid UTF-8 at ${describeInvalidUtf8(bytes, invalid)}; nothing was accepted`,
+    )
   }
+  const parsed = parseJson(bytes.toString('utf8'))
+  if (!parsed.ok) throw badRequest('INVALID_JSON', `invalid JSON at ${parsed.message}`)
+  return { value: parsed.value, bytes: bytes.length, raw: bytes }
 }
 
 async function decode(

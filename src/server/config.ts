@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { parseJson } from '../core/json-syntax.js'
 import { parseSettings, parseSettingsJson, type Settings, SettingsError } from '../core/settings.js'
 import { kind } from './option-types.js'
 import {
@@ -10,7 +11,6 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options-table.js'
-import { safeJsonMessage } from './safe-json.js'
 
 /**
  * The service configuration. Every option may come from the command line, an environment variable,
@@ -76,6 +76,9 @@ export function loadConfig({ cli, env }: ConfigSources): ServiceConfig {
   // Each step runs when the options it needs were read, so one start reports every problem.
   const settings = read('settingsFile', 'settings') ? readSettings(options, sources, problems) : null
   const mode = read('sandbox', 'perkvilleUrl') ? chooseMode(options, sources, problems) : null
+  if (read('headersTimeoutMs', 'requestTimeoutMs') && options.headersTimeoutMs > options.requestTimeoutMs) {
+    problems.push(`${sources.headersTimeoutMs} must not be longer than ${sources.requestTimeoutMs}`)
+  }
   if (problems.length > 0 || mode === null) throw new ConfigError(problems)
   return {
     ...options,
@@ -171,13 +174,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new Error(`cannot read config file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(content)
-  } catch (err) {
-    // The parser's message can quote the file, which may hold secrets: keep only its first clause.
-    throw new Error(`config file ${path} is not valid JSON (${safeJsonMessage(err as Error)})`)
-  }
+  const result = parseJson(content)
+  // Where, never what: the file may hold secrets.
+  if (!result.ok) throw new Error(`config file ${path} is not valid JSON at ${result.message}`)
+  const parsed = result.value
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`config file ${path} must hold a JSON object, got ${kind(parsed)}`)
   }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { DeliveryService } from '../pipeline/service-api.js'
+import type { HttpTimeouts } from './timeouts.js'
+import type { WebhookSignature } from './webhook-signature.js'
 
 /** What the HTTP server and its plugins are built from; the app and each plugin import it from here. */
 export interface ServerDeps {
@@ -12,6 +14,10 @@ export interface ServerDeps {
   publicUrl?: string | null
   /** When set, /webhook requires a valid X-Signature instead of a write key. */
   webhookSecret: string | null
+  /** What X-Signature must cover (webhook-signature.ts). */
+  webhookSignature: WebhookSignature
+  /** Slow-client bounds (timeouts.ts). */
+  timeouts: HttpTimeouts
   registry: Registry
   logger: Logger
   lifecycle?: Lifecycle

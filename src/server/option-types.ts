@@ -129,6 +129,14 @@ export const logLevel = z.unknown().transform((value, ctx): LogLevel => {
   return fail(ctx, `must be one of ${LOG_LEVELS.join(', ')}; got ${show(value)}`)
 })
 
+/** One of a fixed set of words (lower-cased). */
+export const choice = <const T extends string>(values: readonly T[]) =>
+  z.unknown().transform((value, ctx): T => {
+    const word = typeof value === 'string' ? value.trim().toLowerCase() : ''
+    if ((values as readonly string[]).includes(word)) return word as T
+    return fail(ctx, `must be one of ${values.join(', ')}; got ${show(value)}`)
+  })
+
 /** Checked as an object here; the settings rules themselves run once the configuration is read. */
 export const inlineSettings = z.unknown().transform((value, ctx): Record<string, unknown> | null => {
   if (value === null) return null

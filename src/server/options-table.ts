@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import {
   boolean,
+  choice,
   databaseUrl,
   duration,
   httpUrl,
@@ -14,6 +15,7 @@ import {
   text,
   writeKeyList,
 } from './option-types.js'
+import { WEBHOOK_SIGNATURES } from './webhook-signature.js'
 
 /**
  * The one table of the service's options. Everything else is derived from it: the `serve` command's
@@ -145,6 +147,15 @@ export const OPTIONS = {
     defaultText: 'none',
     description: 'Shared secret of the Segment Webhooks destination.',
   },
+  webhookSignature: {
+    cli: '--webhook-signature <what>',
+    env: ['PERKVILLE_WEBHOOK_SIGNATURE'],
+    file: ['webhookSignature'],
+    type: choice(WEBHOOK_SIGNATURES),
+    default: 'whole-body',
+    description:
+      'What `X-Signature` must cover: `whole-body`, or `first-event` to also accept batches signed over their first event only (Segment Actions). Weaker: see Security.',
+  },
   sandbox: {
     cli: '--sandbox',
     env: ['PERKVILLE_SANDBOX'],
@@ -163,6 +174,23 @@ export const OPTIONS = {
     default: 0,
     defaultText: '`0` (any)',
     description: 'Port of the embedded sandbox.',
+  },
+  headersTimeoutMs: {
+    cli: '--headers-timeout <duration>',
+    env: ['PERKVILLE_HEADERS_TIMEOUT'],
+    file: ['headersTimeout'],
+    type: duration(100),
+    default: '10s',
+    description: 'Time a client has to send its request headers; then **408** and the connection is closed.',
+  },
+  requestTimeoutMs: {
+    cli: '--request-timeout <duration>',
+    env: ['PERKVILLE_REQUEST_TIMEOUT'],
+    file: ['requestTimeout'],
+    type: duration(100),
+    default: '30s',
+    description:
+      'Time a client has to send its whole request (headers and body); then **408** and close. Not shorter than `--headers-timeout`.',
   },
   concurrency: {
     cli: '--concurrency <n>',

@@ -13,11 +13,13 @@ import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/ind
 import { buildServer } from './app.js'
 import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
+import { prepareDataDir } from './data-dir.js'
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { openStorage } from './open-storage.js'
+import { warnWeakWebhookSignature } from './webhook-signature.js'
 
 /** The map used when no settings are given: the sandbox's seeded business, location and perks. */
 export function defaultSettings(apiKey: string): Settings {
@@ -59,7 +61,8 @@ export async function startService(
 ): Promise<RunningService> {
   const logger = createLogger(config.logLevel, options.logDestination)
   const dataDir = resolve(config.dataDir)
-  mkdirSync(dataDir, { recursive: true })
+  // Creates it private (0700) and reads what an earlier start left before this one adds anything.
+  prepareDataDir(dataDir, { sqlite: config.databaseUrl === null, logger })
   // Before anything else touches the directory: a second instance must leave it exactly as it was.
   const lock = lockDataDir(dataDir)
   try {
@@ -153,6 +156,8 @@ async function startLocked(
       writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
       adminToken: config.adminToken ?? adminToken?.value ?? '',
       webhookSecret: config.webhookSecret,
+      webhookSignature: config.webhookSignature,
+      timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
       publicUrl: config.publicUrl,
       registry,
       logger: logger.child({ component: 'http' }),
@@ -178,6 +183,7 @@ async function startLocked(
       },
       'delivery service listening',
     )
+    warnWeakWebhookSignature(config, logger)
     if (config.readyFile)
       writeReadyFile(config.readyFile, {
         url,

@@ -22,3 +22,10 @@ export function dumpSqliteSchema(path: string): string {
 export function collapse(sql: string): string {
   return sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim()
 }
+
+/** Tables created by the migrations after the first, which a database from before the migrations table lacks. */
+export function tablesMadeAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): string[] {
+  return migrations
+    .slice(1)
+    .flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]!))
+}

@@ -372,6 +372,19 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.getEvent(done!.id)).toBeNull()
     expect(await storage.queueDepth()).toBe(1)
   })
+
+  it('binds a signed first messageId to one body: a resend passes, another body does not, old bindings go', async () => {
+    const storage = await make()
+    const now = Date.now()
+    expect(await storage.bindSignedBody('m-1', 'digest-a', now, 0)).toBe(true)
+    expect(await storage.bindSignedBody('m-1', 'digest-a', now + 1, 0)).toBe(true)
+    expect(await storage.bindSignedBody('m-1', 'digest-b', now + 2, 0)).toBe(false)
+    expect(await storage.bindSignedBody('m-2', 'digest-b', now + 3, 0)).toBe(true)
+    // A healthy store takes a probe write (used while writes fail, to see them work again).
+    expect(await storage.probeWrite()).toBe(true)
+    // Forgotten once older than the horizon: the id may then be bound afresh.
+    expect(await storage.bindSignedBody('m-1', 'digest-b', now + 10, now + 5)).toBe(true)
+  })
 }
 
 const settings = settingsFor('token-for-storage-tests')

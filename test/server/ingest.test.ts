@@ -236,7 +236,7 @@ describe('limits and errors', () => {
     const res = await post(`${svc.url}/v1/t`, `{"writeKey":"${WRITE_KEY}", "event": }`, {
       'content-type': 'text/plain',
     })
-    expectError(res, 400, /^invalid JSON: /)
+    expectError(res, 400, /^invalid JSON at line 1, column \d+ \(byte offset \d+\): /)
     expect(res.text).not.toContain(WRITE_KEY)
   })
 

@@ -68,6 +68,9 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   })
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', (err) => opts.onError?.(err))
+  // The pool listens only while a connection is idle: one checked out when the server goes away
+  // (a fast shutdown) would emit 'error' to nobody and take the process down. Its query still fails.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)))
   try {
     const client = await pool.connect()
     try {
@@ -150,6 +153,24 @@ class PostgresStorage implements Storage {
 
   prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult> {
     return prune(this.db, deliveredBefore, ledgerBefore)
+  }
+
+  async bindSignedBody(messageId: string, digest: string, now: number, forgetBefore: number) {
+    return this.db.tx(async (c) => {
+      await c.query('DELETE FROM signed_bodies WHERE at < $1', [forgetBefore])
+      await c.query('INSERT INTO signed_bodies VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        messageId,
+        digest,
+        now,
+      ])
+      const res = await c.query('SELECT body_digest FROM signed_bodies WHERE message_id = $1', [messageId])
+      return res.rows[0]?.body_digest === digest
+    })
+  }
+
+  /** PostgreSQL's writes fail when it is unreachable, which is what a round trip tells. */
+  probeWrite(): Promise<boolean> {
+    return this.ping()
   }
 
   async ping(): Promise<boolean> {

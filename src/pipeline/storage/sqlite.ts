@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { acceptOp } from './sqlite/accept.js'
@@ -38,7 +38,9 @@ export interface SqliteStorageOptions {
 }
 
 export function openSqliteStorage(opts: SqliteStorageOptions): Storage {
-  mkdirSync(dirname(opts.path), { recursive: true })
+  mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 })
+  // Customer emails: the owner's alone. SQLite gives the -wal and -shm files the database file's mode.
+  closeSync(openSync(opts.path, 'a', 0o600))
   const db = new Database(opts.path)
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`)
@@ -137,6 +139,30 @@ class SqliteStorage implements Storage {
 
   prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult> {
     return this.pruneOld(deliveredBefore, ledgerBefore)
+  }
+
+  async bindSignedBody(messageId: string, digest: string, now: number, forgetBefore: number) {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM signed_bodies WHERE at < ?').run(forgetBefore)
+      this.db.prepare('INSERT OR IGNORE INTO signed_bodies VALUES (?, ?, ?)').run(messageId, digest, now)
+      return (
+        this.db
+          .prepare('SELECT body_digest FROM signed_bodies WHERE message_id = ?')
+          .pluck()
+          .get(messageId) === digest
+      )
+    })()
+  }
+
+  async probeWrite(): Promise<boolean> {
+    try {
+      // Two commits: a row the size of a big batch must reach the WAL, then it is removed again.
+      this.db.prepare('INSERT OR REPLACE INTO write_probe VALUES (1, zeroblob(262144))').run()
+      this.db.prepare('DELETE FROM write_probe').run()
+      return true
+    } catch {
+      return false
+    }
   }
 
   async ping(): Promise<boolean> {

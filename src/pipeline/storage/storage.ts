@@ -204,6 +204,17 @@ export interface Storage {
    * dedup record, so the caller keeps them at least as long as the dedup window.
    */
   prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult>
+  /**
+   * Binds a signed webhook batch's first messageId to its body digest, forgetting bindings made
+   * before `forgetBefore`: true when the id is new or already bound to this same body (a resend),
+   * false when it is bound to another body (a replayed signature). One atomic insert-if-absent.
+   */
+  bindSignedBody(messageId: string, bodyDigest: string, now: number, forgetBefore: number): Promise<boolean>
   ping(): Promise<boolean>
+  /**
+   * True when a write the size of a large batch commits now (SQLite: a full disk fails it even when
+   * reads work). Only asked while writes have been failing, to learn when they work again.
+   */
+  probeWrite(): Promise<boolean>
   close(): Promise<void>
 }

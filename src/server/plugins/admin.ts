@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifySchemaValidationError } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { parseJson } from '../../core/json-syntax.js'
 import { checkRange, eventsQuery, replayBody, schemaError, statsQuery } from '../admin-queries.js'
 import { bearerToken, secretsEqual } from '../auth.js'
 import type { PluginOptions } from '../deps.js'
 import { badRequest, HttpError, unauthorized } from '../http-error.js'
-import { safeJsonMessage } from '../safe-json.js'
 
 const DAY_MS = 86_400_000
 
@@ -21,11 +21,9 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     if (text === '' || (typeof text === 'string' && text.trim() === '')) return done(null, undefined)
-    try {
-      done(null, JSON.parse(text as string))
-    } catch (err) {
-      done(badRequest('INVALID_JSON', `invalid JSON: ${safeJsonMessage(err as Error)}`), undefined)
-    }
+    const parsed = parseJson(text as string)
+    if (parsed.ok) done(null, parsed.value)
+    else done(badRequest('INVALID_JSON', `invalid JSON at ${parsed.message}`), undefined)
   })
 
   app.addHook('onRequest', async (request) => {

@@ -29,7 +29,8 @@ export const healthRoutes: FastifyPluginAsync<PluginOptions & { lifecycle: Lifec
     try {
       const health = await deps.service.health()
       queueDepth = health.queueDepth
-      if (health.storage !== 'ok') reasons.push('storage is not available')
+      if (health.storage !== 'ok')
+        reasons.push(`storage is not available${health.storageProblem ? `: ${health.storageProblem}` : ''}`)
       if (health.shuttingDown && !lifecycle.shuttingDown) reasons.push('delivery service is stopping')
     } catch (err) {
       reasons.push(`storage check failed: ${(err as Error).message}`)

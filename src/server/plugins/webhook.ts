@@ -1,21 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { IncomingEvent } from '../../pipeline/service-api.js'
 import { acceptDurably } from '../accept.js'
-import { requireWriteKey, signatureMatches, writeKeyChecker } from '../auth.js'
+import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
 import type { PluginOptions } from '../deps.js'
 import { checkEventSize, eventFromSingle, eventsFromBatch, eventsFromList } from '../events.js'
 import { badRequest, unauthorized } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
 import { takeRawBodies } from '../raw-body.js'
+import { verifyWebhookSignature } from '../webhook-signature.js'
 
 /**
  * POST /webhook — what Segment's Webhooks destination sends: one event, an array of events, or
  * `{"batch":[...]}`.
  *
  * Authentication (decided): with a shared secret configured, `X-Signature` must be the hex HMAC-SHA1
- * of the raw body — or, for a batch, of the first event's JSON, as Segment signs batches — and no
- * write key is needed. Without a secret the endpoint would otherwise be open, so it then requires a
+ * of the whole raw body (or, only when the operator opted in, of a batch's first event: see
+ * webhook-signature.ts), and no write key is needed. Without a secret the endpoint would otherwise be open, so it then requires a
  * write key exactly like the tracking API (Basic or `writeKey` in the body).
  */
 export const webhookRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
@@ -38,12 +39,17 @@ export const webhookRoutes: FastifyPluginAsync<PluginOptions> = async (app, { de
     const list = Array.isArray(body) ? body : isBatchObject(body) ? body.batch : null
 
     if (secret !== null) {
-      const valid =
-        signatureMatches(secret, decoded.raw, signatureText!) ||
-        (list !== null &&
-          list.length > 0 &&
-          signatureMatches(secret, JSON.stringify(list[0]), signatureText!))
-      if (!valid) throw unauthorized('X-Signature does not match the body')
+      await verifyWebhookSignature(
+        {
+          secret,
+          mode: deps.webhookSignature,
+          signature: signatureText!,
+          raw: decoded.raw,
+          body,
+          list,
+        },
+        deps.service,
+      )
     } else {
       requireWriteKey(checker, request.headers.authorization, body)
     }
