@@ -47,7 +47,7 @@ describe('the SQLite schema', () => {
     const legacy = new Database(path)
     legacy.exec('DROP TABLE migrations')
     // That program knew the first migration only: what later ones made is not there yet.
-    for (const table of tablesMadeAfterTheFirst(SQLITE_MIGRATIONS)) legacy.exec(`DROP TABLE ${table}`)
+    for (const table of tablesMadeAfterTheFirst(sqliteMigrations())) legacy.exec(`DROP TABLE ${table}`)
     legacy.pragma('user_version = 1')
     legacy.close()
 
