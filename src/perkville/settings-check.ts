@@ -175,29 +175,35 @@ function fixList(users: PerkUser[]): string {
   return parts.join(' and ')
 }
 
-/** A POST that only names the business: refused as incomplete (400) when the token may grant points. */
-async function grantScopeItem(post: JsonPost, baseUrl: string, businessId: string): Promise<CheckItem> {
-  const item = SCOPE_ITEMS.grant
-  let answer: { status: number; body: unknown }
-  try {
-    answer = await post(apiUrl(baseUrl, PATHS.transactions), { business: Number(businessId) })
-  } catch (err) {
+/** How a scope probe's answer reads: which statuses mean the scope is there, and the words for each case. */
+interface ScopeProbe {
+  item: string
+  scope: string
+  granted: (status: number) => boolean
+  /** What the token may do, as in "the token may grant points". */
+  may: string
+  /** Why the scope matters, when that is not plain from `may`. */
+  why?: string
+}
+
+/** One verdict for every scope probe: granted, refused (401/403: the scope is missing), or unknown. */
+function scopeItem(probe: ScopeProbe, answer: GetResult): CheckItem {
+  const { item } = probe
+  if (answer.kind === 'error')
     return {
       item,
       ok: false,
-      message: `could not check: ${err instanceof Error ? err.message : String(err)}`,
+      message: `could not check: ${answer.message}`,
       action: 'check the network and try again',
     }
-  }
   const { status, body } = answer
-  if (status === 400 || status === 422 || (status >= 200 && status < 300))
-    return { item, ok: true, message: 'the token may grant points' }
+  if (probe.granted(status)) return { item, ok: true, message: `the token may ${probe.may}` }
   if (status === 401 || status === 403)
     return {
       item,
       ok: false,
-      message: `the token may not grant points: it lacks the ADMIN_CUSTOMER_GRANT_POINTS scope (${errorMessage(status, body)})`,
-      action: `${TOKEN_ACTION} (the token must have the ADMIN_CUSTOMER_GRANT_POINTS scope)`,
+      message: `the token may not ${probe.may}: it lacks the ${probe.scope} scope${probe.why ? `, ${probe.why}` : ''} (${errorMessage(status, body)})`,
+      action: `${TOKEN_ACTION} (the token must have the ${probe.scope} scope)`,
     }
   return {
     item,
@@ -207,36 +213,42 @@ async function grantScopeItem(post: JsonPost, baseUrl: string, businessId: strin
   }
 }
 
+/** A POST that only names the business: refused as incomplete (400) when the token may grant points. */
+async function grantScopeItem(post: JsonPost, baseUrl: string, businessId: string): Promise<CheckItem> {
+  let answer: GetResult
+  try {
+    const { status, body } = await post(apiUrl(baseUrl, PATHS.transactions), { business: Number(businessId) })
+    answer = { kind: 'answer', status, body }
+  } catch (err) {
+    answer = { kind: 'error', message: err instanceof Error ? err.message : String(err) }
+  }
+  return scopeItem(
+    {
+      item: SCOPE_ITEMS.grant,
+      scope: 'ADMIN_CUSTOMER_GRANT_POINTS',
+      granted: (status) => status === 400 || status === 422 || (status >= 200 && status < 300),
+      may: 'grant points',
+    },
+    answer,
+  )
+}
+
 /** Reading transactions by external_id is how delivery settles an unknown outcome without sending twice. */
 async function readScopeItem(get: JsonGet, baseUrl: string, businessId: string): Promise<CheckItem> {
-  const item = SCOPE_ITEMS.read
   const url = apiUrl(baseUrl, PATHS.transactions, {
     business: businessId,
     external_id: 'perkville-destination-check',
   })
-  const answer = await safeGet(get, url)
-  if (answer.kind === 'error')
-    return {
-      item,
-      ok: false,
-      message: `could not check: ${answer.message}`,
-      action: 'check the network and try again',
-    }
-  const { status, body } = answer
-  if (status >= 200 && status < 300) return { item, ok: true, message: 'the token may look up transactions' }
-  if (status === 401 || status === 403)
-    return {
-      item,
-      ok: false,
-      message: `the token may not look up transactions: it lacks the ADMIN_CUSTOMER_INFO scope, needed to settle a delivery whose answer was lost without sending it twice (${errorMessage(status, body)})`,
-      action: `${TOKEN_ACTION} (the token must have the ADMIN_CUSTOMER_INFO scope)`,
-    }
-  return {
-    item,
-    ok: false,
-    message: `could not check: Perkville answered ${errorMessage(status, body)}`,
-    action: transientAction(status),
-  }
+  return scopeItem(
+    {
+      item: SCOPE_ITEMS.read,
+      scope: 'ADMIN_CUSTOMER_INFO',
+      granted: (status) => status >= 200 && status < 300,
+      may: 'look up transactions',
+      why: 'needed to settle a delivery whose answer was lost without sending it twice',
+    },
+    await safeGet(get, url),
+  )
 }
 
 type ListResult =
