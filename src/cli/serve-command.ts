@@ -48,6 +48,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
       },
     )
   }
+  process.on('SIGHUP', () => void running.reloadSettings())
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   return stopped

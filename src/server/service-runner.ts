@@ -19,6 +19,8 @@ import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { openStorage } from './open-storage.js'
+import { reloadSettingsFile } from './settings-file-reload.js'
+import { SettingsVersions } from './settings-versions.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
 
 /** The map used when no settings are given: the sandbox's seeded business, location and perks. */
@@ -47,6 +49,8 @@ export interface RunningService {
   banner: BannerInfo
   /** Stops accepting requests, then stops delivery (in-flight work finished or released), then the sandbox. */
   stop(reason: string): Promise<void>
+  /** Reads the --settings file again (SIGHUP) and applies it when it changed. */
+  reloadSettings(): Promise<void>
 }
 
 export interface StartOptions {
@@ -102,11 +106,22 @@ async function startLocked(
     }
   }
   try {
+    // loadConfig chooses the perkville mode only when settings are given.
+    if (mode === 'perkville' && config.settings === null) throw new Error('the perkville mode needs settings')
+    const given = config.settings ?? defaultSettings(DEFAULT_TOKEN)
+    const storage = await openStorage({ ...config, dataDir }, logger)
+    cleanups.push(() => storage.close())
+    // The settings in force: the given ones, or a later version (the admin API) if they are unchanged.
+    const versions = await SettingsVersions.open(
+      storage,
+      given,
+      config.settingsFile !== null ? 'file' : 'start',
+      logger.child({ component: 'settings' }),
+    )
+    const settings = versions.settings
     let sandbox: RunningSandbox | null = null
-    let settings: Settings
     let perkvilleUrl: string
     if (mode === 'embedded-sandbox') {
-      settings = config.settings ?? defaultSettings(DEFAULT_TOKEN)
       const sandboxDir = join(dataDir, 'sandbox')
       mkdirSync(sandboxDir, { recursive: true })
       // The sandbox accepts the settings' key, so a user's own settings file works against it too.
@@ -119,9 +134,6 @@ async function startLocked(
       cleanups.push(() => running.close())
       perkvilleUrl = running.url
     } else {
-      // loadConfig chooses this mode only when settings are given.
-      if (config.settings === null) throw new Error('the perkville mode needs settings')
-      settings = config.settings
       perkvilleUrl = config.perkvilleUrl ?? DEFAULT_BASE_URL
     }
 
@@ -133,8 +145,6 @@ async function startLocked(
     const client = createPerkvilleClient({ ...clientOptions, token: settings.apiKey })
     cleanups.push(() => client.close())
 
-    const storage = await openStorage({ ...config, dataDir }, logger)
-    cleanups.push(() => storage.close())
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
     const service = await createDeliveryService({
@@ -149,6 +159,7 @@ async function startLocked(
     })
     await service.start()
     cleanups.push(() => service.stop())
+    versions.onChange((next) => service.updateSettings(next))
 
     const lifecycle: Lifecycle = { shuttingDown: false }
     const app = await buildServer({
@@ -159,6 +170,7 @@ async function startLocked(
       webhookSignature: config.webhookSignature,
       timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
       publicUrl: config.publicUrl,
+      settingsVersions: versions,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,
@@ -216,6 +228,8 @@ async function startLocked(
       logger,
       sandbox,
       stop,
+      reloadSettings: () =>
+        reloadSettingsFile(config.settingsFile, versions, logger.child({ component: 'settings' })),
       banner: {
         url,
         writeKeyFile: writeKey?.path ?? null,

@@ -385,6 +385,21 @@ export function storageContract(make: () => Promise<Storage>): void {
     // Forgotten once older than the horizon: the id may then be bound afresh.
     expect(await storage.bindSignedBody('m-1', 'digest-b', now + 10, now + 5)).toBe(true)
   })
+
+  it('keeps settings versions in order, numbered, newest first', async () => {
+    const storage = await make()
+    expect(await storage.settingsVersions(10)).toEqual([])
+    const first = { at: 1_000, source: 'file' as const, settings: '{"a":1}', changes: '["first version"]' }
+    const second = { at: 2_000, source: 'api' as const, settings: '{"a":2}', changes: '["a 1 → 2"]' }
+    const v1 = await storage.appendSettingsVersion(first)
+    const v2 = await storage.appendSettingsVersion(second)
+    expect(v2).toBeGreaterThan(v1)
+    expect(await storage.settingsVersions(10)).toEqual([
+      { version: v2, ...second },
+      { version: v1, ...first },
+    ])
+    expect(await storage.settingsVersions(1)).toEqual([{ version: v2, ...second }])
+  })
 }
 
 const settings = settingsFor('token-for-storage-tests')

@@ -26,8 +26,10 @@ import type {
   Completion,
   DropCount,
   EventFilter,
+  NewSettingsVersion,
   PruneResult,
   ReplayRange,
+  SettingsVersionRow,
   StatsRow,
   Storage,
   StoredEvent,
@@ -166,6 +168,22 @@ class PostgresStorage implements Storage {
       const res = await c.query('SELECT body_digest FROM signed_bodies WHERE message_id = $1', [messageId])
       return res.rows[0]?.body_digest === digest
     })
+  }
+
+  async appendSettingsVersion(v: NewSettingsVersion): Promise<number> {
+    const res = await this.db.query(
+      'INSERT INTO settings_versions (at, source, settings, changes) VALUES ($1, $2, $3, $4) RETURNING version',
+      [v.at, v.source, v.settings, v.changes],
+    )
+    return Number(res.rows[0]?.version)
+  }
+
+  async settingsVersions(limit: number): Promise<SettingsVersionRow[]> {
+    const res = await this.db.query<SettingsVersionRow>(
+      'SELECT version, at, source, settings, changes FROM settings_versions ORDER BY version DESC LIMIT $1',
+      [limit],
+    )
+    return res.rows.map((r) => ({ ...r, version: Number(r.version), at: Number(r.at) }))
   }
 
   /** PostgreSQL's writes fail when it is unreachable, which is what a round trip tells. */

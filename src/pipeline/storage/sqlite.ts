@@ -20,8 +20,10 @@ import type {
   Completion,
   DropCount,
   EventFilter,
+  NewSettingsVersion,
   PruneResult,
   ReplayRange,
+  SettingsVersionRow,
   StatsRow,
   Storage,
   StoredEvent,
@@ -152,6 +154,21 @@ class SqliteStorage implements Storage {
           .get(messageId) === digest
       )
     })()
+  }
+
+  async appendSettingsVersion(v: NewSettingsVersion): Promise<number> {
+    const info = this.db
+      .prepare('INSERT INTO settings_versions (at, source, settings, changes) VALUES (?, ?, ?, ?)')
+      .run(v.at, v.source, v.settings, v.changes)
+    return Number(info.lastInsertRowid)
+  }
+
+  async settingsVersions(limit: number): Promise<SettingsVersionRow[]> {
+    return this.db
+      .prepare(
+        'SELECT version, at, source, settings, changes FROM settings_versions ORDER BY version DESC LIMIT ?',
+      )
+      .all(limit) as SettingsVersionRow[]
   }
 
   async probeWrite(): Promise<boolean> {

@@ -216,5 +216,25 @@ export interface Storage {
    * reads work). Only asked while writes have been failing, to learn when they work again.
    */
   probeWrite(): Promise<boolean>
+  /** Records a new version of the destination settings; answers its number (increasing). */
+  appendSettingsVersion(version: NewSettingsVersion): Promise<number>
+  /** The newest `limit` versions, newest first. */
+  settingsVersions(limit: number): Promise<SettingsVersionRow[]>
   close(): Promise<void>
+}
+
+/** Where a settings version came from. */
+export type SettingsSource = 'start' | 'file' | 'api'
+
+export interface NewSettingsVersion {
+  at: number
+  source: SettingsSource
+  /** The whole settings as JSON text, API key included (the store is the service's own). */
+  settings: string
+  /** What changed from the version before, in words with no secret (JSON array of strings). */
+  changes: string
+}
+
+export interface SettingsVersionRow extends NewSettingsVersion {
+  version: number
 }

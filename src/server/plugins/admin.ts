@@ -5,6 +5,7 @@ import { checkRange, eventsQuery, replayBody, schemaError, statsQuery } from '..
 import { bearerToken, secretsEqual } from '../auth.js'
 import type { PluginOptions } from '../deps.js'
 import { badRequest, HttpError, unauthorized } from '../http-error.js'
+import { registerSettingsRoutes } from './admin-settings.js'
 
 const DAY_MS = 86_400_000
 
@@ -31,6 +32,8 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     if (token === null) throw unauthorized('the admin API needs "Authorization: Bearer <admin token>"')
     if (!secretsEqual(token, deps.adminToken)) throw unauthorized('the admin token is not valid')
   })
+
+  registerSettingsRoutes(app, deps)
 
   app.get('/stats', { schema: { querystring: statsQuery } }, async (request) => {
     const { query } = request

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino'
+import { parseSettings, redactSettings, type Settings } from '../core/settings.js'
+import { describeSettingsChange } from '../core/settings-diff.js'
+import type { SettingsSource, SettingsVersionRow, Storage } from '../pipeline/storage/storage.js'
+
+/** How far back the start looks for the last version read from the settings file or configuration. */
+const LOOK_BACK = 1_000
+
+export interface SettingsVersionView {
+  version: number
+  at: string
+  source: SettingsSource
+  /** What changed from the version before; never a secret. */
+  changes: string[]
+}
+
+/**
+ * The destination settings as versions kept in the store, so they survive a restart and their
+ * history can be shown. Which source wins at start: the settings given to this start (a file or
+ * the configuration) win when they differ from the last version recorded from such a source;
+ * otherwise the newest version stays in force, so a change made through the admin API survives a
+ * restart with the same, unedited file. Every change is applied through `apply`, one at a time.
+ */
+export class SettingsVersions {
+  private chain: Promise<unknown> = Promise.resolve()
+  private applyToService: (settings: Settings) => Promise<void> = async () => {}
+
+  private constructor(
+    private readonly storage: Storage,
+    private readonly logger: Logger,
+    private current: SettingsVersionRow & { parsed: Settings },
+  ) {}
+
+  static async open(
+    storage: Storage,
+    given: Settings,
+    source: Exclude<SettingsSource, 'api'>,
+    logger: Logger,
+    now: number = Date.now(),
+  ): Promise<SettingsVersions> {
+    const rows = await storage.settingsVersions(LOOK_BACK)
+    const newest = rows[0]
+    const lastGiven = rows.find((r) => r.source !== 'api')
+    if (newest && lastGiven && describeSettingsChange(read(lastGiven), given).length === 0) {
+      if (newest.version !== lastGiven.version)
+        logger.info(
+          { version: newest.version, source: newest.source },
+          'settings: the version in force is kept (the given settings have not changed since they were last read)',
+        )
+      return new SettingsVersions(storage, logger, { ...newest, parsed: read(newest) })
+    }
+    const before = newest ? read(newest) : null
+    const changes = describeSettingsChange(before, given)
+    if (newest && before && changes.length === 0)
+      return new SettingsVersions(storage, logger, { ...newest, parsed: before })
+    const row = { at: now, source, settings: JSON.stringify(given), changes: JSON.stringify(changes) }
+    const version = await storage.appendSettingsVersion(row)
+    logger.info({ version, source, changes }, 'settings: a new version from this start')
+    return new SettingsVersions(storage, logger, { ...row, version, parsed: given })
+  }
+
+  get settings(): Settings {
+    return this.current.parsed
+  }
+
+  /** Where each new version goes once it is recorded (the delivery service). */
+  onChange(apply: (settings: Settings) => Promise<void>): void {
+    this.applyToService = apply
+  }
+
+  /** The version in force, the API key redacted. */
+  view() {
+    return {
+      version: this.current.version,
+      at: new Date(this.current.at).toISOString(),
+      source: this.current.source,
+      settings: redactSettings(this.current.parsed),
+    }
+  }
+
+  /**
+   * A new version from the same JSON as the settings file. `apiKey` may be left out to keep the
+   * current one. Throws SettingsError naming every problem, with nothing applied; settings equal to
+   * those in force make no new version.
+   */
+  apply(
+    input: unknown,
+    source: SettingsSource,
+    now: number = Date.now(),
+  ): Promise<{ version: number; changed: boolean }> {
+    const run = this.chain.then(() => this.applyNow(input, source, now))
+    this.chain = run.catch(() => undefined)
+    return run
+  }
+
+  private async applyNow(input: unknown, source: SettingsSource, now: number) {
+    const withKey =
+      typeof input === 'object' && input !== null && !Array.isArray(input) && !Object.hasOwn(input, 'apiKey')
+        ? { ...input, apiKey: this.current.parsed.apiKey }
+        : input
+    const next = parseSettings(withKey)
+    const changes = describeSettingsChange(this.current.parsed, next)
+    if (changes.length === 0) return { version: this.current.version, changed: false }
+    const row = { at: now, source, settings: JSON.stringify(next), changes: JSON.stringify(changes) }
+    const version = await this.storage.appendSettingsVersion(row)
+    this.current = { ...row, version, parsed: next }
+    await this.applyToService(next)
+    this.logger.info({ version, source, changes }, 'settings changed')
+    return { version, changed: true }
+  }
+
+  async history(limit: number): Promise<SettingsVersionView[]> {
+    const rows = await this.storage.settingsVersions(limit)
+    return rows.map((r) => ({
+      version: r.version,
+      at: new Date(r.at).toISOString(),
+      source: r.source,
+      changes: JSON.parse(r.changes) as string[],
+    }))
+  }
+}
+
+function read(row: SettingsVersionRow): Settings {
+  return parseSettings(JSON.parse(row.settings))
+}
