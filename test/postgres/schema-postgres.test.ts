@@ -44,7 +44,8 @@ describe('the PostgreSQL schema', () => {
     // What the program before the migrations table left: the same tables, counted in schema_version.
     await queryIn(schema, 'DROP TABLE migrations')
     // That program knew the first migration only: what later ones made is not there yet.
-    for (const table of tablesMadeAfterTheFirst(postgresMigrations())) await queryIn(schema, `DROP TABLE ${table}`)
+    for (const table of tablesMadeAfterTheFirst(postgresMigrations()))
+      await queryIn(schema, `DROP TABLE ${table}`)
     await queryIn(schema, 'CREATE TABLE schema_version (version INTEGER NOT NULL)')
     await queryIn(schema, 'INSERT INTO schema_version VALUES (1)')
 

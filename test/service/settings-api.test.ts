@@ -59,6 +59,17 @@ afterAll(async () => {
   removeDir(dir)
 })
 
+/** The fields of the admin settings answers these tests read. */
+interface AdminAnswer {
+  version: number
+  source: string
+  changed?: boolean
+  code?: string
+  error?: string
+  settings: { apiKey: string; locationId: string }
+  versions: Array<{ version: number; source: string; changes: string[] }>
+}
+
 async function admin(method: string, path: string, body?: unknown) {
   const res = await fetch(`${proc.url}/admin${path}`, {
     method,
@@ -67,7 +78,7 @@ async function admin(method: string, path: string, body?: unknown) {
   })
   const text = await res.text()
   expect(text).not.toContain(sandbox.token)
-  return { status: res.status, json: JSON.parse(text) as Record<string, unknown> & { [k: string]: any } }
+  return { status: res.status, json: JSON.parse(text) as AdminAnswer }
 }
 
 async function checkIn(email: string): Promise<void> {
@@ -155,7 +166,7 @@ describe('settings are data with versions', () => {
     const now = await admin('GET', '/settings')
     expect(now.json).toMatchObject({ version: 4, source: 'file' })
     const history = await admin('GET', '/settings/history?limit=1')
-    expect(history.json.versions[0].changes).toEqual([
+    expect(history.json.versions[0]?.changes).toEqual([
       'eventToPerkMap["Checked In"] 3002 → 3001',
       'eventToPerkMap["Class Booked"] → 3003 added',
     ])
