@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { DeliveryService } from '../pipeline/service-api.js'
+import type { SettingsCheckRunner } from './settings-check-runner.js'
 import type { SettingsVersions } from './settings-versions.js'
 import type { HttpTimeouts } from './timeouts.js'
 import type { WebhookSignature } from './webhook-signature.js'
@@ -15,6 +16,8 @@ export interface ServerDeps {
   publicUrl?: string | null
   /** The destination settings as versions (GET/PUT /admin/settings); absent: those routes answer 404. */
   settingsVersions?: SettingsVersions
+  /** The settings check run by the service (at start, after changes); absent: not shown. */
+  settingsCheck?: SettingsCheckRunner
   /** When set, /webhook requires a valid X-Signature instead of a write key. */
   webhookSecret: string | null
   /** What X-Signature must cover (webhook-signature.ts). */

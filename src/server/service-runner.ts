@@ -19,6 +19,7 @@ import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { openStorage } from './open-storage.js'
+import { checkWithOwnClient, SettingsCheckRunner } from './settings-check-runner.js'
 import { reloadSettingsFile } from './settings-file-reload.js'
 import { SettingsVersions } from './settings-versions.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
@@ -159,7 +160,17 @@ async function startLocked(
     })
     await service.start()
     cleanups.push(() => service.stop())
-    versions.onChange((next) => service.updateSettings(next))
+    // The check runs by itself: now (not awaited: Perkville may be slow) and after every change
+    // (awaited, so a PUT answers with the check of what it set).
+    const checks = new SettingsCheckRunner(
+      (s) => checkWithOwnClient(s, clientOptions),
+      logger.child({ component: 'settings-check' }),
+    )
+    void checks.run(settings)
+    versions.onChange(async (next) => {
+      await service.updateSettings(next)
+      await checks.run(next)
+    })
 
     const lifecycle: Lifecycle = { shuttingDown: false }
     const app = await buildServer({
@@ -171,6 +182,7 @@ async function startLocked(
       timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
       publicUrl: config.publicUrl,
       settingsVersions: versions,
+      settingsCheck: checks,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,

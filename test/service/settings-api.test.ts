@@ -67,6 +67,7 @@ interface AdminAnswer {
   code?: string
   error?: string
   settings: { apiKey: string; locationId: string }
+  check?: { state: string; items: Array<{ item: string; ok: boolean; message: string; action?: string }> }
   versions: Array<{ version: number; source: string; changes: string[] }>
 }
 
@@ -170,5 +171,39 @@ describe('settings are data with versions', () => {
       'eventToPerkMap["Checked In"] 3002 → 3001',
       'eventToPerkMap["Class Booked"] → 3003 added',
     ])
+  })
+
+  test('the check runs by itself: at start, and after each change (shown in the admin API and, briefly, /healthz)', async () => {
+    const health = async () =>
+      (await (await fetch(`${proc.url}/healthz`)).json()) as {
+        settings: { state: string; failed: string[] }
+      }
+    expect(await eventually(async () => ((await health()).settings.state === 'ok' ? true : undefined))).toBe(
+      true,
+    )
+
+    const wrong = await admin('PUT', '/settings', {
+      businessId: 1001,
+      locationId: 2999,
+      eventToPerkMap: { 'Checked In': 3001 },
+    })
+    expect(wrong.status).toBe(200)
+    expect(wrong.json.check?.state).toBe('problem')
+    const location = wrong.json.check?.items.find((i) => i.item === 'location 2999')
+    expect(location).toMatchObject({ ok: false })
+    expect(location?.action).toContain('locationId')
+    expect((await health()).settings).toEqual(
+      expect.objectContaining({ state: 'problem', failed: ['location 2999'] }),
+    )
+
+    const fixed = await admin('PUT', '/settings', {
+      businessId: 1001,
+      locationId: 2001,
+      eventToPerkMap: { 'Checked In': 3001 },
+    })
+    expect(fixed.json.check?.state).toBe('ok')
+    const now = await fetch(`${proc.url}/admin/settings/check`, { method: 'POST', headers: ADMIN })
+    expect(((await now.json()) as { state: string }).state).toBe('ok')
+    expect(proc.stdout()).toContain('settings check: the settings have problems')
   })
 })

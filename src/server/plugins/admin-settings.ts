@@ -19,13 +19,23 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServerDeps): 
   }
   const typed = app.withTypeProvider<ZodTypeProvider>()
 
-  typed.get('/settings', async () => versions().view())
+  const withCheck = <T extends object>(answer: T) =>
+    deps.settingsCheck ? { ...answer, check: deps.settingsCheck.view() } : answer
+
+  typed.get('/settings', async () => withCheck(versions().view()))
+
+  // The check, run now on the settings in force (the service also runs it at start and on changes).
+  typed.post('/settings/check', async () => {
+    const control = versions()
+    if (!deps.settingsCheck) throw new HttpError(404, 'this server runs no settings check', 'NOT_FOUND')
+    return deps.settingsCheck.run(control.settings)
+  })
 
   typed.put('/settings', async (request) => {
     const control = versions()
     try {
       const { version, changed } = await control.apply(request.body, 'api')
-      return { ...control.view(), version, changed }
+      return withCheck({ ...control.view(), version, changed })
     } catch (err) {
       if (!(err instanceof SettingsError)) throw err
       // Each problem names the setting; none repeats the API key (settings.ts).

@@ -19,6 +19,8 @@ export const healthRoutes: FastifyPluginAsync<PluginOptions & { lifecycle: Lifec
         message: credentials.message,
         action: credentials.action,
       },
+      // Item names only: the details (and what to do) are in GET /admin/settings, behind the token.
+      ...(deps.settingsCheck ? { settings: deps.settingsCheck.summary() } : {}),
     }
   })
 
