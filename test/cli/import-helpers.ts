@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI } from '../service/helpers.js'
+import { CLI, captureOutput } from '../cli-child.js'
 
 export interface ImportRun {
   code: number | null
@@ -24,20 +24,15 @@ export function spawnImport(args: string[], cwd: string, input?: string): Spawne
     env: withoutImportEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
-  let out = ''
-  let err = ''
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    out += d
-  })
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d
-  })
+  const output = captureOutput(child)
   if (input !== undefined) child.stdin?.end(input)
   else child.stdin?.end()
   const done = new Promise<ImportRun>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
+    child.once('exit', (code, signal) =>
+      resolve({ code, signal, stdout: output.stdout(), stderr: output.stderr() }),
+    ),
   )
-  return { child, stdout: () => out, stderr: () => err, done }
+  return { child, ...output, done }
 }
 
 /** This process's environment without the variables `import` reads, so only the arguments count. */

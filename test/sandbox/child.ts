@@ -1,8 +1,8 @@
 /** Runs the built CLI (dist/) as a child process: the sandbox as a server, other commands to completion. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { CLI, captureOutput } from '../cli-child.js'
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url))
+export { CLI }
 
 export interface SandboxChild {
   url: string
@@ -18,19 +18,12 @@ export function startSandboxChild(args: string[] = []): Promise<SandboxChild> {
   const child = spawn(process.execPath, [CLI, 'sandbox', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let out = ''
-  let err = ''
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    out += d
-  })
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d
-  })
+  const { stdout, stderr } = captureOutput(child)
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return new Promise((resolve, reject) => {
     const onData = () => {
-      const url = /^url: (\S+)$/m.exec(out)?.[1]
-      const token = /^token: (\S+)$/m.exec(out)?.[1]
+      const url = /^url: (\S+)$/m.exec(stdout())?.[1]
+      const token = /^token: (\S+)$/m.exec(stdout())?.[1]
       if (!url || !token) return
       child.stdout?.off('data', onData)
       resolve({
@@ -38,7 +31,7 @@ export function startSandboxChild(args: string[] = []): Promise<SandboxChild> {
         origin: new URL(url).origin,
         token,
         child,
-        output: () => out + err,
+        output: () => stdout() + stderr(),
         stop: (signal = 'SIGTERM') => {
           child.kill(signal)
           return exited
@@ -47,7 +40,7 @@ export function startSandboxChild(args: string[] = []): Promise<SandboxChild> {
     }
     child.stdout?.on('data', onData)
     void exited.then((code) =>
-      reject(new Error(`sandbox exited (${code}) before printing its URL: ${out}${err}`)),
+      reject(new Error(`sandbox exited (${code}) before printing its URL: ${stdout()}${stderr()}`)),
     )
   })
 }
@@ -61,15 +54,8 @@ export interface RunResult {
 export function runCli(args: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-    })
+    const output = captureOutput(child)
     child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
+    child.once('close', (code) => resolve({ code, stdout: output.stdout(), stderr: output.stderr() }))
   })
 }

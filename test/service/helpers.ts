@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
+import { CLI, captureOutput } from '../cli-child.js'
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url))
+export { CLI }
 
 export interface ServeOptions {
   /** Reused across restarts; a fresh temp directory when omitted. */
@@ -63,18 +63,11 @@ export function spawnServe(options: ServeOptions = {}): {
     env: { ...process.env, PERKVILLE_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8')
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8')
-  })
+  const output = captureOutput(child)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
     child.once('exit', (code, signal) => done({ code, signal }))
   })
-  return { child, dataDir, readyFile, stdout: () => out, stderr: () => err, exited }
+  return { child, dataDir, readyFile, ...output, exited }
 }
 
 /** Starts the server and waits until its ready file exists and /readyz answers 200. */
