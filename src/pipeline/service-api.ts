@@ -37,7 +37,17 @@ export interface RefusalCounts {
   rejected: Record<string, number>
 }
 
-export const EVENT_STATUSES = ['pending', 'in_flight', 'retrying', 'delivered', 'failed'] as const
+/** parked: waiting for a settings fix; skipped and rejected: refused at the door, kept for the console. */
+export const EVENT_STATUSES = [
+  'pending',
+  'in_flight',
+  'retrying',
+  'parked',
+  'delivered',
+  'failed',
+  'skipped',
+  'rejected',
+] as const
 export type EventStatus = (typeof EVENT_STATUSES)[number]
 
 /** Events per page of listEvents: `limit` defaults to and is capped at these. */
