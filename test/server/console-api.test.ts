@@ -131,6 +131,10 @@ describe('one event', () => {
       'rejected at the door: EVENT_NOT_ALLOWLISTED',
     ])
     expect((await getJson(`${svc.url}/admin/events/r999999`)).status).toBe(404)
+    // Refused at the door: nothing to retry (send it again instead).
+    const retry = await post(`${svc.url}/admin/events/${hit!.id}/retry`, '', ADMIN)
+    expect(retry.status).toBe(409)
+    expect(retry.json).toMatchObject({ code: 'NOT_RETRYABLE' })
   })
 
   test('an accepted event opens to its transaction, attempts (token redacted) and timeline', async () => {
