@@ -23,6 +23,14 @@ export function toRecord(e: StoredEvent): EventRecord {
     outcomeUnknown: e.unknown,
     payload: parseJson(e.payload),
     attemptLog: e.attemptLog.map(toAttemptRecord),
+    decisions: e.decisions.map((d) => ({
+      at: new Date(d.at).toISOString(),
+      settingsVersion: d.settingsVersion,
+      outcome: d.outcome,
+      code: d.code,
+      message: d.message,
+      transaction: parseJson(d.transaction),
+    })),
   }
 }
 
