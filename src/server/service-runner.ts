@@ -19,6 +19,12 @@ import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { openStorage } from './open-storage.js'
+import {
+  checkQueueDestination,
+  movedWithSettings,
+  queueDestination,
+  recordQueueDestination,
+} from './queue-destination.js'
 import { checkWithOwnClient, SettingsCheckRunner } from './settings-check-runner.js'
 import { reloadSettingsFile } from './settings-file-reload.js'
 import { SettingsVersions } from './settings-versions.js'
@@ -113,13 +119,31 @@ async function startLocked(
     const storage = await openStorage({ ...config, dataDir }, logger)
     cleanups.push(() => storage.close())
     // The settings in force: the given ones, or a later version (the admin API) if they are unchanged.
+    // One destination per queue: where this start would send, checked before anything is written.
+    const perkvilleOf = () => (mode === 'embedded-sandbox' ? null : (config.perkvilleUrl ?? DEFAULT_BASE_URL))
     const versions = await SettingsVersions.open(
       storage,
       given,
       config.settingsFile !== null ? 'file' : 'start',
       logger.child({ component: 'settings' }),
+      Date.now(),
+      (inForce) =>
+        checkQueueDestination(
+          storage,
+          queueDestination(perkvilleOf(), inForce),
+          config.moveQueuedEvents,
+          logger.child({ component: 'settings' }),
+        ),
     )
     const settings = versions.settings
+    await recordQueueDestination(storage, queueDestination(perkvilleOf(), settings))
+    versions.onDescribe((before, next) =>
+      movedWithSettings(
+        storage,
+        queueDestination(perkvilleOf(), before),
+        queueDestination(perkvilleOf(), next),
+      ),
+    )
     let sandbox: RunningSandbox | null = null
     let perkvilleUrl: string
     if (mode === 'embedded-sandbox') {
@@ -152,6 +176,7 @@ async function startLocked(
       storage,
       sharedQueue: config.databaseUrl !== null,
       settings,
+      settingsVersion: versions.version,
       client,
       createClient: (next) => createPerkvilleClient({ ...clientOptions, token: next.apiKey }),
       registry,
@@ -167,8 +192,9 @@ async function startLocked(
       logger.child({ component: 'settings-check' }),
     )
     void checks.run(settings)
-    versions.onChange(async (next) => {
-      await service.updateSettings(next)
+    versions.onChange(async (next, version) => {
+      await recordQueueDestination(storage, queueDestination(perkvilleOf(), next))
+      await service.updateSettings(next, version)
       await checks.run(next)
     })
 
