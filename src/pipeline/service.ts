@@ -74,6 +74,16 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     }
   }
   let troubleTimer: NodeJS.Timeout | null = null
+  // New trouble is looked at within a second, not at the next periodic look; the log throttles itself.
+  let troubleSoon: NodeJS.Timeout | null = null
+  const noteWaiting = () => {
+    if (troubleSoon !== null || troubleTimer === null) return
+    troubleSoon = setTimeout(() => {
+      troubleSoon = null
+      void lookForTrouble()
+    }, 1_000)
+    troubleSoon.unref()
+  }
   const writes = new WriteHealth({ storage, now, probeMs: tuning.pollMs, logger, onRecovered: wake })
   const intake = createIntake({ storage, destination, drops, metrics, depth, policy, now, wake, writes })
   const worker = createWorker({
@@ -90,6 +100,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     stopped: () => lifecycle.stopped,
     writes,
     orderRule,
+    noteWaiting,
   })
   const scheduler: Scheduler = new Scheduler({
     storage,
@@ -178,6 +189,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     },
     async stop() {
       if (troubleTimer) clearInterval(troubleTimer)
+      if (troubleSoon) clearTimeout(troubleSoon)
       troubleTimer = null
       await lifecycle.stop()
     },

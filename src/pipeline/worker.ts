@@ -30,6 +30,8 @@ export interface WorkerDeps {
   writes: WriteHealth
   /** The order policy, run again when an event is decided again under newer settings. */
   orderRule: AcceptContext['orderRule']
+  /** An event started waiting (retrying or parked): the operator should hear about it soon. */
+  noteWaiting: () => void
 }
 
 /**
@@ -74,7 +76,8 @@ export function createWorker(deps: WorkerDeps) {
       case 'parked':
         depth.remove(1)
         metrics.parked.inc({ reason: NOT_AWARDED })
-        logger.warn({ eventId: claim.id, version }, 'event parked: the settings in force no longer award it')
+        deps.noteWaiting()
+        logger.info({ eventId: claim.id, version }, 'event parked: the settings in force no longer award it')
         return null
       case 'failed':
         depth.remove(1)
@@ -147,12 +150,14 @@ export function createWorker(deps: WorkerDeps) {
     } else if (r.status === 'parked') {
       depth.remove(1)
       metrics.parked.inc({ reason: r.reason })
+      deps.noteWaiting()
       logger.warn(
         { eventId: claim.id, reason: r.reason, error: r.error },
         'event parked until the settings change',
       )
     } else if (r.status === 'retrying' && out.retry) {
       metrics.retries.inc({ kind: out.retry })
+      deps.noteWaiting()
     }
   }
 
