@@ -168,7 +168,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       destination.update(next, version)
       gate.reset()
       // Parked events wait for exactly this: they are decided again under the new version when claimed.
-      const unparked = await storage.unpark(now())
+      const unparked = await storage.unpark(now(), version)
       if (unparked > 0) {
         depth.add(unparked)
         logger.info({ unparked, version }, 'parked events are queued again under the new settings')
@@ -182,6 +182,18 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       return { queued: await storage.queueDepth(), retrying: w.retrying, parked: w.parked }
     },
     async start() {
+      // Settings changed while the service was stopped (an edited file): events parked under older
+      // settings are decided again under these.
+      if (destination.version > 0) {
+        const unparked = await storage.unpark(now(), destination.version)
+        if (unparked > 0) {
+          depth.add(unparked)
+          logger.info(
+            { unparked, version: destination.version },
+            'parked events are queued again under the settings in force',
+          )
+        }
+      }
       await lifecycle.start()
       void lookForTrouble()
       troubleTimer ??= setInterval(() => void lookForTrouble(), tuning.troubleCheckMs)

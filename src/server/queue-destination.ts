@@ -85,11 +85,14 @@ export async function checkQueueDestination(
   if (before !== null && !same(before, now)) {
     const n = await undelivered(storage)
     if (n > 0 && !move) throw new QueueDestinationError(n, before, now)
-    if (n > 0)
+    if (n > 0) {
+      // What was parked there (an unknown location, say) may well be known here: try again.
+      await storage.unpark(Date.now(), Number.MAX_SAFE_INTEGER)
       logger.warn(
         { undelivered: n, from: describe(before), to: describe(now) },
         'queued events move to the new destination (--move-queued-events)',
       )
+    }
   }
 }
 

@@ -125,8 +125,8 @@ class PostgresStorage implements Storage {
     return redecide(this.db, r, ctx)
   }
 
-  unpark(now: number): Promise<number> {
-    return unpark(this.db, now)
+  unpark(now: number, before: number): Promise<number> {
+    return unpark(this.db, now, before)
   }
 
   waiting(): Promise<WaitingCounts> {

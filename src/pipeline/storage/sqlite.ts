@@ -108,8 +108,8 @@ class SqliteStorage implements Storage {
     return this.redecideOne(r, ctx)
   }
 
-  async unpark(now: number): Promise<number> {
-    return this.unparkAll(now)
+  async unpark(now: number, before: number): Promise<number> {
+    return this.unparkAll(now, before)
   }
 
   async waiting(): Promise<WaitingCounts> {

@@ -281,8 +281,11 @@ export interface Storage {
    * old share is given back and the order rules run again on the new transaction, as at accept.
    */
   redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult>
-  /** Parked events become pending (to be decided again under the settings now in force); answers how many. */
-  unpark(now: number): Promise<number>
+  /**
+   * Parked events decided under a settings version older than `before` become pending (to be decided
+   * again under the settings now in force); answers how many.
+   */
+  unpark(now: number, before: number): Promise<number>
   /** Retrying and parked events, and the newest error among them. */
   waiting(): Promise<WaitingCounts>
   /** A value of the store's own small key-value record (the destination its queued events belong to). */
