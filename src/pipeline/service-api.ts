@@ -181,6 +181,11 @@ export interface DeliveryService {
   /** Webhook first-event signatures: false when this messageId already came with another body. */
   bindSignedBody(messageId: string, bodyDigest: string): Promise<boolean>
   replayFailed(range: { from: number; to: number; reason?: string }): Promise<number>
+  /**
+   * Queues every parked event again (after a fix in Perkville itself, e.g. the missing perk created);
+   * each is decided again under the settings in force when it was parked under older ones.
+   */
+  releaseParked(): Promise<number>
   droppedSamples(): DroppedSample[]
   droppedCounts(): RefusalCounts
   credentials(): CredentialsState

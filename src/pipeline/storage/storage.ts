@@ -240,7 +240,7 @@ export interface Storage {
    * database only those whose lease expired.
    */
   recoverAbandoned(now: number): Promise<number>
-  /** Re-queues one failed event (operator action); false when not found or not failed. */
+  /** Re-queues one failed or parked event (operator action); false when not found or neither. */
   retry(id: string, now: number): Promise<boolean>
   /** Re-queues failed events received in the range; `reasons` limits which failure reasons. */
   replayFailed(range: ReplayRange, now: number): Promise<number>

@@ -52,10 +52,11 @@ export async function redecide(
       return result
     }
     if (v.outcome !== 'queue') {
+      // It keeps the version its stored transaction was decided under (see the SQLite module).
       await c.query(
         `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = false,
-           ledger = false, settings_version = $1, failure_reason = $2, last_error = $3 WHERE seq = $4`,
-        [r.settingsVersion, v.parkReason, v.parkError, seq],
+           ledger = false, failure_reason = $1, last_error = $2 WHERE seq = $3`,
+        [v.parkReason, v.parkError, seq],
       )
       await decided(v.outcome, v.code, v.message, null)
       return leave({ kind: 'parked' })

@@ -24,7 +24,7 @@ export function redecideOp(
   )
   const park = db.prepare(
     `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = 0, ledger = 0,
-       settings_version = ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
+       failure_reason = ?, last_error = ? WHERE seq = ?`,
   )
   const fail = db.prepare(
     `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, ledger = 0,
@@ -41,7 +41,9 @@ export function redecideOp(
     }
     const v = r.verdict
     if (v.outcome !== 'queue') {
-      park.run(r.settingsVersion, v.parkReason, v.parkError, seq)
+      // It keeps the version its stored transaction was decided under, so a later settings version, a
+      // retry or a release decides it again rather than sending that transaction.
+      park.run(v.parkReason, v.parkError, seq)
       decided.run(seq, r.at, r.settingsVersion, v.outcome, v.code, v.message, null)
       lanes.aim(row.customer_key, ctx.now)
       return { kind: 'parked' }
