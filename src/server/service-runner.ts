@@ -30,6 +30,9 @@ import { reloadSettingsFile } from './settings-file-reload.js'
 import { SettingsVersions } from './settings-versions.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
 
+/** How often an instance on a shared database looks for settings versions recorded by the others. */
+const FOLLOW_SETTINGS_MS = 5_000
+
 /** The map used when no settings are given: the sandbox's seeded business, location and perks. */
 export function defaultSettings(apiKey: string): Settings {
   return parseSettings({
@@ -197,6 +200,15 @@ async function startLocked(
       await service.updateSettings(next, version)
       await checks.run(next)
     })
+
+    // Instances sharing a database take up each other's settings changes (and so un-park together).
+    if (config.databaseUrl !== null) {
+      const follow = setInterval(() => {
+        versions.refresh().catch((err) => logger.warn({ err }, 'settings: could not read newer versions'))
+      }, FOLLOW_SETTINGS_MS)
+      follow.unref()
+      cleanups.push(async () => clearInterval(follow))
+    }
 
     const lifecycle: Lifecycle = { shuttingDown: false }
     const app = await buildServer({

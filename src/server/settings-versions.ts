@@ -124,6 +124,27 @@ export class SettingsVersions {
     return { version, changed: true }
   }
 
+  /**
+   * Takes up a newer version another instance recorded in the shared store (PostgreSQL), so every
+   * instance decides events under the same settings. Answers whether one was taken up.
+   */
+  refresh(): Promise<boolean> {
+    const run = this.chain.then(async () => {
+      const [newest] = await this.storage.settingsVersions(1)
+      if (!newest || newest.version <= this.current.version) return false
+      const parsed = read(newest)
+      this.current = { ...newest, parsed }
+      await this.applyToService(parsed, newest.version)
+      this.logger.info(
+        { version: newest.version, source: newest.source },
+        'settings: took up a version recorded by another instance',
+      )
+      return true
+    })
+    this.chain = run.catch(() => undefined)
+    return run
+  }
+
   async history(limit: number): Promise<SettingsVersionView[]> {
     const rows = await this.storage.settingsVersions(limit)
     return rows.map((r) => ({
