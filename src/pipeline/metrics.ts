@@ -71,7 +71,7 @@ export function createMetrics(
     }),
     parkedNow: new Gauge({
       name: 'perkville_events_parked',
-      help: 'Events parked now, waiting for a settings change (as of the last check, at most a minute old)',
+      help: 'Events parked now, waiting for a settings change (as of the last look at the queue, at most 15 s old)',
       registers,
       collect() {
         this.set(parkedNow())

@@ -196,8 +196,6 @@ export interface DeliveryService {
    * again under it when claimed.
    */
   updateSettings(settings: Settings, version?: number): Promise<void>
-  /** Retrying and parked events (for the start-up destination check and the trouble log). */
-  waiting(): Promise<{ queued: number; retrying: number; parked: number }>
   start(): Promise<void>
   /** Stop taking work, finish or release in-flight deliveries, close storage. */
   stop(): Promise<void>

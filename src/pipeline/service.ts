@@ -177,10 +177,6 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
       if (lifecycle.started && !lifecycle.stopped) void gate.probe()
       void lookForTrouble()
     },
-    async waiting() {
-      const w = await storage.waiting()
-      return { queued: await storage.queueDepth(), retrying: w.retrying, parked: w.parked }
-    },
     async start() {
       // Settings changed while the service was stopped (an edited file): events parked under older
       // settings are decided again under these.
