@@ -110,6 +110,30 @@ export function toDecision(d: DecisionDbRow): DecisionRow {
   }
 }
 
+/**
+ * The decision an event was accepted under, read from its row. Accept writes no decision row for a
+ * queued event (the row holds that decision: its transaction, settings version and receipt time);
+ * rows are written once the event is decided again (the first of them this one, taken from the row
+ * before it changes) or when an order rule failed it at once. A row of a store from before versions
+ * (version 0) that failed with no attempt was failed by an order rule.
+ */
+export function acceptDecision(row: EventRow<number | boolean>): DecisionRow {
+  const byRule = row.settings_version === 0 && row.status === 'failed' && row.attempts === 0
+  return {
+    at: Number(row.received_at),
+    settingsVersion: Number(row.settings_version),
+    outcome: byRule ? 'fail' : 'queue',
+    code: byRule ? row.failure_reason : null,
+    message: byRule ? row.last_error : null,
+    transaction: decisionTx(rowTransaction(row)),
+  }
+}
+
+/** An event's decisions: its decision rows, or when it has none, the one its row holds. */
+export function eventDecisions(row: EventRow<number | boolean>, rows: DecisionDbRow[]): DecisionRow[] {
+  return rows.length > 0 ? rows.map(toDecision) : [acceptDecision(row)]
+}
+
 /** The decision row written for a transaction: the whole transaction as JSON. */
 export function decisionTx(tx: Transaction): string {
   return JSON.stringify(tx)

@@ -153,26 +153,30 @@ export async function accept(
           col((r) => r.f.ev.writeKeySource ?? null),
         ],
       )
-      // Each event's first decision. Admitted events have distinct external ids (they are the dedup key).
+      // The first decision of each event an order rule failed; a queued event's is its row (see
+      // acceptDecision). Admitted events have distinct external ids (they are the dedup key).
+      const failed = rows.filter((r) => r.failure)
       const seqOf = new Map(inserted.rows.map((r) => [r.external_id, Number(r.seq)]))
-      await c.query(
-        `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx)
-         SELECT s, $2, v, o, cd, msg, t FROM unnest($1::bigint[], $3::bigint[], $4::text[], $5::text[],
-           $6::text[], $7::text[]) AS u(s, v, o, cd, msg, t)`,
-        [
-          col((r) => seqOf.get(r.f.ev.externalId)),
-          ctx.now,
-          col((r) => r.f.ev.settingsVersion ?? 0),
-          col((r) => (r.failure ? 'fail' : 'queue')),
-          col((r) => r.failure?.reason ?? null),
-          col((r) => r.failure?.message ?? null),
-          col((r) =>
-            decisionTx(
-              r.quantity === r.f.ev.tx.quantity ? r.f.ev.tx : { ...r.f.ev.tx, quantity: r.quantity },
+      const ofFailed = <T>(pick: (r: (typeof rows)[number]) => T): T[] => failed.map(pick)
+      if (failed.length > 0)
+        await c.query(
+          `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx)
+         SELECT s, $2, v, $4, cd, msg, t FROM unnest($1::bigint[], $3::bigint[], $5::text[],
+           $6::text[], $7::text[]) AS u(s, v, cd, msg, t)`,
+          [
+            ofFailed((r) => seqOf.get(r.f.ev.externalId)),
+            ctx.now,
+            ofFailed((r) => r.f.ev.settingsVersion ?? 0),
+            'fail',
+            ofFailed((r) => r.failure?.reason ?? null),
+            ofFailed((r) => r.failure?.message ?? null),
+            ofFailed((r) =>
+              decisionTx(
+                r.quantity === r.f.ev.tx.quantity ? r.f.ev.tx : { ...r.f.ev.tx, quantity: r.quantity },
+              ),
             ),
-          ),
-        ],
-      )
+          ],
+        )
     }
 
     // A lane created above for a customer whose every event was held back has nothing to deliver.

@@ -3,8 +3,8 @@ import {
   type AttemptDbRow,
   type DecisionDbRow,
   type EventRow,
+  eventDecisions,
   toAttempt,
-  toDecision,
   toSeq,
   toStored,
   withAttempts,
@@ -32,7 +32,7 @@ export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null
     `SELECT * FROM event_decisions WHERE event_seq = $1 ORDER BY id`,
     [seq],
   )
-  return toStored(row, attempts.rows.map(toAttempt), decisions.rows.map(toDecision))
+  return toStored(row, attempts.rows.map(toAttempt), eventDecisions(row, decisions.rows))
 }
 
 export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[]> {

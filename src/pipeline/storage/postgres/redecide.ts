@@ -1,5 +1,12 @@
 import { EMPTY_LEDGER, inOrderLedger, releaseShare } from '../../order-ledger.js'
-import { decisionTx, type EventRow, ledgerEvent, rowTransaction, toSeq } from '../event-rows.js'
+import {
+  acceptDecision,
+  decisionTx,
+  type EventRow,
+  ledgerEvent,
+  rowTransaction,
+  toSeq,
+} from '../event-rows.js'
 import type { AcceptContext, RedecideResult, Redecision } from '../storage.js'
 import type { Client, PgDb } from './db.js'
 import { aimLanes } from './lanes.js'
@@ -27,6 +34,14 @@ export async function redecide(
     const locked = await c.query<Row>(`SELECT * FROM events WHERE seq = $1 FOR UPDATE`, [seq])
     const row = locked.rows[0]
     if (row?.status !== 'in_flight' || Number(row.lease_id) !== r.leaseId) return { kind: 'lost' }
+    // Its first decision lived in its row, which is about to change: it becomes a row first.
+    const first = acceptDecision(row)
+    await c.query(
+      `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx)
+       SELECT $1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7
+       WHERE NOT EXISTS (SELECT 1 FROM event_decisions WHERE event_seq = $1)`,
+      [seq, first.at, first.settingsVersion, first.outcome, first.code, first.message, first.transaction],
+    )
     const v = r.verdict
     const old = rowTransaction(row)
     const touched = [...(row.ledger ? [old] : []), ...(v.outcome === 'queue' ? [v.tx] : [])]

@@ -102,16 +102,18 @@ export function acceptOp(
         ev.audienceKey ?? null,
         ev.writeKeySource ?? null,
       )
-      decided.run(
-        info.lastInsertRowid,
-        ctx.now,
-        version,
-        failure ? 'fail' : 'queue',
-        failure?.reason ?? null,
-        failure?.message ?? null,
-        decisionTx(quantity === tx.quantity ? tx : { ...tx, quantity }),
-      )
       if (failure) {
+        // A queued event's decision is its row (see acceptDecision); a failed one's row says only
+        // that it failed, and a later retry would hide even that.
+        decided.run(
+          info.lastInsertRowid,
+          ctx.now,
+          version,
+          'fail',
+          failure.reason,
+          failure.message,
+          decisionTx(quantity === tx.quantity ? tx : { ...tx, quantity }),
+        )
         out.push('order_rule')
       } else {
         lanes.add(ev.customerKey, ctx.now)

@@ -3,8 +3,8 @@ import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
 import {
   type AttemptDbRow,
   type DecisionDbRow,
+  eventDecisions,
   toAttempt,
-  toDecision,
   toSeq,
   toStored,
   withAttempts,
@@ -50,7 +50,7 @@ export function queryOps(db: Database.Database) {
       return toStored(
         row,
         (attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt),
-        (decisionsOf.all(seq) as DecisionDbRow[]).map(toDecision),
+        eventDecisions(row, decisionsOf.all(seq) as DecisionDbRow[]),
       )
     },
 

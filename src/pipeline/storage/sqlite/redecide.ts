@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { EMPTY_LEDGER, inOrderLedger, releaseShare } from '../../order-ledger.js'
-import { decisionTx, ledgerEvent, toSeq } from '../event-rows.js'
+import { acceptDecision, decisionTx, ledgerEvent, toSeq } from '../event-rows.js'
 import type { AcceptContext, RedecideResult, Redecision } from '../storage.js'
 import type { Lanes } from './lanes.js'
 import type { Ledgers } from './ledgers.js'
@@ -18,6 +18,7 @@ export function redecideOp(
   const decided = db.prepare(
     `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
+  const hasDecisions = db.prepare(`SELECT 1 FROM event_decisions WHERE event_seq = ? LIMIT 1`).pluck()
   const setTx = db.prepare(
     `UPDATE events SET business_id = ?, location_id = ?, perk_id = ?, send_email = ?, quantity = ?,
        requested_quantity = ?, ledger = ?, settings_version = ? WHERE seq = ?`,
@@ -38,6 +39,19 @@ export function redecideOp(
     if (row.ledger === 1 && row.order_id !== null) {
       const held = ledgers.get(row.order_id, row.perk_id)
       if (held) ledgers.put(row.order_id, row.perk_id, releaseShare(held, ledgerEvent(row)), ctx.now)
+    }
+    if (hasDecisions.get(seq) === undefined) {
+      // Its first decision lived in its row, which is about to change: it becomes a row first.
+      const first = acceptDecision(row)
+      decided.run(
+        seq,
+        first.at,
+        first.settingsVersion,
+        first.outcome,
+        first.code,
+        first.message,
+        first.transaction,
+      )
     }
     const v = r.verdict
     if (v.outcome !== 'queue') {
