@@ -178,7 +178,8 @@ export function storageContract(make: () => Promise<Storage>): void {
             order('Order Refunded', { total: 25 }),
             order('Order Refunded', { total: 1 }),
           ],
-          drops: [{ minute: Math.floor(now / 60_000), code: 'ZERO_AMOUNT', count: 2 }],
+          drops: [],
+          refusals: [newRefusal('z@x.co', 'skip', now), newRefusal('z@x.co', 'skip', now - 60_000)],
         },
       ],
       ctx(now),
@@ -191,7 +192,18 @@ export function storageContract(make: () => Promise<Storage>): void {
       ['failed', 10, 'order_already_awarded'],
       ['pending', 10, null],
     ])
+    // Drops are counted from the refusals kept: in total, and per minute of a range.
     expect(await storage.dropTotals()).toEqual({ ZERO_AMOUNT: 2 })
+    const minute = Math.floor(now / 60_000)
+    expect(
+      (await storage.dropCounts(now - 60_000, now + 1))
+        .sort((a, b) => a.minute - b.minute)
+        .map((d) => ({ ...d })),
+    ).toEqual([
+      { minute: minute - 1, code: 'ZERO_AMOUNT', count: 1 },
+      { minute, code: 'ZERO_AMOUNT', count: 1 },
+    ])
+    expect(await storage.dropCounts(now + 60_000, now + 120_000)).toEqual([])
   })
 
   it('releases a failed award: its queued refunds fail newest first, the order may be awarded again', async () => {

@@ -55,7 +55,7 @@ export interface StoredRefusal extends NewRefusal {
   id: string
 }
 
-/** Door drops aggregated per minute, persisted with the accepted events of the same commit. */
+/** Door drops counted per minute and code (from the refusals kept; see dropCounts). */
 export interface DropCount {
   minute: number
   code: string
@@ -64,7 +64,11 @@ export interface DropCount {
 
 export interface AcceptBatch {
   events: NewEvent[]
-  drops: DropCount[]
+  /**
+   * @deprecated No store writes these: drops are counted from `refusals`, which hold every one.
+   * Stores from before refusals were kept still read the counts they had until pruned.
+   */
+  drops?: DropCount[]
   /** Every refused event of the batch, stored in the same commit. */
   refusals?: NewRefusal[]
 }
@@ -343,7 +347,7 @@ export interface Storage {
    * from these, so a large range never blocks other work for long nor sits in memory at once.
    */
   scanForStats(from: number, to: number): AsyncIterable<StatsRow[]>
-  /** Door drop counts per minute for the minutes overlapping [from, to). */
+  /** Door drop counts per minute for the minutes overlapping [from, to), counted from the refusals. */
   dropCounts(from: number, to: number): Promise<DropCount[]>
   /** The last error text of each of these events. */
   lastErrors(ids: string[]): Promise<Map<string, string | null>>

@@ -1,7 +1,7 @@
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
 import { decisionTx } from '../event-rows.js'
 import { REFUSAL_COLUMNS } from '../refusal-rows.js'
-import type { AcceptBatch, AcceptContext, AcceptOutcome, DropCount, NewRefusal } from '../storage.js'
+import type { AcceptBatch, AcceptContext, AcceptOutcome, NewRefusal } from '../storage.js'
 import type { Client, PgDb } from './db.js'
 import { sortedUnique } from './lanes.js'
 import { ledgerKey, lockLedgers, writeLedgers } from './ledgers.js'
@@ -16,15 +16,6 @@ export async function accept(
   ctx: AcceptContext,
 ): Promise<AcceptOutcome[][]> {
   const flat = batches.flatMap((b, bi) => b.events.map((ev, ei) => ({ ev, bi, ei })))
-  const drops = new Map<string, DropCount>()
-  for (const b of batches) {
-    for (const d of b.drops) {
-      const k = `${d.minute}\u0000${d.code}`
-      const seen = drops.get(k)
-      if (seen) seen.count += d.count
-      else drops.set(k, { ...d })
-    }
-  }
   return db.tx(async (c) => {
     const out: AcceptOutcome[][] = batches.map((b) => b.events.map(() => 'duplicate' as AcceptOutcome))
 
@@ -184,15 +175,6 @@ export async function accept(
     const idle = [...createdLanes].filter((k) => !queuedCustomers.has(k))
     if (idle.length > 0) await c.query(`DELETE FROM lanes WHERE customer_key = ANY($1::text[])`, [idle])
 
-    if (drops.size > 0) {
-      const list = [...drops.values()].sort((a, b) => a.minute - b.minute || (a.code < b.code ? -1 : 1))
-      await c.query(
-        `INSERT INTO drop_counts (minute, code, count)
-         SELECT m, k, n FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(m, k, n) ORDER BY m, k
-         ON CONFLICT (minute, code) DO UPDATE SET count = drop_counts.count + excluded.count`,
-        [list.map((d) => d.minute), list.map((d) => d.code), list.map((d) => d.count)],
-      )
-    }
     await insertRefusals(
       c,
       batches.flatMap((b) => b.refusals ?? []),

@@ -53,9 +53,14 @@ export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[
 }
 
 export async function dropCounts(db: PgDb, from: number, to: number): Promise<DropCount[]> {
-  // Minute granularity: every minute that overlaps the range counts.
+  // Minute granularity: every minute that overlaps the range counts. Drops are the refusals kept, plus
+  // the counts a store from before refusals wrote to drop_counts, until those are pruned.
   const res = await db.query<DropCount>(
-    `SELECT minute, code, count FROM drop_counts WHERE minute >= $1 AND minute < $2`,
+    `SELECT minute, code, SUM(count)::bigint AS count FROM (
+       SELECT received_at / 60000 AS minute, code, COUNT(*) AS count FROM refusals
+       WHERE received_at >= $1::bigint * 60000 AND received_at < $2::bigint * 60000 GROUP BY 1, 2
+       UNION ALL SELECT minute, code, count FROM drop_counts WHERE minute >= $1 AND minute < $2
+     ) AS d GROUP BY minute, code`,
     [Math.floor(from / 60_000), Math.ceil(to / 60_000)],
   )
   return res.rows
@@ -77,7 +82,10 @@ export async function lastErrors(db: PgDb, ids: string[]): Promise<Map<string, s
 
 export async function dropTotals(db: PgDb): Promise<Record<string, number>> {
   const res = await db.query<{ code: string; n: number }>(
-    `SELECT code, SUM(count)::bigint AS n FROM drop_counts GROUP BY code`,
+    `SELECT code, SUM(n)::bigint AS n FROM (
+       SELECT code, COUNT(*) AS n FROM refusals GROUP BY code
+       UNION ALL SELECT code, SUM(count) AS n FROM drop_counts GROUP BY code
+     ) AS d GROUP BY code`,
   )
   const out: Record<string, number> = {}
   for (const r of res.rows) out[r.code] = r.n

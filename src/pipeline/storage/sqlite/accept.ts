@@ -6,17 +6,13 @@ import type { AcceptBatch, AcceptContext, AcceptOutcome } from '../storage.js'
 import type { Lanes } from './lanes.js'
 import type { Ledgers } from './ledgers.js'
 
-/** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
+/** Stores each batch (one transaction for all of them): dedup, order rules, queueing, refusals. */
 export function acceptOp(
   db: Database.Database,
   lanes: Lanes,
   ledgers: Ledgers,
 ): (batches: AcceptBatch[], ctx: AcceptContext) => AcceptOutcome[][] {
   const seen = db.prepare(`SELECT 1 FROM events WHERE external_id = ? AND received_at >= ? LIMIT 1`).pluck()
-  const drop = db.prepare(
-    `INSERT INTO drop_counts (minute, code, count) VALUES (?, ?, ?)
-     ON CONFLICT (minute, code) DO UPDATE SET count = count + excluded.count`,
-  )
   const insert = db.prepare(
     `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
        send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
@@ -32,7 +28,6 @@ export function acceptOp(
   )
 
   const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
-    for (const d of batch.drops) drop.run(d.minute, d.code, d.count)
     for (const r of batch.refusals ?? []) {
       refuse.run(
         r.receivedAt,

@@ -33,8 +33,21 @@ export function queryOps(db: Database.Database) {
   )
   const laneMin = db.prepare(`SELECT MIN(due_at) AS due FROM lanes`)
   const depth = db.prepare(`SELECT COUNT(*) AS n FROM events INDEXED BY events_queue WHERE ${ACTIVE}`)
-  const dropTotals = db.prepare(`SELECT code, SUM(count) AS n FROM drop_counts GROUP BY code`)
-  const dropsIn = db.prepare(`SELECT minute, code, count FROM drop_counts WHERE minute >= ? AND minute < ?`)
+  // Drops are the refusals kept (every one is a row, pruned by the same retention), plus the counts a
+  // store from before refusals wrote to drop_counts, until those are pruned.
+  const dropTotals = db.prepare(
+    `SELECT code, SUM(n) AS n FROM (
+       SELECT code, COUNT(*) AS n FROM refusals INDEXED BY refusals_received GROUP BY code
+       UNION ALL SELECT code, SUM(count) AS n FROM drop_counts GROUP BY code
+     ) GROUP BY code`,
+  )
+  const dropsIn = db.prepare(
+    `SELECT minute, code, SUM(count) AS count FROM (
+       SELECT received_at / 60000 AS minute, code, COUNT(*) AS count FROM refusals INDEXED BY refusals_received
+       WHERE received_at >= ? * 60000 AND received_at < ? * 60000 GROUP BY 1, 2
+       UNION ALL SELECT minute, code, count FROM drop_counts WHERE minute >= ? AND minute < ?
+     ) GROUP BY minute, code`,
+  )
   const lastError = db.prepare(`SELECT last_error FROM events WHERE seq = ?`).pluck()
 
   return {
@@ -71,7 +84,8 @@ export function queryOps(db: Database.Database) {
 
     dropCounts(from: number, to: number): DropCount[] {
       // Minute granularity: every minute that overlaps the range counts.
-      return dropsIn.all(Math.floor(from / 60_000), Math.ceil(to / 60_000)) as DropCount[]
+      const [first, end] = [Math.floor(from / 60_000), Math.ceil(to / 60_000)]
+      return dropsIn.all(first, end, first, end) as DropCount[]
     },
 
     lastErrors(ids: string[]): Map<string, string | null> {
