@@ -37,28 +37,16 @@ function refusalDetail(r: StoredRefusal): EventDetail {
 }
 
 /**
- * The decisions of an accepted event, oldest first, as stored with it (at accept and at each
- * decision under newer settings). A store from before decisions were kept has none: the one made at
- * the door is then rebuilt from the stored transaction (queued, or failed at once by an order rule).
+ * The decisions of an accepted event, oldest first: the store gives every event at least the one it
+ * was accepted under (from its row when no decision rows were written; see acceptDecision).
  */
-export function acceptedDecisions(e: StoredEvent, record: EventRecord): Decision[] {
-  if (record.decisions && record.decisions.length > 0) return record.decisions
-  const byRule = e.status === 'failed' && e.attempts === 0 && e.attemptLog.length === 0
-  return [
-    {
-      at: record.receivedAt,
-      settingsVersion: 0,
-      outcome: byRule ? 'fail' : 'queue',
-      code: byRule ? e.failureReason : null,
-      message: byRule ? e.lastError : null,
-      transaction: e.transaction ?? null,
-    },
-  ]
+function acceptedDecisions(record: EventRecord): Decision[] {
+  return record.decisions ?? []
 }
 
 function acceptedDetail(e: StoredEvent): EventDetail {
   const record = toRecord(e)
-  const decisions = acceptedDecisions(e, record)
+  const decisions = acceptedDecisions(record)
   const timeline: EventDetail['timeline'] = [{ at: record.receivedAt, what: 'received and queued' }]
   for (const d of decisions.slice(1)) {
     const why = d.code ? ` (${d.code})` : ''
