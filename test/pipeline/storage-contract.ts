@@ -192,6 +192,27 @@ export function storageContract(make: () => Promise<Storage>): void {
       ['failed', 10, 'order_already_awarded'],
       ['pending', 10, null],
     ])
+    // A queued event's decision is read from its row; one an order rule failed keeps its own.
+    const [refundFailed, , awardFailed, awarded] = events
+    expect((await storage.getEvent(awarded!.id))!.decisions).toEqual([
+      {
+        at: now,
+        settingsVersion: 0,
+        outcome: 'queue',
+        code: null,
+        message: null,
+        transaction: expect.any(String),
+      },
+    ])
+    expect(JSON.parse((await storage.getEvent(awarded!.id))!.decisions[0]!.transaction!)).toMatchObject({
+      orderId: 'L-1',
+      quantity: 10,
+    })
+    for (const failed of [awardFailed!, refundFailed!]) {
+      expect((await storage.getEvent(failed.id))!.decisions.map((d) => [d.outcome, d.code])).toEqual([
+        ['fail', failed.failureReason],
+      ])
+    }
     // Drops are counted from the refusals kept: in total, and per minute of a range.
     expect(await storage.dropTotals()).toEqual({ ZERO_AMOUNT: 2 })
     const minute = Math.floor(now / 60_000)
