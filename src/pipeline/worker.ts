@@ -33,14 +33,17 @@ export interface WorkerDeps {
  */
 export function createWorker(deps: WorkerDeps) {
   const { storage, metrics, depth, gate, logger, now } = deps
-  const commit = createGroupCommit<Completion, boolean>(async (completions) => {
-    const { applied, cascadedFailures } = await storage.complete(completions, now())
-    if (cascadedFailures > 0) {
-      depth.remove(cascadedFailures)
-      metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
-    }
-    return applied
-  })
+  const commit = createGroupCommit<Completion, boolean>(
+    async (completions) => {
+      const { applied, cascadedFailures } = await storage.complete(completions, now())
+      if (cascadedFailures > 0) {
+        depth.remove(cascadedFailures)
+        metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
+      }
+      return applied
+    },
+    { parallel: storage.parallelWrites ?? 1 },
+  )
 
   async function run(claim: ClaimedEvent): Promise<void> {
     const out = await deliverOne(claim, {

@@ -3,6 +3,7 @@ import { accept } from './postgres/accept.js'
 import { claim } from './postgres/claim.js'
 import { complete } from './postgres/complete.js'
 import { PgDb } from './postgres/db.js'
+import { prepareStatements } from './postgres/prepared.js'
 import { listenForWork, newSenderId, notifyStatement } from './postgres/listen.js'
 import { checkSchemaName, migratePostgres } from './postgres/migrate.js'
 import { prune } from './postgres/prune.js'
@@ -73,7 +74,10 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   pool.on('error', (err) => opts.onError?.(err))
   // The pool listens only while a connection is idle: one checked out when the server goes away
   // (a fast shutdown) would emit 'error' to nobody and take the process down. Its query still fails.
-  pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)))
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.onError?.(err))
+    prepareStatements(client)
+  })
   try {
     const client = await pool.connect()
     try {
@@ -93,7 +97,9 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   }
   const sender = newSenderId()
   const db = new PgDb(pool, { closed: false, notifySql: notifyStatement(schema, sender) })
-  return new PostgresStorage(db, (onWork) =>
+  // Accepts and completions each take up to a third of the pool, leaving the rest to claims and reads.
+  const parallelWrites = Math.max(1, Math.floor((opts.poolSize ?? 10) / 3))
+  return new PostgresStorage(db, parallelWrites, (onWork) =>
     listenForWork({
       connectionString: opts.connectionString,
       schema,
@@ -114,6 +120,7 @@ class PostgresStorage implements Storage {
 
   constructor(
     private readonly db: PgDb,
+    readonly parallelWrites: number,
     readonly watchForWork: (onWork: () => void) => () => Promise<void>,
   ) {
     this.acceptDb = db.notifying(queuedAny)
