@@ -3,9 +3,9 @@ import { accept } from './postgres/accept.js'
 import { claim } from './postgres/claim.js'
 import { complete } from './postgres/complete.js'
 import { PgDb } from './postgres/db.js'
-import { prepareStatements } from './postgres/prepared.js'
 import { listenForWork, newSenderId, notifyStatement } from './postgres/listen.js'
 import { checkSchemaName, migratePostgres } from './postgres/migrate.js'
+import { prepareStatements } from './postgres/prepared.js'
 import { prune } from './postgres/prune.js'
 import {
   dropCounts,
