@@ -112,13 +112,13 @@ export function goals(all) {
       met: (f) => f >= 0.8 * pg.delivery_ceiling_per_s,
     }),
     goal({
-      name: 'PostgreSQL: accepted on one instance, delivered by another (P95)',
+      name: 'PostgreSQL: accepted on one instance, starts on another (P95)',
       figure: pg.wake_p95_ms,
       unit: 'ms',
       target: '≤ 50',
       higher: false,
-      baseline: pg.sandbox_latency_ms,
-      baselineName: 'sandbox latency (included)',
+      baseline: num(pg.wake_p95_ms) === null ? null : 1_000,
+      baselineName: 'the fallback poll',
       met: (f) => f <= 50,
     }),
     goal({
