@@ -100,7 +100,9 @@ try {
       '2s',
       '--credentials-probe',
       '1s',
-      ...(pgSchema ? pgArgs(pgSchema) : []),
+      // A killed instance's leases are held until they expire on a shared database (another instance
+      // may be alive): a short lease lets the queue settle within the harness's time limit.
+      ...(pgSchema ? [...pgArgs(pgSchema), '--lease', '10s'] : []),
       ...opts['service-args'].split(' ').filter(Boolean),
     ],
   }
