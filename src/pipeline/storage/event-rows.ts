@@ -1,7 +1,7 @@
 import type { Transaction } from '../../core/types.js'
 import type { LedgerEvent } from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
-import type { AttemptRow, StatsRow, StoredEvent } from './storage.js'
+import type { AttemptRow, DecisionOutcome, DecisionRow, StatsRow, StoredEvent } from './storage.js'
 
 /**
  * The `events` and `attempts` rows as every store reads them back. The two stores differ only in how
@@ -36,6 +36,17 @@ export interface EventRow<Flag extends number | boolean> {
   failure_reason: string | null
   last_error: string | null
   transaction_id: string | null
+  settings_version: number
+}
+
+export interface DecisionDbRow {
+  event_seq: number
+  at: number
+  settings_version: number
+  outcome: DecisionOutcome
+  code: string | null
+  message: string | null
+  tx: string | null
 }
 
 export interface AttemptDbRow {
@@ -85,7 +96,27 @@ export function toAttempt(a: AttemptDbRow): AttemptRow {
   }
 }
 
-export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow[]): StoredEvent {
+export function toDecision(d: DecisionDbRow): DecisionRow {
+  return {
+    at: Number(d.at),
+    settingsVersion: Number(d.settings_version),
+    outcome: d.outcome,
+    code: d.code,
+    message: d.message,
+    transaction: d.tx,
+  }
+}
+
+/** The decision row written for a transaction: the whole transaction as JSON. */
+export function decisionTx(tx: Transaction): string {
+  return JSON.stringify(tx)
+}
+
+export function toStored(
+  row: EventRow<number | boolean>,
+  attemptLog: AttemptRow[],
+  decisions: DecisionRow[] = [],
+): StoredEvent {
   return {
     id: String(row.seq),
     messageId: row.message_id,
@@ -107,6 +138,7 @@ export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow
     transactionId: row.transaction_id,
     payload: row.payload,
     attemptLog,
+    decisions,
   }
 }
 

@@ -9,8 +9,10 @@ import { Ledgers } from './sqlite/ledgers.js'
 import { migrateSqlite } from './sqlite/migrate.js'
 import { pruneOp } from './sqlite/prune.js'
 import { queryOps } from './sqlite/queries.js'
+import { redecideOp } from './sqlite/redecide.js'
 import { requeueOps } from './sqlite/requeue.js'
 import { statsOp } from './sqlite/stats.js'
+import { unparkOp } from './sqlite/unpark.js'
 import type {
   AcceptBatch,
   AcceptContext,
@@ -22,11 +24,14 @@ import type {
   EventFilter,
   NewSettingsVersion,
   PruneResult,
+  RedecideResult,
+  Redecision,
   ReplayRange,
   SettingsVersionRow,
   StatsRow,
   Storage,
   StoredEvent,
+  WaitingCounts,
 } from './storage.js'
 
 export interface SqliteStorageOptions {
@@ -69,6 +74,8 @@ class SqliteStorage implements Storage {
   private readonly read
   private readonly pruneOld
   private readonly scan
+  private readonly redecideOne
+  private readonly unparkAll
 
   constructor(private readonly db: Database.Database) {
     const lanes = new Lanes(db)
@@ -80,6 +87,8 @@ class SqliteStorage implements Storage {
     this.read = queryOps(db)
     this.pruneOld = pruneOp(db)
     this.scan = statsOp(db, () => this.closed)
+    this.redecideOne = redecideOp(db, lanes, ledgers)
+    this.unparkAll = unparkOp(db, lanes)
   }
 
   async accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
@@ -93,6 +102,26 @@ class SqliteStorage implements Storage {
   async complete(completions: Completion[], now: number): Promise<CompleteResult> {
     if (this.closed) throw new Error('storage is closed')
     return this.completeAll(completions, now)
+  }
+
+  async redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {
+    return this.redecideOne(r, ctx)
+  }
+
+  async unpark(now: number, before: number): Promise<number> {
+    return this.unparkAll(now, before)
+  }
+
+  async waiting(): Promise<WaitingCounts> {
+    return this.read.waiting()
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return this.read.getMeta(key)
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.read.setMeta(key, value)
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -64,12 +64,15 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     if (!retried) {
       throw new HttpError(
         409,
-        `event ${id} is ${event.status}; only failed events can be retried`,
+        `event ${id} is ${event.status}; only failed and parked events can be retried`,
         'NOT_RETRYABLE',
       )
     }
     return { retried: true, id }
   })
+
+  // Parked events wait for a settings change; after a fix in Perkville itself they are released here.
+  app.post('/parked/release', async () => ({ released: await service.releaseParked() }))
 
   app.post('/replay', { schema: { body: replayBody } }, async (request) => {
     const { body } = request

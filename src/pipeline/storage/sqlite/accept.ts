@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
+import { decisionTx } from '../event-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome } from '../storage.js'
 import type { Lanes } from './lanes.js'
 import type { Ledgers } from './ledgers.js'
@@ -18,8 +19,11 @@ export function acceptOp(
   const insert = db.prepare(
     `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
        send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
-       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const decided = db.prepare(
+    `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
 
   const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
@@ -46,7 +50,8 @@ export function acceptOp(
           }
         }
       }
-      insert.run(
+      const version = ev.settingsVersion ?? 0
+      const info = insert.run(
         ev.messageId,
         ev.externalId,
         ev.customerKey,
@@ -69,6 +74,16 @@ export function acceptOp(
         failure ? ctx.now : null,
         failure?.reason ?? null,
         failure?.message ?? null,
+        version,
+      )
+      decided.run(
+        info.lastInsertRowid,
+        ctx.now,
+        version,
+        failure ? 'fail' : 'queue',
+        failure?.reason ?? null,
+        failure?.message ?? null,
+        decisionTx(quantity === tx.quantity ? tx : { ...tx, quantity }),
       )
       if (failure) {
         out.push('order_rule')
