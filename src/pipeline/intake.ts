@@ -30,14 +30,12 @@ export interface IntakeDeps {
 export function createIntake(deps: IntakeDeps) {
   const { storage, policy, metrics, now } = deps
   const rules = { oneAwardPerOrder: policy.oneAwardPerOrder, capRefunds: policy.capRefunds }
-  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>(
-    (batches) =>
-      storage.accept(batches, {
-        now: now(),
-        dedupSince: now() - policy.dedupWindowMs,
-        orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
-      }),
-    { parallel: storage.parallelWrites ?? 1 },
+  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>((batches) =>
+    storage.accept(batches, {
+      now: now(),
+      dedupSince: now() - policy.dedupWindowMs,
+      orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
+    }),
   )
 
   async function accept(events: IncomingEvent[]): Promise<AcceptResult> {

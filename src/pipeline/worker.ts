@@ -40,17 +40,14 @@ export interface WorkerDeps {
  */
 export function createWorker(deps: WorkerDeps) {
   const { storage, metrics, depth, gate, logger, now } = deps
-  const commit = createGroupCommit<Completion, boolean>(
-    async (completions) => {
-      const { applied, cascadedFailures } = await storage.complete(completions, now())
-      if (cascadedFailures > 0) {
-        depth.remove(cascadedFailures)
-        metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
-      }
-      return applied
-    },
-    { parallel: storage.parallelWrites ?? 1 },
-  )
+  const commit = createGroupCommit<Completion, boolean>(async (completions) => {
+    const { applied, cascadedFailures } = await storage.complete(completions, now())
+    if (cascadedFailures > 0) {
+      depth.remove(cascadedFailures)
+      metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
+    }
+    return applied
+  })
 
   /** Under newer settings than it was decided with, the event is decided again before it is sent. */
   async function decideAgainIfStale(

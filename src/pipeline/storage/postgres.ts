@@ -105,9 +105,7 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   }
   const sender = newSenderId()
   const db = new PgDb(pool, { closed: false, notifySql: notifyStatement(schema, sender) })
-  // Accepts and completions each take up to a third of the pool, leaving the rest to claims and reads.
-  const parallelWrites = Math.max(1, Math.floor((opts.poolSize ?? 10) / 3))
-  return new PostgresStorage(db, parallelWrites, (onWork) =>
+  return new PostgresStorage(db, (onWork) =>
     listenForWork({
       connectionString: opts.connectionString,
       schema,
@@ -128,7 +126,6 @@ class PostgresStorage implements Storage {
 
   constructor(
     private readonly db: PgDb,
-    readonly parallelWrites: number,
     readonly watchForWork: (onWork: () => void) => () => Promise<void>,
   ) {
     this.acceptDb = db.notifying(queuedAny)

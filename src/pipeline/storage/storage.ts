@@ -226,11 +226,6 @@ export interface PruneResult {
 }
 
 export interface Storage {
-  /**
-   * How many write transactions (accepts, completions) are worth running at once; 1 when absent.
-   * SQLite has one writer; PostgreSQL's are bound by round trips, so a few at once go further.
-   */
-  readonly parallelWrites?: number
   /** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]>
   /** Leases up to `limit` due head-of-lane events (at most one per customer). */
