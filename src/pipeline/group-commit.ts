@@ -4,9 +4,9 @@
  * each caller's promise settles only after that transaction committed. Storage-agnostic: the
  * flush function does the batch work.
  *
- * `parallel` lets that many flushes run at once. SQLite has one writer, so 1 (a submission made
- * while a flush runs waits for it and joins the next). A client–server database is bound by round
- * trips, not by its writer: there, items arriving while a flush is out start their own at once.
+ * `parallel` lets that many flushes run at once; with 1 (the default, what both stores use), a
+ * submission made while a flush runs waits for it and joins the next. More than one was measured
+ * on PostgreSQL and dropped (docs/decisions.md); the option stays for a test on another machine.
  */
 export interface GroupCommit<I, O> {
   submit(item: I): Promise<O>
