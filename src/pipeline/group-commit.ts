@@ -3,6 +3,10 @@
  * before the flush runs shares one transaction (one commit, one fsync with synchronous=FULL), and
  * each caller's promise settles only after that transaction committed. Storage-agnostic: the
  * flush function does the batch work.
+ *
+ * `parallel` lets that many flushes run at once; with 1 (the default, what both stores use), a
+ * submission made while a flush runs waits for it and joins the next. More than one was measured
+ * on PostgreSQL and dropped (docs/decisions.md); the option stays for a test on another machine.
  */
 export interface GroupCommit<I, O> {
   submit(item: I): Promise<O>
@@ -18,24 +22,47 @@ interface Waiter<I, O> {
 
 export function createGroupCommit<I, O>(
   flush: (items: I[]) => Promise<O[]>,
-  opts: { maxItems?: number } = {},
+  opts: { maxItems?: number; parallel?: number } = {},
 ): GroupCommit<I, O> {
   const maxItems = opts.maxItems ?? 10_000
+  const parallel = Math.max(1, opts.parallel ?? 1)
   let queue: Waiter<I, O>[] = []
   let scheduled = false
-  let running: Promise<void> = Promise.resolve()
+  let active = 0
+  let idle: Array<() => void> = []
 
-  const run = async () => {
-    scheduled = false
-    while (queue.length > 0) {
+  const settleIdle = () => {
+    if (active > 0 || scheduled || queue.length > 0) return
+    const waiting = idle
+    idle = []
+    for (const r of waiting) r()
+  }
+
+  const start = (batch: Waiter<I, O>[]) => {
+    active++
+    Promise.resolve()
+      .then(() => flush(batch.map((w) => w.item)))
+      .then(
+        (results) => {
+          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as O)
+        },
+        (err: unknown) => {
+          for (const w of batch) w.reject(err)
+        },
+      )
+      .finally(() => {
+        active--
+        // What queued while this flush ran goes next, together (at once: the tick is long past).
+        pump()
+        settleIdle()
+      })
+  }
+
+  const pump = () => {
+    while (queue.length > 0 && active < parallel) {
       const batch = queue.length > maxItems ? queue.splice(0, maxItems) : queue
       if (batch === queue) queue = []
-      try {
-        const results = await flush(batch.map((w) => w.item))
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as O)
-      } catch (err) {
-        for (const w of batch) w.reject(err)
-      }
+      start(batch)
     }
   }
 
@@ -43,15 +70,22 @@ export function createGroupCommit<I, O>(
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject })
-        if (!scheduled) {
+        if (!scheduled && active < parallel) {
           scheduled = true
           // setImmediate lets every request handler of this event-loop turn join the same commit.
-          running = running.then(() => new Promise<void>((r) => setImmediate(() => run().then(r))))
+          setImmediate(() => {
+            scheduled = false
+            pump()
+            settleIdle()
+          })
         }
       })
     },
-    async drain() {
-      await running
+    drain() {
+      return new Promise<void>((resolve) => {
+        idle.push(resolve)
+        settleIdle()
+      })
     },
   }
 }
