@@ -1,0 +1,271 @@
+/**
+ * The operator console in the system Chromium against a real service (in-process, the sandbox as
+ * Perkville): one browser and one service for the whole file, one page per test.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { launchChromium, serveStatic, watchPage } from '../browser/harness.js'
+import { ADMIN, ADMIN_TOKEN, AUTH, post, startTestService, type TestService } from '../server/fixture.js'
+import { eventually } from '../service/helpers.js'
+import { CUSTOMER, type Seeded, seed } from './seed.js'
+
+let svc: TestService
+let browser: Browser
+let seeded: Seeded
+let signedIn: Awaited<ReturnType<Browser['newContext']>>
+
+const adminJson = async <T>(path: string): Promise<T> => {
+  const res = await fetch(`${svc.url}${path}`, { headers: ADMIN })
+  expect(res.status, path).toBe(200)
+  return (await res.json()) as T
+}
+const eventOf = (id: string) => adminJson<{ status: string; attemptLog: unknown[] }>(`/admin/events/${id}`)
+
+async function signInPage(page: Page, token: string) {
+  await page.goto(`${svc.url}/`)
+  await page.getByLabel('Admin token').fill(token)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+/** A page in the signed-in context, at `hash`. */
+async function open(hash: string): Promise<Page> {
+  const page = await signedIn.newPage()
+  await page.goto(`${svc.url}/${hash}`)
+  return page
+}
+
+beforeAll(async () => {
+  svc = await startTestService({ logLevel: 'warn' })
+  browser = await launchChromium()
+  seeded = await seed(svc.url, `t${Date.now()}`)
+  signedIn = await browser.newContext()
+  const page = await signedIn.newPage()
+  await signInPage(page, ADMIN_TOKEN)
+  await page.getByRole('heading', { name: 'Overview' }).waitFor()
+  await page.close()
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await svc?.close()
+})
+
+test('sign in: a wrong token is refused with a message, the right one opens the overview', async () => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const watch = await watchPage(page)
+  await signInPage(page, 'not-the-token-123')
+  await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid')
+  expect(await page.getByRole('heading', { name: 'Overview' }).count()).toBe(0)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'Overview' }).waitFor()
+  // Signed out again, /admin answers 401 to this browser and the page asks for the token.
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.getByLabel('Admin token').waitFor()
+  expect(watch.outside()).toEqual([])
+  await context.close()
+})
+
+test("the overview's numbers equal the admin API's for the same range", async () => {
+  const page = await open('#/overview?range=1h')
+  const cards = page.locator('.cards[data-from]')
+  await cards.waitFor()
+  const from = Date.parse((await cards.getAttribute('data-from'))!)
+  const to = Date.parse((await cards.getAttribute('data-to'))!)
+  // The page may refresh meanwhile; read it and the API for the range the page shows.
+  const api = await adminJson<{ funnel: Record<string, number> }>(`/admin/overview?from=${from}&to=${to}`)
+  expect(api.funnel.received).toBeGreaterThanOrEqual(5)
+  for (const [stage, value] of Object.entries(api.funnel)) {
+    const cell = page.locator(`tr[data-metric="${stage}"] td[data-count]`)
+    expect(await cell.textContent(), stage).toBe(value.toLocaleString('en'))
+  }
+  await page.close()
+})
+
+test('a search by email finds the delivered, the skipped and the rejected event with their codes', async () => {
+  const page = await open('#/events')
+  const search = page.locator('input[type="search"]')
+  await search.fill(CUSTOMER)
+  await search.press('Enter')
+  const rows = page.locator('table.events tbody tr')
+  await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5)
+  const row = (status: string) => page.locator(`tr[data-status="${status}"]`)
+  expect(await row('delivered').count()).toBeGreaterThanOrEqual(2)
+  expect(await row('skipped').textContent()).toContain('ZERO_AMOUNT')
+  expect(await row('rejected').textContent()).toContain('EVENT_NOT_ALLOWLISTED')
+  for (const text of await rows.allTextContents()) expect(text).toContain(CUSTOMER)
+  await page.close()
+})
+
+test("an event opens to Perkville's request (token redacted) and response", async () => {
+  const page = await open('#/events?status=delivered')
+  await page.locator(`tr[data-event-id="${seeded.ids.order}"] a`).click()
+  const attempt = page.locator('.attempt').first()
+  await attempt.waitFor()
+  const text = (await attempt.textContent()) ?? ''
+  expect(text).toContain('Request (token redacted)')
+  expect(text).toContain('Bearer [redacted]')
+  expect(text).toContain('"quantity": 42.5')
+  expect(text).toContain("Perkville's response")
+  expect(text).toMatch(/"status": 20[01]/)
+  expect(text).not.toContain(svc.sandbox.token)
+  await page.close()
+})
+
+describe('retry and replay ask first', () => {
+  test('retry: cancelling does nothing, confirming queues the event again', async () => {
+    const id = seeded.ids.failed
+    const before = (await eventOf(id)).attemptLog.length
+    const page = await open(`#/events/${id}`)
+    const watch = await watchPage(page)
+    await page.getByRole('button', { name: 'Retry this event…' }).click()
+    const dialog = page.getByRole('dialog')
+    expect(await dialog.textContent()).toContain('Retry this event?')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    expect(watch.requests.filter((r) => r.url.endsWith('/retry'))).toEqual([])
+    expect((await eventOf(id)).status).toBe('failed')
+    await page.getByRole('button', { name: 'Retry this event…' }).click()
+    await dialog.getByRole('button', { name: 'Retry' }).click()
+    await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor()
+    // Perk 9999 still does not exist: delivered again, it fails again, with one more attempt.
+    await eventually(async () => {
+      const event = await eventOf(id)
+      return event.status === 'failed' && event.attemptLog.length > before ? true : undefined
+    })
+    await page.close()
+  })
+
+  test('replay: the dialog says how many failed events match, and confirming replays them', async () => {
+    const id = seeded.ids.failed
+    await eventually(async () => ((await eventOf(id)).status === 'failed' ? true : undefined))
+    const before = (await eventOf(id)).attemptLog.length
+    const page = await open(`#/events?q=${encodeURIComponent(CUSTOMER)}&status=failed`)
+    await page.locator('tr[data-status="failed"]').first().waitFor()
+    const preview = await adminJson<{ count: number }>(
+      `/admin/replay/preview?q=${encodeURIComponent(CUSTOMER)}`,
+    )
+    expect(preview.count).toBe(1)
+    await page.getByRole('button', { name: 'Replay failed…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toContain('1 failed events match')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    expect((await eventOf(id)).attemptLog.length).toBe(before)
+    await page.getByRole('button', { name: 'Replay failed…' }).click()
+    await dialog.getByRole('button', { name: 'Replay 1' }).click()
+    await page.getByRole('status').filter({ hasText: '1 failed events queued again' }).waitFor()
+    await eventually(async () => ((await eventOf(id)).attemptLog.length > before ? true : undefined))
+    await page.close()
+  })
+})
+
+describe('settings', () => {
+  test('a bad perk id is shown beside its field and changes nothing', async () => {
+    const before = await adminJson<{ version: number; settings: { eventToPerkMap: Record<string, string> } }>(
+      '/admin/settings',
+    )
+    const page = await open('#/settings')
+    const row = page.locator('.map-row[data-row="Checked In"]')
+    await row.locator('input.perk').fill('abc')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    const error = row.locator('.field-error')
+    await error.waitFor()
+    expect(await error.textContent()).toContain('positive integer')
+    expect(await row.locator('input.perk').getAttribute('aria-invalid')).toBe('true')
+    const describedBy = await row.locator('input.perk').getAttribute('aria-describedby')
+    expect(await page.locator(`#${describedBy}`).textContent()).toContain('"abc"')
+    // Other rows carry no error.
+    expect(await page.locator('.map-row[data-row="Order Completed"] .field-error').count()).toBe(0)
+    const after = await adminJson<typeof before>('/admin/settings')
+    expect(after.version).toBe(before.version)
+    expect(after.settings.eventToPerkMap['Checked In']).toBe('3001')
+    await page.close()
+  })
+
+  test('a good edit is saved and appears in the history', async () => {
+    const before = await adminJson<{ version: number }>('/admin/settings')
+    const page = await open('#/settings')
+    await page.getByLabel('Location id').fill('2002')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved as version ${before.version + 1}` })
+      .waitFor()
+    const entry = page.locator(`.history li[data-version="${before.version + 1}"]`)
+    await entry.waitFor()
+    expect(await entry.textContent()).toContain('locationId')
+    expect(await entry.textContent()).toContain('api')
+    const after = await adminJson<{ version: number; settings: { locationId: string } }>('/admin/settings')
+    expect(after.settings.locationId).toBe('2002')
+    // Put it back for the tests after this one.
+    const restore = await fetch(`${svc.url}/admin/settings`, {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...after.settings, apiKey: undefined, locationId: '2001' }),
+    })
+    expect(restore.status).toBe(200)
+    await page.close()
+  })
+
+  test('the event tester shows the decision for a pasted event', async () => {
+    const page = await open('#/settings')
+    const box = page.getByLabel('An event (JSON), decided with the settings in force')
+    await box.fill(
+      JSON.stringify({ type: 'track', event: 'Checked In', properties: { email: 't@example.com' } }),
+    )
+    await page.getByRole('button', { name: 'Decide', exact: true }).click()
+    const decision = page.locator('.decision')
+    await decision.waitFor()
+    expect(await decision.textContent()).toContain('3001')
+    expect(await decision.textContent()).toContain('t@example.com')
+    await box.fill(
+      JSON.stringify({ type: 'track', event: 'Not Mapped', properties: { email: 't@example.com' } }),
+    )
+    await page.getByRole('button', { name: 'Decide', exact: true }).click()
+    await expect.poll(() => decision.textContent()).toContain('EVENT_NOT_ALLOWLISTED')
+    expect(await decision.getAttribute('data-outcome')).toBe('reject')
+    await page.close()
+  })
+})
+
+test('the live view shows an event sent after it opened', async () => {
+  const page = await open('#/live')
+  await page.locator('[data-state="open"]').waitFor()
+  const email = `live-${Date.now()}@example.com`
+  const sent = await post(
+    `${svc.url}/v1/track`,
+    { type: 'track', event: 'Checked In', messageId: `live-${Date.now()}`, properties: { email } },
+    AUTH,
+  )
+  expect(sent.status).toBe(200)
+  await page.locator('table.events').getByText(email).first().waitFor({ timeout: 10_000 })
+  await page.close()
+})
+
+test('a cross-site form post to a state-changing route is refused, even with the session cookie', async () => {
+  const id = seeded.ids.failed
+  await eventually(async () => ((await eventOf(id)).status === 'failed' ? true : undefined))
+  const before = (await eventOf(id)).attemptLog.length
+  // Another port of the same host: the same site for SameSite, so the browser does send the cookie.
+  const site = await serveStatic({
+    '/': {
+      type: 'text/html',
+      body: `<!doctype html><form method="POST" action="${svc.url}/admin/events/${id}/retry"><input name="a" value="1"></form><script>document.forms[0].submit()</script>`,
+    },
+  })
+  const page = await signedIn.newPage()
+  try {
+    const answer = page.waitForResponse((r) => r.url().endsWith(`/admin/events/${id}/retry`))
+    await page.goto(`${site.url}/`)
+    const response = await answer
+    expect(response.status()).toBe(403)
+    expect(await response.text()).toContain('CSRF')
+    expect((await response.request().allHeaders()).cookie).toMatch(/pv_session=/)
+    const event = await eventOf(id)
+    expect(event.status).toBe('failed')
+    expect(event.attemptLog.length).toBe(before)
+  } finally {
+    await page.close()
+    await site.close()
+  }
+})
