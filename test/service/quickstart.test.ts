@@ -56,6 +56,20 @@ test('no configuration: the printed curl awards points, visible in the sandbox a
   expect(banner).toMatch(/Tracking API +http:\/\/127\.0\.0\.1:\d+\/v1\/track/)
   expect(banner).toMatch(/Perkville +http:\/\/127\.0\.0\.1:\d+\/v2\/ +\(embedded sandbox/)
 
+  // The console URL it prints serves the page, and the admin token from the file signs in.
+  const consoleUrl =
+    /Console +(http:\/\/127\.0\.0\.1:\d+\/) +\(.*admin token from \.\/data\/admin-token\)/.exec(banner)?.[1]
+  expect(consoleUrl).toBeDefined()
+  const page = await fetch(consoleUrl!)
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain('/console/console.js')
+  const session = await fetch(`${consoleUrl}console/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: adminToken }),
+  })
+  expect(session.status).toBe(204)
+
   const award = commandAfter(banner, 'Award points')
   expect(award).toContain('$(cat ./data/write-key)')
   expect(JSON.parse(await bash(award))).toEqual({ success: true })
