@@ -5,6 +5,7 @@
 import type { Transaction } from '../core/types.js'
 import type {
   BusinessResource,
+  ConnectionResource,
   DeliveryClass,
   LocationResource,
   PerkResource,
@@ -40,6 +41,8 @@ export interface PerkvilleClient {
   getBusiness(businessId: string): Promise<BusinessResource>
   listLocations(businessId: string): Promise<LocationResource[]>
   listPerks(businessId: string): Promise<PerkResource[]>
+  /** The customer's connections to the business (each with its point balance); needs ADMIN_CUSTOMER_INFO. */
+  findConnections?(businessId: string, email: string): Promise<ConnectionResource[]>
   close(): Promise<void>
 }
 

@@ -19,6 +19,7 @@ import {
   apiUrl,
   authorizationHeader,
   type BusinessResource,
+  type ConnectionResource,
   classifyTransactionResponse,
   classifyTransportError,
   DEFAULT_BASE_URL,
@@ -185,6 +186,10 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
       )) as unknown as LocationResource[],
     listPerks: async (businessId: string) =>
       (await listAll(apiUrl(baseUrl, PATHS.perks, { business: businessId }))) as unknown as PerkResource[],
+    findConnections: async (businessId: string, email: string) =>
+      (await listAll(
+        apiUrl(baseUrl, PATHS.connections, { business: businessId, user__emails__email: email }),
+      )) as unknown as ConnectionResource[],
 
     getJson,
     postJson,

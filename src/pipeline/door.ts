@@ -3,19 +3,19 @@ import { transactionExternalId } from '../core/external-id.js'
 import type { Settings } from '../core/settings.js'
 import { withoutNul } from '../core/text-safe.js'
 import { isSkipCode } from '../core/types.js'
+import { eventFields } from './event-fields.js'
 import type { DroppedSample, IncomingEvent, RefusalCounts } from './service-api.js'
-import type { DropCount, NewEvent } from './storage/storage.js'
+import type { DropCount, NewEvent, NewRefusal } from './storage/storage.js'
 import { settleTimestamp } from './timestamp.js'
 
 export const MISSING_IDENTITY = 'MISSING_IDENTITY'
 
-/** An event the door keeps out: a skip (nothing to send, not an error) or a reject (an error). */
-export interface DoorRefusal {
+/**
+ * An event the door keeps out: a skip (nothing to send, not an error) or a reject (an error), with
+ * what could be read of it, stored for the console.
+ */
+export interface DoorRefusal extends Omit<NewRefusal, 'receivedAt' | 'source' | 'writeKeySource'> {
   kind: 'skip' | 'reject'
-  code: string
-  message: string
-  messageId: string | null
-  eventName: string | null
 }
 
 export type DoorVerdict = { kind: 'queue'; event: NewEvent } | DoorRefusal
@@ -28,15 +28,20 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   const payload = incoming.payload
   const obj = isObject(payload) ? payload : null
   const messageId = obj && typeof obj.messageId === 'string' ? obj.messageId : null
-  const eventName = obj && typeof obj.event === 'string' ? obj.event : null
+  const fields = eventFields(obj)
+  const refused = (kind: 'skip' | 'reject', code: string, message: string): DoorRefusal => ({
+    kind,
+    code,
+    message,
+    ...fields,
+    payload: storedJson(payload),
+  })
   if (obj && !hasIdentity(obj)) {
-    return {
-      kind: 'reject',
-      code: MISSING_IDENTITY,
-      message: 'neither userId nor anonymousId is set; Segment drops such events',
-      messageId,
-      eventName,
-    }
+    return refused(
+      'reject',
+      MISSING_IDENTITY,
+      'neither userId nor anonymousId is set; Segment drops such events',
+    )
   }
   const receivedIso = new Date(incoming.receivedAt).toISOString()
   let stored: Record<string, unknown> | unknown = payload
@@ -46,12 +51,8 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
     stored = copy
   }
   const outcome = decide(settings, stored)
-  if (outcome.status === 'reject') {
-    return { kind: 'reject', code: outcome.error.code, message: outcome.error.message, messageId, eventName }
-  }
-  if (outcome.status === 'skip') {
-    return { kind: 'skip', code: outcome.reason.code, message: outcome.reason.message, messageId, eventName }
-  }
+  if (outcome.status === 'reject') return refused('reject', outcome.error.code, outcome.error.message)
+  if (outcome.status === 'skip') return refused('skip', outcome.reason.code, outcome.reason.message)
   // decide() only sends objects, so obj is set here. The id counts U+0000 as U+FFFD, as the text
   // stored below has it: PostgreSQL text cannot hold U+0000 (the JSON payload escapes it).
   const tx = withoutNul(outcome.transaction)
@@ -67,6 +68,9 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
       payload: storedJson(stored),
       source: incoming.source,
       receivedAt: incoming.receivedAt,
+      eventName: fields.eventName,
+      audienceKey: fields.audienceKey,
+      writeKeySource: incoming.writeKeySource ?? null,
     },
   }
 }
@@ -77,7 +81,7 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
  * Most events have none, so the text is only searched, and rebuilt when one is there.
  */
 function storedJson(event: unknown): string {
-  const text = JSON.stringify(event)
+  const text = JSON.stringify(event) ?? 'null'
   if (!text.includes('"writeKey"')) return text
   return JSON.stringify(event, (key, value) => (key === 'writeKey' ? undefined : value))
 }
@@ -108,7 +112,7 @@ export class DropLog {
     for (const [code, n] of Object.entries(totals)) this.counts.set(code, (this.counts.get(code) ?? 0) + n)
   }
 
-  record(at: number, drop: DoorRefusal): void {
+  record(at: number, drop: Pick<DoorRefusal, 'kind' | 'code' | 'message' | 'messageId' | 'eventName'>): void {
     this.counts.set(drop.code, (this.counts.get(drop.code) ?? 0) + 1)
     const sample: DroppedSample = {
       at: new Date(at).toISOString(),

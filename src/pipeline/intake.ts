@@ -1,6 +1,9 @@
 import type { Destination } from './destination.js'
 import { atTheDoor, type DoorVerdict, type DropLog, dropCounts } from './door.js'
+import { eventFields } from './event-fields.js'
 import { createGroupCommit } from './group-commit.js'
+import type { LiveEvents } from './live-events.js'
+import { liveSummaries } from './live-summary.js'
 import type { PipelineMetrics } from './metrics.js'
 import type { DeliveryPolicy } from './options.js'
 import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
@@ -21,6 +24,8 @@ export interface IntakeDeps {
   wake: () => void
   /** Told whether each commit worked (readiness, releasing held claims). */
   writes: WriteHealth
+  /** The live feed, told of every event stored. */
+  live?: LiveEvents
 }
 
 /**
@@ -39,7 +44,7 @@ export function createIntake(deps: IntakeDeps) {
   )
 
   async function accept(events: IncomingEvent[]): Promise<AcceptResult> {
-    const batch: AcceptBatch = { events: [], drops: [] }
+    const batch: AcceptBatch = { events: [], drops: [], refusals: [] }
     const dropped: Array<{ at: number; code: string }> = []
     const bySource = new Map<string, number>()
     const skippedByCode = new Map<string, number>()
@@ -54,6 +59,12 @@ export function createIntake(deps: IntakeDeps) {
       } else {
         const at = incoming.receivedAt
         deps.drops.record(at, verdict)
+        batch.refusals!.push({
+          ...verdict,
+          receivedAt: at,
+          source: incoming.source,
+          writeKeySource: incoming.writeKeySource ?? null,
+        })
         dropped.push({ at, code: verdict.code })
         const counts = verdict.kind === 'skip' ? skippedByCode : rejectedByCode
         counts.set(verdict.code, (counts.get(verdict.code) ?? 0) + 1)
@@ -93,6 +104,7 @@ export function createIntake(deps: IntakeDeps) {
       deps.wake()
     }
     if (duplicates > 0) metrics.duplicates.inc(duplicates)
+    if (deps.live?.watched) deps.live.publish(liveSummaries(batch, outcomes))
     return { queued, duplicates, skipped, rejected, dropped: dropped.length + byRule }
   }
 
@@ -108,8 +120,8 @@ function decide(destination: Destination, incoming: IncomingEvent): DoorVerdict 
       kind: 'reject',
       code: 'INVALID_EVENT',
       message: `the event could not be read: ${err instanceof Error ? err.message : String(err)}`,
-      messageId: null,
-      eventName: null,
+      ...eventFields(null),
+      payload: 'null',
     }
   }
 }

@@ -4,6 +4,9 @@
  * stores, delivers and answers operator queries. Neither side reaches past this file.
  */
 import type { Settings } from '../core/settings.js'
+import type { ConsoleOperations } from './console-api.js'
+
+export type * from './console-api.js'
 
 /** True for errors meaning the database cannot be used right now: the server answers 503, not 500. */
 export { isStorageUnavailable } from './storage/unavailable.js'
@@ -16,6 +19,8 @@ export interface IncomingEvent {
   source: 'tracking-api' | 'webhook'
   /** Server receive time, epoch ms. Becomes `receivedAt`, and `timestamp` when missing. */
   receivedAt: number
+  /** Which credential let it in, as a label (`write key 1`, `webhook`): never the key itself. */
+  writeKeySource?: string
 }
 
 export interface AcceptResult {
@@ -158,7 +163,7 @@ export interface DroppedSample {
 }
 
 /** What the server needs from the pipeline. */
-export interface DeliveryService {
+export interface DeliveryService extends ConsoleOperations {
   accept(events: IncomingEvent[]): Promise<AcceptResult>
   stats(query: StatsQuery): Promise<DeliveryStats>
   listEvents(query: EventQuery): Promise<{ events: EventRecord[]; nextCursor: string | null }>

@@ -1,15 +1,17 @@
 import { createAdminOperations } from './admin-operations.js'
+import { createConsoleOperations } from './console-operations.js'
 import { CredentialsGate } from './credentials.js'
 import { Destination } from './destination.js'
 import { DropLog } from './door.js'
 import { createIntake } from './intake.js'
 import { ServiceLifecycle } from './lifecycle.js'
+import { LiveEvents } from './live-events.js'
 import { createMetrics } from './metrics.js'
 import { type DeliveryServiceOptions, TUNING } from './options.js'
 import { QueueDepth } from './queue-depth.js'
 import { Retention } from './retention.js'
 import { Scheduler } from './scheduler.js'
-import type { DeliveryService, Health } from './service-api.js'
+import type { DeliveryService, Health, IncomingEvent } from './service-api.js'
 import { createWorker } from './worker.js'
 import { WriteHealth } from './write-health.js'
 
@@ -45,7 +47,19 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     () => gate.paused,
   )
   const writes = new WriteHealth({ storage, now, probeMs: tuning.pollMs, logger, onRecovered: wake })
-  const intake = createIntake({ storage, destination, drops, metrics, depth, policy, now, wake, writes })
+  const live = new LiveEvents()
+  const intake = createIntake({
+    storage,
+    destination,
+    drops,
+    metrics,
+    depth,
+    policy,
+    now,
+    wake,
+    writes,
+    live,
+  })
   const worker = createWorker({
     storage,
     destination,
@@ -94,12 +108,14 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     logger,
   })
 
+  const accept = async (events: IncomingEvent[]) => {
+    if (lifecycle.shuttingDown) throw new Error('the delivery service is shutting down')
+    return intake.accept(events)
+  }
   return {
-    async accept(events) {
-      if (lifecycle.shuttingDown) throw new Error('the delivery service is shutting down')
-      return intake.accept(events)
-    },
+    accept,
     ...createAdminOperations({ storage, depth, now, wake }),
+    ...createConsoleOperations({ storage, destination, depth, live, now, accept, wake }),
     droppedSamples: () => drops.samples(),
     droppedCounts: () => drops.totals(),
     credentials: () => gate.state(),

@@ -57,26 +57,53 @@ export const statsQuery = z
   })
   .strict()
 
+const status = z.unknown().transform((value, ctx) => {
+  if (typeof value === 'string' && (EVENT_STATUSES as readonly string[]).includes(value)) {
+    return value as EventStatus
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: `status must be one of ${EVENT_STATUSES.join(', ')}, got ${show(value)}`,
+  })
+  return z.NEVER
+})
+
+/** What picks events, in a search, a replay preview and a replay alike. */
+const searchFields = {
+  q: optionalText('q', 254).optional(),
+  status: status.optional(),
+  code: optionalText('code', 100).optional(),
+  kind: optionalText('kind', 50).optional(),
+  email: optionalText('email', 254).optional(),
+  messageId: optionalText('messageId', 200).optional(),
+  orderId: optionalText('orderId', 200).optional(),
+  from: time('from').optional(),
+  to: time('to').optional(),
+}
+
+/** GET /admin/replay/preview: the search's filters, no paging. */
+export const replayPreviewQuery = z.object(searchFields).strict()
+
+/** GET /admin/overview and /admin/errors: a range, the last day by default. */
+export const rangeQuery = z.object({ from: time('from').optional(), to: time('to').optional() }).strict()
+
+/** GET /admin/live: `errors=1` for rejects, failures and parked events only. */
+export const liveQuery = z.object({ errors: z.enum(['0', '1']).optional() }).strict()
+
+/** POST /admin/test-event. */
+export const testEventBody = z.preprocess(
+  (value) => value ?? {},
+  z
+    .object({
+      event: z.unknown().refine((v) => v !== undefined, 'event is required: the event JSON to decide'),
+      send: z.boolean().optional(),
+    })
+    .strict(),
+)
+
 export const eventsQuery = z
   .object({
-    status: z
-      .unknown()
-      .transform((value, ctx) => {
-        if (typeof value === 'string' && (EVENT_STATUSES as readonly string[]).includes(value)) {
-          return value as EventStatus
-        }
-        ctx.addIssue({
-          code: 'custom',
-          message: `status must be one of ${EVENT_STATUSES.join(', ')}, got ${show(value)}`,
-        })
-        return z.NEVER
-      })
-      .optional(),
-    email: optionalText('email', 254).optional(),
-    messageId: optionalText('messageId', 200).optional(),
-    orderId: optionalText('orderId', 200).optional(),
-    from: time('from').optional(),
-    to: time('to').optional(),
+    ...searchFields,
     limit: z
       .unknown()
       .transform((value, ctx): number => {
@@ -100,6 +127,7 @@ export const replayBody = z.preprocess(
   (value) => value ?? {},
   z
     .object({
+      ...searchFields,
       from: time('from'),
       to: time('to'),
       reason: optionalText('reason', 100).optional(),

@@ -14,18 +14,35 @@ export function secretsEqual(given: string, expected: string): boolean {
 export interface WriteKeyChecker {
   /** True when `candidate` is one of the configured write keys. */
   valid(candidate: string | null | undefined): boolean
+  /** The label of the configured key `candidate` is (`write key 1`…), or null. */
+  label(candidate: string | null | undefined): string | null
+}
+
+/**
+ * Events are stored with the label of the key that let them in (its place in the configured list),
+ * so an operator can tell senders apart without the key ever being stored or shown.
+ */
+export function writeKeyLabel(index: number): string {
+  return `write key ${index + 1}`
 }
 
 export function writeKeyChecker(keys: readonly string[]): WriteKeyChecker {
   const digests = keys.map(digest)
+  const which = (candidate: string | null | undefined): number => {
+    if (typeof candidate !== 'string' || candidate === '') return -1
+    const given = digest(candidate)
+    let found = -1
+    // Compare against every key so the time taken does not say which one matched.
+    digests.forEach((expected, i) => {
+      if (timingSafeEqual(given, expected) && found === -1) found = i
+    })
+    return found
+  }
   return {
-    valid(candidate) {
-      if (typeof candidate !== 'string' || candidate === '') return false
-      const given = digest(candidate)
-      let match = false
-      // Compare against every key so the time taken does not say which one matched.
-      for (const expected of digests) match = timingSafeEqual(given, expected) || match
-      return match
+    valid: (candidate) => which(candidate) !== -1,
+    label(candidate) {
+      const i = which(candidate)
+      return i === -1 ? null : writeKeyLabel(i)
     },
   }
 }
@@ -60,20 +77,22 @@ export function signatureMatches(secret: string, data: Buffer | string, signatur
 
 /**
  * The tracking API's authentication: the write key as HTTP Basic user name, or as `writeKey` in the
- * JSON body (what analytics.js sends). Either one being valid is enough.
+ * JSON body (what analytics.js sends). Either one being valid is enough; answers the key's label.
  */
 export function requireWriteKey(
   checker: WriteKeyChecker,
   authorization: string | undefined,
   body: unknown,
-): void {
+): string {
   const basic = basicAuthUser(authorization)
-  if (checker.valid(basic)) return
+  const basicLabel = checker.label(basic)
+  if (basicLabel !== null) return basicLabel
   const bodyKey =
     typeof body === 'object' && body !== null && !Array.isArray(body)
       ? (body as { writeKey?: unknown }).writeKey
       : undefined
-  if (typeof bodyKey === 'string' && checker.valid(bodyKey)) return
+  const bodyLabel = typeof bodyKey === 'string' ? checker.label(bodyKey) : null
+  if (bodyLabel !== null) return bodyLabel
   throw unauthorized(
     basic === null && bodyKey === undefined
       ? 'a write key is required: HTTP Basic with the write key as user name and an empty password, or "writeKey" in the body'

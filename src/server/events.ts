@@ -107,3 +107,9 @@ function jsonType(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
+
+/** Marks each event with the label of the credential that let it in (never the credential). */
+export function labelSource(events: IncomingEvent[], writeKeySource: string): IncomingEvent[] {
+  for (const e of events) e.writeKeySource = writeKeySource
+  return events
+}

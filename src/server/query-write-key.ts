@@ -10,8 +10,8 @@ export function queryOrBasicWriteKey(
   checker: WriteKeyChecker,
   query: { writeKey?: unknown },
   authorization: string | undefined,
-): { valid: boolean; given: boolean } {
+): { valid: boolean; given: boolean; label: string | null } {
   const queryKey = typeof query.writeKey === 'string' ? query.writeKey : null
-  const valid = checker.valid(queryKey) || checker.valid(basicAuthUser(authorization))
-  return { valid, given: queryKey !== null || authorization !== undefined }
+  const label = checker.label(queryKey) ?? checker.label(basicAuthUser(authorization))
+  return { valid: label !== null, given: queryKey !== null || authorization !== undefined, label }
 }

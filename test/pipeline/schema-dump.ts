@@ -29,3 +29,15 @@ export function tablesMadeAfterTheFirst(migrations: ReadonlyArray<{ sql: string 
     .slice(1)
     .flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]!))
 }
+
+/** The statements that take a database back to the first migration: later tables and columns go. */
+export function undoAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): string[] {
+  const columns = migrations
+    .slice(1)
+    .flatMap((m) =>
+      [...m.sql.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)].map(
+        (match) => `ALTER TABLE ${match[1]} DROP COLUMN ${match[2]}`,
+      ),
+    )
+  return [...tablesMadeAfterTheFirst(migrations).map((t) => `DROP TABLE ${t}`), ...columns]
+}

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadMigrations } from '../../src/pipeline/storage/migrations.js'
 import { sqliteMigrations } from '../../src/pipeline/storage/sqlite/migrate.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
-import { dumpSqliteSchema, tablesMadeAfterTheFirst } from './schema-dump.js'
+import { dumpSqliteSchema, undoAfterTheFirst } from './schema-dump.js'
 import { newEvent } from './storage-contract.js'
 
 const dirs: string[] = []
@@ -47,7 +47,7 @@ describe('the SQLite schema', () => {
     const legacy = new Database(path)
     legacy.exec('DROP TABLE migrations')
     // That program knew the first migration only: what later ones made is not there yet.
-    for (const table of tablesMadeAfterTheFirst(sqliteMigrations())) legacy.exec(`DROP TABLE ${table}`)
+    for (const statement of undoAfterTheFirst(sqliteMigrations())) legacy.exec(statement)
     legacy.pragma('user_version = 1')
     legacy.close()
 

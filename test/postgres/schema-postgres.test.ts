@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresMigrations } from '../../src/pipeline/storage/postgres/migrate.js'
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
-import { tablesMadeAfterTheFirst } from '../pipeline/schema-dump.js'
+import { undoAfterTheFirst } from '../pipeline/schema-dump.js'
 import { newEvent } from '../pipeline/storage-contract.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
 import { dumpPostgresSchema } from './schema-dump.js'
@@ -44,8 +44,7 @@ describe('the PostgreSQL schema', () => {
     // What the program before the migrations table left: the same tables, counted in schema_version.
     await queryIn(schema, 'DROP TABLE migrations')
     // That program knew the first migration only: what later ones made is not there yet.
-    for (const table of tablesMadeAfterTheFirst(postgresMigrations()))
-      await queryIn(schema, `DROP TABLE ${table}`)
+    for (const statement of undoAfterTheFirst(postgresMigrations())) await queryIn(schema, statement)
     await queryIn(schema, 'CREATE TABLE schema_version (version INTEGER NOT NULL)')
     await queryIn(schema, 'INSERT INTO schema_version VALUES (1)')
 

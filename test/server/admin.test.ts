@@ -95,13 +95,15 @@ describe('queries', () => {
     expect(none.events).toEqual([])
   })
 
-  test('paging with limit and cursor walks every event once', async () => {
+  test('paging with limit and cursor walks every event once, the refused one too', async () => {
     const first = await events('limit=2')
     expect(first.events).toHaveLength(2)
     expect(first.nextCursor).not.toBeNull()
     const second = await events(`limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`)
-    const ids = [...first.events, ...second.events].map((e) => e.id)
-    expect(new Set(ids).size).toBe(3)
+    const all = [...first.events, ...second.events]
+    expect(new Set(all.map((e) => e.id)).size).toBe(4)
+    expect(second.nextCursor).toBeNull()
+    expect(all.filter((e) => e.status === 'rejected').map((e) => e.messageId)).toEqual([notAllowed.messageId])
   })
 
   test('one event comes with its attempts: the request sent (token redacted) and the answer', async () => {

@@ -36,6 +36,9 @@ export interface EventRow<Flag extends number | boolean> {
   failure_reason: string | null
   last_error: string | null
   transaction_id: string | null
+  event_name?: string | null
+  audience_key?: string | null
+  write_key_source?: string | null
 }
 
 export interface AttemptDbRow {
@@ -107,6 +110,10 @@ export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow
     transactionId: row.transaction_id,
     payload: row.payload,
     attemptLog,
+    eventName: row.event_name ?? null,
+    audienceKey: row.audience_key ?? null,
+    writeKeySource: row.write_key_source ?? null,
+    transaction: rowTransaction(row),
   }
 }
 

@@ -4,6 +4,13 @@ import { claim } from './postgres/claim.js'
 import { complete } from './postgres/complete.js'
 import { PgDb } from './postgres/db.js'
 import { checkSchemaName, migratePostgres } from './postgres/migrate.js'
+import {
+  failureCounts,
+  latencySample,
+  oldestWaiting,
+  refusalCounts,
+  statusCounts,
+} from './postgres/overview.js'
 import { prune } from './postgres/prune.js'
 import {
   dropCounts,
@@ -15,6 +22,7 @@ import {
   queueDepth,
 } from './postgres/queries.js'
 import { recoverAbandoned, replayFailed, retry } from './postgres/requeue.js'
+import { getRefusal, search } from './postgres/search.js'
 import { scanForStats } from './postgres/stats.js'
 import { redactDatabaseUrl, scrubDatabasePassword } from './postgres-url.js'
 import type {
@@ -26,13 +34,19 @@ import type {
   Completion,
   DropCount,
   EventFilter,
+  FailureCount,
   NewSettingsVersion,
   PruneResult,
+  RefusalCount,
   ReplayRange,
+  SearchFilter,
+  SearchHit,
   SettingsVersionRow,
   StatsRow,
+  StatusCount,
   Storage,
   StoredEvent,
+  StoredRefusal,
 } from './storage.js'
 
 export interface PostgresStorageOptions {
@@ -151,6 +165,34 @@ class PostgresStorage implements Storage {
 
   queueDepth(): Promise<number> {
     return queueDepth(this.db)
+  }
+
+  search(filter: SearchFilter): Promise<SearchHit[]> {
+    return search(this.db, filter)
+  }
+
+  getRefusal(id: string): Promise<StoredRefusal | null> {
+    return getRefusal(this.db, id)
+  }
+
+  statusCounts(from: number, to: number): Promise<StatusCount[]> {
+    return statusCounts(this.db, from, to)
+  }
+
+  refusalCounts(from: number, to: number): Promise<RefusalCount[]> {
+    return refusalCounts(this.db, from, to)
+  }
+
+  failureCounts(from: number, to: number): Promise<FailureCount[]> {
+    return failureCounts(this.db, from, to)
+  }
+
+  latencySample(from: number, to: number, limit: number): Promise<number[]> {
+    return latencySample(this.db, from, to, limit)
+  }
+
+  oldestWaiting(): Promise<number | null> {
+    return oldestWaiting(this.db)
   }
 
   prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult> {

@@ -7,9 +7,11 @@ import { completeOp } from './sqlite/complete.js'
 import { Lanes } from './sqlite/lanes.js'
 import { Ledgers } from './sqlite/ledgers.js'
 import { migrateSqlite } from './sqlite/migrate.js'
+import { overviewOps } from './sqlite/overview.js'
 import { pruneOp } from './sqlite/prune.js'
 import { queryOps } from './sqlite/queries.js'
 import { requeueOps } from './sqlite/requeue.js'
+import { searchOps } from './sqlite/search.js'
 import { statsOp } from './sqlite/stats.js'
 import type {
   AcceptBatch,
@@ -20,13 +22,19 @@ import type {
   Completion,
   DropCount,
   EventFilter,
+  FailureCount,
   NewSettingsVersion,
   PruneResult,
+  RefusalCount,
   ReplayRange,
+  SearchFilter,
+  SearchHit,
   SettingsVersionRow,
   StatsRow,
+  StatusCount,
   Storage,
   StoredEvent,
+  StoredRefusal,
 } from './storage.js'
 
 export interface SqliteStorageOptions {
@@ -69,6 +77,8 @@ class SqliteStorage implements Storage {
   private readonly read
   private readonly pruneOld
   private readonly scan
+  private readonly find
+  private readonly overview
 
   constructor(private readonly db: Database.Database) {
     const lanes = new Lanes(db)
@@ -80,6 +90,8 @@ class SqliteStorage implements Storage {
     this.read = queryOps(db)
     this.pruneOld = pruneOp(db)
     this.scan = statsOp(db, () => this.closed)
+    this.find = searchOps(db)
+    this.overview = overviewOps(db)
   }
 
   async accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
@@ -137,6 +149,34 @@ class SqliteStorage implements Storage {
 
   async queueDepth(): Promise<number> {
     return this.read.queueDepth()
+  }
+
+  async search(filter: SearchFilter): Promise<SearchHit[]> {
+    return this.find.search(filter)
+  }
+
+  async getRefusal(id: string): Promise<StoredRefusal | null> {
+    return this.find.getRefusal(id)
+  }
+
+  async statusCounts(from: number, to: number): Promise<StatusCount[]> {
+    return this.overview.statusCounts(from, to)
+  }
+
+  async refusalCounts(from: number, to: number): Promise<RefusalCount[]> {
+    return this.overview.refusalCounts(from, to)
+  }
+
+  async failureCounts(from: number, to: number): Promise<FailureCount[]> {
+    return this.overview.failureCounts(from, to)
+  }
+
+  async latencySample(from: number, to: number, limit: number): Promise<number[]> {
+    return this.overview.latencySample(from, to, limit)
+  }
+
+  async oldestWaiting(): Promise<number | null> {
+    return this.overview.oldestWaiting()
   }
 
   prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult> {

@@ -21,6 +21,34 @@ export interface NewEvent {
   payload: string
   source: string
   receivedAt: number
+  /** The track name, when the event has one. */
+  eventName?: string | null
+  /** The Engage audience (computation key) an audience event is about. */
+  audienceKey?: string | null
+  /** Which configured write key (a label such as `write key 1`) or `webhook`; never the key. */
+  writeKeySource?: string | null
+}
+
+/** An event refused at the door, kept for the console with its decision and what could be read of it. */
+export interface NewRefusal {
+  receivedAt: number
+  kind: 'skip' | 'reject'
+  code: string
+  message: string
+  email: string | null
+  orderId: string | null
+  messageId: string | null
+  eventName: string | null
+  audienceKey: string | null
+  source: string
+  writeKeySource: string | null
+  /** The event as received (write key removed), as JSON text. */
+  payload: string
+}
+
+/** A stored refusal; its id is `r` and a number, apart from the accepted events' numeric ids. */
+export interface StoredRefusal extends NewRefusal {
+  id: string
 }
 
 /** Door drops aggregated per minute, persisted with the accepted events of the same commit. */
@@ -33,6 +61,8 @@ export interface DropCount {
 export interface AcceptBatch {
   events: NewEvent[]
   drops: DropCount[]
+  /** Every refused event of the batch, stored in the same commit. */
+  refusals?: NewRefusal[]
 }
 
 export type AcceptOutcome = 'queued' | 'duplicate' | 'order_rule'
@@ -128,6 +158,11 @@ export interface StoredEvent {
   transactionId: string | null
   payload: string
   attemptLog: AttemptRow[]
+  eventName?: string | null
+  audienceKey?: string | null
+  writeKeySource?: string | null
+  /** The transaction as stored (quantity after any order rule). */
+  transaction?: Transaction
 }
 
 export interface EventFilter {
@@ -161,8 +196,63 @@ export interface ReplayRange {
   excludeReasons: string[]
 }
 
+/** Where a search page starts: below this position in (receivedAt, table, seq) order, newest first. */
+export interface SearchCursor {
+  receivedAt: number
+  /** 1: accepted events, 0: refusals. */
+  table: 0 | 1
+  seq: number
+}
+
+/** The console's search over accepted and refused events alike. */
+export interface SearchFilter {
+  /** An email (case-insensitive), an order id or a messageId: any of the three matches. */
+  q?: string
+  customerKey?: string
+  orderId?: string
+  messageId?: string
+  status?: EventStatus
+  /** A failure reason for accepted events, the door's code for refused ones. */
+  code?: string
+  /** The transaction kind (accepted events only). */
+  kind?: string
+  from?: number
+  to?: number
+  limit: number
+  after?: SearchCursor
+}
+
+export type SearchHit =
+  | { event: StoredEvent; refusal?: undefined }
+  | { refusal: StoredRefusal; event?: undefined }
+
+/** A range's events counted by status from the index alone. */
+export interface StatusCount {
+  status: EventStatus
+  count: number
+  /** Delivered (or failed) after exactly one POST. */
+  firstTry: number
+  /** With at least one POST made (order-rule failures never were). */
+  sent: number
+}
+
+export interface RefusalCount {
+  kind: 'skip' | 'reject'
+  code: string
+  count: number
+}
+
+/** Failed and parked events of a range by reason. */
+export interface FailureCount {
+  status: EventStatus
+  reason: string | null
+  count: number
+}
+
 export interface PruneResult {
   events: number
+  /** Refused events pruned (absent when the store keeps none). */
+  refusals?: number
 }
 
 export interface Storage {
@@ -198,9 +288,23 @@ export interface Storage {
   dropTotals(): Promise<Record<string, number>>
   /** Events not yet delivered or failed. */
   queueDepth(): Promise<number>
+  /** Accepted and refused events matching the filter, newest first (receivedAt, then store order). */
+  search(filter: SearchFilter): Promise<SearchHit[]>
+  /** One refusal by its id (`r…`); null when unknown. */
+  getRefusal(id: string): Promise<StoredRefusal | null>
+  /** Events received in [from, to) by status (index-only). */
+  statusCounts(from: number, to: number): Promise<StatusCount[]>
+  /** Refusals received in [from, to) by kind and code (index-only). */
+  refusalCounts(from: number, to: number): Promise<RefusalCount[]>
+  /** Failed and parked events received in [from, to) by reason. */
+  failureCounts(from: number, to: number): Promise<FailureCount[]>
+  /** Up to `limit` received→accepted latencies of events delivered in [from, to), oldest first. */
+  latencySample(from: number, to: number, limit: number): Promise<number[]>
+  /** When the oldest event still waiting for delivery was received; null when none waits. */
+  oldestWaiting(): Promise<number | null>
   /**
-   * Deletes delivered and failed events received before `deliveredBefore` (with their attempts and
-   * drop counts), and order ledgers untouched since `ledgerBefore`. Stored events double as the
+   * Deletes delivered and failed events and refusals received before `deliveredBefore` (with their
+   * attempts and drop counts), and order ledgers untouched since `ledgerBefore`. Stored events double as the
    * dedup record, so the caller keeps them at least as long as the dedup window.
    */
   prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult>

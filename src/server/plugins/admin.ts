@@ -6,6 +6,7 @@ import { checkRange, eventsQuery, replayBody, schemaError, statsQuery } from '..
 import { ConsoleSessions } from '../console-session.js'
 import type { PluginOptions } from '../deps.js'
 import { badRequest, HttpError } from '../http-error.js'
+import { registerConsoleRoutes } from './admin-console.js'
 import { registerSettingsRoutes } from './admin-settings.js'
 
 const DAY_MS = 86_400_000
@@ -31,6 +32,7 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
   app.addHook('onRequest', adminAuthHook(deps, deps.consoleSessions ?? new ConsoleSessions()))
 
   registerSettingsRoutes(app, deps)
+  registerConsoleRoutes(app, deps)
 
   app.get('/stats', { schema: { querystring: statsQuery } }, async (request) => {
     const { query } = request
@@ -40,14 +42,15 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     return service.stats({ from, to, ...(query.bucket === undefined ? {} : { bucketMs: query.bucket }) })
   })
 
+  // Accepted and refused events alike (console search): q is an email, an order id or a messageId.
   app.get('/events', { schema: { querystring: eventsQuery } }, async (request) => {
     const { query } = request
     if (query.from !== undefined && query.to !== undefined) checkRange(query.from, query.to)
-    return service.listEvents(query)
+    return service.searchEvents(query)
   })
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
-    const event = await service.getEvent(request.params.id)
+    const event = await service.eventDetail(request.params.id)
     if (event === null)
       throw new HttpError(404, `no event with id ${JSON.stringify(request.params.id)}`, 'NOT_FOUND')
     return event
@@ -71,7 +74,14 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
   app.post('/replay', { schema: { body: replayBody } }, async (request) => {
     const { body } = request
     checkRange(body.from, body.to)
-    const replayed = await service.replayFailed(body)
+    const { reason, ...search } = body
+    // The search's filters (as /admin/events takes them) pick the events; a bare range replays by reason.
+    const filtered = ['q', 'status', 'code', 'kind', 'email', 'messageId', 'orderId'].some(
+      (k) => search[k as keyof typeof search] !== undefined,
+    )
+    const replayed = filtered
+      ? await service.replaySearch({ ...search, ...(reason !== undefined ? { code: reason } : {}) })
+      : await service.replayFailed(body)
     return { replayed }
   })
 

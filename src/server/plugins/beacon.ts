@@ -5,7 +5,7 @@ import { writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
 import { browserCors } from '../browser-cors.js'
 import type { ServerDeps } from '../deps.js'
-import { eventsFromBatch } from '../events.js'
+import { eventsFromBatch, labelSource } from '../events.js'
 import { unauthorized } from '../http-error.js'
 import { queryOrBasicWriteKey } from '../query-write-key.js'
 import { takeRawBodies } from '../raw-body.js'
@@ -39,7 +39,10 @@ export const beaconRoutes: FastifyPluginAsync<BeaconOptions> = async (app, { dep
       request.body as Buffer | undefined,
       request.headers['content-encoding'],
     )
-    const events = eventsFromBatch(value, 'tracking-api', receivedAt, bytes)
+    const events = labelSource(
+      eventsFromBatch(value, 'tracking-api', receivedAt, bytes),
+      key.label ?? 'write key',
+    )
     if (events.length > 0) await acceptDurably(deps.service, events, request.log)
     return { success: true }
   })

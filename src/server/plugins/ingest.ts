@@ -6,7 +6,7 @@ import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
 import { browserCors } from '../browser-cors.js'
 import type { PluginOptions } from '../deps.js'
-import { eventFromSingle, eventsFromBatch } from '../events.js'
+import { eventFromSingle, eventsFromBatch, labelSource } from '../events.js'
 import { badRequest } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
 import { takeRawBodies } from '../raw-body.js'
@@ -45,8 +45,8 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
         `the event is ${decoded.bytes} bytes, over the 32 KB per-event limit (${EVENT_LIMIT_BYTES} bytes)`,
       )
     }
-    requireWriteKey(checker, request.headers.authorization, decoded.value)
-    return decoded
+    const source = requireWriteKey(checker, request.headers.authorization, decoded.value)
+    return { ...decoded, source }
   }
 
   const answer = async (request: FastifyRequest, events: IncomingEvent[]) => {
@@ -67,15 +67,15 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
   for (const [path, type] of SINGLE_PATHS) {
     app.post(`/${path}`, async (request) => {
       const receivedAt = Date.now()
-      const { value } = await readBody(request, true)
-      return answer(request, [eventFromSingle(value, type, 'tracking-api', receivedAt)])
+      const { value, source } = await readBody(request, true)
+      return answer(request, labelSource([eventFromSingle(value, type, 'tracking-api', receivedAt)], source))
     })
   }
   for (const path of BATCH_PATHS) {
     app.post(`/${path}`, async (request) => {
       const receivedAt = Date.now()
-      const { value, bytes } = await readBody(request, false)
-      const events = eventsFromBatch(value, 'tracking-api', receivedAt, bytes)
+      const { value, bytes, source } = await readBody(request, false)
+      const events = labelSource(eventsFromBatch(value, 'tracking-api', receivedAt, bytes), source)
       return path === 'import' ? answerWithCounts(request, events) : answer(request, events)
     })
   }

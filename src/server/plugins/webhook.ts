@@ -4,7 +4,7 @@ import { acceptDurably } from '../accept.js'
 import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
 import type { PluginOptions } from '../deps.js'
-import { checkEventSize, eventFromSingle, eventsFromBatch, eventsFromList } from '../events.js'
+import { checkEventSize, eventFromSingle, eventsFromBatch, eventsFromList, labelSource } from '../events.js'
 import { badRequest, unauthorized } from '../http-error.js'
 import { EVENT_LIMIT_BYTES } from '../limits.js'
 import { takeRawBodies } from '../raw-body.js'
@@ -68,6 +68,7 @@ export const webhookRoutes: FastifyPluginAsync<PluginOptions> = async (app, { de
       }
       events = [eventFromSingle(body, null, 'webhook', receivedAt)]
     }
+    labelSource(events, 'webhook')
     if (events.length > 0) await acceptDurably(deps.service, events, request.log)
     return { success: true }
   })

@@ -1,6 +1,7 @@
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
-import type { AcceptBatch, AcceptContext, AcceptOutcome, DropCount } from '../storage.js'
-import type { PgDb } from './db.js'
+import { REFUSAL_COLUMNS } from '../refusal-rows.js'
+import type { AcceptBatch, AcceptContext, AcceptOutcome, DropCount, NewRefusal } from '../storage.js'
+import type { Client, PgDb } from './db.js'
 import { sortedUnique } from './lanes.js'
 import { ledgerKey, lockLedgers, writeLedgers } from './ledgers.js'
 
@@ -109,14 +110,16 @@ export async function accept(
       await c.query(
         `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
            send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
-           ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error)
+           ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, event_name,
+           audience_key, write_key_source)
          SELECT * FROM (
-           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le
+           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, en, ak, ws
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::bool[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[],
              $15::text[], $16::text[], $17::bool[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[],
-             $22::text[])
-             WITH ORDINALITY AS u(m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, n)
+             $22::text[], $23::text[], $24::text[], $25::text[])
+             WITH ORDINALITY AS u(m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le,
+               en, ak, ws, n)
            ORDER BY n
          ) AS ordered`,
         [
@@ -142,6 +145,9 @@ export async function accept(
           col((r) => (r.failure ? ctx.now : null)),
           col((r) => r.failure?.reason ?? null),
           col((r) => r.failure?.message ?? null),
+          col((r) => r.f.ev.eventName ?? null),
+          col((r) => r.f.ev.audienceKey ?? null),
+          col((r) => r.f.ev.writeKeySource ?? null),
         ],
       )
     }
@@ -160,6 +166,36 @@ export async function accept(
         [list.map((d) => d.minute), list.map((d) => d.code), list.map((d) => d.count)],
       )
     }
+    await insertRefusals(
+      c,
+      batches.flatMap((b) => b.refusals ?? []),
+    )
     return out
   })
+}
+
+/** Every refused event of these batches, in one insert. */
+async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
+  if (list.length === 0) return
+  const col = <T>(pick: (r: NewRefusal) => T): T[] => list.map(pick)
+  await c.query(
+    `INSERT INTO refusals (${REFUSAL_COLUMNS})
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+    [
+      col((r) => r.receivedAt),
+      col((r) => r.kind),
+      col((r) => r.code),
+      col((r) => r.message),
+      col((r) => r.email),
+      col((r) => (r.email === null ? null : r.email.toLowerCase())),
+      col((r) => r.orderId),
+      col((r) => r.messageId),
+      col((r) => r.eventName),
+      col((r) => r.audienceKey),
+      col((r) => r.source),
+      col((r) => r.writeKeySource),
+      col((r) => r.payload),
+    ],
+  )
 }

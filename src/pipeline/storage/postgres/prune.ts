@@ -21,8 +21,17 @@ export async function prune(db: PgDb, deliveredBefore: number, ledgerBefore: num
     events += n
     if (n < PAGE) break
   }
+  let refusals = 0
+  for (;;) {
+    const res = await db.query(
+      `DELETE FROM refusals WHERE seq IN (SELECT seq FROM refusals WHERE received_at < $1 LIMIT ${PAGE})`,
+      [deliveredBefore],
+    )
+    refusals += res.rowCount ?? 0
+    if ((res.rowCount ?? 0) < PAGE) break
+  }
   await db.query(`DELETE FROM dedup WHERE received_at < $1`, [deliveredBefore])
   await db.query(`DELETE FROM order_ledger WHERE updated_at < $1`, [ledgerBefore])
   await db.query(`DELETE FROM drop_counts WHERE minute < $1`, [Math.floor(deliveredBefore / 60_000)])
-  return { events }
+  return { events, refusals }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
+import { REFUSAL_COLUMNS } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome } from '../storage.js'
 import type { Lanes } from './lanes.js'
 import type { Ledgers } from './ledgers.js'
@@ -18,12 +19,33 @@ export function acceptOp(
   const insert = db.prepare(
     `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
        send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
-       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, event_name,
+       audience_key, write_key_source)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const refuse = db.prepare(
+    `INSERT INTO refusals (${REFUSAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
 
   const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
     for (const d of batch.drops) drop.run(d.minute, d.code, d.count)
+    for (const r of batch.refusals ?? []) {
+      refuse.run(
+        r.receivedAt,
+        r.kind,
+        r.code,
+        r.message,
+        r.email,
+        r.email === null ? null : r.email.toLowerCase(),
+        r.orderId,
+        r.messageId,
+        r.eventName,
+        r.audienceKey,
+        r.source,
+        r.writeKeySource,
+        r.payload,
+      )
+    }
     const out: AcceptOutcome[] = []
     for (const ev of batch.events) {
       if (seen.get(ev.dedupKey, ctx.dedupSince) !== undefined) {
@@ -69,6 +91,9 @@ export function acceptOp(
         failure ? ctx.now : null,
         failure?.reason ?? null,
         failure?.message ?? null,
+        ev.eventName ?? null,
+        ev.audienceKey ?? null,
+        ev.writeKeySource ?? null,
       )
       if (failure) {
         out.push('order_rule')

@@ -14,6 +14,9 @@ export function pruneOp(db: Database.Database) {
     .pluck()
   const pruneLedger = db.prepare(`DELETE FROM order_ledger WHERE updated_at < ?`)
   const pruneDrops = db.prepare(`DELETE FROM drop_counts WHERE minute < ?`)
+  const pruneRefusals = db.prepare(
+    `DELETE FROM refusals WHERE seq IN (SELECT seq FROM refusals WHERE received_at < ? LIMIT ${PAGE})`,
+  )
   const deletePage = db.transaction((ids: number[]) => {
     const marks = ids.map(() => '?').join(',')
     db.prepare(`DELETE FROM attempts WHERE event_seq IN (${marks})`).run(...ids)
@@ -31,8 +34,15 @@ export function pruneOp(db: Database.Database) {
       // Pruning a large backlog must not hold up accepts for long.
       await yieldToLoop()
     }
+    let refusals = 0
+    for (;;) {
+      const n = pruneRefusals.run(deliveredBefore).changes
+      refusals += n
+      if (n < PAGE) break
+      await yieldToLoop()
+    }
     pruneLedger.run(ledgerBefore)
     pruneDrops.run(Math.floor(deliveredBefore / 60_000))
-    return { events }
+    return { events, refusals }
   }
 }

@@ -1,0 +1,47 @@
+import type { LiveEvent } from './console-api.js'
+import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import type { AcceptBatch, AcceptOutcome } from './storage/storage.js'
+
+/** What the live feed shows of a batch just stored: each event with the outcome it got. */
+export function liveSummaries(batch: AcceptBatch, outcomes: AcceptOutcome[]): LiveEvent[] {
+  const out: LiveEvent[] = batch.events.map((ev, i) => {
+    const outcome = outcomes[i]
+    const byRule = outcome === 'order_rule'
+    return {
+      id: null,
+      receivedAt: new Date(ev.receivedAt).toISOString(),
+      status: byRule ? 'failed' : 'pending',
+      code: byRule ? (ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED) : null,
+      message: null,
+      kind: ev.tx.kind,
+      eventName: ev.eventName ?? null,
+      email: ev.tx.email,
+      orderId: ev.tx.orderId,
+      messageId: ev.messageId,
+      audienceKey: ev.audienceKey ?? null,
+      writeKeySource: ev.writeKeySource ?? null,
+      quantity: ev.tx.quantity,
+      perkId: ev.tx.perkId,
+      ...(outcome === 'duplicate' ? { duplicate: true } : {}),
+    }
+  })
+  for (const r of batch.refusals ?? []) {
+    out.push({
+      id: null,
+      receivedAt: new Date(r.receivedAt).toISOString(),
+      status: r.kind === 'skip' ? 'skipped' : 'rejected',
+      code: r.code,
+      message: r.message,
+      kind: null,
+      eventName: r.eventName,
+      email: r.email,
+      orderId: r.orderId,
+      messageId: r.messageId,
+      audienceKey: r.audienceKey,
+      writeKeySource: r.writeKeySource,
+      quantity: null,
+      perkId: null,
+    })
+  }
+  return out
+}

@@ -1,0 +1,112 @@
+import type { Overview, TimeRange } from './console-api.js'
+import { defaultBucketMs, LatencyHistogram } from './stats.js'
+import type { Storage } from './storage/storage.js'
+
+/** Latencies read per bucket: percentiles are exact below this many deliveries, estimated above. */
+export const LATENCY_SAMPLE = 1_000
+
+export interface OverviewDeps {
+  storage: Storage
+  queueDepth: () => number
+  now: () => number
+}
+
+/**
+ * The console overview of the events received in [from, to): the funnel, a series of about 60
+ * buckets, latency, deliverability and the queue. Each bucket is counted from the indexes alone
+ * (statusCounts, refusalCounts), so the cost grows with the number of buckets, not of events read
+ * into memory.
+ */
+export async function computeOverview(deps: OverviewDeps, range: TimeRange): Promise<Overview> {
+  const { storage } = deps
+  const from = Math.floor(range.from)
+  const to = Math.ceil(range.to)
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) {
+    throw new RangeError('from and to must be epoch milliseconds, to after from')
+  }
+  const bucketMs = defaultBucketMs(from, to)
+  const funnel = {
+    received: 0,
+    skipped: 0,
+    rejected: 0,
+    pending: 0,
+    retrying: 0,
+    parked: 0,
+    delivered: 0,
+    failed: 0,
+  }
+  const series: Overview['series'] = []
+  const latency = new LatencyHistogram()
+  let sent = 0
+  let firstTry = 0
+  for (let start = from; start < to; start += bucketMs) {
+    const end = Math.min(to, start + bucketMs)
+    const point = {
+      start: new Date(start).toISOString(),
+      delivered: 0,
+      notDelivered: 0,
+      skipped: 0,
+      p95Ms: null as number | null,
+    }
+    for (const c of await storage.statusCounts(start, end)) {
+      funnel.received += c.count
+      switch (c.status) {
+        case 'delivered':
+          funnel.delivered += c.count
+          point.delivered += c.count
+          sent += c.count
+          firstTry += c.firstTry
+          break
+        case 'failed':
+          funnel.failed += c.count
+          point.notDelivered += c.count
+          sent += c.sent
+          break
+        case 'retrying':
+          funnel.retrying += c.count
+          break
+        case 'parked':
+          funnel.parked += c.count
+          break
+        default:
+          funnel.pending += c.count
+      }
+    }
+    for (const c of await storage.refusalCounts(start, end)) {
+      funnel.received += c.count
+      if (c.kind === 'skip') {
+        funnel.skipped += c.count
+        point.skipped += c.count
+      } else {
+        funnel.rejected += c.count
+        point.notDelivered += c.count
+      }
+    }
+    if (point.delivered > 0) {
+      const bucketLatency = new LatencyHistogram()
+      for (const ms of await storage.latencySample(start, end, LATENCY_SAMPLE)) {
+        bucketLatency.add(ms)
+        latency.add(ms)
+      }
+      point.p95Ms = bucketLatency.percentile(0.95)
+    }
+    series.push(point)
+  }
+  const oldest = await storage.oldestWaiting()
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    bucketMs,
+    funnel,
+    series,
+    latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
+    deliverability: {
+      firstTry: sent === 0 ? null : firstTry / sent,
+      final: sent === 0 ? null : funnel.delivered / sent,
+    },
+    queue: {
+      depth: deps.queueDepth(),
+      oldestWaitingAgeMs: oldest === null ? null : Math.max(0, deps.now() - oldest),
+    },
+  }
+}
