@@ -211,7 +211,12 @@ describe('settings', () => {
     const page = await open('#/settings')
     const box = page.getByLabel('An event (JSON), decided with the settings in force')
     await box.fill(
-      JSON.stringify({ type: 'track', event: 'Checked In', properties: { email: 't@example.com' } }),
+      JSON.stringify({
+        type: 'track',
+        event: 'Checked In',
+        userId: 'u-1',
+        properties: { email: 't@example.com' },
+      }),
     )
     await page.getByRole('button', { name: 'Decide', exact: true }).click()
     const decision = page.locator('.decision')
@@ -219,7 +224,12 @@ describe('settings', () => {
     expect(await decision.textContent()).toContain('3001')
     expect(await decision.textContent()).toContain('t@example.com')
     await box.fill(
-      JSON.stringify({ type: 'track', event: 'Not Mapped', properties: { email: 't@example.com' } }),
+      JSON.stringify({
+        type: 'track',
+        event: 'Not Mapped',
+        userId: 'u-1',
+        properties: { email: 't@example.com' },
+      }),
     )
     await page.getByRole('button', { name: 'Decide', exact: true }).click()
     await expect.poll(() => decision.textContent()).toContain('EVENT_NOT_ALLOWLISTED')

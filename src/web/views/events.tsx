@@ -73,11 +73,13 @@ export function EventsView({ params }: { params: Record<string, string> }) {
   const doReplay = async () => {
     setReplay(null)
     try {
-      const body = Object.fromEntries(
-        Object.entries(replayFilters())
-          .filter(([, v]) => v !== '')
-          .map(([k, v]) => [k, k === 'from' || k === 'to' ? Number(v) : v]),
-      )
+      const f = replayFilters()
+      // The replay names its range; without one in the filter, everything received until now (as previewed).
+      const body = {
+        ...Object.fromEntries(Object.entries(f).filter(([k, v]) => v !== '' && k !== 'from' && k !== 'to')),
+        from: f.from ? Number(f.from) : 0,
+        to: f.to ? Number(f.to) : Date.now(),
+      }
       const answer = await api<{ replayed: number }>('/admin/replay', { method: 'POST', body })
       setNotice(`${count(answer.replayed)} failed events queued again.`)
       void load(null)

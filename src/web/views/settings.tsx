@@ -354,6 +354,7 @@ function MapEditor(props: {
 const SAMPLE = {
   type: 'track',
   event: 'Order Completed',
+  userId: 'user-1',
   messageId: 'console-test-1',
   properties: { email: 'jane@example.com', order_id: 'ORD-1', revenue: 42.5 },
 }
