@@ -46,6 +46,7 @@ try {
     body: JSON.stringify({
       type: 'track',
       event: 'Checked In',
+      userId: 'sam',
       messageId: `docs-live-${Date.now()}`,
       properties: { email: 'sam@example.com' },
     }),

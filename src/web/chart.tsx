@@ -8,7 +8,14 @@ export interface ChartSeries {
 }
 
 /** A uPlot time chart; `times` in epoch seconds. Redrawn when the data change or the box resizes. */
-export function Chart(props: { title: string; times: number[]; series: ChartSeries[]; unit?: string }) {
+export function Chart(props: {
+  title: string
+  times: number[]
+  series: ChartSeries[]
+  unit?: string
+  /** Dots on each value: for sparse series, where a lone value has no line to show it. */
+  points?: boolean
+}) {
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const el = box.current
@@ -23,6 +30,7 @@ export function Chart(props: { title: string; times: number[]; series: ChartSeri
           stroke: s.color,
           width: 2,
           fill: `${s.color}22`,
+          points: { show: props.points ?? false, size: 6 },
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v}${props.unit ?? ''}`),
         })),
       ],
@@ -38,7 +46,7 @@ export function Chart(props: { title: string; times: number[]; series: ChartSeri
       observer.disconnect()
       plot.destroy()
     }
-  }, [props.times, props.series, props.unit])
+  }, [props.times, props.series, props.unit, props.points])
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>

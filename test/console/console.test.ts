@@ -244,7 +244,13 @@ test('the live view shows an event sent after it opened', async () => {
   const email = `live-${Date.now()}@example.com`
   const sent = await post(
     `${svc.url}/v1/track`,
-    { type: 'track', event: 'Checked In', messageId: `live-${Date.now()}`, properties: { email } },
+    {
+      type: 'track',
+      event: 'Checked In',
+      userId: 'live',
+      messageId: `live-${Date.now()}`,
+      properties: { email },
+    },
     AUTH,
   )
   expect(sent.status).toBe(200)

@@ -1,18 +1,18 @@
 import { query } from '../api'
-import { count, rangeOf, time } from '../format'
+import { count, time } from '../format'
 import { go, href } from '../route'
 import type { ErrorGroup } from '../types'
 import { useData } from '../use-data'
+import { useRange } from '../use-range'
 import { RangeSelect } from './range-select'
 
 const KIND_LABEL = { reject: 'Rejected at the door', failure: 'Delivery failed', parked: 'Parked' } as const
 const KIND_STATUS = { reject: 'rejected', failure: 'failed', parked: 'parked' } as const
 
 export function ErrorsView({ params }: { params: Record<string, string> }) {
-  const range = rangeOf(params.range, Math.floor(Date.now() / 60_000) * 60_000)
+  const range = useRange(params.range, 30_000)
   const errors = useData<{ groups: ErrorGroup[] }>(
     `/admin/errors${query({ from: range.from, to: range.to })}`,
-    30_000,
   )
   return (
     <section aria-labelledby="errors-title">

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useMemo } from 'preact/hooks'
 import { query } from '../api'
 import { Chart } from '../chart'
-import { count, duration, percent, rangeOf, share, time } from '../format'
+import { count, duration, percent, share, time } from '../format'
 import { go, href } from '../route'
 import type { Overview } from '../types'
 import { useData } from '../use-data'
+import { useRange } from '../use-range'
 import { RangeSelect } from './range-select'
 
 const REFRESH_MS = 15_000
@@ -22,15 +23,10 @@ const FUNNEL: Array<{ key: keyof Overview['funnel']; label: string; level: numbe
 ]
 
 export function OverviewView({ params }: { params: Record<string, string> }) {
-  const [tick, setTick] = useState(0)
   // The range is fixed when chosen (and on each refresh), so the numbers shown are for a known window.
-  const range = useMemo(() => rangeOf(params.range), [params.range, tick])
+  const range = useRange(params.range, REFRESH_MS)
   const path = `/admin/overview${query({ from: range.from, to: range.to })}`
   const overview = useData<Overview>(path)
-  useEffect(() => {
-    const timer = setTimeout(() => setTick((t) => t + 1), REFRESH_MS)
-    return () => clearTimeout(timer)
-  }, [tick])
   const o = overview.data
   const series = useMemo(() => {
     if (!o) return null
@@ -76,11 +72,8 @@ export function OverviewView({ params }: { params: Record<string, string> }) {
               value={duration(o.queue.oldestWaitingAgeMs)}
               metric="oldestWaiting"
             />
-            <Card
-              label="Latency P50 / P95"
-              value={`${duration(o.latencyMs.p50)} / ${duration(o.latencyMs.p95)}`}
-              metric="latency"
-            />
+            <Card label="Latency P50" value={duration(o.latencyMs.p50)} metric="p50" />
+            <Card label="Latency P95" value={duration(o.latencyMs.p95)} metric="p95" />
           </div>
           <table class="funnel">
             <caption>What happened to the events received in the range</caption>
@@ -123,6 +116,7 @@ export function OverviewView({ params }: { params: Record<string, string> }) {
                 times={series.times}
                 series={series.latency}
                 unit=" ms"
+                points
               />
             </div>
           )}
