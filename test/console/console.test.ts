@@ -285,3 +285,40 @@ test('a cross-site form post to a state-changing route is refused, even with the
     await site.close()
   }
 })
+
+test('every control of every view has a label, and the keyboard reaches the menu first', async () => {
+  const views = [
+    '#/overview',
+    '#/errors',
+    `#/events?q=${encodeURIComponent(CUSTOMER)}`,
+    `#/events/${seeded.ids.order}`,
+    `#/customer/${encodeURIComponent(CUSTOMER)}`,
+    '#/settings',
+    '#/live',
+  ]
+  const page = await signedIn.newPage()
+  for (const view of views) {
+    await page.goto(`${svc.url}/${view}`)
+    await page.locator('main h1').first().waitFor()
+    await page.waitForTimeout(200)
+    const unlabelled = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('input, select, textarea, button'))
+        .filter((el) => {
+          const named =
+            (el as HTMLInputElement).labels?.length ||
+            el.getAttribute('aria-label') ||
+            (el.tagName === 'BUTTON' && el.textContent?.trim())
+          return !named
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    )
+    expect(unlabelled, view).toEqual([])
+  }
+  await page.goto(`${svc.url}/#/overview`)
+  await page.locator('main h1').waitFor()
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Overview')
+  await page.close()
+})

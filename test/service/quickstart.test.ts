@@ -93,6 +93,30 @@ test('no configuration: the printed curl awards points, visible in the sandbox a
     expect.objectContaining({ status: 'delivered', email: 'jane@example.com', perkId: '3001' }),
   ])
 
+  // As a new user would in the console: an event that is refused, then both found by the email.
+  const refused = await fetch(`${consoleUrl}v1/track`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({
+      type: 'track',
+      event: 'Page Liked',
+      userId: 'user-1',
+      properties: { email: 'Jane@Example.com' },
+    }),
+  })
+  expect(refused.status).toBe(200)
+  const cookie = session.headers.get('set-cookie')!.split(';')[0]!
+  const found = (await (
+    await fetch(`${consoleUrl}admin/events?q=jane%40example.com`, { headers: { cookie } })
+  ).json()) as { events: Array<{ status: string; code: string | null }> }
+  expect(found.events.map((e) => [e.status, e.code])).toEqual([
+    ['rejected', 'EVENT_NOT_ALLOWLISTED'],
+    ['delivered', null],
+  ])
+
   // A second paste is a new check-in (fresh messageId), so it awards again.
   expect(JSON.parse(await bash(award))).toEqual({ success: true })
   await eventually(
