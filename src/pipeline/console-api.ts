@@ -142,8 +142,8 @@ export interface ConsoleOperations {
 }
 
 /**
- * An event as the live feed announces it, right after it was stored. The id is null: the accept
- * does not read back row ids (the hot path stays as it was); search by messageId to open it.
- * `duplicate` marks an event already stored within the dedup window.
+ * An event as the live feed announces it: right after it was stored (id null: the accept does not
+ * read back row ids, so the hot path stays as it was; search by messageId to open it; `duplicate`
+ * marks an event already stored within the dedup window), and when its delivery outcome is recorded.
  */
 export type LiveEvent = Omit<EventSummary, 'id'> & { id: string | null; duplicate?: boolean }

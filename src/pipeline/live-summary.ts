@@ -1,6 +1,6 @@
 import type { LiveEvent } from './console-api.js'
 import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
-import type { AcceptBatch, AcceptOutcome } from './storage/storage.js'
+import type { AcceptBatch, AcceptOutcome, ClaimedEvent, CompletionResult } from './storage/storage.js'
 
 /** What the live feed shows of a batch just stored: each event with the outcome it got. */
 export function liveSummaries(batch: AcceptBatch, outcomes: AcceptOutcome[]): LiveEvent[] {
@@ -44,4 +44,28 @@ export function liveSummaries(batch: AcceptBatch, outcomes: AcceptOutcome[]): Li
     })
   }
   return out
+}
+
+/** A delivery's recorded outcome, for the live feed (a release changes nothing and is not shown). */
+export function outcomeSummary(claim: ClaimedEvent, r: CompletionResult): LiveEvent[] {
+  if (r.status === 'released') return []
+  const tx = claim.tx
+  return [
+    {
+      id: claim.id,
+      receivedAt: new Date(claim.receivedAt).toISOString(),
+      status: r.status,
+      code: r.status === 'failed' ? r.reason : null,
+      message: r.status === 'delivered' ? null : r.error,
+      kind: tx.kind,
+      eventName: null,
+      email: tx.email,
+      orderId: tx.orderId,
+      messageId: tx.messageId,
+      audienceKey: null,
+      writeKeySource: null,
+      quantity: tx.quantity,
+      perkId: tx.perkId,
+    },
+  ]
 }

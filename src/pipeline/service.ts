@@ -73,6 +73,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     logger,
     stopped: () => lifecycle.stopped,
     writes,
+    live,
   })
   const scheduler: Scheduler = new Scheduler({
     storage,

@@ -3,6 +3,8 @@ import type { CredentialsGate } from './credentials.js'
 import { deliverOne } from './deliver.js'
 import type { Destination } from './destination.js'
 import { createGroupCommit } from './group-commit.js'
+import type { LiveEvents } from './live-events.js'
+import { outcomeSummary } from './live-summary.js'
 import type { PipelineMetrics } from './metrics.js'
 import type { DeliveryPolicy, Tuning } from './options.js'
 import { REFUND_EXCEEDS_ORDER } from './order-rules.js'
@@ -25,6 +27,8 @@ export interface WorkerDeps {
   stopped: () => boolean
   /** Holds claims whose outcome could not be recorded, to release them once writes work. */
   writes: WriteHealth
+  /** The live feed, told of every delivery, retry and failure. */
+  live?: LiveEvents
 }
 
 /**
@@ -71,6 +75,7 @@ export function createWorker(deps: WorkerDeps) {
       return
     }
     const r = out.completion.result
+    if (deps.live?.watched) deps.live.publish(outcomeSummary(claim, r))
     if (r.status === 'delivered') {
       depth.remove(1)
       metrics.delivered.inc()

@@ -7,6 +7,7 @@ import type {
   ClaimedEvent,
   Completion,
   NewEvent,
+  NewRefusal,
   Storage,
 } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from './harness.js'
@@ -368,7 +369,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       now,
     )
-    expect(await storage.prune(now - 5_000, 0)).toEqual({ events: 1 })
+    expect(await storage.prune(now - 5_000, 0)).toEqual({ events: 1, refusals: 0 })
     expect(await storage.getEvent(done!.id)).toBeNull()
     expect(await storage.queueDepth()).toBe(1)
   })
@@ -384,6 +385,123 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.probeWrite()).toBe(true)
     // Forgotten once older than the horizon: the id may then be bound afresh.
     expect(await storage.bindSignedBody('m-1', 'digest-b', now + 10, now + 5)).toBe(true)
+  })
+
+  it('keeps refused events beside accepted ones: one search by email, order id or messageId, paged', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const accepted = newEvent('Search@x.co', now - 3_000)
+    const skip = newRefusal('search@x.co', 'skip', now - 2_000, { orderId: 'ORD-S' })
+    const reject = newRefusal('SEARCH@x.co', 'reject', now - 1_000, { messageId: 'm-reject' })
+    const other = newRefusal('other@x.co', 'reject', now - 1_000)
+    await storage.accept([{ events: [accepted], drops: [], refusals: [skip, reject, other] }], ctx(now))
+    const all = await storage.search({ q: 'search@X.co', limit: 10 })
+    // Newest first, each from its table.
+    expect(
+      all.map((h) => (h.event ? `event:${h.event.messageId}` : `${h.refusal.kind}:${h.refusal.code}`)),
+    ).toEqual(['reject:EVENT_NOT_ALLOWLISTED', 'skip:ZERO_AMOUNT', `event:${accepted.messageId}`])
+    const refused = all[0]!.refusal!
+    expect(refused).toMatchObject({
+      id: expect.stringMatching(/^r\d+$/),
+      email: 'SEARCH@x.co',
+      messageId: 'm-reject',
+      eventName: 'Not Mapped',
+      writeKeySource: 'write key 2',
+      message: 'not in the map',
+    })
+    expect(JSON.parse(refused.payload)).toMatchObject({ event: 'Not Mapped' })
+    expect(await storage.getRefusal(refused.id)).toEqual(refused)
+    expect(await storage.getRefusal('r0')).toBeNull()
+    expect(all[2]!.event).toMatchObject({ eventName: 'Checked In', writeKeySource: null })
+    expect((await storage.search({ q: 'ORD-S', limit: 10 })).map((h) => h.refusal?.code)).toEqual([
+      'ZERO_AMOUNT',
+    ])
+    expect((await storage.search({ q: 'm-reject', limit: 10 })).map((h) => h.refusal?.code)).toEqual([
+      'EVENT_NOT_ALLOWLISTED',
+    ])
+    expect(
+      (await storage.search({ q: accepted.messageId!, limit: 10 })).map((h) => h.event?.id),
+    ).toHaveLength(1)
+    // Filters: status of a refusal, code, kind (accepted only).
+    expect((await storage.search({ status: 'skipped', limit: 10 })).map((h) => h.refusal?.code)).toEqual([
+      'ZERO_AMOUNT',
+    ])
+    expect((await storage.search({ code: 'EVENT_NOT_ALLOWLISTED', limit: 10 })).length).toBe(2)
+    expect((await storage.search({ kind: 'event', limit: 10 })).map((h) => h.event?.id)).toHaveLength(1)
+    expect(await storage.search({ status: 'pending', code: 'ZERO_AMOUNT', limit: 10 })).toEqual([])
+    // Keyset pages: after the first two (same receive time broken by table, then row), the rest.
+    const first = await storage.search({ limit: 2 })
+    const last = first[1]!
+    const after = last.event
+      ? { receivedAt: last.event.receivedAt, table: 1 as const, seq: Number(last.event.id) }
+      : { receivedAt: last.refusal!.receivedAt, table: 0 as const, seq: Number(last.refusal!.id.slice(1)) }
+    const rest = await storage.search({ limit: 10, after })
+    const ids = [...first, ...rest].map((h) => h.event?.id ?? h.refusal!.id)
+    expect(new Set(ids).size).toBe(4)
+    expect(ids).toHaveLength(4)
+  })
+
+  it('counts a range by status, by refusal code and by failure reason, with latencies and the oldest waiting', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept(
+      [
+        {
+          events: [
+            newEvent('k1@x.co', now - 5_000),
+            newEvent('k2@x.co', now - 5_000),
+            newEvent('k3@x.co', now - 4_000),
+          ],
+          drops: [],
+          refusals: [
+            newRefusal('k4@x.co', 'skip', now - 4_000),
+            newRefusal('k5@x.co', 'reject', now - 3_000),
+          ],
+        },
+      ],
+      ctx(now),
+    )
+    const claims = await storage.claim(3, now, 60_000)
+    const byEmail = (e: string) => claims.find((c) => c.tx.email === e)!
+    await storage.complete([delivered(byEmail('k1@x.co'), now), failed(byEmail('k2@x.co'), now)], now)
+    const range = [now - 10_000, now] as const
+    const statuses = await storage.statusCounts(...range)
+    expect(Object.fromEntries(statuses.map((s) => [s.status, [s.count, s.firstTry, s.sent]]))).toEqual({
+      delivered: [1, 1, 1],
+      failed: [1, 1, 1],
+      in_flight: [1, 0, 0],
+    })
+    expect(
+      (await storage.refusalCounts(...range)).map((r) => `${r.kind}:${r.code}:${r.count}`).sort(),
+    ).toEqual(['reject:EVENT_NOT_ALLOWLISTED:1', 'skip:ZERO_AMOUNT:1'])
+    expect(await storage.failureCounts(...range)).toEqual([
+      { status: 'failed', reason: 'permanent', count: 1 },
+    ])
+    expect(await storage.latencySample(...range, 10)).toEqual([5_000])
+    expect(await storage.oldestWaiting()).toBe(now - 4_000)
+    expect(await storage.statusCounts(now, now + 1_000)).toEqual([])
+    expect(await storage.refusalCounts(now - 3_000, now)).toEqual([
+      { kind: 'reject', code: 'EVENT_NOT_ALLOWLISTED', count: 1 },
+    ])
+  })
+
+  it('prunes refusals received before the cut-off', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept(
+      [
+        {
+          events: [],
+          drops: [],
+          refusals: [newRefusal('o@x.co', 'skip', now - 10_000), newRefusal('o@x.co', 'skip', now)],
+        },
+      ],
+      ctx(now),
+    )
+    expect(await storage.prune(now - 5_000, 0)).toEqual({ events: 0, refusals: 1 })
+    expect((await storage.search({ q: 'o@x.co', limit: 10 })).map((h) => h.refusal?.receivedAt)).toEqual([
+      now,
+    ])
   })
 
   it('keeps settings versions in order, numbered, newest first', async () => {
@@ -409,6 +527,31 @@ export function newEvent(email: string, receivedAt = Date.now()): NewEvent {
   const v = atTheDoor(settings, { ...track(email, 'Checked In'), receivedAt })
   if (v.kind !== 'queue') throw new Error('expected a send')
   return v.event
+}
+
+/** A refused event as intake hands it to storage. */
+export function newRefusal(
+  email: string,
+  kind: 'skip' | 'reject',
+  receivedAt: number,
+  extra: Partial<NewRefusal> = {},
+): NewRefusal {
+  const eventName = kind === 'skip' ? 'Order Completed' : 'Not Mapped'
+  return {
+    receivedAt,
+    kind,
+    code: kind === 'skip' ? 'ZERO_AMOUNT' : 'EVENT_NOT_ALLOWLISTED',
+    message: kind === 'skip' ? 'the amount is 0' : 'not in the map',
+    email,
+    orderId: null,
+    messageId: null,
+    eventName,
+    audienceKey: null,
+    source: 'tracking-api',
+    writeKeySource: 'write key 2',
+    payload: JSON.stringify({ type: 'track', event: eventName, properties: { email } }),
+    ...extra,
+  }
 }
 
 /** Events of one order as the door hands them to storage. */

@@ -58,9 +58,9 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
 
   app.post<{ Params: { id: string } }>('/events/:id/retry', async (request) => {
     const { id } = request.params
-    const event = await service.getEvent(id)
+    const event = await service.eventDetail(id)
     if (event === null) throw new HttpError(404, `no event with id ${JSON.stringify(id)}`, 'NOT_FOUND')
-    const retried = await service.retryEvent(id)
+    const retried = event.status === 'failed' && (await service.retryEvent(id))
     if (!retried) {
       throw new HttpError(
         409,

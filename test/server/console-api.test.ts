@@ -1,0 +1,341 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type {
+  CustomerView,
+  ErrorGroup,
+  EventDetail,
+  EventListItem,
+  Overview,
+  TestEventResult,
+} from '../../src/pipeline/service-api.js'
+import { eventually } from '../service/helpers.js'
+import {
+  ADMIN,
+  ADMIN_TOKEN,
+  AUTH,
+  checkIn,
+  getJson,
+  OTHER_WRITE_KEY,
+  post,
+  startTestService,
+  type TestService,
+  WRITE_KEY,
+} from './fixture.js'
+
+// The console's admin API (issue 13) in-process on SQLite: one customer with a delivered, a skipped
+// and a rejected event, another with a permanent failure.
+let svc: TestService
+const started = Date.now()
+const run = `${process.pid}-${started}`
+const EMAIL = `console-${run}@example.com`
+const OTHER = `console-fail-${run}@example.com`
+const delivered = checkIn(EMAIL)
+const skipped = {
+  type: 'track',
+  event: 'Order Completed',
+  userId: 'console-user',
+  messageId: `console-skip-${run}`,
+  properties: { email: EMAIL, order_id: `ORD-SKIP-${run}`, revenue: 0 },
+}
+const rejected = { ...checkIn(EMAIL.toUpperCase()), event: 'Not In The Map' }
+const failing = { ...checkIn(OTHER), event: 'Unknown Perk' }
+let range: { from: number; to: number }
+
+type Page = { events: EventListItem[]; nextCursor: string | null }
+async function search(query: string): Promise<Page> {
+  const res = await getJson(`${svc.url}/admin/events?${query}`)
+  expect(res.status).toBe(200)
+  return res.json as unknown as Page
+}
+const byMessage = (page: Page) => new Map(page.events.map((e) => [e.messageId, e]))
+
+beforeAll(async () => {
+  svc = await startTestService()
+  const res = await post(`${svc.url}/v1/batch`, { batch: [delivered, skipped, rejected, failing] }, AUTH)
+  expect(res.status).toBe(200)
+  await eventually(
+    async () => {
+      const page = await search(`status=failed&q=${encodeURIComponent(OTHER)}`)
+      const done = await search(`status=delivered&q=${encodeURIComponent(EMAIL)}`)
+      return page.events.length === 1 && done.events.length === 1 ? true : undefined
+    },
+    15_000,
+    'one delivery and one permanent failure',
+  )
+  range = { from: started - 60_000, to: Date.now() + 60_000 }
+})
+afterAll(async () => {
+  await svc?.close()
+})
+
+describe('search', () => {
+  test('an email (any case) finds the delivered, the skipped and the rejected event with their codes', async () => {
+    const page = await search(`q=${encodeURIComponent(EMAIL.toUpperCase())}`)
+    const found = byMessage(page)
+    expect(page.events).toHaveLength(3)
+    expect(found.get(delivered.messageId)).toMatchObject({ status: 'delivered', code: null, kind: 'event' })
+    expect(found.get(skipped.messageId)).toMatchObject({
+      status: 'skipped',
+      code: 'ZERO_AMOUNT',
+      orderId: `ORD-SKIP-${run}`,
+      email: EMAIL,
+      eventName: 'Order Completed',
+      writeKeySource: 'write key 1',
+    })
+    expect(found.get(rejected.messageId)).toMatchObject({
+      status: 'rejected',
+      code: 'EVENT_NOT_ALLOWLISTED',
+      id: expect.stringMatching(/^r\d+$/),
+    })
+    // Newest first, a refusal's payload as received (no write key).
+    expect(found.get(skipped.messageId)?.payload).toMatchObject({ properties: { revenue: 0 } })
+  })
+
+  test('an order id and a messageId find their event; filters narrow by status, code and kind', async () => {
+    expect((await search(`q=ORD-SKIP-${run}`)).events.map((e) => e.messageId)).toEqual([skipped.messageId])
+    expect((await search(`q=${rejected.messageId}`)).events.map((e) => e.status)).toEqual(['rejected'])
+    const q = `q=${encodeURIComponent(EMAIL)}`
+    expect((await search(`${q}&status=skipped`)).events.map((e) => e.code)).toEqual(['ZERO_AMOUNT'])
+    expect((await search(`${q}&code=EVENT_NOT_ALLOWLISTED`)).events.map((e) => e.messageId)).toEqual([
+      rejected.messageId,
+    ])
+    expect((await search(`${q}&kind=event`)).events.map((e) => e.messageId)).toEqual([delivered.messageId])
+    expect((await search(`${q}&from=${Date.now() + 3_600_000}`)).events).toEqual([])
+  })
+
+  test('keyset pages walk accepted and refused events once each', async () => {
+    const q = `q=${encodeURIComponent(EMAIL)}`
+    const first = await search(`${q}&limit=2`)
+    expect(first.nextCursor).not.toBeNull()
+    const second = await search(`${q}&limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`)
+    expect(second.nextCursor).toBeNull()
+    const ids = [...first.events, ...second.events].map((e) => e.id)
+    expect(new Set(ids).size).toBe(3)
+    const bad = await getJson(`${svc.url}/admin/events?cursor=bm9wZQ`)
+    expect(bad.status).toBe(400)
+  })
+})
+
+describe('one event', () => {
+  test('a refused event opens to its payload, its door decision and a timeline', async () => {
+    const [hit] = (await search(`q=${rejected.messageId}`)).events
+    const res = await getJson(`${svc.url}/admin/events/${hit!.id}`)
+    expect(res.status).toBe(200)
+    const detail = res.json as unknown as EventDetail
+    expect(detail.payload).toMatchObject({ event: 'Not In The Map' })
+    expect(detail.decisions).toEqual([
+      expect.objectContaining({ outcome: 'reject', code: 'EVENT_NOT_ALLOWLISTED', transaction: null }),
+    ])
+    expect(detail.attemptLog).toEqual([])
+    expect(detail.timeline.map((t) => t.what)).toEqual([
+      'received',
+      'rejected at the door: EVENT_NOT_ALLOWLISTED',
+    ])
+    expect((await getJson(`${svc.url}/admin/events/r999999`)).status).toBe(404)
+    // Refused at the door: nothing to retry (send it again instead).
+    const retry = await post(`${svc.url}/admin/events/${hit!.id}/retry`, '', ADMIN)
+    expect(retry.status).toBe(409)
+    expect(retry.json).toMatchObject({ code: 'NOT_RETRYABLE' })
+  })
+
+  test('an accepted event opens to its transaction, attempts (token redacted) and timeline', async () => {
+    const [hit] = (await search(`q=${delivered.messageId}`)).events
+    const detail = (await getJson(`${svc.url}/admin/events/${hit!.id}`)).json as unknown as EventDetail
+    expect(detail.decisions[0]).toMatchObject({
+      outcome: 'queue',
+      transaction: { email: EMAIL, perkId: '3001' },
+    })
+    expect(detail.attemptLog.length).toBeGreaterThanOrEqual(1)
+    expect(detail.timeline.map((t) => t.what)).toContain('delivered')
+    expect(JSON.stringify(detail)).not.toContain(svc.sandbox.token)
+  })
+})
+
+describe('overview and errors', () => {
+  test('the funnel counts every event of the range once, skips apart from errors', async () => {
+    const res = await getJson(`${svc.url}/admin/overview?from=${range.from}&to=${range.to}`)
+    expect(res.status).toBe(200)
+    const o = res.json as unknown as Overview
+    expect(o.funnel).toEqual({
+      received: 4,
+      skipped: 1,
+      rejected: 1,
+      pending: 0,
+      retrying: 0,
+      parked: 0,
+      delivered: 1,
+      failed: 1,
+    })
+    const sum = (k: 'delivered' | 'notDelivered' | 'skipped') => o.series.reduce((a, p) => a + p[k], 0)
+    expect([sum('delivered'), sum('notDelivered'), sum('skipped')]).toEqual([1, 2, 1])
+    expect(o.deliverability).toEqual({ firstTry: 0.5, final: 0.5 })
+    expect(o.latencyMs.p95).not.toBeNull()
+    expect(o.queue).toEqual({ depth: 0, oldestWaitingAgeMs: null })
+    const empty = (await getJson(`${svc.url}/admin/overview?from=0&to=1000`)).json as unknown as Overview
+    expect(empty.funnel.received).toBe(0)
+    expect(empty.deliverability).toEqual({ firstTry: null, final: null })
+  })
+
+  test('errors group rejects and failures by code with an action and samples; skips are not errors', async () => {
+    const res = await getJson(`${svc.url}/admin/errors?from=${range.from}&to=${range.to}`)
+    const { groups } = res.json as unknown as { groups: ErrorGroup[] }
+    const codes = groups.map((g) => `${g.kind}:${g.code}`).sort()
+    expect(codes).toEqual(['failure:permanent', 'reject:EVENT_NOT_ALLOWLISTED'])
+    const reject = groups.find((g) => g.kind === 'reject')!
+    expect(reject).toMatchObject({ count: 1, previousCount: 0 })
+    expect(reject.action).toMatch(/eventToPerkMap/)
+    expect(reject.samples).toEqual([
+      expect.objectContaining({ id: expect.stringMatching(/^r/), email: EMAIL.toUpperCase() }),
+    ])
+    const later = await getJson(`${svc.url}/admin/errors?from=${range.to}&to=${range.to + 120_000}`)
+    expect(later.json).toEqual({ groups: [] })
+  })
+
+  test('a range must be a range', async () => {
+    for (const path of ['/admin/overview?from=later', '/admin/errors?from=10&to=5', '/admin/overview?x=1']) {
+      const res = await getJson(`${svc.url}${path}`)
+      expect(res.status).toBe(400)
+    }
+  })
+})
+
+describe('customer', () => {
+  test('everything for one email: events, points, orders and the Perkville balance', async () => {
+    const res = await getJson(`${svc.url}/admin/customers/${encodeURIComponent(EMAIL.toUpperCase())}`)
+    expect(res.status).toBe(200)
+    const c = res.json as unknown as CustomerView
+    expect(c.events.map((e) => e.status).sort()).toEqual(['delivered', 'rejected', 'skipped'])
+    expect(c.points).toEqual({ awarded: 1, removed: 0 })
+    expect(c.orders).toEqual([])
+    expect(c.balance).toEqual({ points: expect.any(Number) })
+    const nobody = (await getJson(`${svc.url}/admin/customers/nobody-${run}%40example.com`))
+      .json as unknown as CustomerView
+    expect(nobody.events).toEqual([])
+    expect(nobody.balance).toHaveProperty('unavailable')
+  })
+})
+
+describe('event tester', () => {
+  test('decides with the current settings, and sends through intake when asked', async () => {
+    const decideOnly = await post(
+      `${svc.url}/admin/test-event`,
+      { event: checkIn(`tester-${run}@example.com`) },
+      ADMIN,
+    )
+    expect(decideOnly.status).toBe(200)
+    const d = decideOnly.json as unknown as TestEventResult
+    expect(d.decision).toMatchObject({ outcome: 'queue', code: null, transaction: { perkId: '3001' } })
+    expect(d.sent).toBeUndefined()
+    expect((await search(`q=tester-${run}@example.com`)).events).toEqual([])
+
+    const refused = await post(
+      `${svc.url}/admin/test-event`,
+      { event: { type: 'track', userId: 'u', event: 'Nope' } },
+      ADMIN,
+    )
+    expect((refused.json as unknown as TestEventResult).decision).toMatchObject({
+      outcome: 'reject',
+      code: 'EVENT_NOT_ALLOWLISTED',
+    })
+
+    const sent = await post(
+      `${svc.url}/admin/test-event`,
+      {
+        event: {
+          type: 'track',
+          userId: 'u',
+          event: 'Checked In',
+          properties: { email: `sent-${run}@example.com` },
+        },
+        send: true,
+      },
+      ADMIN,
+    )
+    const s = sent.json as unknown as TestEventResult
+    expect(s.sent?.id).toMatch(/^\d+$/)
+    const [stored] = (await search(`q=sent-${run}@example.com`)).events
+    expect(stored).toMatchObject({ id: s.sent!.id, writeKeySource: 'console' })
+
+    const bad = await post(`${svc.url}/admin/test-event`, { send: true }, ADMIN)
+    expect(bad.status).toBe(400)
+  })
+})
+
+describe('replay of a search', () => {
+  test('the preview counts the failed events of the filter, and the replay queues those', async () => {
+    const q = `q=${encodeURIComponent(OTHER)}&from=${range.from}&to=${range.to}`
+    expect((await getJson(`${svc.url}/admin/replay/preview?${q}`)).json).toEqual({ count: 1 })
+    expect((await getJson(`${svc.url}/admin/replay/preview?q=${encodeURIComponent(EMAIL)}`)).json).toEqual({
+      count: 0,
+    })
+    const res = await post(`${svc.url}/admin/replay`, { q: OTHER, from: range.from, to: range.to }, ADMIN)
+    expect(res.json).toEqual({ replayed: 1 })
+    // It fails again (the perk does not exist): back to one failed event.
+    await eventually(
+      async () =>
+        (await search(`status=failed&q=${encodeURIComponent(OTHER)}`)).events.length === 1 ? true : undefined,
+      15_000,
+      'the replayed event failing again',
+    )
+  })
+})
+
+describe('live', () => {
+  async function open(query: string) {
+    const controller = new AbortController()
+    const res = await fetch(`${svc.url}/admin/live${query}`, { headers: ADMIN, signal: controller.signal })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    return {
+      async until(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+        const deadline = Date.now() + timeoutMs
+        while (!pattern.test(text)) {
+          if (Date.now() > deadline) throw new Error(`no ${pattern} in the stream: ${text.slice(0, 500)}`)
+          const { value, done } = await reader.read()
+          if (done) throw new Error('the stream ended')
+          text += decoder.decode(value, { stream: true })
+        }
+        return text
+      },
+      close: () => controller.abort(),
+    }
+  }
+
+  test('an event sent after the stream opened arrives as an event line; errors=1 keeps only errors', async () => {
+    const all = await open('')
+    const errorsOnly = await open('?errors=1')
+    await all.until(/: live events/)
+    await errorsOnly.until(/: live events/)
+    const good = checkIn(`live-${run}@example.com`)
+    const bad = { ...checkIn(`live-bad-${run}@example.com`), event: 'Not In The Map' }
+    await post(`${svc.url}/v1/batch`, { batch: [good] }, AUTH)
+    await post(`${svc.url}/v1/batch`, { batch: [bad] }, AUTH)
+    const text = await all.until(new RegExp(bad.messageId))
+    expect(text).toContain(`"messageId":"${good.messageId}"`)
+    expect(text).toMatch(/event: event\ndata: \{/)
+    const errors = await errorsOnly.until(new RegExp(bad.messageId))
+    expect(errors).not.toContain(good.messageId)
+    all.close()
+    errorsOnly.close()
+  })
+})
+
+test('no answer of the console API holds a secret, and each needs the admin token', async () => {
+  const paths = [
+    `/admin/events?q=${encodeURIComponent(EMAIL)}`,
+    `/admin/overview?from=${range.from}&to=${range.to}`,
+    `/admin/errors?from=${range.from}&to=${range.to}`,
+    `/admin/customers/${encodeURIComponent(EMAIL)}`,
+    '/admin/replay/preview',
+  ]
+  for (const path of paths) {
+    const res = await getJson(`${svc.url}${path}`)
+    const text = JSON.stringify(res.json)
+    for (const secret of [WRITE_KEY, OTHER_WRITE_KEY, ADMIN_TOKEN, svc.sandbox.token])
+      expect(text).not.toContain(secret)
+    expect((await fetch(`${svc.url}${path}`)).status).toBe(401)
+  }
+  expect((await fetch(`${svc.url}/admin/live`)).status).toBe(401)
+})
