@@ -255,6 +255,27 @@ test('the live view shows an event sent after it opened', async () => {
   )
   expect(sent.status).toBe(200)
   await page.locator('table.events').getByText(email).first().waitFor({ timeout: 10_000 })
+  // Paused, a new event waits (counted on the button) and shows on resume.
+  await page.getByRole('button', { name: 'Pause' }).click()
+  const later = `live-later-${Date.now()}@example.com`
+  const again = await post(
+    `${svc.url}/v1/track`,
+    {
+      type: 'track',
+      event: 'Checked In',
+      userId: 'live',
+      messageId: `live-later-${Date.now()}`,
+      properties: { email: later },
+    },
+    AUTH,
+  )
+  expect(again.status).toBe(200)
+  await page.getByRole('button', { name: /^Resume \([1-9]\d* waiting\)$/ }).waitFor({ timeout: 10_000 })
+  expect(await page.locator('table.events').getByText(later).count()).toBe(0)
+  await page.getByRole('button', { name: /^Resume/ }).click()
+  await page.locator('table.events').getByText(later).first().waitFor()
+  // Each event once, however many times its state changed.
+  await expect.poll(() => page.locator('table.events').getByText(email).count()).toBe(1)
   await page.close()
 })
 

@@ -4,6 +4,12 @@ import { EventTable } from './event-table'
 
 const KEEP = 200
 
+/** `newer` (newest first) in front of `list`, each id once, at most KEEP rows. */
+const merge = (newer: EventSummary[], list: EventSummary[]) => {
+  const ids = new Set(newer.map((e) => e.id))
+  return [...newer, ...list.filter((e) => !ids.has(e.id))].slice(0, KEEP)
+}
+
 /** Events as the service stores or decides them (server-sent events from /admin/live). */
 export function LiveView() {
   const [errorsOnly, setErrorsOnly] = useState(false)
@@ -13,6 +19,7 @@ export function LiveView() {
   const pausedRef = useRef(paused)
   pausedRef.current = paused
   const held = useRef<EventSummary[]>([])
+  const [heldCount, setHeldCount] = useState(0)
 
   useEffect(() => {
     setState('connecting')
@@ -26,8 +33,11 @@ export function LiveView() {
       } catch {
         return
       }
-      if (pausedRef.current) held.current.unshift(event)
-      else setEvents((list) => [event, ...list].slice(0, KEEP))
+      // An event is shown once, with its latest state (received, then delivered or failed).
+      if (pausedRef.current) {
+        held.current = [event, ...held.current.filter((e) => e.id !== event.id)]
+        setHeldCount(held.current.length)
+      } else setEvents((list) => merge([event], list))
     }
     source.addEventListener('event', onEvent)
     source.onmessage = onEvent
@@ -35,8 +45,9 @@ export function LiveView() {
   }, [errorsOnly])
 
   const resume = () => {
-    setEvents((list) => [...held.current, ...list].slice(0, KEEP))
+    setEvents((list) => merge(held.current, list))
     held.current = []
+    setHeldCount(0)
     setPaused(false)
   }
   return (
@@ -57,7 +68,7 @@ export function LiveView() {
           onClick={() => (paused ? resume() : setPaused(true))}
           aria-pressed={paused}
         >
-          {paused ? `Resume (${held.current.length} waiting)` : 'Pause'}
+          {paused ? `Resume (${heldCount} waiting)` : 'Pause'}
         </button>
         <span class="hint" role="status" data-state={state}>
           {state === 'open'
