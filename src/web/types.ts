@@ -26,6 +26,8 @@ export interface EventSummary {
   receivedAt: string
   status: Status
   code: string | null
+  /** Why, in words: the reject or skip message, or the last delivery error. */
+  message?: string | null
   kind: string | null
   eventName: string | null
   email: string | null

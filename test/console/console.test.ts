@@ -307,7 +307,7 @@ test('a cross-site form post to a state-changing route is refused, even with the
   }
 })
 
-test('every control of every view has a label, and the keyboard reaches the menu first', async () => {
+test('every view: labelled controls, no script or policy error, nothing from elsewhere; the keyboard reaches the menu first', async () => {
   const views = [
     '#/overview',
     '#/errors',
@@ -318,6 +318,7 @@ test('every control of every view has a label, and the keyboard reaches the menu
     '#/live',
   ]
   const page = await signedIn.newPage()
+  const watch = await watchPage(page)
   for (const view of views) {
     await page.goto(`${svc.url}/${view}`)
     await page.locator('main h1').first().waitFor()
@@ -335,6 +336,9 @@ test('every control of every view has a label, and the keyboard reaches the menu
     )
     expect(unlabelled, view).toEqual([])
   }
+  // No script error and nothing the Content-Security-Policy had to block; nothing from elsewhere.
+  expect(watch.errors).toEqual([])
+  expect(watch.outside()).toEqual([])
   await page.goto(`${svc.url}/#/overview`)
   await page.locator('main h1').waitFor()
   await page.keyboard.press('Tab')

@@ -51,6 +51,12 @@ export function EventDetailView({ id }: { id: string }) {
             <dd>
               <StatusBadge status={e.status} /> {codeOf(e) && <code>{codeOf(e)}</code>}
             </dd>
+            {e.message && (
+              <>
+                <dt>Why</dt>
+                <dd>{e.message}</dd>
+              </>
+            )}
             <dt>Received</dt>
             <dd>{time(e.receivedAt)}</dd>
             <dt>Email</dt>
@@ -77,7 +83,7 @@ export function EventDetailView({ id }: { id: string }) {
                 <dd>{e.writeKeySource}</dd>
               </>
             )}
-            {e.lastError && (
+            {e.lastError && e.lastError !== e.message && (
               <>
                 <dt>Last error</dt>
                 <dd>{e.lastError}</dd>

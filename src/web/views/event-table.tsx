@@ -18,7 +18,7 @@ export function EventTable({ events }: { events: EventSummary[] }) {
           <tr>
             <th scope="col">Received</th>
             <th scope="col">Status</th>
-            <th scope="col">Code</th>
+            <th scope="col">Code, reason</th>
             <th scope="col">Event</th>
             <th scope="col">Email</th>
             <th scope="col">Order</th>
@@ -38,6 +38,7 @@ export function EventTable({ events }: { events: EventSummary[] }) {
               </td>
               <td>
                 <code>{codeOf(e) ?? ''}</code>
+                {e.message && <div class="reason">{e.message}</div>}
               </td>
               <td>{e.eventName ?? e.kind ?? ''}</td>
               <td>{e.email ?? ''}</td>

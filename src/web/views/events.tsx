@@ -7,7 +7,7 @@ import { type EventSummary, STATUSES } from '../types'
 import { EventTable } from './event-table'
 
 const FILTERS = ['q', 'status', 'code', 'kind', 'from', 'to'] as const
-const KINDS = ['event', 'spend', 'refund', 'audience', 'award']
+const KINDS = ['event', 'spend', 'refund', 'audience']
 
 const toLocalInput = (ms: string | undefined) => {
   if (!ms || !/^\d+$/.test(ms)) return ''
