@@ -234,6 +234,16 @@ describe('settings', () => {
     await page.getByRole('button', { name: 'Decide', exact: true }).click()
     await expect.poll(() => decision.textContent()).toContain('EVENT_NOT_ALLOWLISTED')
     expect(await decision.getAttribute('data-outcome')).toBe('reject')
+    // Sent, it goes through the service like any received event, and opens from the answer.
+    const email = `tester-${Date.now()}@example.com`
+    await box.fill(
+      JSON.stringify({ type: 'track', event: 'Checked In', userId: 'u-2', properties: { email } }),
+    )
+    await page.getByRole('button', { name: 'Decide and send it' }).click()
+    await decision.getByText('Sent:').waitFor()
+    await decision.getByRole('link', { name: /^event / }).click()
+    await page.getByRole('heading', { name: /^Event / }).waitFor()
+    await page.getByText(email).first().waitFor()
     await page.close()
   })
 })

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api } from '../api'
 import { json, time } from '../format'
+import { href } from '../route'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
 
@@ -419,7 +420,12 @@ function EventTester() {
           {answer.sent && (
             <p>
               Sent: {answer.sent.status}
-              {answer.sent.id && ` (event ${answer.sent.id})`}
+              {answer.sent.id && (
+                <>
+                  {' '}
+                  (<a href={href(`events/${encodeURIComponent(answer.sent.id)}`)}>event {answer.sent.id}</a>)
+                </>
+              )}
             </p>
           )}
         </div>
