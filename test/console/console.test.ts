@@ -112,6 +112,46 @@ test("an event opens to Perkville's request (token redacted) and response", asyn
   await page.close()
 })
 
+test('the health banner says what is wrong, what to do, and links to the fix', async () => {
+  // The test settings map "Unknown Perk" to perk 9999, which the sandbox does not have.
+  const page = await open('#/overview')
+  const banner = page.locator('[data-problem="settings"]')
+  await banner.waitFor({ timeout: 15_000 })
+  expect(await banner.textContent()).toContain('perk 9999')
+  await banner.getByRole('link', { name: 'Open Settings' }).click()
+  await page.getByRole('heading', { name: 'Settings' }).waitFor()
+  await page.getByRole('button', { name: 'Check settings' }).click()
+  const item = page.locator('.check li.bad').filter({ hasText: '9999' })
+  await item.waitFor()
+  expect(await item.textContent()).toContain('What to do')
+  await page.close()
+})
+
+test('errors are grouped with what to do, and open the matching events', async () => {
+  const page = await open('#/errors?range=1h')
+  const group = page.locator('.group[data-code="EVENT_NOT_ALLOWLISTED"]')
+  await group.waitFor()
+  expect(await group.textContent()).toContain('What to do')
+  expect(await group.textContent()).toContain(CUSTOMER)
+  expect(await page.locator('.group[data-code="ZERO_AMOUNT"]').count()).toBe(0)
+  await group.getByRole('link', { name: /^See the \d+ matching events$/ }).click()
+  const row = page.locator('tr[data-status="rejected"]').filter({ hasText: CUSTOMER })
+  await row.first().waitFor()
+  expect(await page.locator('tr[data-status]:not([data-status="rejected"])').count()).toBe(0)
+  await page.close()
+})
+
+test('a customer: orders, points and every event, refused ones included', async () => {
+  const page = await open(`#/customer/${encodeURIComponent(CUSTOMER)}`)
+  await page.locator('table.events').waitFor()
+  const text = (await page.locator('main').textContent()) ?? ''
+  expect(text).toContain('Points awarded')
+  expect(text).toMatch(/ORD-t\d+/)
+  expect(await page.locator('table.events tr[data-status="rejected"]').count()).toBe(1)
+  expect(await page.locator('table.events tr[data-status="skipped"]').count()).toBe(1)
+  await page.close()
+})
+
 describe('retry and replay ask first', () => {
   test('retry: cancelling does nothing, confirming queues the event again', async () => {
     const id = seeded.ids.failed
