@@ -34,7 +34,7 @@ try {
   await shot('overview', '#/overview?range=1h', '.funnel, .error')
   await shot('errors', '#/errors?range=1h', '.group, .error, main p')
   await shot('events', `#/events?q=${encodeURIComponent('jane.console@example.com')}`, 'table.events, .error')
-  await shot('event', `#/events/${ids.failed}`, '.attempt, .error')
+  await shot('event', `#/events/${ids.unknownPerk}`, '.attempt, .error')
   await shot('customer', `#/customer/${encodeURIComponent('jane.console@example.com')}`, '.cards, .error')
   await shot('settings', '#/settings', 'form.settings')
   await page.goto(`${svc.url}/#/live`)

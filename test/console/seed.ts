@@ -1,15 +1,24 @@
 /**
  * A small, known mix of events for the console's browser tests and screenshots: one customer with
- * a delivered award, a delivered order, a skip, a reject and a permanent failure.
+ * delivered awards, a skip, a reject, order-rule failures and an unknown perk; another customer
+ * with one failure of their own.
  */
 
 import { ADMIN, AUTH, post } from '../server/fixture.js'
 import { eventually } from '../service/helpers.js'
 
 export const CUSTOMER = 'jane.console@example.com'
+export const OTHER_CUSTOMER = 'omar.console@example.com'
 
 export function seedEvents(tag: string) {
   const id = (what: string) => `console-${tag}-${what}`
+  const order = (email: string, orderId: string, what: string, revenue = 42.5) => ({
+    type: 'track',
+    event: 'Order Completed',
+    userId: email,
+    messageId: id(what),
+    properties: { email, order_id: orderId, revenue },
+  })
   return {
     delivered: {
       type: 'track',
@@ -18,21 +27,12 @@ export function seedEvents(tag: string) {
       messageId: id('checkin'),
       properties: { email: CUSTOMER },
     },
-    order: {
-      type: 'track',
-      event: 'Order Completed',
-      userId: 'jane',
-      messageId: id('order'),
-      properties: { email: CUSTOMER, order_id: `ORD-${tag}`, revenue: 42.5 },
-    },
+    order: order(CUSTOMER, `ORD-${tag}`, 'order'),
+    // The same order again under other messageIds: the one-award-per-order rule fails them.
+    failed: order(CUSTOMER, `ORD-${tag}`, 'order-again'),
+    replay: order(CUSTOMER, `ORD-${tag}`, 'order-again-2'),
     // An order of 0: nothing to send, and nothing wrong (ZERO_AMOUNT).
-    skipped: {
-      type: 'track',
-      event: 'Order Completed',
-      userId: 'jane',
-      messageId: id('zero'),
-      properties: { email: CUSTOMER, order_id: `ORD-${tag}-0`, revenue: 0 },
-    },
+    skipped: order(CUSTOMER, `ORD-${tag}-0`, 'zero', 0),
     // Not in the event map: refused at the door (EVENT_NOT_ALLOWLISTED).
     rejected: {
       type: 'track',
@@ -41,37 +41,52 @@ export function seedEvents(tag: string) {
       messageId: id('viewed'),
       properties: { email: CUSTOMER },
     },
-    // A perk Perkville does not have: delivery fails for good.
-    failed: {
+    // A perk Perkville does not have: Perkville refuses the transaction.
+    unknownPerk: {
       type: 'track',
       event: 'Unknown Perk',
       userId: 'jane',
       messageId: id('unknown-perk'),
       properties: { email: CUSTOMER },
     },
+    otherOrder: order(OTHER_CUSTOMER, `ORD-${tag}-omar`, 'omar-order'),
+    otherFailed: order(OTHER_CUSTOMER, `ORD-${tag}-omar`, 'omar-order-again'),
   }
 }
 
+type Ids = 'delivered' | 'order' | 'failed' | 'replay' | 'unknownPerk' | 'otherFailed'
 export interface Seeded {
-  ids: Record<'delivered' | 'order' | 'failed', string>
+  ids: Record<Ids, string>
 }
 
-/** Sends the mix and waits until the deliveries and the failure are settled. */
+const WAITING = new Set(['pending', 'in_flight', 'retrying'])
+
+/** Sends the mix and waits until every event is settled (delivered, failed or parked). */
 export async function seed(url: string, tag: string): Promise<Seeded> {
   const events = seedEvents(tag)
   const res = await post(`${url}/v1/batch`, { batch: Object.values(events) }, AUTH)
   if (res.status !== 200) throw new Error(`seeding failed: ${res.status} ${res.text}`)
-  const find = async (messageId: string, status: string) => {
+  const settled = async (messageId: string, status?: string) => {
     const r = await fetch(`${url}/admin/events?messageId=${encodeURIComponent(messageId)}`, {
       headers: ADMIN,
     })
     const { events: found } = (await r.json()) as { events: Array<{ id: string; status: string }> }
-    return found.find((e) => e.status === status)?.id
+    const event = found[0]
+    if (!event || WAITING.has(event.status)) return undefined
+    if (status && event.status !== status)
+      throw new Error(`${messageId} is ${event.status}, the tests expect ${status}`)
+    return event.id
   }
-  const ids = {
-    delivered: await eventually(() => find(events.delivered.messageId, 'delivered'), 20_000, 'the check-in'),
-    order: await eventually(() => find(events.order.messageId, 'delivered'), 20_000, 'the order'),
-    failed: await eventually(() => find(events.failed.messageId, 'failed'), 20_000, 'the failure'),
+  const wait = (what: Ids, status?: string) =>
+    eventually(() => settled(events[what].messageId, status), 20_000, `${what} settled`)
+  return {
+    ids: {
+      delivered: await wait('delivered', 'delivered'),
+      order: await wait('order', 'delivered'),
+      failed: await wait('failed', 'failed'),
+      replay: await wait('replay', 'failed'),
+      unknownPerk: await wait('unknownPerk'),
+      otherFailed: await wait('otherFailed', 'failed'),
+    },
   }
-  return { ids }
 }

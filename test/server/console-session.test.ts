@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ConsoleSessions } from '../../src/server/console-session.js'
 import { eventually } from '../service/helpers.js'
-import { ADMIN, ADMIN_TOKEN, AUTH, checkIn, post, startTestService, type TestService } from './fixture.js'
+import { ADMIN, ADMIN_TOKEN, AUTH, post, startTestService, type TestService } from './fixture.js'
 
 let svc: TestService
 let failedId: string
@@ -30,8 +30,16 @@ const eventStatus = async (id: string) =>
 
 beforeAll(async () => {
   svc = await startTestService()
-  const failing = { ...checkIn('console-fail@example.com'), event: 'Unknown Perk' }
-  expect((await post(`${svc.url}/v1/track`, failing, AUTH)).status).toBe(200)
+  // The same order twice: the one-award-per-order rule fails the second, a failure an operator may retry.
+  const order = {
+    type: 'track',
+    event: 'Order Completed',
+    userId: 'console-session',
+    messageId: `console-session-${Date.now()}`,
+    properties: { email: 'console-fail@example.com', order_id: `ORD-${Date.now()}`, revenue: 10 },
+  }
+  const again = { ...order, messageId: `${order.messageId}-again` }
+  expect((await post(`${svc.url}/v1/batch`, { batch: [order, again] }, AUTH)).status).toBe(200)
   failedId = await eventually(async () => {
     const res = await fetch(`${svc.url}/admin/events?status=failed`, { headers: ADMIN })
     const { events } = (await res.json()) as { events: Array<{ id: string }> }
