@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { computeErrorGroups } from '../dist/pipeline/error-groups.js'
 import { searchEvents } from '../dist/pipeline/event-search.js'
 import { computeOverview } from '../dist/pipeline/overview.js'
 import { openSqliteStorage } from '../dist/pipeline/storage/sqlite.js'
@@ -149,7 +150,11 @@ try {
   const byOrder = await timed('search by order id', () =>
     searchEvents(storage, { q: `o-${opts.events / 2}` }),
   )
-  const rows = [day, month, byEmail, byOrder]
+  const newest = await timed('newest events, no filter (first page)', () => searchEvents(storage, {}))
+  const errors = await timed(`errors, last ${opts.days} days (and the ${opts.days} before)`, () =>
+    computeErrorGroups(storage, { from: start, to: now + 1 }),
+  )
+  const rows = [day, month, byEmail, byOrder, newest, errors]
   printTable(
     `bench:console — ${counts.events.toLocaleString('en-US')} accepted + ${counts.refusals.toLocaleString('en-US')} refused events over ${opts.days} days (SQLite), ${opts.repeats} runs each`,
     ['query', 'best ms', 'median ms', 'under 1 s'],
@@ -176,6 +181,8 @@ try {
     overview_30d_ms: month.median,
     search_email_ms: byEmail.median,
     search_order_ms: byOrder.median,
+    newest_page_ms: newest.median,
+    errors_30d_ms: errors.median,
   })
 } finally {
   await storage.close()

@@ -30,7 +30,7 @@ export function tablesMadeAfterTheFirst(migrations: ReadonlyArray<{ sql: string 
     .flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]!))
 }
 
-/** The statements that take a database back to the first migration: later tables and columns go. */
+/** The statements that take a database back to the first migration: later tables, indexes and columns go. */
 export function undoAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): string[] {
   const columns = migrations
     .slice(1)
@@ -39,5 +39,10 @@ export function undoAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): s
         (match) => `ALTER TABLE ${match[1]} DROP COLUMN ${match[2]}`,
       ),
     )
-  return [...tablesMadeAfterTheFirst(migrations).map((t) => `DROP TABLE ${t}`), ...columns]
+  const indexes = migrations
+    .slice(1)
+    .flatMap((m) =>
+      [...m.sql.matchAll(/CREATE INDEX (\w+)/g)].map((match) => `DROP INDEX IF EXISTS ${match[1]}`),
+    )
+  return [...tablesMadeAfterTheFirst(migrations).map((t) => `DROP TABLE ${t}`), ...indexes, ...columns]
 }

@@ -4,10 +4,9 @@ ALTER TABLE events ADD COLUMN event_name TEXT;
 ALTER TABLE events ADD COLUMN audience_key TEXT;
 -- Which configured write key (or the webhook) an event came through: a label, never the key.
 ALTER TABLE events ADD COLUMN write_key_source TEXT;
--- The overview counts a range by status, first-try deliveries and latency from this index alone
--- (no table reads); it replaces events_received, whose (received_at, seq) order it keeps.
-DROP INDEX events_received;
-CREATE INDEX events_received ON events(received_at, seq, status, attempts, latency_ms);
+-- The overview counts each status over a time range, with first-try deliveries and latencies, from
+-- this index alone: one contiguous range per status, no table reads and no sort.
+CREATE INDEX events_status ON events(status, received_at, attempts, latency_ms);
 
 -- Events refused at the door (skips and rejects), apart from the delivery queue so its indexes and
 -- the accept path of queued events stay as they were. Only appended, then pruned by age.
