@@ -3,7 +3,7 @@ import { transactionExternalId } from '../core/external-id.js'
 import type { Settings } from '../core/settings.js'
 import { withoutNul } from '../core/text-safe.js'
 import { isSkipCode } from '../core/types.js'
-import { eventFields } from './event-fields.js'
+import { eventFields, eventLabels } from './event-fields.js'
 import type { DroppedSample, IncomingEvent, RefusalCounts } from './service-api.js'
 import type { DropCount, NewEvent, NewRefusal } from './storage/storage.js'
 import { settleTimestamp } from './timestamp.js'
@@ -28,12 +28,12 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   const payload = incoming.payload
   const obj = isObject(payload) ? payload : null
   const messageId = obj && typeof obj.messageId === 'string' ? obj.messageId : null
-  const fields = eventFields(obj)
+  // Only a refusal needs every field read from the event: an accepted one has its transaction.
   const refused = (kind: 'skip' | 'reject', code: string, message: string): DoorRefusal => ({
     kind,
     code,
     message,
-    ...fields,
+    ...eventFields(obj),
     payload: storedJson(payload),
   })
   if (obj && !hasIdentity(obj)) {
@@ -68,8 +68,7 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
       payload: storedJson(stored),
       source: incoming.source,
       receivedAt: incoming.receivedAt,
-      eventName: fields.eventName,
-      audienceKey: fields.audienceKey,
+      ...eventLabels(obj!),
       writeKeySource: incoming.writeKeySource ?? null,
     },
   }

@@ -36,6 +36,22 @@ export function eventFields(event: Record<string, unknown> | null): EventFields 
   }
 }
 
+/** The two fields an accepted event adds to its transaction: its name and its Engage audience. */
+export function eventLabels(event: Record<string, unknown>): Pick<EventFields, 'eventName' | 'audienceKey'> {
+  const context = event.context
+  const personas =
+    typeof context === 'object' && context !== null
+      ? (context as Record<string, unknown>).personas
+      : undefined
+  return {
+    eventName: text(event.event),
+    audienceKey:
+      typeof personas === 'object' && personas !== null
+        ? text((personas as Record<string, unknown>).computation_key)
+        : null,
+  }
+}
+
 function firstText(values: unknown[]): string | null {
   for (const v of values) {
     const t = text(v)

@@ -13,11 +13,10 @@ export function overviewOps(db: Database.Database) {
   const countOf = new Map(
     EVENT_STATUSES.map((status) => [
       status,
-      db
-        .prepare(
-          `SELECT COUNT(*) AS count, COALESCE(SUM(attempts = 1), 0) AS firstTry, COALESCE(SUM(attempts > 0), 0) AS sent
+      db.prepare(
+        `SELECT COUNT(*) AS count, COALESCE(SUM(attempts = 1), 0) AS firstTry, COALESCE(SUM(attempts > 0), 0) AS sent
            FROM events INDEXED BY events_status WHERE status = '${status}' AND received_at >= ? AND received_at < ?`,
-        ),
+      ),
     ]),
   )
   const refusals = db.prepare(
