@@ -1,6 +1,8 @@
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ConsoleSessions } from '../../src/server/console-session.js'
-import { eventually } from '../service/helpers.js'
+import { consoleRoutes } from '../../src/server/plugins/console.js'
+import { eventually, removeDir, tempDir } from '../service/helpers.js'
 import { ADMIN, ADMIN_TOKEN, AUTH, post, startTestService, type TestService } from './fixture.js'
 
 let svc: TestService
@@ -269,5 +271,31 @@ describe('the session store', () => {
     for (let i = 0; i < 1000; i++) sessions.create()
     expect(sessions.size).toBe(1000)
     expect(sessions.get(first.id)).toBeNull()
+  })
+})
+
+describe('a package without the built page', () => {
+  test('GET / answers 503 saying how to build it; the session routes still work', async () => {
+    const dir = tempDir('perkville-no-web-')
+    const app = Fastify()
+    try {
+      await app.register(consoleRoutes, {
+        deps: { adminToken: ADMIN_TOKEN },
+        sessions: new ConsoleSessions(),
+        webDir: dir,
+      })
+      const page = await app.inject('/')
+      expect(page.statusCode).toBe(503)
+      expect(page.body).toContain('npm run build')
+      const signIn = await app.inject({
+        method: 'POST',
+        url: '/console/session',
+        payload: { token: ADMIN_TOKEN },
+      })
+      expect(signIn.statusCode).toBe(204)
+    } finally {
+      await app.close()
+      removeDir(dir)
+    }
   })
 })
