@@ -18,7 +18,7 @@ export interface AdminDeps {
 
 type AdminOperations = Pick<
   DeliveryService,
-  'stats' | 'listEvents' | 'getEvent' | 'retryEvent' | 'replayFailed'
+  'stats' | 'listEvents' | 'getEvent' | 'retryEvent' | 'replayFailed' | 'releaseParked'
 >
 
 /** What an operator asks of the queue: stats, event search, retry and replay. */
@@ -63,6 +63,12 @@ export function createAdminOperations({ storage, depth, now, wake }: AdminDeps):
       const ok = await storage.retry(id, now())
       requeued(ok ? 1 : 0)
       return ok
+    },
+
+    async releaseParked() {
+      const n = await storage.unpark(now(), Number.MAX_SAFE_INTEGER)
+      requeued(n)
+      return n
     },
 
     async replayFailed(range) {

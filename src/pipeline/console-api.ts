@@ -2,7 +2,7 @@
  * The console's part of the pipeline boundary (issue 13): search, overview, errors, one customer,
  * the event tester and the live feed. Re-exported by service-api.ts, which the server imports.
  */
-import type { AttemptRecord, EventRecord, EventStatus } from './service-api.js'
+import type { AttemptRecord, DecisionRecord, EventRecord, EventStatus } from './service-api.js'
 
 /** One event as lists show it, accepted or refused alike; fields are null when absent. */
 export interface EventSummary {
@@ -90,14 +90,8 @@ export interface ErrorGroup {
   samples: Array<{ id: string; at: string; email: string | null; message: string | null }>
 }
 
-export interface Decision {
-  at: string
-  settingsVersion: number | null
-  outcome: 'queue' | 'skip' | 'reject' | 'fail'
-  code: string | null
-  message: string | null
-  transaction: unknown
-}
+/** One decision an event had (the service's DecisionRecord; settingsVersion 0: none recorded). */
+export type Decision = DecisionRecord
 
 export type EventDetail = EventListItem & {
   decisions: Decision[]

@@ -1,7 +1,9 @@
+import type { Transaction } from '../core/types.js'
 import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-api.js'
 import { classifyTransportError } from '../perkville/wire.js'
 import { type BackoffOptions, retryDelayMs } from './backoff.js'
 import { EXPIRED, PERMANENT } from './failure-reasons.js'
+import { parkingFor } from './parking.js'
 import { scrub, scrubbedJson } from './redact.js'
 import { settleByLookup } from './settle.js'
 import type { AttemptRow, ClaimedEvent, Completion } from './storage/storage.js'
@@ -14,10 +16,17 @@ export interface DeliverDeps {
   backoff: BackoffOptions
   retryForMs: number
   random?: () => number
+  /**
+   * Called once the event is known not to have landed (settled first when in doubt), before the
+   * POST: the transaction to send (decided again under newer settings), or null when the event left
+   * the queue instead (parked, failed by an order rule, or its lease lost): nothing more to do.
+   */
+  beforeSend?: () => Promise<Transaction | null>
 }
 
 export interface DeliverOutcome {
-  completion: Completion
+  /** Null when beforeSend took the event out of the queue: nothing to record. */
+  completion: Completion | null
   /** Set when Perkville refused the credentials: the caller pauses all delivery. */
   credentials: { status: number | null; message: string } | null
   /** received → accepted by Perkville, for delivered events. */
@@ -104,10 +113,16 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     }
   }
 
+  let tx = claim.tx
+  if (deps.beforeSend) {
+    const next = await deps.beforeSend()
+    if (next === null) return { completion: null, credentials: null, latencyMs: null, retry: null }
+    tx = next
+  }
   const at = now()
   let attempt: TransactionAttempt
   try {
-    attempt = await deps.client.postTransaction(claim.tx, claim.externalId)
+    attempt = await deps.client.postTransaction(tx, claim.externalId)
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     attempt = {
@@ -133,7 +148,21 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     case 'already_delivered':
       // 409 on the external id: an earlier attempt got through. Delivered, never a failure.
       return delivered(1, r.resourceUri)
-    case 'permanent':
+    case 'permanent': {
+      const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx)
+      if (parking) {
+        return {
+          completion: {
+            ...base,
+            attemptsMade: 1,
+            log,
+            result: { status: 'parked', at: now(), reason: parking.reason, error: parking.error },
+          },
+          credentials: null,
+          latencyMs: null,
+          retry: null,
+        }
+      }
       return {
         completion: {
           ...base,
@@ -150,6 +179,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
         latencyMs: null,
         retry: null,
       }
+    }
     case 'credentials':
       // The attempt is not burned: the event waits for working credentials.
       return released(claim.unknown, r.status, errorText ?? `HTTP ${r.status}`)

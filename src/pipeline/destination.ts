@@ -14,6 +14,8 @@ export class Destination {
 
   constructor(
     public settings: Settings,
+    /** The settings version in force: events decided under an older one are decided again. */
+    public version: number,
     public client: PerkvilleClient,
     private readonly createClient: (settings: Settings) => PerkvilleClient,
     private readonly logger: Logger,
@@ -24,7 +26,7 @@ export class Destination {
     return [this.settings.apiKey]
   }
 
-  update(next: Settings): void {
+  update(next: Settings, version: number): void {
     const keyChanged = next.apiKey !== this.settings.apiKey
     if (keyChanged) {
       const previous = this.client
@@ -37,7 +39,8 @@ export class Destination {
       }
     }
     this.settings = next
-    this.logger.info({ keyChanged }, 'settings updated')
+    this.version = version
+    this.logger.info({ keyChanged, version }, 'settings updated')
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Decision, EventDetail } from './console-api.js'
 import { toRecord } from './event-records.js'
 import { eventSummary, parsePayload, refusalSummary } from './event-summary.js'
+import type { EventRecord } from './service-api.js'
 import type { Storage, StoredEvent, StoredRefusal } from './storage/storage.js'
 
 /** One event with what was received, every decision, every attempt and a timeline. */
@@ -19,7 +20,14 @@ function refusalDetail(r: StoredRefusal): EventDetail {
     ...refusalSummary(r),
     payload: parsePayload(r.payload),
     decisions: [
-      { at, settingsVersion: null, outcome: r.kind, code: r.code, message: r.message, transaction: null },
+      {
+        at,
+        settingsVersion: r.settingsVersion ?? 0,
+        outcome: r.kind,
+        code: r.code,
+        message: r.message,
+        transaction: null,
+      },
     ],
     attemptLog: [],
     timeline: [
@@ -30,17 +38,17 @@ function refusalDetail(r: StoredRefusal): EventDetail {
 }
 
 /**
- * The decisions of an accepted event. Until decisions are stored per event (the settings work adds
- * them), the one made at the door is rebuilt from the stored transaction: queued, or failed at once
- * by an order rule.
+ * The decisions of an accepted event, oldest first, as stored with it (at accept and at each
+ * decision under newer settings). A store from before decisions were kept has none: the one made at
+ * the door is then rebuilt from the stored transaction (queued, or failed at once by an order rule).
  */
-export function acceptedDecisions(e: StoredEvent): Decision[] {
-  const at = new Date(e.receivedAt).toISOString()
+export function acceptedDecisions(e: StoredEvent, record: EventRecord): Decision[] {
+  if (record.decisions && record.decisions.length > 0) return record.decisions
   const byRule = e.status === 'failed' && e.attempts === 0 && e.attemptLog.length === 0
   return [
     {
-      at,
-      settingsVersion: null,
+      at: record.receivedAt,
+      settingsVersion: 0,
       outcome: byRule ? 'fail' : 'queue',
       code: byRule ? e.failureReason : null,
       message: byRule ? e.lastError : null,
@@ -51,7 +59,15 @@ export function acceptedDecisions(e: StoredEvent): Decision[] {
 
 function acceptedDetail(e: StoredEvent): EventDetail {
   const record = toRecord(e)
+  const decisions = acceptedDecisions(e, record)
   const timeline: EventDetail['timeline'] = [{ at: record.receivedAt, what: 'received and queued' }]
+  for (const d of decisions.slice(1)) {
+    const why = d.code ? ` (${d.code})` : ''
+    timeline.push({
+      at: d.at,
+      what: `decided again under settings version ${d.settingsVersion}: ${d.outcome}${why}`,
+    })
+  }
   for (const a of record.attemptLog) {
     timeline.push({ at: a.at, what: `attempt: ${a.outcome}${a.error ? ` (${a.error})` : ''}` })
   }
@@ -59,8 +75,16 @@ function acceptedDetail(e: StoredEvent): EventDetail {
   else if (e.status === 'failed') {
     const last = record.attemptLog[record.attemptLog.length - 1]
     timeline.push({ at: last?.at ?? record.receivedAt, what: `failed: ${e.failureReason ?? 'unknown'}` })
+  } else if (e.status === 'parked') {
+    const last = record.attemptLog[record.attemptLog.length - 1]
+    timeline.push({
+      at: last?.at ?? record.receivedAt,
+      what: `parked: ${e.failureReason ?? 'waiting for a settings fix'}`,
+    })
   } else if (e.status === 'retrying' && record.nextAttemptAt !== null) {
     timeline.push({ at: record.nextAttemptAt, what: 'next attempt' })
   }
-  return { ...record, ...eventSummary(e), decisions: acceptedDecisions(e), timeline }
+  // Decisions and attempts interleave in time.
+  timeline.sort((a, b) => a.at.localeCompare(b.at))
+  return { ...record, ...eventSummary(e), decisions, timeline }
 }

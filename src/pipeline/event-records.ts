@@ -1,5 +1,5 @@
-import type { AttemptRecord, EventRecord } from './service-api.js'
-import type { AttemptRow, StoredEvent } from './storage/storage.js'
+import type { AttemptRecord, DecisionRecord, EventRecord } from './service-api.js'
+import type { AttemptRow, DecisionRow, StoredEvent } from './storage/storage.js'
 
 /** Stored rows as the admin API shows them: ISO times, JSON parsed back. */
 export function toRecord(e: StoredEvent): EventRecord {
@@ -23,6 +23,19 @@ export function toRecord(e: StoredEvent): EventRecord {
     outcomeUnknown: e.unknown,
     payload: parseJson(e.payload),
     attemptLog: e.attemptLog.map(toAttemptRecord),
+    // One event's record (not a list's) carries its decisions: an empty list here would say "none".
+    ...(e.decisions.length > 0 ? { decisions: e.decisions.map(toDecisionRecord) } : {}),
+  }
+}
+
+function toDecisionRecord(d: DecisionRow): DecisionRecord {
+  return {
+    at: new Date(d.at).toISOString(),
+    settingsVersion: d.settingsVersion,
+    outcome: d.outcome,
+    code: d.code,
+    message: d.message,
+    transaction: parseJson(d.transaction),
   }
 }
 

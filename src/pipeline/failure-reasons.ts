@@ -8,3 +8,16 @@ export const EXPIRED = 'expired'
 export const ORDER_ALREADY_AWARDED = 'order_already_awarded'
 /** The order rules held it back: nothing of the order is left to refund. */
 export const REFUND_EXCEEDS_ORDER = 'refund_exceeds_order'
+
+/**
+ * Why an event is parked (status `parked`, in the same `failure_reason` column): the settings name
+ * something Perkville does not know, or no longer award the event. Never a failure: a settings
+ * change takes parked events back into the queue.
+ */
+export const UNKNOWN_BUSINESS = 'unknown_business'
+export const UNKNOWN_LOCATION = 'unknown_location'
+export const UNKNOWN_PERK = 'unknown_perk'
+/** Perkville answered 404 without saying what it does not know (a wrong base URL, say). */
+export const UNKNOWN_TO_PERKVILLE = 'unknown_to_perkville'
+/** Decided again under newer settings, the event earns nothing (its name left the map). */
+export const NOT_AWARDED = 'not_awarded'

@@ -55,7 +55,7 @@ export function createIntake(deps: IntakeDeps) {
       bySource.set(incoming.source, (bySource.get(incoming.source) ?? 0) + 1)
       const verdict = decide(deps.destination, incoming)
       if (verdict.kind === 'queue') {
-        batch.events.push(verdict.event)
+        batch.events.push({ ...verdict.event, settingsVersion: deps.destination.version })
       } else {
         const at = incoming.receivedAt
         deps.drops.record(at, verdict)
@@ -64,6 +64,7 @@ export function createIntake(deps: IntakeDeps) {
           receivedAt: at,
           source: incoming.source,
           writeKeySource: incoming.writeKeySource ?? null,
+          settingsVersion: deps.destination.version,
         })
         dropped.push({ at, code: verdict.code })
         const counts = verdict.kind === 'skip' ? skippedByCode : rejectedByCode

@@ -8,6 +8,8 @@ export interface PipelineMetrics {
   queued: Counter
   delivered: Counter
   failed: Counter<'reason'>
+  parked: Counter<'reason'>
+  parkedNow: Gauge
   retries: Counter<'kind'>
   queueDepth: Gauge
   latency: Histogram
@@ -18,6 +20,7 @@ export function createMetrics(
   registry: Registry,
   depth: () => number,
   paused: () => boolean,
+  parkedNow: () => number = () => 0,
 ): PipelineMetrics {
   const registers = [registry]
   return {
@@ -59,6 +62,20 @@ export function createMetrics(
       help: 'Events that will not be delivered, by reason',
       labelNames: ['reason'],
       registers,
+    }),
+    parked: new Counter({
+      name: 'perkville_events_parked_total',
+      help: 'Events parked until the settings change (Perkville does not know the business, location or perk; or the settings no longer award them), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    parkedNow: new Gauge({
+      name: 'perkville_events_parked',
+      help: 'Events parked now, waiting for a settings change (as of the last look at the queue, at most 15 s old)',
+      registers,
+      collect() {
+        this.set(parkedNow())
+      },
     }),
     retries: new Counter({
       name: 'perkville_delivery_retries_total',

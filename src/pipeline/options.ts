@@ -36,6 +36,8 @@ export interface Tuning {
   pruneIntervalMs: number
   /** stop() waits this long for in-flight deliveries before releasing them. */
   stopTimeoutMs: number
+  /** How often the queue is looked at for waiting (retrying, parked) events to tell the operator about. */
+  troubleCheckMs: number
 }
 
 export const TUNING: Tuning = {
@@ -43,6 +45,7 @@ export const TUNING: Tuning = {
   pollMs: 1_000,
   pruneIntervalMs: 10 * 60_000,
   stopTimeoutMs: 7_000,
+  troubleCheckMs: 15_000,
 }
 
 export interface DeliveryServiceOptions {
@@ -54,6 +57,8 @@ export interface DeliveryServiceOptions {
    */
   sharedQueue: boolean
   settings: Settings
+  /** The settings version `settings` are (0 when versions are not kept): older events are decided again. */
+  settingsVersion?: number
   client: PerkvilleClient
   /** Builds a client when updateSettings changes the API key. */
   createClient: (settings: Settings) => PerkvilleClient

@@ -90,6 +90,18 @@ export interface EventRecord {
   outcomeUnknown?: boolean
   payload: unknown
   attemptLog: AttemptRecord[]
+  /** Every decision the event had: at accept, and again under each newer settings version. */
+  decisions?: DecisionRecord[]
+}
+
+export interface DecisionRecord {
+  at: string
+  settingsVersion: number
+  /** queue: a transaction to send; skip/reject: nothing to send now (the event is parked); fail: an order rule. */
+  outcome: 'queue' | 'skip' | 'reject' | 'fail'
+  code: string | null
+  message: string | null
+  transaction: unknown
 }
 
 export interface EventQuery {
@@ -122,6 +134,8 @@ export interface DeliveryStats {
   skipped: Record<string, number>
   pending: number
   retrying: number
+  /** Waiting for a settings change; `errors` lists them by reason with what to do. */
+  parked: number
   latencyMs: { p50: number | null; p95: number | null }
   buckets: Array<{
     start: string
@@ -172,12 +186,21 @@ export interface DeliveryService extends ConsoleOperations {
   /** Webhook first-event signatures: false when this messageId already came with another body. */
   bindSignedBody(messageId: string, bodyDigest: string): Promise<boolean>
   replayFailed(range: { from: number; to: number; reason?: string }): Promise<number>
+  /**
+   * Queues every parked event again (after a fix in Perkville itself, e.g. the missing perk created);
+   * each is decided again under the settings in force when it was parked under older ones.
+   */
+  releaseParked(): Promise<number>
   droppedSamples(): DroppedSample[]
   droppedCounts(): RefusalCounts
   credentials(): CredentialsState
   health(): Promise<Health>
-  /** Swap destination settings at run time (resumes a credentials pause). */
-  updateSettings(settings: Settings): Promise<void>
+  /**
+   * Swap destination settings at run time (resumes a credentials pause): `version` is the new
+   * settings version; parked events go back to the queue and every undelivered event is decided
+   * again under it when claimed.
+   */
+  updateSettings(settings: Settings, version?: number): Promise<void>
   start(): Promise<void>
   /** Stop taking work, finish or release in-flight deliveries, close storage. */
   stop(): Promise<void>

@@ -8,10 +8,13 @@ import { ServiceLifecycle } from './lifecycle.js'
 import { LiveEvents } from './live-events.js'
 import { createMetrics } from './metrics.js'
 import { type DeliveryServiceOptions, TUNING } from './options.js'
+import { decideOrder } from './order-rules.js'
 import { QueueDepth } from './queue-depth.js'
 import { Retention } from './retention.js'
 import { Scheduler } from './scheduler.js'
 import type { DeliveryService, Health, IncomingEvent } from './service-api.js'
+import type { AcceptContext } from './storage/storage.js'
+import { TroubleLog } from './trouble-log.js'
 import { createWorker } from './worker.js'
 import { WriteHealth } from './write-health.js'
 
@@ -24,7 +27,15 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const { storage, logger, policy } = opts
   const tuning = { ...TUNING, ...opts.tuning }
   const now = opts.now ?? Date.now
-  const destination = new Destination(opts.settings, opts.client, opts.createClient, logger)
+  const destination = new Destination(
+    opts.settings,
+    opts.settingsVersion ?? 0,
+    opts.client,
+    opts.createClient,
+    logger,
+  )
+  const rules = { oneAwardPerOrder: policy.oneAwardPerOrder, capRefunds: policy.capRefunds }
+  const orderRule: AcceptContext['orderRule'] = (tx, ledger) => decideOrder(rules, tx, ledger)
   const depth = await QueueDepth.load(storage)
   const drops = new DropLog()
   drops.seed(await storage.dropTotals())
@@ -41,11 +52,40 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     }),
     onResume: wake,
   })
+  let parkedNow = 0
   const metrics = createMetrics(
     opts.registry,
     () => depth.value,
     () => gate.paused,
+    () => parkedNow,
   )
+  const trouble = new TroubleLog(logger, now)
+  const lookForTrouble = async () => {
+    try {
+      const w = await storage.waiting()
+      parkedNow = w.parked
+      const g = gate.state()
+      trouble.report({
+        retrying: w.retrying,
+        parked: w.parked,
+        paused: gate.paused ? (g.message ?? 'Perkville rejected the credentials') : null,
+        lastError: w.lastError,
+      })
+    } catch (err) {
+      logger.debug({ err }, 'could not look at waiting events')
+    }
+  }
+  let troubleTimer: NodeJS.Timeout | null = null
+  // New trouble is looked at within a second, not at the next periodic look; the log throttles itself.
+  let troubleSoon: NodeJS.Timeout | null = null
+  const noteWaiting = () => {
+    if (troubleSoon !== null || troubleTimer === null) return
+    troubleSoon = setTimeout(() => {
+      troubleSoon = null
+      void lookForTrouble()
+    }, 1_000)
+    troubleSoon.unref()
+  }
   const writes = new WriteHealth({ storage, now, probeMs: tuning.pollMs, logger, onRecovered: wake })
   const live = new LiveEvents()
   const intake = createIntake({
@@ -74,6 +114,8 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     stopped: () => lifecycle.stopped,
     writes,
     live,
+    orderRule,
+    noteWaiting,
   })
   const scheduler: Scheduler = new Scheduler({
     storage,
@@ -139,13 +181,42 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         queueDepth: depth.value,
       }
     },
-    async updateSettings(next) {
-      destination.update(next)
+    async updateSettings(next, version = destination.version + 1) {
+      destination.update(next, version)
       gate.reset()
+      // Parked events wait for exactly this: they are decided again under the new version when claimed.
+      const unparked = await storage.unpark(now(), version)
+      if (unparked > 0) {
+        depth.add(unparked)
+        logger.info({ unparked, version }, 'parked events are queued again under the new settings')
+      }
       wake()
       if (lifecycle.started && !lifecycle.stopped) void gate.probe()
+      void lookForTrouble()
     },
-    start: () => lifecycle.start(),
-    stop: () => lifecycle.stop(),
+    async start() {
+      // Settings changed while the service was stopped (an edited file): events parked under older
+      // settings are decided again under these.
+      if (destination.version > 0) {
+        const unparked = await storage.unpark(now(), destination.version)
+        if (unparked > 0) {
+          depth.add(unparked)
+          logger.info(
+            { unparked, version: destination.version },
+            'parked events are queued again under the settings in force',
+          )
+        }
+      }
+      await lifecycle.start()
+      void lookForTrouble()
+      troubleTimer ??= setInterval(() => void lookForTrouble(), tuning.troubleCheckMs)
+      troubleTimer.unref()
+    },
+    async stop() {
+      if (troubleTimer) clearInterval(troubleTimer)
+      if (troubleSoon) clearTimeout(troubleSoon)
+      troubleTimer = null
+      await lifecycle.stop()
+    },
   }
 }

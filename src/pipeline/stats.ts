@@ -83,6 +83,7 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
   let delivered = 0
   let pending = 0
   let retrying = 0
+  let parked = 0
   const noteError = (reason: string, id: string, hasError: boolean) => {
     const e = errorCounts.get(reason) ?? { count: 0, lastId: null }
     e.count++
@@ -114,6 +115,11 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
         case 'retrying':
           retrying++
           if (r.hasError) noteError('retrying', r.id, true)
+          break
+        case 'parked':
+          // Not an error of the event: its message says which setting to fix.
+          parked++
+          noteError(r.failureReason ?? 'parked', r.id, r.hasError)
           break
         default:
           pending++
@@ -154,6 +160,7 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
     skipped,
     pending,
     retrying,
+    parked,
     latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
     buckets: [...buckets.entries()]
       .sort((a, b) => a[0] - b[0])

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino'
+import type { Transaction } from '../core/types.js'
 import type { CredentialsGate } from './credentials.js'
+import { decideAgain } from './decide-again.js'
 import { deliverOne } from './deliver.js'
 import type { Destination } from './destination.js'
+import { NOT_AWARDED } from './failure-reasons.js'
 import { createGroupCommit } from './group-commit.js'
 import type { LiveEvents } from './live-events.js'
 import { outcomeSummary } from './live-summary.js'
@@ -9,7 +12,7 @@ import type { PipelineMetrics } from './metrics.js'
 import type { DeliveryPolicy, Tuning } from './options.js'
 import { REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
-import type { ClaimedEvent, Completion, Storage } from './storage/storage.js'
+import type { AcceptContext, ClaimedEvent, Completion, Storage } from './storage/storage.js'
 import { releaseOf, type WriteHealth } from './write-health.js'
 
 export interface WorkerDeps {
@@ -29,6 +32,10 @@ export interface WorkerDeps {
   writes: WriteHealth
   /** The live feed, told of every delivery, retry and failure. */
   live?: LiveEvents
+  /** The order policy, run again when an event is decided again under newer settings. */
+  orderRule: AcceptContext['orderRule']
+  /** An event started waiting (retrying or parked): the operator should hear about it soon. */
+  noteWaiting: () => void
 }
 
 /**
@@ -46,8 +53,51 @@ export function createWorker(deps: WorkerDeps) {
     return applied
   })
 
+  /** Under newer settings than it was decided with, the event is decided again before it is sent. */
+  async function decideAgainIfStale(
+    claim: ClaimedEvent,
+    decided: { version: number },
+  ): Promise<Transaction | null> {
+    const { settings, version } = deps.destination
+    if (claim.settingsVersion >= version) return claim.tx
+    decided.version = version
+    const at = now()
+    const r = await storage.redecide(
+      {
+        id: claim.id,
+        leaseId: claim.leaseId,
+        at,
+        settingsVersion: version,
+        verdict: decideAgain(settings, claim.payload),
+      },
+      { now: at, orderRule: deps.orderRule },
+    )
+    switch (r.kind) {
+      case 'send':
+        return r.tx
+      case 'lost':
+        return null
+      case 'parked':
+        depth.remove(1)
+        metrics.parked.inc({ reason: NOT_AWARDED })
+        deps.noteWaiting()
+        logger.info({ eventId: claim.id, version }, 'event parked: the settings in force no longer award it')
+        return null
+      case 'failed':
+        depth.remove(1)
+        metrics.failed.inc({ reason: r.reason })
+        logger.warn(
+          { eventId: claim.id, reason: r.reason },
+          'event failed by an order rule when decided again',
+        )
+        return null
+    }
+  }
+
   async function run(claim: ClaimedEvent): Promise<void> {
+    const decided = { version: claim.settingsVersion }
     const out = await deliverOne(claim, {
+      beforeSend: () => decideAgainIfStale(claim, decided),
       client: deps.destination.client,
       secrets: deps.destination.secrets(),
       now,
@@ -57,9 +107,26 @@ export function createWorker(deps: WorkerDeps) {
     })
     // Pause before this worker frees its slot, so no other claim meets the same 401.
     if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
+    let completion = out.completion
+    if (completion === null) return
+    // The settings changed while this attempt was out: parking it now would miss the change that
+    // un-parks. It goes back to the queue instead, to be decided again under the new settings.
+    if (completion.result.status === 'parked' && decided.version < deps.destination.version) {
+      const at = now()
+      completion = {
+        ...completion,
+        result: {
+          status: 'retrying',
+          nextAttemptAt: at,
+          unknown: false,
+          error: completion.result.error,
+          firstFailedAt: claim.firstFailedAt ?? at,
+        },
+      }
+    }
     try {
       // A completion whose lease was lost changed nothing (another claim owns the event now).
-      const applied = await commit.submit(out.completion)
+      const applied = await commit.submit(completion)
       deps.writes.succeeded()
       if (!applied) return
     } catch (err) {
@@ -74,7 +141,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       return
     }
-    const r = out.completion.result
+    const r = completion.result
     if (deps.live?.watched) deps.live.publish(outcomeSummary(claim, r))
     if (r.status === 'delivered') {
       depth.remove(1)
@@ -85,8 +152,17 @@ export function createWorker(deps: WorkerDeps) {
       depth.remove(1)
       metrics.failed.inc({ reason: r.reason })
       logger.warn({ eventId: claim.id, reason: r.reason, error: r.error }, 'event failed')
+    } else if (r.status === 'parked') {
+      depth.remove(1)
+      metrics.parked.inc({ reason: r.reason })
+      deps.noteWaiting()
+      logger.warn(
+        { eventId: claim.id, reason: r.reason, error: r.error },
+        'event parked until the settings change',
+      )
     } else if (r.status === 'retrying' && out.retry) {
       metrics.retries.inc({ kind: out.retry })
+      deps.noteWaiting()
     }
   }
 

@@ -166,6 +166,15 @@ export const OPTIONS = {
     description:
       "Use the embedded sandbox. Automatic when neither settings nor `--perkville-url` is given; with `--settings` the sandbox accepts that file's `apiKey`.",
   },
+  moveQueuedEvents: {
+    cli: '--move-queued-events',
+    env: ['PERKVILLE_MOVE_QUEUED_EVENTS'],
+    file: ['moveQueuedEvents'],
+    type: boolean,
+    default: false,
+    description:
+      'Start even though the queue holds undelivered events for another destination (Perkville base URL or business): they go to this one, each decided again under the settings in force. Without it such a start is refused.',
+  },
   sandboxPort: {
     cli: '--sandbox-port <n>',
     env: ['PERKVILLE_SANDBOX_PORT'],

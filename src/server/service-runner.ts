@@ -19,10 +19,19 @@ import type { Lifecycle } from './deps.js'
 import { loadOrCreateSecret } from './generated-secrets.js'
 import { createLogger } from './logger.js'
 import { openStorage } from './open-storage.js'
+import {
+  checkQueueDestination,
+  movedWithSettings,
+  queueDestination,
+  recordQueueDestination,
+} from './queue-destination.js'
 import { checkWithOwnClient, SettingsCheckRunner } from './settings-check-runner.js'
 import { reloadSettingsFile } from './settings-file-reload.js'
 import { SettingsVersions } from './settings-versions.js'
 import { warnWeakWebhookSignature } from './webhook-signature.js'
+
+/** How often an instance on a shared database looks for settings versions recorded by the others. */
+const FOLLOW_SETTINGS_MS = 5_000
 
 /** The map used when no settings are given: the sandbox's seeded business, location and perks. */
 export function defaultSettings(apiKey: string): Settings {
@@ -113,13 +122,31 @@ async function startLocked(
     const storage = await openStorage({ ...config, dataDir }, logger)
     cleanups.push(() => storage.close())
     // The settings in force: the given ones, or a later version (the admin API) if they are unchanged.
+    // One destination per queue: where this start would send, checked before anything is written.
+    const perkvilleOf = () => (mode === 'embedded-sandbox' ? null : (config.perkvilleUrl ?? DEFAULT_BASE_URL))
     const versions = await SettingsVersions.open(
       storage,
       given,
       config.settingsFile !== null ? 'file' : 'start',
       logger.child({ component: 'settings' }),
+      Date.now(),
+      (inForce) =>
+        checkQueueDestination(
+          storage,
+          queueDestination(perkvilleOf(), inForce),
+          config.moveQueuedEvents,
+          logger.child({ component: 'settings' }),
+        ),
     )
     const settings = versions.settings
+    await recordQueueDestination(storage, queueDestination(perkvilleOf(), settings))
+    versions.onDescribe((before, next) =>
+      movedWithSettings(
+        storage,
+        queueDestination(perkvilleOf(), before),
+        queueDestination(perkvilleOf(), next),
+      ),
+    )
     let sandbox: RunningSandbox | null = null
     let perkvilleUrl: string
     if (mode === 'embedded-sandbox') {
@@ -152,6 +179,7 @@ async function startLocked(
       storage,
       sharedQueue: config.databaseUrl !== null,
       settings,
+      settingsVersion: versions.version,
       client,
       createClient: (next) => createPerkvilleClient({ ...clientOptions, token: next.apiKey }),
       registry,
@@ -167,10 +195,20 @@ async function startLocked(
       logger.child({ component: 'settings-check' }),
     )
     void checks.run(settings)
-    versions.onChange(async (next) => {
-      await service.updateSettings(next)
+    versions.onChange(async (next, version) => {
+      await recordQueueDestination(storage, queueDestination(perkvilleOf(), next))
+      await service.updateSettings(next, version)
       await checks.run(next)
     })
+
+    // Instances sharing a database take up each other's settings changes (and so un-park together).
+    if (config.databaseUrl !== null) {
+      const follow = setInterval(() => {
+        versions.refresh().catch((err) => logger.warn({ err }, 'settings: could not read newer versions'))
+      }, FOLLOW_SETTINGS_MS)
+      follow.unref()
+      cleanups.push(async () => clearInterval(follow))
+    }
 
     const lifecycle: Lifecycle = { shuttingDown: false }
     const app = await buildServer({

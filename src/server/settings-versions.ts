@@ -23,7 +23,8 @@ export interface SettingsVersionView {
  */
 export class SettingsVersions {
   private chain: Promise<unknown> = Promise.resolve()
-  private applyToService: (settings: Settings) => Promise<void> = async () => {}
+  private applyToService: (settings: Settings, version: number) => Promise<void> = async () => {}
+  private describeMore: (before: Settings, next: Settings) => Promise<string[]> = async () => []
 
   private constructor(
     private readonly storage: Storage,
@@ -37,11 +38,14 @@ export class SettingsVersions {
     source: Exclude<SettingsSource, 'api'>,
     logger: Logger,
     now: number = Date.now(),
+    /** Sees the settings about to be in force before anything is written; throwing stops the start. */
+    check: (inForce: Settings) => Promise<void> = async () => {},
   ): Promise<SettingsVersions> {
     const rows = await storage.settingsVersions(LOOK_BACK)
     const newest = rows[0]
     const lastGiven = rows.find((r) => r.source !== 'api')
     if (newest && lastGiven && describeSettingsChange(read(lastGiven), given).length === 0) {
+      await check(read(newest))
       if (newest.version !== lastGiven.version)
         logger.info(
           { version: newest.version, source: newest.source },
@@ -51,6 +55,7 @@ export class SettingsVersions {
     }
     const before = newest ? read(newest) : null
     const changes = describeSettingsChange(before, given)
+    await check(given)
     if (newest && before && changes.length === 0)
       return new SettingsVersions(storage, logger, { ...newest, parsed: before })
     const row = { at: now, source, settings: JSON.stringify(given), changes: JSON.stringify(changes) }
@@ -63,9 +68,18 @@ export class SettingsVersions {
     return this.current.parsed
   }
 
+  get version(): number {
+    return this.current.version
+  }
+
   /** Where each new version goes once it is recorded (the delivery service). */
-  onChange(apply: (settings: Settings) => Promise<void>): void {
+  onChange(apply: (settings: Settings, version: number) => Promise<void>): void {
     this.applyToService = apply
+  }
+
+  /** More words for a change's history entry, beyond what changed in the settings (queued events moving). */
+  onDescribe(describe: (before: Settings, next: Settings) => Promise<string[]>): void {
+    this.describeMore = describe
   }
 
   /** The version in force, the API key redacted. */
@@ -101,12 +115,34 @@ export class SettingsVersions {
     const next = parseSettings(withKey)
     const changes = describeSettingsChange(this.current.parsed, next)
     if (changes.length === 0) return { version: this.current.version, changed: false }
+    changes.push(...(await this.describeMore(this.current.parsed, next)))
     const row = { at: now, source, settings: JSON.stringify(next), changes: JSON.stringify(changes) }
     const version = await this.storage.appendSettingsVersion(row)
     this.current = { ...row, version, parsed: next }
-    await this.applyToService(next)
+    await this.applyToService(next, version)
     this.logger.info({ version, source, changes }, 'settings changed')
     return { version, changed: true }
+  }
+
+  /**
+   * Takes up a newer version another instance recorded in the shared store (PostgreSQL), so every
+   * instance decides events under the same settings. Answers whether one was taken up.
+   */
+  refresh(): Promise<boolean> {
+    const run = this.chain.then(async () => {
+      const [newest] = await this.storage.settingsVersions(1)
+      if (!newest || newest.version <= this.current.version) return false
+      const parsed = read(newest)
+      this.current = { ...newest, parsed }
+      await this.applyToService(parsed, newest.version)
+      this.logger.info(
+        { version: newest.version, source: newest.source },
+        'settings: took up a version recorded by another instance',
+      )
+      return true
+    })
+    this.chain = run.catch(() => undefined)
+    return run
   }
 
   async history(limit: number): Promise<SettingsVersionView[]> {

@@ -267,7 +267,8 @@ describe('queries', () => {
 
     await h.service.start()
     await waitFor(async () => (await h!.service.health()).queueDepth === 0, 'the queue to drain')
-    expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(1)
+    // The unknown perk parks its event (waiting for a settings change) rather than failing it.
+    expect((await h.service.listEvents({ status: 'parked' })).events).toHaveLength(1)
     expect((await h.service.listEvents({ status: 'delivered' })).events).toHaveLength(8)
     expect((await h.service.listEvents({ status: 'pending' })).events).toHaveLength(0)
   })

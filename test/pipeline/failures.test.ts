@@ -16,15 +16,16 @@ async function harness(opts: Parameters<typeof startHarness>[0] = {}): Promise<H
 const DAY = 86_400_000
 
 describe('permanent failures, retry and replay', () => {
-  it('fails a permanent error at once with Perkville’s message, without holding the customer', async () => {
+  it('parks an unknown perk at once with Perkville’s message and what to do, without holding the customer', async () => {
     const h = await harness()
     const bad = track('m@example.com', 'Mystery Perk')
     const good = track('m@example.com', 'Checked In')
     await h.service.accept([bad, good])
     await waitFor(() => h.sandbox.transactions().length === 1, 'the next event of the same customer')
-    const [failed] = (await h.service.listEvents({ status: 'failed' })).events
-    expect(failed).toMatchObject({ failureReason: 'permanent', attempts: 1, perkId: '9999' })
-    expect(failed!.lastError).toMatch(/404.*perk 9999 not found/)
+    const [failed] = (await h.service.listEvents({ status: 'parked' })).events
+    expect(failed).toMatchObject({ failureReason: 'unknown_perk', attempts: 1, perkId: '9999' })
+    expect(failed!.lastError).toMatch(/perk 9999 of business 1001 \(HTTP 404: perk 9999 not found/)
+    expect(failed!.lastError).toMatch(/PUT \/admin\/settings/)
     expect(failed!.attemptLog).toHaveLength(1)
     const attempt = failed!.attemptLog[0]!
     expect(attempt.request).toMatchObject({ method: 'POST', body: { perk: 9999, email: 'm@example.com' } })
@@ -37,14 +38,16 @@ describe('permanent failures, retry and replay', () => {
       body: { detail: expect.stringContaining('perk 9999') },
     })
     const stats = await h.service.stats({ from: Date.now() - 60_000, to: Date.now() + 1_000 })
-    expect(stats.notDelivered).toMatchObject({ permanent: 1 })
-    expect(stats.errors[0]).toMatchObject({ reason: 'permanent', count: 1 })
+    expect(stats.notDelivered).toEqual({})
+    expect(stats.parked).toBe(1)
+    expect(stats.errors[0]).toMatchObject({ reason: 'unknown_perk', count: 1 })
     expect(stats.errors[0]!.lastMessage).toMatch(/perk 9999/)
-    expect(await h.registry.metrics()).toContain('perkville_events_failed_total{reason="permanent"} 1')
+    expect(await h.registry.metrics()).toContain('perkville_events_parked_total{reason="unknown_perk"} 1')
+    expect(await h.registry.metrics()).not.toContain('perkville_events_failed_total{')
   })
 
-  it('retryEvent and replayFailed re-queue failed events once the cause is fixed', async () => {
-    // A business without the referral perk yet: Referral Sent fails with 404.
+  it('retryEvent and releaseParked re-queue parked events once the cause is fixed in Perkville', async () => {
+    // A business without the referral perk yet: Referral Sent parks on a 404.
     const base = DEFAULT_SEED.businesses[0]!
     const seed = {
       ...DEFAULT_SEED,
@@ -58,7 +61,7 @@ describe('permanent failures, retry and replay', () => {
     const events = Array.from({ length: 4 }, (_, i) => track(`r${i}@example.com`, 'Referral Sent'))
     await h.service.accept(events)
     await waitFor(
-      async () => (await h.service.listEvents({ status: 'failed' })).events.length === 4,
+      async () => (await h.service.listEvents({ status: 'parked' })).events.length === 4,
       'four 404s',
     )
     expect(await h.service.retryEvent('999999')).toBe(false)
@@ -82,9 +85,11 @@ describe('permanent failures, retry and replay', () => {
     expect(
       await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000, reason: 'expired' }),
     ).toBe(0)
-    expect(await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000 })).toBe(3)
-    await waitFor(() => sandbox.transactions().length === 4, 'the replayed events')
-    expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(0)
+    // Parked is not failed: a replay of failed events leaves them alone; releasing them does not.
+    expect(await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000 })).toBe(0)
+    expect(await h.service.releaseParked()).toBe(3)
+    await waitFor(() => sandbox.transactions().length === 4, 'the released events')
+    expect((await h.service.listEvents({ status: 'parked' })).events).toHaveLength(0)
   })
 
   it('expires an event still failing after retryForMs', async () => {
@@ -106,15 +111,21 @@ describe('permanent failures, retry and replay', () => {
 })
 
 describe('retention', () => {
-  it('prunes delivered and failed events past retention, keeps undelivered ones', async () => {
+  it('prunes delivered and failed events past retention, keeps undelivered and parked ones', async () => {
     let clock = Date.now()
     const h = await harness({
       service: { now: () => clock, retentionMs: 30 * DAY, retryForMs: 365 * DAY, pruneIntervalMs: 50 },
     })
-    const old = [track('a@example.com', 'Checked In'), track('b@example.com', 'Mystery Perk')]
+    const old = [
+      track('a@example.com', 'Checked In'),
+      track('b@example.com', 'Mystery Perk'),
+      // The second award of one order fails at once (an order rule).
+      track('f@example.com', 'Order Completed', { order_id: 'o-1', revenue: 5 }),
+      track('f@example.com', 'Order Completed', { order_id: 'o-1', revenue: 5 }),
+    ]
     for (const e of old) e.receivedAt = clock
     await h.service.accept(old)
-    await waitFor(async () => (await h.service.health()).queueDepth === 0, 'delivered and failed')
+    await waitFor(async () => (await h.service.health()).queueDepth === 0, 'delivered, parked and failed')
     h.sandbox.setFaults({ outage: true })
     const stuck = track('c@example.com', 'Checked In')
     stuck.receivedAt = clock
@@ -125,11 +136,15 @@ describe('retention', () => {
     )
     clock += 29 * DAY
     await new Promise((r) => setTimeout(r, 200))
-    expect((await h.service.listEvents({})).events).toHaveLength(3)
+    expect((await h.service.listEvents({})).events).toHaveLength(5)
+    expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(1)
     clock += 2 * DAY
-    await waitFor(async () => (await h.service.listEvents({})).events.length === 1, 'pruning')
-    const [kept] = (await h.service.listEvents({})).events
-    expect(kept!.email).toBe('c@example.com')
+    await waitFor(async () => (await h.service.listEvents({})).events.length === 2, 'pruning')
+    const kept = (await h.service.listEvents({})).events
+    expect(kept.map((e) => [e.email, e.status])).toEqual([
+      ['c@example.com', 'retrying'],
+      ['b@example.com', 'parked'],
+    ])
     // The dedup window (7 days) is long past: the same messageId is accepted again.
     const again = { ...old[0]!, receivedAt: clock }
     expect(await h.service.accept([again])).toMatchObject({ queued: 1 })

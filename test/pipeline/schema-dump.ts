@@ -23,26 +23,19 @@ export function collapse(sql: string): string {
   return sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim()
 }
 
-/** Tables created by the migrations after the first, which a database from before the migrations table lacks. */
-export function tablesMadeAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): string[] {
-  return migrations
-    .slice(1)
-    .flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]!))
-}
-
-/** The statements that take a database back to the first migration: later tables, indexes and columns go. */
+/**
+ * Statements that take a schema back to what the first migration made: every table, index and added
+ * column of the later migrations goes, newest first (an index before the column it covers).
+ */
 export function undoAfterTheFirst(migrations: ReadonlyArray<{ sql: string }>): string[] {
-  const columns = migrations
-    .slice(1)
-    .flatMap((m) =>
-      [...m.sql.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)].map(
-        (match) => `ALTER TABLE ${match[1]} DROP COLUMN ${match[2]}`,
-      ),
-    )
-  const indexes = migrations
-    .slice(1)
-    .flatMap((m) =>
-      [...m.sql.matchAll(/CREATE INDEX (\w+)/g)].map((match) => `DROP INDEX IF EXISTS ${match[1]}`),
-    )
-  return [...tablesMadeAfterTheFirst(migrations).map((t) => `DROP TABLE ${t}`), ...indexes, ...columns]
+  const undo: string[] = []
+  for (const m of migrations.slice(1)) {
+    const pattern = /CREATE TABLE (\w+)|CREATE (?:UNIQUE )?INDEX (\w+)|ALTER TABLE (\w+) ADD COLUMN (\w+)/g
+    for (const match of m.sql.matchAll(pattern)) {
+      if (match[1]) undo.push(`DROP TABLE ${match[1]}`)
+      else if (match[2]) undo.push(`DROP INDEX IF EXISTS ${match[2]}`)
+      else undo.push(`ALTER TABLE ${match[3]} DROP COLUMN ${match[4]}`)
+    }
+  }
+  return undo.reverse()
 }

@@ -11,6 +11,7 @@ import type {
   Storage,
 } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from './harness.js'
+import { settingsContract } from './storage-contract-settings.js'
 
 /**
  * What every Storage must do, whatever database is behind it: run it against each implementation
@@ -518,6 +519,8 @@ export function storageContract(make: () => Promise<Storage>): void {
     ])
     expect(await storage.settingsVersions(1)).toEqual([{ version: v2, ...second }])
   })
+
+  settingsContract(make)
 }
 
 const settings = settingsFor('token-for-storage-tests')

@@ -22,7 +22,10 @@ const order = {
   messageId: `admin-order-${process.pid}-${started}`,
   properties: { email: 'admin-order@example.com', order_id: `ORD-${started}`, revenue: 42 },
 }
+// A perk Perkville does not know: the event parks, waiting for a settings fix.
 const failing = { ...checkIn('admin-fail@example.com'), event: 'Unknown Perk' }
+// The same order again under another messageId: the order rule fails it at once.
+const again = { ...order, messageId: `admin-order-again-${process.pid}-${started}` }
 const notAllowed = { ...checkIn('admin-drop@example.com'), event: 'Not In The Map' }
 
 async function events(query: string) {
@@ -33,16 +36,16 @@ async function events(query: string) {
 
 beforeAll(async () => {
   svc = await startTestService()
-  const res = await post(`${svc.url}/v1/batch`, { batch: [checked, order, failing, notAllowed] }, AUTH)
+  const res = await post(`${svc.url}/v1/batch`, { batch: [checked, order, failing, notAllowed, again] }, AUTH)
   expect(res.status).toBe(200)
   await eventually(
     async () => {
-      const failed = await events('status=failed')
+      const parked = await events('status=parked')
       const delivered = await events('status=delivered')
-      return failed.events.length >= 1 && delivered.events.length >= 2 ? true : undefined
+      return parked.events.length >= 1 && delivered.events.length >= 2 ? true : undefined
     },
     15_000,
-    'two deliveries and one permanent failure',
+    'two deliveries and one parked event',
   )
 })
 afterAll(async () => {
@@ -71,6 +74,8 @@ describe('queries', () => {
     )
     expect(res.status).toBe(200)
     expect(res.json.delivered).toBe(2)
+    expect(res.json.parked).toBe(1)
+    expect(res.json.notDelivered).toMatchObject({ order_already_awarded: 1, EVENT_NOT_ALLOWLISTED: 1 })
     expect(
       Object.values(res.json.notDelivered as Record<string, number>).reduce((a, b) => a + b, 0),
     ).toBeGreaterThanOrEqual(1)
@@ -88,30 +93,38 @@ describe('queries', () => {
     const byMessage = await events(`messageId=${encodeURIComponent(order.messageId)}`)
     expect(byMessage.events).toHaveLength(1)
     const byOrder = await events(`orderId=${encodeURIComponent(order.properties.order_id)}`)
-    expect(byOrder.events.map((e) => e.messageId)).toEqual([order.messageId])
+    expect(byOrder.events.map((e) => e.messageId)).toEqual([again.messageId, order.messageId])
+    const parked = await events('status=parked')
+    expect(parked.events.map((e) => e.messageId)).toEqual([failing.messageId])
     const failed = await events('status=failed')
-    expect(failed.events.map((e) => e.messageId)).toEqual([failing.messageId])
+    expect(failed.events.map((e) => e.messageId)).toEqual([again.messageId])
     const none = await events(`from=${Date.now() + 3_600_000}`)
     expect(none.events).toEqual([])
   })
 
   test('paging with limit and cursor walks every event once, the refused one too', async () => {
-    const first = await events('limit=2')
-    expect(first.events).toHaveLength(2)
-    expect(first.nextCursor).not.toBeNull()
-    const second = await events(`limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`)
-    const all = [...first.events, ...second.events]
-    expect(new Set(all.map((e) => e.id)).size).toBe(4)
-    expect(second.nextCursor).toBeNull()
+    const all: EventRecord[] = []
+    let page = await events('limit=2')
+    all.push(...page.events)
+    while (page.nextCursor !== null) {
+      expect(page.events).toHaveLength(2)
+      page = await events(`limit=2&cursor=${encodeURIComponent(page.nextCursor)}`)
+      all.push(...page.events)
+    }
+    expect(new Set(all.map((e) => e.id)).size).toBe(5)
     expect(all.filter((e) => e.status === 'rejected').map((e) => e.messageId)).toEqual([notAllowed.messageId])
   })
 
   test('one event comes with its attempts: the request sent (token redacted) and the answer', async () => {
-    const [failed] = (await events('status=failed')).events
-    const res = await getJson(`${svc.url}/admin/events/${failed!.id}`)
+    const [parked] = (await events('status=parked')).events
+    const res = await getJson(`${svc.url}/admin/events/${parked!.id}`)
     expect(res.status).toBe(200)
     const record = res.json as unknown as EventRecord
-    expect(record.failureReason).toBe('permanent')
+    expect(record.failureReason).toBe('unknown_perk')
+    expect(record.lastError).toMatch(/perk 9999 .*PUT \/admin\/settings/)
+    expect(record.decisions).toEqual([
+      expect.objectContaining({ outcome: 'queue', transaction: expect.objectContaining({ perkId: '9999' }) }),
+    ])
     expect(record.attemptLog.length).toBeGreaterThanOrEqual(1)
     const attempt = record.attemptLog[0]!
     expect(attempt.request).toMatchObject({
@@ -141,17 +154,19 @@ describe('queries', () => {
 })
 
 describe('actions', () => {
-  test('retry puts a failed event back in the queue; a delivered one cannot be retried', async () => {
-    const [failed] = (await events('status=failed')).events
-    const res = await post(`${svc.url}/admin/events/${failed!.id}/retry`, '', ADMIN)
+  test('retry puts a parked event back in the queue; a delivered one cannot be retried', async () => {
+    const [parked] = (await events('status=parked')).events
+    const res = await post(`${svc.url}/admin/events/${parked!.id}/retry`, '', ADMIN)
     expect(res.status).toBe(200)
-    expect(res.json).toEqual({ retried: true, id: failed!.id })
-    // It fails again (the perk still does not exist), now with two attempts.
-    const again = await eventually(async () => {
-      const record = (await getJson(`${svc.url}/admin/events/${failed!.id}`)).json as unknown as EventRecord
-      return record.status === 'failed' && record.attemptLog.length >= 2 ? record : undefined
+    expect(res.json).toEqual({ retried: true, id: parked!.id })
+    // It parks again (the perk still does not exist), now with two attempts.
+    const twice = await eventually(async () => {
+      const record = (await getJson(`${svc.url}/admin/events/${parked!.id}`)).json as unknown as EventRecord
+      return record.status === 'parked' && record.attemptLog.length >= 2 ? record : undefined
     })
-    expect(again.attempts).toBeGreaterThanOrEqual(2)
+    expect(twice.attempts).toBeGreaterThanOrEqual(2)
+    // Releasing every parked event takes it back too.
+    expect((await post(`${svc.url}/admin/parked/release`, '', ADMIN)).json).toEqual({ released: 1 })
 
     const [delivered] = (await events('status=delivered')).events
     const refused = await post(`${svc.url}/admin/events/${delivered!.id}/retry`, '', ADMIN)
@@ -160,11 +175,10 @@ describe('actions', () => {
   })
 
   test('replay requeues the failed events of a range', async () => {
-    const res = await post(
-      `${svc.url}/admin/replay`,
-      { from: started - 60_000, to: new Date(Date.now() + 60_000).toISOString() },
-      ADMIN,
-    )
+    const range = { from: started - 60_000, to: new Date(Date.now() + 60_000).toISOString() }
+    // Order-rule failures are policy, replayed only when asked by name.
+    expect((await post(`${svc.url}/admin/replay`, range, ADMIN)).json).toEqual({ replayed: 0 })
+    const res = await post(`${svc.url}/admin/replay`, { ...range, reason: 'order_already_awarded' }, ADMIN)
     expect(res.status).toBe(200)
     expect(res.json).toEqual({ replayed: 1 })
     const empty = await post(`${svc.url}/admin/replay`, { from: 0, to: 1000 }, ADMIN)

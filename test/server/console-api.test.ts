@@ -22,7 +22,8 @@ import {
 } from './fixture.js'
 
 // The console's admin API (issue 13) in-process on SQLite: one customer with a delivered, a skipped
-// and a rejected event, another with a permanent failure.
+// and a rejected event, another with a parked event (a perk Perkville does not know) and an order
+// the order rule fails (the same order twice).
 let svc: TestService
 const started = Date.now()
 const run = `${process.pid}-${started}`
@@ -37,7 +38,15 @@ const skipped = {
   properties: { email: EMAIL, order_id: `ORD-SKIP-${run}`, revenue: 0 },
 }
 const rejected = { ...checkIn(EMAIL.toUpperCase()), event: 'Not In The Map' }
-const failing = { ...checkIn(OTHER), event: 'Unknown Perk' }
+const parking = { ...checkIn(OTHER), event: 'Unknown Perk' }
+const order = {
+  type: 'track',
+  event: 'Order Completed',
+  userId: 'console-other',
+  messageId: `console-order-${run}`,
+  properties: { email: OTHER, order_id: `ORD-${run}`, revenue: 20 },
+}
+const again = { ...order, messageId: `console-order-again-${run}` }
 let range: { from: number; to: number }
 
 type Page = { events: EventListItem[]; nextCursor: string | null }
@@ -50,16 +59,17 @@ const byMessage = (page: Page) => new Map(page.events.map((e) => [e.messageId, e
 
 beforeAll(async () => {
   svc = await startTestService()
-  const res = await post(`${svc.url}/v1/batch`, { batch: [delivered, skipped, rejected, failing] }, AUTH)
+  const batch = [delivered, skipped, rejected, parking, order, again]
+  const res = await post(`${svc.url}/v1/batch`, { batch }, AUTH)
   expect(res.status).toBe(200)
   await eventually(
     async () => {
-      const page = await search(`status=failed&q=${encodeURIComponent(OTHER)}`)
-      const done = await search(`status=delivered&q=${encodeURIComponent(EMAIL)}`)
-      return page.events.length === 1 && done.events.length === 1 ? true : undefined
+      const page = await search(`status=parked&q=${encodeURIComponent(OTHER)}`)
+      const done = await search(`status=delivered`)
+      return page.events.length === 1 && done.events.length === 2 ? true : undefined
     },
     15_000,
-    'one delivery and one permanent failure',
+    'two deliveries and one parked event',
   )
   range = { from: started - 60_000, to: Date.now() + 60_000 }
 })
@@ -156,18 +166,19 @@ describe('overview and errors', () => {
     expect(res.status).toBe(200)
     const o = res.json as unknown as Overview
     expect(o.funnel).toEqual({
-      received: 4,
+      received: 6,
       skipped: 1,
       rejected: 1,
       pending: 0,
       retrying: 0,
-      parked: 0,
-      delivered: 1,
+      parked: 1,
+      delivered: 2,
       failed: 1,
     })
     const sum = (k: 'delivered' | 'notDelivered' | 'skipped') => o.series.reduce((a, p) => a + p[k], 0)
-    expect([sum('delivered'), sum('notDelivered'), sum('skipped')]).toEqual([1, 2, 1])
-    expect(o.deliverability).toEqual({ firstTry: 0.5, final: 0.5 })
+    // Not delivered: the rejected and the order-rule failure; the failure was never sent.
+    expect([sum('delivered'), sum('notDelivered'), sum('skipped')]).toEqual([2, 2, 1])
+    expect(o.deliverability).toEqual({ firstTry: 1, final: 1 })
     expect(o.latencyMs.p95).not.toBeNull()
     expect(o.queue).toEqual({ depth: 0, oldestWaitingAgeMs: null })
     const empty = (await getJson(`${svc.url}/admin/overview?from=0&to=1000`)).json as unknown as Overview
@@ -175,11 +186,14 @@ describe('overview and errors', () => {
     expect(empty.deliverability).toEqual({ firstTry: null, final: null })
   })
 
-  test('errors group rejects and failures by code with an action and samples; skips are not errors', async () => {
+  test('errors group rejects, failures and parked events by code with an action and samples; skips are not errors', async () => {
     const res = await getJson(`${svc.url}/admin/errors?from=${range.from}&to=${range.to}`)
     const { groups } = res.json as unknown as { groups: ErrorGroup[] }
-    const codes = groups.map((g) => `${g.kind}:${g.code}`).sort()
-    expect(codes).toEqual(['failure:permanent', 'reject:EVENT_NOT_ALLOWLISTED'])
+    const codes = groups.map((g) => `${g.kind}:${g.kind === 'parked' ? '*' : g.code}`).sort()
+    expect(codes).toEqual(['failure:order_already_awarded', 'parked:*', 'reject:EVENT_NOT_ALLOWLISTED'])
+    const parked = groups.find((g) => g.kind === 'parked')!
+    expect(parked.samples.map((x) => x.email)).toEqual([OTHER])
+    expect(parked.action).toMatch(/settings/)
     const reject = groups.find((g) => g.kind === 'reject')!
     expect(reject).toMatchObject({ count: 1, previousCount: 0 })
     expect(reject.action).toMatch(/eventToPerkMap/)
@@ -263,19 +277,15 @@ describe('event tester', () => {
 describe('replay of a search', () => {
   test('the preview counts the failed events of the filter, and the replay queues those', async () => {
     const q = `q=${encodeURIComponent(OTHER)}&from=${range.from}&to=${range.to}`
-    expect((await getJson(`${svc.url}/admin/replay/preview?${q}`)).json).toEqual({ count: 1 })
-    expect((await getJson(`${svc.url}/admin/replay/preview?q=${encodeURIComponent(EMAIL)}`)).json).toEqual({
-      count: 0,
-    })
-    const res = await post(`${svc.url}/admin/replay`, { q: OTHER, from: range.from, to: range.to }, ADMIN)
-    expect(res.json).toEqual({ replayed: 1 })
-    // It fails again (the perk does not exist): back to one failed event.
-    await eventually(
-      async () =>
-        (await search(`status=failed&q=${encodeURIComponent(OTHER)}`)).events.length === 1 ? true : undefined,
-      15_000,
-      'the replayed event failing again',
-    )
+    // An order-rule failure is a policy decision: replayed only when its code is asked for.
+    expect((await getJson(`${svc.url}/admin/replay/preview?${q}`)).json).toEqual({ count: 0 })
+    const byCode = `${q}&code=order_already_awarded`
+    expect((await getJson(`${svc.url}/admin/replay/preview?${byCode}`)).json).toEqual({ count: 1 })
+    const none = await getJson(`${svc.url}/admin/replay/preview?q=${encodeURIComponent(EMAIL)}`)
+    expect(none.json).toEqual({ count: 0 })
+    const body = { q: OTHER, code: 'order_already_awarded', from: range.from, to: range.to }
+    expect((await post(`${svc.url}/admin/replay`, body, ADMIN)).json).toEqual({ replayed: 1 })
+    expect((await getJson(`${svc.url}/admin/replay/preview?${byCode}`)).json).toEqual({ count: 0 })
   })
 })
 

@@ -1,7 +1,7 @@
 import type { Transaction } from '../../core/types.js'
 import type { LedgerEvent } from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
-import type { AttemptRow, StatsRow, StoredEvent } from './storage.js'
+import type { AttemptRow, DecisionOutcome, DecisionRow, StatsRow, StoredEvent } from './storage.js'
 
 /**
  * The `events` and `attempts` rows as every store reads them back. The two stores differ only in how
@@ -39,6 +39,17 @@ export interface EventRow<Flag extends number | boolean> {
   event_name?: string | null
   audience_key?: string | null
   write_key_source?: string | null
+  settings_version: number
+}
+
+export interface DecisionDbRow {
+  event_seq: number
+  at: number
+  settings_version: number
+  outcome: DecisionOutcome
+  code: string | null
+  message: string | null
+  tx: string | null
 }
 
 export interface AttemptDbRow {
@@ -88,7 +99,27 @@ export function toAttempt(a: AttemptDbRow): AttemptRow {
   }
 }
 
-export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow[]): StoredEvent {
+export function toDecision(d: DecisionDbRow): DecisionRow {
+  return {
+    at: Number(d.at),
+    settingsVersion: Number(d.settings_version),
+    outcome: d.outcome,
+    code: d.code,
+    message: d.message,
+    transaction: d.tx,
+  }
+}
+
+/** The decision row written for a transaction: the whole transaction as JSON. */
+export function decisionTx(tx: Transaction): string {
+  return JSON.stringify(tx)
+}
+
+export function toStored(
+  row: EventRow<number | boolean>,
+  attemptLog: AttemptRow[],
+  decisions: DecisionRow[] = [],
+): StoredEvent {
   return {
     id: String(row.seq),
     messageId: row.message_id,
@@ -114,6 +145,7 @@ export function toStored(row: EventRow<number | boolean>, attemptLog: AttemptRow
     audienceKey: row.audience_key ?? null,
     writeKeySource: row.write_key_source ?? null,
     transaction: rowTransaction(row),
+    decisions,
   }
 }
 

@@ -16,14 +16,19 @@ import {
   dropCounts,
   dropTotals,
   getEvent,
+  getMeta,
   lastErrors,
   listEvents,
   nextDueAt,
   queueDepth,
+  setMeta,
+  waiting,
 } from './postgres/queries.js'
+import { redecide } from './postgres/redecide.js'
 import { recoverAbandoned, replayFailed, retry } from './postgres/requeue.js'
 import { getRefusal, search } from './postgres/search.js'
 import { scanForStats } from './postgres/stats.js'
+import { unpark } from './postgres/unpark.js'
 import { redactDatabaseUrl, scrubDatabasePassword } from './postgres-url.js'
 import type {
   AcceptBatch,
@@ -37,6 +42,8 @@ import type {
   FailureCount,
   NewSettingsVersion,
   PruneResult,
+  RedecideResult,
+  Redecision,
   RefusalCount,
   ReplayRange,
   SearchFilter,
@@ -47,6 +54,7 @@ import type {
   Storage,
   StoredEvent,
   StoredRefusal,
+  WaitingCounts,
 } from './storage.js'
 
 export interface PostgresStorageOptions {
@@ -125,6 +133,26 @@ class PostgresStorage implements Storage {
 
   nextDueAt(): Promise<number | null> {
     return nextDueAt(this.db)
+  }
+
+  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {
+    return redecide(this.db, r, ctx)
+  }
+
+  unpark(now: number, before: number): Promise<number> {
+    return unpark(this.db, now, before)
+  }
+
+  waiting(): Promise<WaitingCounts> {
+    return waiting(this.db)
+  }
+
+  getMeta(key: string): Promise<string | null> {
+    return getMeta(this.db, key)
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    return setMeta(this.db, key, value)
   }
 
   recoverAbandoned(now: number): Promise<number> {

@@ -15,6 +15,7 @@ export interface RefusalRow {
   audience_key: string | null
   source: string
   write_key_source: string | null
+  settings_version: number
   payload: string
 }
 
@@ -42,10 +43,11 @@ export function toRefusal(r: RefusalRow): StoredRefusal {
     audienceKey: r.audience_key,
     source: r.source,
     writeKeySource: r.write_key_source,
+    settingsVersion: r.settings_version,
     payload: r.payload,
   }
 }
 
 /** The columns a refusal is inserted with, in this order (both stores). */
 export const REFUSAL_COLUMNS =
-  'received_at, kind, code, message, email, customer_key, order_id, message_id, event_name, audience_key, source, write_key_source, payload'
+  'received_at, kind, code, message, email, customer_key, order_id, message_id, event_name, audience_key, source, write_key_source, settings_version, payload'

@@ -10,9 +10,11 @@ import { migrateSqlite } from './sqlite/migrate.js'
 import { overviewOps } from './sqlite/overview.js'
 import { pruneOp } from './sqlite/prune.js'
 import { queryOps } from './sqlite/queries.js'
+import { redecideOp } from './sqlite/redecide.js'
 import { requeueOps } from './sqlite/requeue.js'
 import { searchOps } from './sqlite/search.js'
 import { statsOp } from './sqlite/stats.js'
+import { unparkOp } from './sqlite/unpark.js'
 import type {
   AcceptBatch,
   AcceptContext,
@@ -25,6 +27,8 @@ import type {
   FailureCount,
   NewSettingsVersion,
   PruneResult,
+  RedecideResult,
+  Redecision,
   RefusalCount,
   ReplayRange,
   SearchFilter,
@@ -35,6 +39,7 @@ import type {
   Storage,
   StoredEvent,
   StoredRefusal,
+  WaitingCounts,
 } from './storage.js'
 
 export interface SqliteStorageOptions {
@@ -79,6 +84,8 @@ class SqliteStorage implements Storage {
   private readonly scan
   private readonly find
   private readonly overview
+  private readonly redecideOne
+  private readonly unparkAll
 
   constructor(private readonly db: Database.Database) {
     const lanes = new Lanes(db)
@@ -92,6 +99,8 @@ class SqliteStorage implements Storage {
     this.scan = statsOp(db, () => this.closed)
     this.find = searchOps(db)
     this.overview = overviewOps(db)
+    this.redecideOne = redecideOp(db, lanes, ledgers)
+    this.unparkAll = unparkOp(db, lanes)
   }
 
   async accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
@@ -105,6 +114,26 @@ class SqliteStorage implements Storage {
   async complete(completions: Completion[], now: number): Promise<CompleteResult> {
     if (this.closed) throw new Error('storage is closed')
     return this.completeAll(completions, now)
+  }
+
+  async redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {
+    return this.redecideOne(r, ctx)
+  }
+
+  async unpark(now: number, before: number): Promise<number> {
+    return this.unparkAll(now, before)
+  }
+
+  async waiting(): Promise<WaitingCounts> {
+    return this.read.waiting()
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    return this.read.getMeta(key)
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.read.setMeta(key, value)
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -21,6 +21,8 @@ export interface NewEvent {
   payload: string
   source: string
   receivedAt: number
+  /** The settings version this event was decided under (0: none recorded). */
+  settingsVersion?: number
   /** The track name, when the event has one. */
   eventName?: string | null
   /** The Engage audience (computation key) an audience event is about. */
@@ -42,6 +44,8 @@ export interface NewRefusal {
   audienceKey: string | null
   source: string
   writeKeySource: string | null
+  /** The settings version the door decided it under (0: none recorded). */
+  settingsVersion?: number
   /** The event as received (write key removed), as JSON text. */
   payload: string
 }
@@ -96,6 +100,60 @@ export interface ClaimedEvent {
   /** A previous attempt may have reached Perkville (timeout, 5xx, crash in flight): settle before resending. */
   unknown: boolean
   firstFailedAt: number | null
+  /** The settings version its transaction was decided under: an older one means decide again. */
+  settingsVersion: number
+  /** The stored event (JSON text), decided again from when the settings changed. */
+  payload: string
+}
+
+/** How an event was decided (at accept or again under newer settings), as its record keeps it. */
+export type DecisionOutcome = 'queue' | 'skip' | 'reject' | 'fail'
+
+export interface DecisionRow {
+  at: number
+  settingsVersion: number
+  outcome: DecisionOutcome
+  code: string | null
+  message: string | null
+  /** The transaction as decided (JSON text); null when nothing is sent. */
+  transaction: string | null
+}
+
+/** A leased event decided again under newer settings. */
+export interface Redecision {
+  id: string
+  leaseId: number
+  at: number
+  settingsVersion: number
+  /** What the rules say now: a transaction to send, or why nothing is (the event is then parked). */
+  verdict:
+    | { outcome: 'queue'; tx: Transaction }
+    | {
+        outcome: 'skip' | 'reject'
+        code: string
+        message: string
+        /** The parking reason and the text the event then shows: what happened and what to do. */
+        parkReason: string
+        parkError: string
+      }
+}
+
+/**
+ * send: deliver this transaction under the same lease; parked or failed: the event left the queue
+ * (the lease ended); lost: the lease was lost, nothing changed.
+ */
+export type RedecideResult =
+  | { kind: 'send'; tx: Transaction }
+  | { kind: 'parked' }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'lost' }
+
+/** Undelivered events that wait on something: what an operator should hear about. */
+export interface WaitingCounts {
+  retrying: number
+  parked: number
+  /** The newest error among the waiting events (no secret: stored errors are scrubbed). */
+  lastError: string | null
 }
 
 export interface AttemptRow {
@@ -118,6 +176,8 @@ export type CompletionResult =
       error: string
       firstFailedAt: number
     }
+  /** Waits for a settings change (Perkville does not know the business, location or perk). */
+  | { status: 'parked'; at: number; reason: string; error: string }
   /** Put back untouched (credentials pause, shutdown): no attempt is burned. */
   | { status: 'released'; nextAttemptAt: number; unknown: boolean }
 
@@ -158,6 +218,8 @@ export interface StoredEvent {
   transactionId: string | null
   payload: string
   attemptLog: AttemptRow[]
+  /** Every decision the event had, oldest first. */
+  decisions: DecisionRow[]
   eventName?: string | null
   audienceKey?: string | null
   writeKeySource?: string | null
@@ -270,7 +332,7 @@ export interface Storage {
    * database only those whose lease expired.
    */
   recoverAbandoned(now: number): Promise<number>
-  /** Re-queues one failed event (operator action); false when not found or not failed. */
+  /** Re-queues one failed or parked event (operator action); false when not found or neither. */
   retry(id: string, now: number): Promise<boolean>
   /** Re-queues failed events received in the range; `reasons` limits which failure reasons. */
   replayFailed(range: ReplayRange, now: number): Promise<number>
@@ -320,6 +382,21 @@ export interface Storage {
    * reads work). Only asked while writes have been failing, to learn when they work again.
    */
   probeWrite(): Promise<boolean>
+  /**
+   * Records a leased event's new decision under newer settings, moving its order-ledger share: the
+   * old share is given back and the order rules run again on the new transaction, as at accept.
+   */
+  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult>
+  /**
+   * Parked events decided under a settings version older than `before` become pending (to be decided
+   * again under the settings now in force); answers how many.
+   */
+  unpark(now: number, before: number): Promise<number>
+  /** Retrying and parked events, and the newest error among them. */
+  waiting(): Promise<WaitingCounts>
+  /** A value of the store's own small key-value record (the destination its queued events belong to). */
+  getMeta(key: string): Promise<string | null>
+  setMeta(key: string, value: string): Promise<void>
   /** Records a new version of the destination settings; answers its number (increasing). */
   appendSettingsVersion(version: NewSettingsVersion): Promise<number>
   /** The newest `limit` versions, newest first. */

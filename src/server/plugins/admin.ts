@@ -60,16 +60,20 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     const { id } = request.params
     const event = await service.eventDetail(id)
     if (event === null) throw new HttpError(404, `no event with id ${JSON.stringify(id)}`, 'NOT_FOUND')
-    const retried = event.status === 'failed' && (await service.retryEvent(id))
+    const refused = event.status === 'skipped' || event.status === 'rejected'
+    const retried = !refused && (await service.retryEvent(id))
     if (!retried) {
       throw new HttpError(
         409,
-        `event ${id} is ${event.status}; only failed events can be retried`,
+        `event ${id} is ${event.status}; only failed and parked events can be retried`,
         'NOT_RETRYABLE',
       )
     }
     return { retried: true, id }
   })
+
+  // Parked events wait for a settings change; after a fix in Perkville itself they are released here.
+  app.post('/parked/release', async () => ({ released: await service.releaseParked() }))
 
   app.post('/replay', { schema: { body: replayBody } }, async (request) => {
     const { body } = request

@@ -1,4 +1,5 @@
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
+import { decisionTx } from '../event-rows.js'
 import { REFUSAL_COLUMNS } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome, DropCount, NewRefusal } from '../storage.js'
 import type { Client, PgDb } from './db.js'
@@ -107,21 +108,22 @@ export async function accept(
     // 4. The events, in receipt order (seq follows the ordinality).
     if (rows.length > 0) {
       const col = <T>(pick: (r: (typeof rows)[number]) => T): T[] => rows.map(pick)
-      await c.query(
+      const inserted = await c.query<{ seq: number; external_id: string }>(
         `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
            send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
-           ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, event_name,
-           audience_key, write_key_source)
+           ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
+           event_name, audience_key, write_key_source)
          SELECT * FROM (
-           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, en, ak, ws
+           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::bool[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[],
              $15::text[], $16::text[], $17::bool[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[],
-             $22::text[], $23::text[], $24::text[], $25::text[])
+             $22::text[], $23::bigint[], $24::text[], $25::text[], $26::text[])
              WITH ORDINALITY AS u(m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le,
-               en, ak, ws, n)
+               sv, en, ak, ws, n)
            ORDER BY n
-         ) AS ordered`,
+         ) AS ordered
+         RETURNING seq, external_id`,
         [
           col((r) => r.f.ev.messageId),
           col((r) => r.f.ev.externalId),
@@ -145,9 +147,30 @@ export async function accept(
           col((r) => (r.failure ? ctx.now : null)),
           col((r) => r.failure?.reason ?? null),
           col((r) => r.failure?.message ?? null),
+          col((r) => r.f.ev.settingsVersion ?? 0),
           col((r) => r.f.ev.eventName ?? null),
           col((r) => r.f.ev.audienceKey ?? null),
           col((r) => r.f.ev.writeKeySource ?? null),
+        ],
+      )
+      // Each event's first decision. Admitted events have distinct external ids (they are the dedup key).
+      const seqOf = new Map(inserted.rows.map((r) => [r.external_id, Number(r.seq)]))
+      await c.query(
+        `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx)
+         SELECT s, $2, v, o, cd, msg, t FROM unnest($1::bigint[], $3::bigint[], $4::text[], $5::text[],
+           $6::text[], $7::text[]) AS u(s, v, o, cd, msg, t)`,
+        [
+          col((r) => seqOf.get(r.f.ev.externalId)),
+          ctx.now,
+          col((r) => r.f.ev.settingsVersion ?? 0),
+          col((r) => (r.failure ? 'fail' : 'queue')),
+          col((r) => r.failure?.reason ?? null),
+          col((r) => r.failure?.message ?? null),
+          col((r) =>
+            decisionTx(
+              r.quantity === r.f.ev.tx.quantity ? r.f.ev.tx : { ...r.f.ev.tx, quantity: r.quantity },
+            ),
+          ),
         ],
       )
     }
@@ -181,7 +204,7 @@ async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
   await c.query(
     `INSERT INTO refusals (${REFUSAL_COLUMNS})
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])`,
     [
       col((r) => r.receivedAt),
       col((r) => r.kind),
@@ -195,6 +218,7 @@ async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
       col((r) => r.audienceKey),
       col((r) => r.source),
       col((r) => r.writeKeySource),
+      col((r) => r.settingsVersion ?? 0),
       col((r) => r.payload),
     ],
   )

@@ -29,7 +29,8 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
      FROM heads h
      WHERE h.take AND e.seq = h.seq AND e.status IN ('pending', 'in_flight', 'retrying')
      RETURNING e.seq, e.message_id, e.external_id, e.email, e.business_id, e.location_id, e.perk_id, e.send_email,
-       e.kind, e.quantity, e.order_id, e.event_timestamp, e.unknown, e.attempts, e.received_at, e.first_failed_at, e.lease_id`,
+       e.kind, e.quantity, e.order_id, e.event_timestamp, e.unknown, e.attempts, e.received_at, e.first_failed_at, e.lease_id,
+       e.settings_version, e.payload`,
     [now, limit, now + leaseMs],
   )
   return res.rows.map((head) => ({
@@ -41,5 +42,7 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
     attempts: head.attempts,
     unknown: head.unknown,
     firstFailedAt: head.first_failed_at,
+    settingsVersion: Number(head.settings_version),
+    payload: head.payload,
   }))
 }

@@ -76,15 +76,17 @@ async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completio
     `UPDATE events e SET
        status = CASE WHEN u.st <> 'released' THEN u.st
          WHEN e.attempts > 0 OR e.first_failed_at IS NOT NULL OR u.unk THEN 'retrying' ELSE 'pending' END,
-       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'failed' THEN e.unknown ELSE u.unk END,
+       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'parked' THEN false WHEN 'failed' THEN e.unknown
+         ELSE u.unk END,
        lease_id = NULL,
-       next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed') THEN NULL ELSE u.next END,
+       next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed', 'parked') THEN NULL ELSE u.next END,
        attempts = e.attempts + CASE WHEN u.st = 'released' THEN 0 ELSE u.made END,
        finished_at = CASE WHEN u.st IN ('delivered', 'failed') THEN u.at ELSE e.finished_at END,
        latency_ms = CASE WHEN u.st = 'delivered' THEN u.at - e.received_at ELSE e.latency_ms END,
        transaction_id = CASE WHEN u.st = 'delivered' THEN u.txid ELSE e.transaction_id END,
-       failure_reason = CASE u.st WHEN 'delivered' THEN NULL WHEN 'failed' THEN u.reason ELSE e.failure_reason END,
-       last_error = CASE WHEN u.st IN ('failed', 'retrying') THEN u.err ELSE e.last_error END,
+       failure_reason = CASE WHEN u.st = 'delivered' THEN NULL WHEN u.st IN ('failed', 'parked') THEN u.reason
+         ELSE e.failure_reason END,
+       last_error = CASE WHEN u.st IN ('failed', 'retrying', 'parked') THEN u.err ELSE e.last_error END,
        first_failed_at = CASE WHEN u.st = 'retrying' THEN u.ff ELSE e.first_failed_at END
      FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bigint[], $5::int[], $6::bigint[], $7::text[],
        $8::text[], $9::text[], $10::bigint[]) AS u(seq, st, unk, next, made, at, txid, reason, err, ff)
@@ -97,7 +99,7 @@ async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completio
       col((x) => x.attemptsMade),
       col((x) => ('at' in x.result ? x.result.at : null)),
       col((x) => (x.result.status === 'delivered' ? x.result.transactionId : null)),
-      col((x) => (x.result.status === 'failed' ? x.result.reason : null)),
+      col((x) => (x.result.status === 'failed' || x.result.status === 'parked' ? x.result.reason : null)),
       col((x) => ('error' in x.result ? x.result.error : null)),
       col((x) => (x.result.status === 'retrying' ? x.result.firstFailedAt : null)),
     ],

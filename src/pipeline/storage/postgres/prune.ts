@@ -12,6 +12,8 @@ export async function prune(db: PgDb, deliveredBefore: number, ledgerBefore: num
            LIMIT ${PAGE} FOR UPDATE SKIP LOCKED
          ), gone AS (
            DELETE FROM attempts WHERE event_seq IN (SELECT seq FROM doomed)
+         ), forgotten AS (
+           DELETE FROM event_decisions WHERE event_seq IN (SELECT seq FROM doomed)
          )
          DELETE FROM events WHERE seq IN (SELECT seq FROM doomed)`,
         [deliveredBefore],

@@ -1,6 +1,15 @@
 import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
-import { type AttemptDbRow, type EventRow, toAttempt, toSeq, toStored, withAttempts } from '../event-rows.js'
-import type { DropCount, EventFilter, StoredEvent } from '../storage.js'
+import {
+  type AttemptDbRow,
+  type DecisionDbRow,
+  type EventRow,
+  toAttempt,
+  toDecision,
+  toSeq,
+  toStored,
+  withAttempts,
+} from '../event-rows.js'
+import type { DropCount, EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type PgDb } from './db.js'
 
 type Row = EventRow<boolean>
@@ -19,7 +28,11 @@ export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null
   const attempts = await db.query<AttemptDbRow>(`SELECT * FROM attempts WHERE event_seq = $1 ORDER BY id`, [
     seq,
   ])
-  return toStored(row, attempts.rows.map(toAttempt))
+  const decisions = await db.query<DecisionDbRow>(
+    `SELECT * FROM event_decisions WHERE event_seq = $1 ORDER BY id`,
+    [seq],
+  )
+  return toStored(row, attempts.rows.map(toAttempt), decisions.rows.map(toDecision))
 }
 
 export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[]> {
@@ -74,4 +87,31 @@ export async function dropTotals(db: PgDb): Promise<Record<string, number>> {
 export async function queueDepth(db: PgDb): Promise<number> {
   const res = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE ${ACTIVE}`)
   return res.rows[0]?.n ?? 0
+}
+
+export async function waiting(db: PgDb): Promise<WaitingCounts> {
+  const res = await db.query<{ retrying: number; parked: number; last_error: string | null }>(
+    `SELECT (SELECT COUNT(*) FROM events WHERE status = 'retrying') AS retrying,
+       (SELECT COUNT(*) FROM events WHERE status = 'parked') AS parked,
+       (SELECT last_error FROM events WHERE status IN ('retrying', 'parked') AND last_error IS NOT NULL
+        ORDER BY seq DESC LIMIT 1) AS last_error`,
+  )
+  const r = res.rows[0]
+  return {
+    retrying: Number(r?.retrying ?? 0),
+    parked: Number(r?.parked ?? 0),
+    lastError: r?.last_error ?? null,
+  }
+}
+
+export async function getMeta(db: PgDb, key: string): Promise<string | null> {
+  const res = await db.query<{ value: string }>(`SELECT value FROM store_meta WHERE key = $1`, [key])
+  return res.rows[0]?.value ?? null
+}
+
+export async function setMeta(db: PgDb, key: string, value: string): Promise<void> {
+  await db.query(
+    `INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    [key, value],
+  )
 }

@@ -42,7 +42,7 @@ async function requeueOne(c: Client, seq: number, now: number): Promise<boolean>
     [seq],
   )
   const owner = peek.rows[0]
-  if (owner?.status !== 'failed') return false
+  if (owner?.status !== 'failed' && owner?.status !== 'parked') return false
   // The lane first (same lock order as completions), then the event, re-checked under the lock.
   const lane = await c.query<{ created: boolean }>(
     `INSERT INTO lanes (customer_key, due_at) VALUES ($1, $2)
@@ -51,13 +51,13 @@ async function requeueOne(c: Client, seq: number, now: number): Promise<boolean>
   )
   const locked = await c.query<Row>(`SELECT * FROM events WHERE seq = $1 FOR UPDATE`, [seq])
   const row = locked.rows[0]
-  if (row?.status !== 'failed') {
+  if (row?.status !== 'failed' && row?.status !== 'parked') {
     if (lane.rows[0]?.created) await aimLanes(c, [owner.customer_key], now)
     return false
   }
   await c.query(
     `UPDATE events SET status = 'retrying', next_attempt_at = $1, failure_reason = NULL, finished_at = NULL,
-       first_failed_at = NULL WHERE seq = $2`,
+       first_failed_at = NULL WHERE seq = $2 AND status IN ('failed', 'parked')`,
     [now, seq],
   )
   const ev = ledgerEvent(row)

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
+import { decisionTx } from '../event-rows.js'
 import { REFUSAL_COLUMNS } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome } from '../storage.js'
 import type { Lanes } from './lanes.js'
@@ -19,12 +20,15 @@ export function acceptOp(
   const insert = db.prepare(
     `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
        send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
-       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, event_name,
-       audience_key, write_key_source)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
+       event_name, audience_key, write_key_source)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const decided = db.prepare(
+    `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
   const refuse = db.prepare(
-    `INSERT INTO refusals (${REFUSAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO refusals (${REFUSAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
 
   const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
@@ -43,6 +47,7 @@ export function acceptOp(
         r.audienceKey,
         r.source,
         r.writeKeySource,
+        r.settingsVersion ?? 0,
         r.payload,
       )
     }
@@ -68,7 +73,8 @@ export function acceptOp(
           }
         }
       }
-      insert.run(
+      const version = ev.settingsVersion ?? 0
+      const info = insert.run(
         ev.messageId,
         ev.externalId,
         ev.customerKey,
@@ -91,9 +97,19 @@ export function acceptOp(
         failure ? ctx.now : null,
         failure?.reason ?? null,
         failure?.message ?? null,
+        version,
         ev.eventName ?? null,
         ev.audienceKey ?? null,
         ev.writeKeySource ?? null,
+      )
+      decided.run(
+        info.lastInsertRowid,
+        ctx.now,
+        version,
+        failure ? 'fail' : 'queue',
+        failure?.reason ?? null,
+        failure?.message ?? null,
+        decisionTx(quantity === tx.quantity ? tx : { ...tx, quantity }),
       )
       if (failure) {
         out.push('order_rule')

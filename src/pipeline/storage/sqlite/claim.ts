@@ -39,6 +39,8 @@ export function claimOp(
         attempts: head.attempts,
         unknown,
         firstFailedAt: head.first_failed_at,
+        settingsVersion: head.settings_version,
+        payload: head.payload,
       })
     }
     return claimed

@@ -33,6 +33,11 @@ export function completeOp(
     `UPDATE events SET status = CASE WHEN attempts > 0 OR first_failed_at IS NOT NULL OR ? THEN 'retrying' ELSE 'pending' END,
        lease_id = NULL, next_attempt_at = ?, unknown = ? WHERE seq = ?`,
   )
+  // Parked keeps its order-ledger share: the event is still to be delivered once the settings are fixed.
+  const parked = p(
+    `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = 0,
+       attempts = attempts + ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
+  )
   const queuedRefunds = p(
     `SELECT seq, quantity FROM events WHERE order_id = ? AND perk_id = ? AND kind = 'refund' AND ledger = 1
        AND status IN ('pending', 'retrying') ORDER BY seq DESC`,
@@ -79,6 +84,9 @@ export function completeOp(
         break
       case 'retrying':
         retrying.run(r.nextAttemptAt, r.unknown ? 1 : 0, c.attemptsMade, r.error, r.firstFailedAt, seq)
+        break
+      case 'parked':
+        parked.run(c.attemptsMade, r.reason, r.error, seq)
         break
       case 'released':
         released.run(r.unknown ? 1 : 0, r.nextAttemptAt, r.unknown ? 1 : 0, seq)

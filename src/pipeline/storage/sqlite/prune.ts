@@ -20,6 +20,7 @@ export function pruneOp(db: Database.Database) {
   const deletePage = db.transaction((ids: number[]) => {
     const marks = ids.map(() => '?').join(',')
     db.prepare(`DELETE FROM attempts WHERE event_seq IN (${marks})`).run(...ids)
+    db.prepare(`DELETE FROM event_decisions WHERE event_seq IN (${marks})`).run(...ids)
     db.prepare(`DELETE FROM events WHERE seq IN (${marks})`).run(...ids)
   })
 

@@ -1,13 +1,36 @@
 import type Database from 'better-sqlite3'
 import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
-import { type AttemptDbRow, toAttempt, toSeq, toStored, withAttempts } from '../event-rows.js'
-import type { DropCount, EventFilter, StoredEvent } from '../storage.js'
+import {
+  type AttemptDbRow,
+  type DecisionDbRow,
+  toAttempt,
+  toDecision,
+  toSeq,
+  toStored,
+  withAttempts,
+} from '../event-rows.js'
+import type { DropCount, EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type SqliteRow } from './lanes.js'
 
 /** What the admin API and the health checks read; nothing here writes. */
 export function queryOps(db: Database.Database) {
   const byId = db.prepare(`SELECT * FROM events WHERE seq = ?`)
   const attemptsOf = db.prepare(`SELECT * FROM attempts WHERE event_seq = ? ORDER BY id`)
+  const decisionsOf = db.prepare(`SELECT * FROM event_decisions WHERE event_seq = ? ORDER BY id`)
+  const waitingCounts = db.prepare(
+    `SELECT (SELECT COUNT(*) FROM events INDEXED BY events_retrying WHERE status = 'retrying') AS retrying,
+       (SELECT COUNT(*) FROM events INDEXED BY events_parked WHERE status = 'parked') AS parked`,
+  )
+  const newestWaitingError = db
+    .prepare(
+      `SELECT last_error FROM events WHERE status IN ('retrying', 'parked') AND last_error IS NOT NULL
+       ORDER BY seq DESC LIMIT 1`,
+    )
+    .pluck()
+  const metaGet = db.prepare(`SELECT value FROM store_meta WHERE key = ?`).pluck()
+  const metaSet = db.prepare(
+    `INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  )
   const laneMin = db.prepare(`SELECT MIN(due_at) AS due FROM lanes`)
   const depth = db.prepare(`SELECT COUNT(*) AS n FROM events INDEXED BY events_queue WHERE ${ACTIVE}`)
   const dropTotals = db.prepare(`SELECT code, SUM(count) AS n FROM drop_counts GROUP BY code`)
@@ -24,7 +47,11 @@ export function queryOps(db: Database.Database) {
       if (seq === null) return null
       const row = byId.get(seq) as SqliteRow | undefined
       if (!row) return null
-      return toStored(row, (attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt))
+      return toStored(
+        row,
+        (attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt),
+        (decisionsOf.all(seq) as DecisionDbRow[]).map(toDecision),
+      )
     },
 
     listEvents(f: EventFilter): StoredEvent[] {
@@ -57,6 +84,23 @@ export function queryOps(db: Database.Database) {
       const out: Record<string, number> = {}
       for (const r of dropTotals.all() as Array<{ code: string; n: number }>) out[r.code] = r.n
       return out
+    },
+
+    waiting(): WaitingCounts {
+      const counts = waitingCounts.get() as { retrying: number; parked: number }
+      const lastError =
+        counts.retrying + counts.parked > 0
+          ? ((newestWaitingError.get() as string | undefined) ?? null)
+          : null
+      return { ...counts, lastError }
+    },
+
+    getMeta(key: string): string | null {
+      return (metaGet.get(key) as string | undefined) ?? null
+    },
+
+    setMeta(key: string, value: string): void {
+      metaSet.run(key, value)
     },
 
     queueDepth(): number {

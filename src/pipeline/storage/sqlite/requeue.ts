@@ -24,13 +24,13 @@ export function requeueOps(db: Database.Database, lanes: Lanes, ledgers: Ledgers
   )
   const requeue = db.prepare(
     `UPDATE events SET status = 'retrying', next_attempt_at = ?, failure_reason = NULL, finished_at = NULL,
-       first_failed_at = NULL WHERE seq = ? AND status = 'failed'`,
+       first_failed_at = NULL WHERE seq = ? AND status IN ('failed', 'parked')`,
   )
   const reserve = db.prepare(`UPDATE events SET ledger = 1 WHERE seq = ?`)
 
   const requeueOne = (seq: number, now: number): boolean => {
     const row = lanes.event(seq)
-    if (row?.status !== 'failed') return false
+    if (row?.status !== 'failed' && row?.status !== 'parked') return false
     requeue.run(now, seq)
     const ev = ledgerEvent(row)
     if (inOrderLedger(ev) && row.ledger === 0) {

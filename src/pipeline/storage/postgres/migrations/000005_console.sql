@@ -24,6 +24,8 @@ CREATE TABLE refusals (
   audience_key TEXT,
   source TEXT NOT NULL,
   write_key_source TEXT,
+  -- The settings version the door decided it under (0: none recorded).
+  settings_version INTEGER NOT NULL DEFAULT 0,
   payload TEXT NOT NULL
 );
 CREATE INDEX refusals_received ON refusals (received_at, kind, code);

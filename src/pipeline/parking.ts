@@ -1,0 +1,65 @@
+/**
+ * Problems the settings cause park events instead of failing them. Pure: which answers mean the
+ * settings name something Perkville does not know, and the words an operator sees on the event.
+ */
+import type { Transaction } from '../core/types.js'
+import {
+  NOT_AWARDED,
+  UNKNOWN_BUSINESS,
+  UNKNOWN_LOCATION,
+  UNKNOWN_PERK,
+  UNKNOWN_TO_PERKVILLE,
+} from './failure-reasons.js'
+
+export interface Parking {
+  reason: string
+  /** What happened and what to do, shown on the event, in /admin/stats and the log. */
+  error: string
+}
+
+const FIX =
+  'Correct the settings (PUT /admin/settings, or edit the --settings file and send SIGHUP): every parked event is then decided again under the new settings and delivered, without a replay.'
+
+/**
+ * A refusal of `POST transactions/` that the settings caused, or null. A 404 there means Perkville
+ * does not know something the transaction names (or the base URL is wrong); a 400 whose message
+ * names the business, location or perk field says the same in a validation error's words.
+ */
+export function parkingFor(status: number, message: string, tx: Transaction): Parking | null {
+  const named = /\b(business|location|perk)\b/i.exec(message)?.[1]?.toLowerCase()
+  if (
+    status !== 404 &&
+    !(status === 400 && named !== undefined && /^HTTP 400: (business|location|perk)\b/i.test(message))
+  )
+    return null
+  switch (named) {
+    case 'location':
+      return {
+        reason: UNKNOWN_LOCATION,
+        error: `Perkville does not know location ${tx.locationId} of business ${tx.businessId} (${message}). Set locationId to one of the business's locations. ${FIX}`,
+      }
+    case 'perk':
+      return {
+        reason: UNKNOWN_PERK,
+        error: `Perkville does not know perk ${tx.perkId} of business ${tx.businessId} (${message}). Map the event to one of the business's perks. ${FIX}`,
+      }
+    case 'business':
+      return {
+        reason: UNKNOWN_BUSINESS,
+        error: `Perkville does not know business ${tx.businessId} (${message}). Set businessId to your Perkville business. ${FIX}`,
+      }
+    default:
+      return {
+        reason: UNKNOWN_TO_PERKVILLE,
+        error: `Perkville answered that something this transaction names does not exist (${message}); check the Perkville base URL, businessId, locationId and the perk map. ${FIX}`,
+      }
+  }
+}
+
+/** An event that newer settings no longer award (its name or audience left the map). */
+export function notAwarded(code: string, message: string): Parking {
+  return {
+    reason: NOT_AWARDED,
+    error: `The settings in force no longer award this event (${code}: ${message}). It stays parked and is not sent; a later settings version that awards it again delivers it.`,
+  }
+}

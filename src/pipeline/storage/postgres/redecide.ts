@@ -1,0 +1,122 @@
+import { EMPTY_LEDGER, inOrderLedger, releaseShare } from '../../order-ledger.js'
+import { decisionTx, type EventRow, ledgerEvent, rowTransaction, toSeq } from '../event-rows.js'
+import type { AcceptContext, RedecideResult, Redecision } from '../storage.js'
+import type { Client, PgDb } from './db.js'
+import { aimLanes } from './lanes.js'
+import { ledgerKey, lockLedgers, writeLedgers } from './ledgers.js'
+
+type Row = EventRow<boolean>
+
+/**
+ * A leased event decided again under newer settings (see the SQLite module of the same name): the
+ * old order-ledger share is given back, the order rules run on the new transaction, and the
+ * decision joins the event's record. Locks in the order completions take them: lane, event, ledgers.
+ */
+export async function redecide(
+  db: PgDb,
+  r: Redecision,
+  ctx: Omit<AcceptContext, 'dedupSince'>,
+): Promise<RedecideResult> {
+  const seq = toSeq(r.id)
+  if (seq === null) return { kind: 'lost' }
+  return db.tx(async (c) => {
+    await c.query(
+      `SELECT customer_key FROM lanes WHERE customer_key = (SELECT customer_key FROM events WHERE seq = $1) FOR UPDATE`,
+      [seq],
+    )
+    const locked = await c.query<Row>(`SELECT * FROM events WHERE seq = $1 FOR UPDATE`, [seq])
+    const row = locked.rows[0]
+    if (row?.status !== 'in_flight' || Number(row.lease_id) !== r.leaseId) return { kind: 'lost' }
+    const v = r.verdict
+    const old = rowTransaction(row)
+    const touched = [...(row.ledger ? [old] : []), ...(v.outcome === 'queue' ? [v.tx] : [])]
+    const ledgers = await lockLedgers(c, touched.filter(inOrderLedger), ctx.now)
+    const dirty = new Set<string>()
+    if (row.ledger && row.order_id !== null) {
+      const key = ledgerKey(row.order_id, row.perk_id)
+      const held = ledgers.get(key)
+      if (held) {
+        ledgers.set(key, releaseShare(held, ledgerEvent(row)))
+        dirty.add(key)
+      }
+    }
+    const decided = (outcome: string, code: string | null, message: string | null, tx: string | null) =>
+      c.query(
+        `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [seq, r.at, r.settingsVersion, outcome, code, message, tx],
+      )
+    const leave = async (result: RedecideResult): Promise<RedecideResult> => {
+      await flush(c, ledgers, dirty, ctx.now)
+      await aimLanes(c, [row.customer_key], ctx.now)
+      return result
+    }
+    if (v.outcome !== 'queue') {
+      // It keeps the version its stored transaction was decided under (see the SQLite module).
+      await c.query(
+        `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = false,
+           ledger = false, failure_reason = $1, last_error = $2 WHERE seq = $3`,
+        [v.parkReason, v.parkError, seq],
+      )
+      await decided(v.outcome, v.code, v.message, null)
+      return leave({ kind: 'parked' })
+    }
+    const tx = v.tx
+    let quantity = tx.quantity
+    let ledger = false
+    if (inOrderLedger(tx)) {
+      const key = ledgerKey(tx.orderId, tx.perkId)
+      const decision = ctx.orderRule(tx, { ...(ledgers.get(key) ?? EMPTY_LEDGER) })
+      if (decision.action === 'fail') {
+        await c.query(
+          `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, ledger = false,
+             settings_version = $1, finished_at = $2, failure_reason = $3, last_error = $4 WHERE seq = $5`,
+          [r.settingsVersion, ctx.now, decision.reason, decision.message, seq],
+        )
+        await decided('fail', decision.reason, decision.message, decisionTx(tx))
+        return leave({ kind: 'failed', reason: decision.reason })
+      }
+      quantity = decision.quantity
+      if (decision.ledger) {
+        ledger = true
+        ledgers.set(key, { ...decision.ledger })
+        dirty.add(key)
+      }
+    }
+    const sent = quantity === tx.quantity ? tx : { ...tx, quantity }
+    await c.query(
+      `UPDATE events SET business_id = $1, location_id = $2, perk_id = $3, send_email = $4, quantity = $5,
+         requested_quantity = $6, ledger = $7, settings_version = $8 WHERE seq = $9`,
+      [
+        tx.businessId,
+        tx.locationId,
+        tx.perkId,
+        tx.sendEmail,
+        quantity,
+        quantity === tx.quantity ? null : tx.quantity,
+        ledger,
+        r.settingsVersion,
+        seq,
+      ],
+    )
+    await decided('queue', null, null, decisionTx(sent))
+    await flush(c, ledgers, dirty, ctx.now)
+    return { kind: 'send', tx: sent }
+  })
+}
+
+async function flush(
+  c: Client,
+  ledgers: Map<string, { awardedCents: number; refundedCents: number }>,
+  dirty: Set<string>,
+  now: number,
+): Promise<void> {
+  await writeLedgers(
+    c,
+    [...dirty].map((k) => {
+      const [orderId, perkId] = k.split('\u0000') as [string, string]
+      return { orderId, perkId, state: ledgers.get(k)! }
+    }),
+    now,
+  )
+}

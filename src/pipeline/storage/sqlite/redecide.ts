@@ -1,0 +1,83 @@
+import type Database from 'better-sqlite3'
+import { EMPTY_LEDGER, inOrderLedger, releaseShare } from '../../order-ledger.js'
+import { decisionTx, ledgerEvent, toSeq } from '../event-rows.js'
+import type { AcceptContext, RedecideResult, Redecision } from '../storage.js'
+import type { Lanes } from './lanes.js'
+import type { Ledgers } from './ledgers.js'
+
+/**
+ * A leased event decided again under newer settings: its old order-ledger share is given back, the
+ * order rules run on the new transaction as at accept, and the decision joins the event's record.
+ * The external id stays: an earlier attempt that did land is still found by it.
+ */
+export function redecideOp(
+  db: Database.Database,
+  lanes: Lanes,
+  ledgers: Ledgers,
+): (r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>) => RedecideResult {
+  const decided = db.prepare(
+    `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const setTx = db.prepare(
+    `UPDATE events SET business_id = ?, location_id = ?, perk_id = ?, send_email = ?, quantity = ?,
+       requested_quantity = ?, ledger = ?, settings_version = ? WHERE seq = ?`,
+  )
+  const park = db.prepare(
+    `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = 0, ledger = 0,
+       failure_reason = ?, last_error = ? WHERE seq = ?`,
+  )
+  const fail = db.prepare(
+    `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, ledger = 0,
+       settings_version = ?, finished_at = ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
+  )
+
+  return db.transaction((r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): RedecideResult => {
+    const seq = toSeq(r.id)
+    const row = seq === null ? undefined : lanes.event(seq)
+    if (seq === null || row?.status !== 'in_flight' || row.lease_id !== r.leaseId) return { kind: 'lost' }
+    if (row.ledger === 1 && row.order_id !== null) {
+      const held = ledgers.get(row.order_id, row.perk_id)
+      if (held) ledgers.put(row.order_id, row.perk_id, releaseShare(held, ledgerEvent(row)), ctx.now)
+    }
+    const v = r.verdict
+    if (v.outcome !== 'queue') {
+      // It keeps the version its stored transaction was decided under, so a later settings version, a
+      // retry or a release decides it again rather than sending that transaction.
+      park.run(v.parkReason, v.parkError, seq)
+      decided.run(seq, r.at, r.settingsVersion, v.outcome, v.code, v.message, null)
+      lanes.aim(row.customer_key, ctx.now)
+      return { kind: 'parked' }
+    }
+    const tx = v.tx
+    let quantity = tx.quantity
+    let ledger = 0
+    if (inOrderLedger(tx)) {
+      const decision = ctx.orderRule(tx, ledgers.get(tx.orderId, tx.perkId) ?? { ...EMPTY_LEDGER })
+      if (decision.action === 'fail') {
+        fail.run(r.settingsVersion, ctx.now, decision.reason, decision.message, seq)
+        decided.run(seq, r.at, r.settingsVersion, 'fail', decision.reason, decision.message, decisionTx(tx))
+        lanes.aim(row.customer_key, ctx.now)
+        return { kind: 'failed', reason: decision.reason }
+      }
+      quantity = decision.quantity
+      if (decision.ledger) {
+        ledger = 1
+        ledgers.put(tx.orderId, tx.perkId, decision.ledger, ctx.now)
+      }
+    }
+    const sent = quantity === tx.quantity ? tx : { ...tx, quantity }
+    setTx.run(
+      tx.businessId,
+      tx.locationId,
+      tx.perkId,
+      tx.sendEmail ? 1 : 0,
+      quantity,
+      quantity === tx.quantity ? null : tx.quantity,
+      ledger,
+      r.settingsVersion,
+      seq,
+    )
+    decided.run(seq, r.at, r.settingsVersion, 'queue', null, null, decisionTx(sent))
+    return { kind: 'send', tx: sent }
+  })
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { parseSettings } from '../../src/core/settings.js'
+import { type Harness, MAP, startHarness, track, waitFor } from './harness.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** Retries come ~3 s apart, so the settings can change between an attempt and its retry. */
+async function harness(faults: NonNullable<Parameters<typeof startHarness>[0]>['faults']): Promise<Harness> {
+  const h = await startHarness({
+    faults,
+    service: { backoff: { baseMs: 3_000, maxMs: 3_000 }, random: () => 0.999 },
+  })
+  cleanups.push(() => h.close())
+  return h
+}
+
+/** Version 1 of the settings: Checked In earns perk 3003 instead of 3001. */
+const remapped = (apiKey: string) =>
+  parseSettings({
+    apiKey,
+    businessId: 1001,
+    locationId: 2001,
+    eventToPerkMap: { ...MAP, 'Checked In': 3003 },
+  })
+
+async function retryingEvent(h: Harness, email: string) {
+  await h.service.accept([track(email, 'Checked In')])
+  return waitFor(async () => {
+    const [e] = (await h.service.listEvents({ email })).events
+    return e?.status === 'retrying' && e.outcomeUnknown ? e : null
+  }, 'a retrying event whose outcome is unknown')
+}
+
+describe('an event decided again after an attempt of unknown outcome', () => {
+  it('is settled first: an attempt that landed under the old settings is found, not sent again', async () => {
+    // Perkville records the transaction, then answers 500: the service cannot know it landed.
+    const h = await harness({ commitThenFailRate: 1, commitThenFailMode: 'error', scope: 'writes' })
+    const event = await retryingEvent(h, 'landed@example.com')
+    await h.service.updateSettings(remapped(h.sandbox.token), 1)
+    h.sandbox.setFaults({})
+    const done = await waitFor(async () => {
+      const e = await h.service.getEvent(event.id)
+      return e?.status === 'delivered' ? e : null
+    }, 'the event delivered')
+    expect(h.sandbox.transactions().filter((t) => t.email === 'landed@example.com')).toEqual([
+      expect.objectContaining({ perk: 3001, external_id: event.externalId }),
+    ])
+    // Found by its external id: nothing was decided again, nothing sent again.
+    expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0])
+  })
+
+  it('is decided again under the new settings when the attempt did not land, with the same external id', async () => {
+    const h = await harness({ errorRate: 1, errorStatus: 503, scope: 'writes' })
+    const event = await retryingEvent(h, 'missed@example.com')
+    await h.service.updateSettings(remapped(h.sandbox.token), 1)
+    h.sandbox.setFaults({})
+    const done = await waitFor(async () => {
+      const e = await h.service.getEvent(event.id)
+      return e?.status === 'delivered' ? e : null
+    }, 'the event delivered')
+    expect(h.sandbox.transactions().filter((t) => t.email === 'missed@example.com')).toEqual([
+      expect.objectContaining({ perk: 3003, external_id: event.externalId }),
+    ])
+    expect(done).toMatchObject({ perkId: '3003', externalId: event.externalId })
+    expect(
+      done.decisions?.map((d) => [d.settingsVersion, (d.transaction as { perkId: string }).perkId]),
+    ).toEqual([
+      [0, '3001'],
+      [1, '3003'],
+    ])
+  })
+})
