@@ -90,7 +90,7 @@ export function EventDetailView({ id }: { id: string }) {
               </>
             )}
           </dl>
-          {e.status === 'failed' && (
+          {(e.status === 'failed' || e.status === 'parked') && (
             <button type="button" onClick={() => setAsking(true)}>
               Retry this event…
             </button>
