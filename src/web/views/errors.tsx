@@ -37,7 +37,7 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
               <strong>{count(g.count)}</strong> <Change now={g.count} before={g.previousCount} />
             </span>
           </header>
-          <p>{g.reason}</p>
+          {g.reason && g.reason !== g.code && <p>{g.reason}</p>}
           <p class="action">
             <strong>What to do:</strong> {g.action}
           </p>
