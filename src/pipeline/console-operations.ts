@@ -1,4 +1,3 @@
-import type { ConsoleOperations, EventSearch } from './console-api.js'
 import { customerView } from './customer.js'
 import type { Destination } from './destination.js'
 import { computeErrorGroups } from './error-groups.js'
@@ -8,7 +7,7 @@ import type { LiveEvents } from './live-events.js'
 import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import { computeOverview } from './overview.js'
 import type { QueueDepth } from './queue-depth.js'
-import type { AcceptResult, IncomingEvent } from './service-api.js'
+import type { AcceptResult, ConsoleOperations, EventSearch, IncomingEvent } from './service-api.js'
 import type { Storage } from './storage/storage.js'
 import { testEvent } from './test-event.js'
 
@@ -28,7 +27,7 @@ export interface ConsoleDeps {
   wake: () => void
 }
 
-/** The console's operations over the store (see console-api.ts). */
+/** The console's operations over the store (ConsoleOperations in service-api.ts). */
 export function createConsoleOperations(deps: ConsoleDeps): ConsoleOperations {
   const { storage, now } = deps
 

@@ -1,7 +1,7 @@
-import type { CustomerView } from './console-api.js'
 import type { Destination } from './destination.js'
 import { allHits } from './event-search.js'
 import { type eventSummary, hitSummary } from './event-summary.js'
+import type { CustomerView } from './service-api.js'
 import type { Storage, StoredEvent } from './storage/storage.js'
 
 /** The newest events of one customer the view reads (and shows). */

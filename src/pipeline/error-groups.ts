@@ -1,6 +1,6 @@
-import type { ErrorGroup, TimeRange } from './console-api.js'
 import { suggestedAction } from './error-actions.js'
 import { hitSummary } from './event-summary.js'
+import type { ErrorGroup, TimeRange } from './service-api.js'
 import type { Storage } from './storage/storage.js'
 
 const SAMPLES = 3

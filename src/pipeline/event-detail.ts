@@ -1,7 +1,6 @@
-import type { Decision, EventDetail } from './console-api.js'
 import { toRecord } from './event-records.js'
 import { eventSummary, parsePayload, refusalSummary } from './event-summary.js'
-import type { EventRecord } from './service-api.js'
+import type { Decision, EventDetail, EventRecord } from './service-api.js'
 import type { Storage, StoredEvent, StoredRefusal } from './storage/storage.js'
 
 /** One event with what was received, every decision, every attempt and a timeline. */

@@ -1,5 +1,5 @@
-import type { EventListItem, EventSearch } from './console-api.js'
 import { decodeSearchCursor, encodeSearchCursor, hitPosition, listItem } from './event-summary.js'
+import type { EventListItem, EventSearch } from './service-api.js'
 import { EVENT_STATUSES, EVENTS_PAGE } from './service-api.js'
 import type { SearchFilter, SearchHit, Storage } from './storage/storage.js'
 

@@ -1,5 +1,5 @@
-import type { EventListItem, EventSummary } from './console-api.js'
 import { toRecord } from './event-records.js'
+import type { EventListItem, EventSummary } from './service-api.js'
 import type { SearchCursor, SearchHit, StoredEvent, StoredRefusal } from './storage/storage.js'
 
 /** An accepted event as lists show it. */

@@ -1,4 +1,4 @@
-import type { LiveEvent } from './console-api.js'
+import type { LiveEvent } from './service-api.js'
 
 /**
  * Arriving events for whoever watches (the console's live view). Listeners are called synchronously

@@ -1,5 +1,5 @@
-import type { LiveEvent } from './console-api.js'
 import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import type { LiveEvent } from './service-api.js'
 import type { AcceptBatch, AcceptOutcome, ClaimedEvent, CompletionResult } from './storage/storage.js'
 
 /** What the live feed shows of a batch just stored: each event with the outcome it got. */

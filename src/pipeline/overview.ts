@@ -1,4 +1,4 @@
-import type { Overview, TimeRange } from './console-api.js'
+import type { Overview, TimeRange } from './service-api.js'
 import { defaultBucketMs, LatencyHistogram } from './stats.js'
 import type { Storage } from './storage/storage.js'
 

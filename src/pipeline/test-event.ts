@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { TestEventResult } from './console-api.js'
 import type { Destination } from './destination.js'
 import { atTheDoor } from './door.js'
-import type { AcceptResult, IncomingEvent } from './service-api.js'
+import type { AcceptResult, IncomingEvent, TestEventResult } from './service-api.js'
 import type { Storage } from './storage/storage.js'
 
 export interface TestEventDeps {
