@@ -88,7 +88,16 @@ test('a search by email finds the delivered, the skipped and the rejected event 
   await search.fill(CUSTOMER)
   await search.press('Enter')
   const rows = page.locator('table.events tbody tr')
-  await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5)
+  // The unfiltered list shows first; wait for the search's answer (only this customer's events).
+  await expect
+    .poll(
+      async () => {
+        const texts = await rows.allTextContents()
+        return texts.length >= 5 && texts.every((t) => t.includes(CUSTOMER))
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true)
   const row = (status: string) => page.locator(`tr[data-status="${status}"]`)
   expect(await row('delivered').count()).toBeGreaterThanOrEqual(2)
   expect(await row('skipped').textContent()).toContain('ZERO_AMOUNT')
@@ -138,6 +147,23 @@ test('errors are grouped with what to do, and open the matching events', async (
   const row = page.locator('tr[data-status="rejected"]').filter({ hasText: CUSTOMER })
   await row.first().waitFor()
   expect(await page.locator('tr[data-status]:not([data-status="rejected"])').count()).toBe(0)
+  await page.close()
+})
+
+test('parked events (an unknown perk) are released after a confirmation', async () => {
+  const id = seeded.ids.unknownPerk
+  expect((await eventOf(id)).status).toBe('parked')
+  const page = await open('#/errors?range=1h')
+  const group = page.locator('.group[data-code="unknown_perk"]')
+  await group.waitFor()
+  await group.getByRole('button', { name: 'Release all parked events…' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await group.getByRole('button', { name: 'Release all parked events…' }).click()
+  await dialog.getByRole('button', { name: 'Release' }).click()
+  const notice = page.getByRole('status').filter({ hasText: 'parked events queued again' })
+  await notice.waitFor()
+  expect(await notice.textContent()).toMatch(/^[1-9]\d* parked events queued again\.$/)
   await page.close()
 })
 

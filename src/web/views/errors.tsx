@@ -1,4 +1,6 @@
-import { query } from '../api'
+import { useState } from 'preact/hooks'
+import { api, query } from '../api'
+import { Confirm } from '../confirm'
 import { count, time } from '../format'
 import { go, href } from '../route'
 import type { ErrorGroup } from '../types'
@@ -14,6 +16,20 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
   const errors = useData<{ groups: ErrorGroup[] }>(
     `/admin/errors${query({ from: range.from, to: range.to })}`,
   )
+  const [asking, setAsking] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [failure, setFailure] = useState<string | null>(null)
+  // After a fix in Perkville itself (a perk created), parked events need a push: no settings change will come.
+  const release = async () => {
+    setAsking(false)
+    try {
+      const { released } = await api<{ released: number }>('/admin/parked/release', { method: 'POST' })
+      setNotice(`${count(released)} parked events queued again.`)
+      errors.reload()
+    } catch (err) {
+      setFailure((err as Error).message)
+    }
+  }
   return (
     <section aria-labelledby="errors-title">
       <div class="heading">
@@ -21,6 +37,16 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
         <RangeSelect value={range.key} onChange={(key) => go('errors', { range: key })} />
       </div>
       <p class="hint">Skips are not errors and are not listed here (see Overview).</p>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {failure && (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      )}
       {errors.error && (
         <p class="error" role="alert">
           {errors.error}
@@ -51,6 +77,13 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
               ))}
             </ul>
           )}
+          {g.kind === 'parked' && (
+            <p>
+              <button type="button" class="secondary" onClick={() => setAsking(true)}>
+                Release all parked events…
+              </button>
+            </p>
+          )}
           <a
             href={href('events', {
               status: KIND_STATUS[g.kind],
@@ -63,6 +96,18 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
           </a>
         </article>
       ))}
+      <Confirm
+        open={asking}
+        title="Release parked events?"
+        confirmLabel="Release"
+        onConfirm={release}
+        onCancel={() => setAsking(false)}
+      >
+        <p>
+          Every parked event, of any range, is decided again under the settings in force and delivered. Do
+          this after fixing the cause in Perkville itself; a settings change releases them by itself.
+        </p>
+      </Confirm>
     </section>
   )
 }

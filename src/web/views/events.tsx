@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, query } from '../api'
 import { Confirm } from '../confirm'
 import { count } from '../format'
@@ -29,16 +29,19 @@ export function EventsView({ params }: { params: Record<string, string> }) {
   const [notice, setNotice] = useState<string | null>(null)
   const key = FILTERS.map((k) => filters[k]).join('\u0000')
 
+  // Only the answer to the newest search is shown (an older one may arrive after it).
+  const latest = useRef('')
   const load = async (after: string | null) => {
     setError(null)
+    const path = `/admin/events${query({ ...filters, limit: 50, cursor: after })}`
+    latest.current = path
     try {
-      const answer = await api<{ events: EventSummary[]; nextCursor: string | null }>(
-        `/admin/events${query({ ...filters, limit: 50, cursor: after })}`,
-      )
+      const answer = await api<{ events: EventSummary[]; nextCursor: string | null }>(path)
+      if (latest.current !== path) return
       setEvents((prev) => (after && prev ? [...prev, ...answer.events] : answer.events))
       setCursor(answer.nextCursor)
     } catch (err) {
-      setError((err as Error).message)
+      if (latest.current === path) setError((err as Error).message)
     }
   }
   useEffect(() => {
