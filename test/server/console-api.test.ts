@@ -73,8 +73,9 @@ beforeAll(async () => {
   )
   range = { from: started - 60_000, to: Date.now() + 60_000 }
 })
+let closed = false
 afterAll(async () => {
-  await svc?.close()
+  if (!closed) await svc?.close()
 })
 
 describe('search', () => {
@@ -348,4 +349,17 @@ test('no answer of the console API holds a secret, and each needs the admin toke
     expect((await fetch(`${svc.url}${path}`)).status).toBe(401)
   }
   expect((await fetch(`${svc.url}/admin/live`)).status).toBe(401)
+})
+
+test('a live stream ends when the service stops, and does not hold the shutdown', async () => {
+  const res = await fetch(`${svc.url}/admin/live`, { headers: ADMIN })
+  const reader = res.body!.getReader()
+  await reader.read()
+  const stopping = svc.close()
+  closed = true
+  for (;;) {
+    const { done } = await reader.read()
+    if (done) break
+  }
+  await stopping
 })
