@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await svc?.close()
-})
+}, 60_000)
 
 test('sign in: a wrong token is refused with a message, the right one opens the overview', async () => {
   const context = await browser.newContext()

@@ -47,10 +47,11 @@ beforeAll(async () => {
     const { events } = (await res.json()) as { events: Array<{ id: string }> }
     return events[0]?.id
   })
-})
+  // Starting a service and settling a delivery can take a while on a busy 2-core machine.
+}, 60_000)
 afterAll(async () => {
   await svc?.close()
-})
+}, 60_000)
 
 describe('the page', () => {
   test('GET / serves the console from the package, with a policy that allows only its own files', async () => {
@@ -213,10 +214,10 @@ describe('behind an https proxy (--public-url https://...)', () => {
   let https: TestService
   beforeAll(async () => {
     https = await startTestService({ publicUrl: 'https://console.example.com' })
-  })
+  }, 60_000)
   afterAll(async () => {
     await https?.close()
-  })
+  }, 60_000)
 
   test('the cookie is Secure and only the public origin may change things', async () => {
     const res = await fetch(`${https.url}/console/session`, {
