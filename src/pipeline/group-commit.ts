@@ -4,9 +4,8 @@
  * each caller's promise settles only after that transaction committed. Storage-agnostic: the
  * flush function does the batch work.
  *
- * `parallel` lets that many flushes run at once; with 1 (the default, what both stores use), a
- * submission made while a flush runs waits for it and joins the next. More than one was measured
- * on PostgreSQL and dropped (docs/decisions.md); the option stays for a test on another machine.
+ * One flush at a time: a submission made while a flush runs waits for it and joins the next.
+ * Several at once was measured on PostgreSQL and dropped (docs/decisions.md).
  */
 export interface GroupCommit<I, O> {
   submit(item: I): Promise<O>
@@ -22,24 +21,23 @@ interface Waiter<I, O> {
 
 export function createGroupCommit<I, O>(
   flush: (items: I[]) => Promise<O[]>,
-  opts: { maxItems?: number; parallel?: number } = {},
+  opts: { maxItems?: number } = {},
 ): GroupCommit<I, O> {
   const maxItems = opts.maxItems ?? 10_000
-  const parallel = Math.max(1, opts.parallel ?? 1)
   let queue: Waiter<I, O>[] = []
   let scheduled = false
-  let active = 0
+  let flushing = false
   let idle: Array<() => void> = []
 
   const settleIdle = () => {
-    if (active > 0 || scheduled || queue.length > 0) return
+    if (flushing || scheduled || queue.length > 0) return
     const waiting = idle
     idle = []
     for (const r of waiting) r()
   }
 
   const start = (batch: Waiter<I, O>[]) => {
-    active++
+    flushing = true
     Promise.resolve()
       .then(() => flush(batch.map((w) => w.item)))
       .then(
@@ -51,7 +49,7 @@ export function createGroupCommit<I, O>(
         },
       )
       .finally(() => {
-        active--
+        flushing = false
         // What queued while this flush ran goes next, together (at once: the tick is long past).
         pump()
         settleIdle()
@@ -59,7 +57,7 @@ export function createGroupCommit<I, O>(
   }
 
   const pump = () => {
-    while (queue.length > 0 && active < parallel) {
+    if (queue.length > 0 && !flushing) {
       const batch = queue.length > maxItems ? queue.splice(0, maxItems) : queue
       if (batch === queue) queue = []
       start(batch)
@@ -70,7 +68,7 @@ export function createGroupCommit<I, O>(
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject })
-        if (!scheduled && active < parallel) {
+        if (!scheduled && !flushing) {
           scheduled = true
           // setImmediate lets every request handler of this event-loop turn join the same commit.
           setImmediate(() => {

@@ -262,41 +262,6 @@ describe('group commit', () => {
     gates.shift()!()
     expect(await Promise.all(later)).toEqual([2, 3])
   })
-
-  it('with parallel 2, a second flush starts while the first is out; drain waits for both', async () => {
-    const flushes: number[][] = []
-    const gates: Array<() => void> = []
-    const gc = createGroupCommit<number, number>(
-      async (items) => {
-        flushes.push(items)
-        await new Promise<void>((r) => gates.push(r))
-        return items
-      },
-      { parallel: 2 },
-    )
-    const a = gc.submit(1)
-    await new Promise((r) => setImmediate(r))
-    const b = gc.submit(2)
-    await new Promise((r) => setImmediate(r))
-    const c = gc.submit(3)
-    await new Promise((r) => setImmediate(r))
-    // Two out at once; the third waits for a free one.
-    expect(flushes).toEqual([[1], [2]])
-    let drained = false
-    const draining = gc.drain().then(() => {
-      drained = true
-    })
-    gates.shift()!()
-    expect(await a).toBe(1)
-    await new Promise((r) => setImmediate(r))
-    expect(flushes).toEqual([[1], [2], [3]])
-    expect(drained).toBe(false)
-    gates.shift()!()
-    gates.shift()!()
-    expect(await Promise.all([b, c])).toEqual([2, 3])
-    await draining
-    expect(drained).toBe(true)
-  })
 })
 
 describe('stats ranges and redaction', () => {
