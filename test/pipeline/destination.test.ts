@@ -1,12 +1,12 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { decidesAlike } from '../../src/core/settings.js'
+import { decidesAlike, parseSettings } from '../../src/core/settings.js'
 import type { PerkvilleClient } from '../../src/perkville/client-api.js'
 import { Destination } from '../../src/pipeline/destination.js'
 import { MAP, settingsFor } from './harness.js'
 
 const client = { close: async () => {} } as unknown as PerkvilleClient
-const remapped = { ...settingsFor('key-a'), eventToPerkMap: { ...MAP, 'Checked In': '3003' } }
+const remapped = parseSettings({ ...settingsFor('key-a'), eventToPerkMap: { ...MAP, 'Checked In': 3003 } })
 
 function destination(version = 4, decidesSince = 2) {
   return new Destination(
