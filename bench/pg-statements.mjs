@@ -25,26 +25,50 @@ try {
   const sandbox = await startSandboxProcess({ latencyMs: opts['latency-ms'] })
   children.push(sandbox.child)
   const extraArgs = [...pgArgs(schema), '--concurrency', String(opts.concurrency)]
+  await db.query('SELECT pg_stat_statements_reset()')
   const pre = await preloadQueue({ work, sandbox, n: opts.events, prefix: 'pgss', extraArgs })
+  statementsTable(await statements(), pre.queued, 'accepted (the pre-load)')
   await db.query('SELECT pg_stat_statements_reset()')
   const cpu0 = await backendCpu()
   progress('drain: two instances')
   const d = await drainQueue({ work, sandbox, dataDir: pre.dataDir, n: pre.queued, extraArgs, instances: 2 })
   for (const s of d.services) children.push(s.child)
   const cpu1 = await backendCpu()
+  if (!d.done) throw new Error(`the queue did not drain: ${d.delivered} of ${pre.queued} delivered`)
   for (const s of d.services) await s.child.stop()
+  const rows = await statements()
+  statementsTable(rows, d.delivered, 'delivered')
+  const total = rows.reduce((a, r) => a + r.total_exec_time, 0)
+  printResult({
+    delivered: d.delivered,
+    delivered_per_s: d.rate,
+    statements_exec_ms_per_event: total / d.delivered,
+    calls_per_event: rows.reduce((a, r) => a + Number(r.calls), 0) / d.delivered,
+    pg_cpu_ms_per_event: cpu1 === null || cpu0 === null ? null : ((cpu1 - cpu0) * 1000) / d.delivered,
+  })
+} finally {
+  await dropSchemas([schema]).catch(() => undefined)
+  await db.end()
+  for (const c of children) await c.stop().catch(() => undefined)
+  rmSync(work, { recursive: true, force: true })
+}
+
+async function statements() {
   const res = await db.query(
     `SELECT calls, total_exec_time, rows, shared_blks_hit + shared_blks_read AS blocks,
             regexp_replace(query, '\\s+', ' ', 'g') AS query
        FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
       ORDER BY total_exec_time DESC`,
   )
-  const per = (x) => Number(x) / d.delivered
-  const total = res.rows.reduce((a, r) => a + r.total_exec_time, 0)
+  return res.rows
+}
+
+function statementsTable(rows, n, what) {
+  const per = (x) => Number(x) / n
   printTable(
-    `pg_stat_statements per delivered event (${d.delivered} delivered, top ${opts.top})`,
+    `pg_stat_statements per ${what} event (${n} events, top ${opts.top})`,
     ['calls/ev', 'exec µs/ev', 'rows/ev', 'blocks/ev', 'statement'],
-    res.rows
+    rows
       .slice(0, opts.top)
       .map((r) => [
         per(r.calls).toFixed(3),
@@ -54,18 +78,6 @@ try {
         r.query.slice(0, 110),
       ]),
   )
-  printResult({
-    delivered: d.delivered,
-    delivered_per_s: d.rate,
-    statements_exec_ms_per_event: total / d.delivered,
-    calls_per_event: res.rows.reduce((a, r) => a + Number(r.calls), 0) / d.delivered,
-    pg_cpu_ms_per_event: cpu1 === null || cpu0 === null ? null : ((cpu1 - cpu0) * 1000) / d.delivered,
-  })
-} finally {
-  await dropSchemas([schema]).catch(() => undefined)
-  await db.end()
-  for (const c of children) await c.stop().catch(() => undefined)
-  rmSync(work, { recursive: true, force: true })
 }
 
 /** CPU seconds of this database server's processes (its postmaster and children), read from /proc. */
