@@ -15,6 +15,7 @@ import { ChaosTraffic } from './lib/chaos-events.mjs'
 import { expectedTransactions, reconcile } from './lib/chaos-model.mjs'
 import { freePort } from './lib/child.mjs'
 import { metricSum } from './lib/metrics.mjs'
+import { benchSchema, dropSchemas, pgArgs } from './lib/pg.mjs'
 import { seeded } from './lib/random.mjs'
 import { printNote, printResult, printTable, progress } from './lib/report.mjs'
 import {
@@ -38,8 +39,11 @@ const opts = options({
   seed: 0,
   'give-up': 0.1,
   'service-args': '',
+  postgres: false,
   keep: false,
 })
+// --postgres: the service keeps its events in a fresh schema of the local PostgreSQL (dropped at the end).
+const pgSchema = opts.postgres ? benchSchema('chaos') : null
 const seed = opts.seed || Date.now() % 2 ** 31
 const rand = seeded(seed)
 const started = Date.now()
@@ -96,6 +100,9 @@ try {
       '2s',
       '--credentials-probe',
       '1s',
+      // A killed instance's leases are held until they expire on a shared database (another instance
+      // may be alive): a short lease lets the queue settle within the harness's time limit.
+      ...(pgSchema ? [...pgArgs(pgSchema), '--lease', '10s'] : []),
       ...opts['service-args'].split(' ').filter(Boolean),
     ],
   }
@@ -342,6 +349,7 @@ try {
   if (r.examples.length > 0) printNote(`examples: ${JSON.stringify(r.examples)}`)
   printNote(`run time ${((Date.now() - started) / 1000).toFixed(0)} s; replay the mix with --seed ${seed}`)
   printResult({
+    store: pgSchema ? 'postgres' : 'sqlite',
     sent,
     acknowledged,
     expected_transactions: r.expected_transactions,
@@ -365,6 +373,7 @@ try {
 } finally {
   if (service) await service.child.stop()
   if (sandbox) await sandbox.child.stop()
+  if (pgSchema) await dropSchemas([pgSchema]).catch(() => undefined)
   if (!opts.keep) rmSync(work, { recursive: true, force: true })
   process.exitCode = exitCode
 }

@@ -71,6 +71,8 @@ export async function startChild({ name, args, env = {}, ready, timeoutMs = 30_0
     /** Peak resident set size so far, in MB (Linux VmHWM), or null where /proc is missing. */
     peakRssMb: () => procStatusMb(proc.pid, 'VmHWM'),
     rssMb: () => procStatusMb(proc.pid, 'VmRSS'),
+    /** CPU seconds (user + system) the child used so far, or null where /proc is missing. */
+    cpuSeconds: () => procCpuSeconds(proc.pid),
   }
 
   let readyMatch = null
@@ -122,6 +124,16 @@ function procStatusMb(pid, field) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
     return m ? Number(m[1]) / 1024 : null
+  } catch {
+    return null
+  }
+}
+
+function procCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
   } catch {
     return null
   }

@@ -8,10 +8,15 @@ import { progress } from './report.mjs'
 import { loadBatches, sandboxCount, startServiceProcess, waitFor, writeSettingsFile } from './stack.mjs'
 
 /** Queues `n` sendable events (distinct ids under `prefix`) in a fresh data dir; returns where. */
-export async function preloadQueue({ work, sandbox, n, prefix, parallel = 4 }) {
+export async function preloadQueue({ work, sandbox, n, prefix, parallel = 4, extraArgs = [] }) {
   const dataDir = join(work, `data-${prefix}`)
   const wrongKey = writeSettingsFile(join(work, 'wrong-key'), { apiKey: 'bench-refused-token' })
-  const service = await startServiceProcess({ dataDir, perkvilleUrl: sandbox.url, settingsFile: wrongKey })
+  const service = await startServiceProcess({
+    dataDir,
+    perkvilleUrl: sandbox.url,
+    settingsFile: wrongKey,
+    extraArgs,
+  })
   const started = Date.now()
   let lastShown = 0
   const events = {
@@ -43,7 +48,8 @@ export async function preloadQueue({ work, sandbox, n, prefix, parallel = 4 }) {
 /**
  * Starts the service on a pre-loaded data dir with working credentials and times how long the
  * sandbox takes to hold `n` more transactions. `marks` (each ≤ n) record when that many were reached;
- * `stopAt` (default n) ends the wait early.
+ * `stopAt` (default n) ends the wait early. `instances` > 1 starts that many service processes on the
+ * same store (PostgreSQL: give the database in `extraArgs`), each with its own data dir.
  */
 export async function drainQueue({
   work,
@@ -54,15 +60,21 @@ export async function drainQueue({
   marks = [],
   timeoutMs = 600_000,
   extraArgs = [],
+  instances = 1,
 }) {
   const goodKey = writeSettingsFile(join(work, 'good-key'))
   const before = await sandboxCount(sandbox.origin)
-  const service = await startServiceProcess({
-    dataDir,
-    perkvilleUrl: sandbox.url,
-    settingsFile: goodKey,
-    extraArgs,
-  })
+  const services = await Promise.all(
+    Array.from({ length: instances }, (_, k) =>
+      startServiceProcess({
+        dataDir: k === 0 ? dataDir : `${dataDir}-${k}`,
+        perkvilleUrl: sandbox.url,
+        settingsFile: goodKey,
+        extraArgs,
+      }),
+    ),
+  )
+  const service = services[0]
   const t0 = Date.now()
   let count = before
   let lastShown = 0
@@ -73,7 +85,7 @@ export async function drainQueue({
       count = await sandboxCount(sandbox.origin)
       const s = (Date.now() - t0) / 1000
       for (const m of marks) if (at[m] === undefined && count - before >= m) at[m] = s
-      rssPeakMb = Math.max(rssPeakMb, service.child.peakRssMb() ?? 0)
+      for (const s of services) rssPeakMb = Math.max(rssPeakMb, s.child.peakRssMb() ?? 0)
       if (Date.now() - lastShown > 2_000) {
         lastShown = Date.now()
         progress(
@@ -86,5 +98,5 @@ export async function drainQueue({
   )
   const seconds = (Date.now() - t0) / 1000
   const delivered = count - before
-  return { service, delivered, seconds, rate: delivered / seconds, done, rssPeakMb, at }
+  return { service, services, delivered, seconds, rate: delivered / seconds, done, rssPeakMb, at }
 }

@@ -96,6 +96,14 @@ export const settingsSchema = z.object({
 
 export type Settings = z.output<typeof settingsSchema>
 
+/**
+ * Whether two settings decide every event alike: all but the API key, which only authenticates the
+ * sending (decide reads it only to keep it out of messages). Maps in another order count as different.
+ */
+export function decidesAlike(a: Settings, b: Settings): boolean {
+  return JSON.stringify({ ...a, apiKey: '' }) === JSON.stringify({ ...b, apiKey: '' })
+}
+
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid settings: ${problems.join('; ')}`)

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Settings } from '../core/settings.js'
+import { decidesAlike, type Settings } from '../core/settings.js'
 import type { PerkvilleClient } from '../perkville/client-api.js'
 
 /** How long a replaced client stays open for the requests still using it. */
@@ -14,11 +14,17 @@ export class Destination {
 
   constructor(
     public settings: Settings,
-    /** The settings version in force: events decided under an older one are decided again. */
+    /** The settings version in force, recorded with what is decided under it. */
     public version: number,
     public client: PerkvilleClient,
     private readonly createClient: (settings: Settings) => PerkvilleClient,
     private readonly logger: Logger,
+    /**
+     * The oldest version that decides alike with the one in force (no decision-relevant change
+     * since): events decided under an older one are decided again. A change of the API key alone
+     * decides nothing again, so a backlog drains without a re-deciding transaction per event.
+     */
+    public decidesSince: number = version,
   ) {}
 
   /** Values that must never appear in what the pipeline records. */
@@ -38,6 +44,8 @@ export class Destination {
         setTimeout(() => void previous.close().catch(() => undefined), RETIRE_AFTER_MS).unref()
       }
     }
+    // A skipped version (another instance's, taken up late) may have decided differently.
+    if (!decidesAlike(next, this.settings) || version !== this.version + 1) this.decidesSince = version
     this.settings = next
     this.version = version
     this.logger.info({ keyChanged, version }, 'settings updated')

@@ -3,6 +3,9 @@
  * before the flush runs shares one transaction (one commit, one fsync with synchronous=FULL), and
  * each caller's promise settles only after that transaction committed. Storage-agnostic: the
  * flush function does the batch work.
+ *
+ * One flush at a time: a submission made while a flush runs waits for it and joins the next.
+ * Several at once was measured on PostgreSQL and dropped (docs/decisions.md).
  */
 export interface GroupCommit<I, O> {
   submit(item: I): Promise<O>
@@ -23,19 +26,41 @@ export function createGroupCommit<I, O>(
   const maxItems = opts.maxItems ?? 10_000
   let queue: Waiter<I, O>[] = []
   let scheduled = false
-  let running: Promise<void> = Promise.resolve()
+  let flushing = false
+  let idle: Array<() => void> = []
 
-  const run = async () => {
-    scheduled = false
-    while (queue.length > 0) {
+  const settleIdle = () => {
+    if (flushing || scheduled || queue.length > 0) return
+    const waiting = idle
+    idle = []
+    for (const r of waiting) r()
+  }
+
+  const start = (batch: Waiter<I, O>[]) => {
+    flushing = true
+    Promise.resolve()
+      .then(() => flush(batch.map((w) => w.item)))
+      .then(
+        (results) => {
+          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as O)
+        },
+        (err: unknown) => {
+          for (const w of batch) w.reject(err)
+        },
+      )
+      .finally(() => {
+        flushing = false
+        // What queued while this flush ran goes next, together (at once: the tick is long past).
+        pump()
+        settleIdle()
+      })
+  }
+
+  const pump = () => {
+    if (queue.length > 0 && !flushing) {
       const batch = queue.length > maxItems ? queue.splice(0, maxItems) : queue
       if (batch === queue) queue = []
-      try {
-        const results = await flush(batch.map((w) => w.item))
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as O)
-      } catch (err) {
-        for (const w of batch) w.reject(err)
-      }
+      start(batch)
     }
   }
 
@@ -43,15 +68,22 @@ export function createGroupCommit<I, O>(
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject })
-        if (!scheduled) {
+        if (!scheduled && !flushing) {
           scheduled = true
           // setImmediate lets every request handler of this event-loop turn join the same commit.
-          running = running.then(() => new Promise<void>((r) => setImmediate(() => run().then(r))))
+          setImmediate(() => {
+            scheduled = false
+            pump()
+            settleIdle()
+          })
         }
       })
     },
-    async drain() {
-      await running
+    drain() {
+      return new Promise<void>((resolve) => {
+        idle.push(resolve)
+        settleIdle()
+      })
     },
   }
 }

@@ -35,6 +35,7 @@ export class ServiceLifecycle {
   stopped = false
   /** Set as stop begins: accept() refuses and workers claim nothing more. */
   shuttingDown = false
+  private unwatch: (() => Promise<void>) | null = null
 
   constructor(private readonly parts: LifecycleParts) {}
 
@@ -51,7 +52,10 @@ export class ServiceLifecycle {
     }
     this.parts.retention.start()
     if (this.parts.sharedQueue) this.parts.depth.refreshPeriodically()
-    this.parts.scheduler.start()
+    const { scheduler } = this.parts
+    // Work queued by another instance starts at once; the poll is only the fallback.
+    this.unwatch = storage.watchForWork?.(() => scheduler.wake()) ?? null
+    scheduler.start()
     // Learn the credentials' state before the first event needs them.
     void this.parts.gate.probe()
   }
@@ -62,6 +66,7 @@ export class ServiceLifecycle {
     this.shuttingDown = true
     const { scheduler, logger } = this.parts
     scheduler.halt()
+    await this.unwatch?.()
     this.parts.gate.stop()
     this.parts.writes.stop()
     this.parts.depth.stop()

@@ -59,6 +59,8 @@ export interface DeliveryServiceOptions {
   settings: Settings
   /** The settings version `settings` are (0 when versions are not kept): older events are decided again. */
   settingsVersion?: number
+  /** The oldest version deciding alike with `settings` (default settingsVersion): older events are decided again. */
+  decidesSince?: number
   client: PerkvilleClient
   /** Builds a client when updateSettings changes the API key. */
   createClient: (settings: Settings) => PerkvilleClient

@@ -33,6 +33,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     opts.client,
     opts.createClient,
     logger,
+    opts.decidesSince ?? opts.settingsVersion ?? 0,
   )
   const rules = { oneAwardPerOrder: policy.oneAwardPerOrder, capRefunds: policy.capRefunds }
   const orderRule: AcceptContext['orderRule'] = (tx, ledger) => decideOrder(rules, tx, ledger)

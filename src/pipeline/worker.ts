@@ -58,9 +58,10 @@ export function createWorker(deps: WorkerDeps) {
     claim: ClaimedEvent,
     decided: { version: number },
   ): Promise<Transaction | null> {
-    const { settings, version } = deps.destination
-    if (claim.settingsVersion >= version) return claim.tx
+    const { settings, version, decidesSince } = deps.destination
+    // The attempt goes out under the version in force, decided again or not.
     decided.version = version
+    if (claim.settingsVersion >= decidesSince) return claim.tx
     const at = now()
     const r = await storage.redecide(
       {

@@ -5,6 +5,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { isStorageUnavailable } from '../pipeline/service-api.js'
+import { ConsoleSessions } from './console-session.js'
 import type { ServerDeps } from './deps.js'
 import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
@@ -12,6 +13,7 @@ import { REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
 import { analyticsJsRoutes } from './plugins/analytics-js.js'
 import { beaconRoutes } from './plugins/beacon.js'
+import { consoleRoutes } from './plugins/console.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
 import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
@@ -19,7 +21,9 @@ import { webhookRoutes } from './plugins/webhook.js'
 import { timeoutOptions } from './timeouts.js'
 
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
-export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
+  // One session store shared by the console's sign-in and the admin API's authentication.
+  const deps: ServerDeps = { ...given, consoleSessions: given.consoleSessions ?? new ConsoleSessions() }
   const lifecycle = deps.lifecycle ?? { shuttingDown: false }
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -61,6 +65,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(beaconRoutes, { deps, prefix: '/beacon' })
   await app.register(rudderStackConfigRoutes, { deps, prefix: '/sourceConfig' })
   await app.register(adminRoutes, { deps, prefix: '/admin' })
+  await app.register(consoleRoutes, { deps, sessions: deps.consoleSessions! })
   await app.register(healthRoutes, { deps, lifecycle })
   return app
 }

@@ -68,6 +68,7 @@ export function startupBanner(info: BannerInfo, cwd: string = process.cwd()): st
     '',
     'Perkville destination is running',
     `  Service      ${info.url}`,
+    `  Console      ${info.url}/   (open it in a browser; sign in with the admin token${info.adminTokenFile ? ` from ${shellPath(info.adminTokenFile, cwd)}` : ''})`,
     `  Tracking API ${info.url}/v1/track   (also /v1/batch, /v1/import and /v1/t /v1/b ... for analytics.js)`,
     `  Webhook      ${info.url}/webhook   (${info.webhookSigned ? 'X-Signature required' : 'write key required'})`,
     `  Admin API    ${info.url}/admin/stats   (Bearer admin token)`,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { DeliveryService } from '../pipeline/service-api.js'
+import type { ConsoleSessions } from './console-session.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'
 import type { SettingsVersions } from './settings-versions.js'
 import type { HttpTimeouts } from './timeouts.js'
@@ -12,6 +13,8 @@ export interface ServerDeps {
   /** Keys accepted for the tracking API (and the webhook when no secret is set). */
   writeKeys: readonly string[]
   adminToken: string
+  /** Signed-in console sessions (in memory); buildServer makes the store when absent. */
+  consoleSessions?: ConsoleSessions
   /** The URL browsers reach the service at (a proxy's); null: as each request says. */
   publicUrl?: string | null
   /** The destination settings as versions (GET/PUT /admin/settings); absent: those routes answer 404. */

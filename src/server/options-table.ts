@@ -136,7 +136,7 @@ export const OPTIONS = {
     default: null,
     defaultText: 'as each request says',
     description:
-      'The URL browsers reach the service at, behind a proxy: analytics.js settings and scripts point there.',
+      'The URL browsers reach the service at, behind a proxy: analytics.js settings and scripts point there; the console accepts changes only from its origin, and an `https` URL makes its session cookie `Secure`.',
   },
   webhookSecret: {
     cli: '--webhook-secret <secret>',

@@ -180,6 +180,7 @@ async function startLocked(
       sharedQueue: config.databaseUrl !== null,
       settings,
       settingsVersion: versions.version,
+      decidesSince: versions.decidesSince,
       client,
       createClient: (next) => createPerkvilleClient({ ...clientOptions, token: next.apiKey }),
       registry,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { parseSettings, redactSettings, type Settings } from '../core/settings.js'
+import { decidesAlike, parseSettings, redactSettings, type Settings } from '../core/settings.js'
 import { describeSettingsChange } from '../core/settings-diff.js'
 import type { SettingsSource, SettingsVersionRow, Storage } from '../pipeline/storage/storage.js'
 
@@ -30,6 +30,8 @@ export class SettingsVersions {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private current: SettingsVersionRow & { parsed: Settings },
+    /** At open: the oldest version deciding alike with the one in force (Destination.decidesSince follows changes). */
+    readonly decidesSince: number = current.version,
   ) {}
 
   static async open(
@@ -51,17 +53,22 @@ export class SettingsVersions {
           { version: newest.version, source: newest.source },
           'settings: the version in force is kept (the given settings have not changed since they were last read)',
         )
-      return new SettingsVersions(storage, logger, { ...newest, parsed: read(newest) })
+      const parsed = read(newest)
+      return new SettingsVersions(storage, logger, { ...newest, parsed }, alikeSince(rows, parsed))
     }
     const before = newest ? read(newest) : null
     const changes = describeSettingsChange(before, given)
     await check(given)
     if (newest && before && changes.length === 0)
-      return new SettingsVersions(storage, logger, { ...newest, parsed: before })
+      return new SettingsVersions(storage, logger, { ...newest, parsed: before }, alikeSince(rows, before))
     const row = { at: now, source, settings: JSON.stringify(given), changes: JSON.stringify(changes) }
     const version = await storage.appendSettingsVersion(row)
     logger.info({ version, source, changes }, 'settings: a new version from this start')
-    return new SettingsVersions(storage, logger, { ...row, version, parsed: given })
+    const since =
+      newest && before && version === newest.version + 1 && decidesAlike(before, given)
+        ? alikeSince(rows, before)
+        : version
+    return new SettingsVersions(storage, logger, { ...row, version, parsed: given }, since)
   }
 
   get settings(): Settings {
@@ -154,6 +161,20 @@ export class SettingsVersions {
       changes: JSON.parse(r.changes) as string[],
     }))
   }
+}
+
+/**
+ * The oldest of consecutive versions, newest first in `rows`, that decide alike with `inForce` (the
+ * newest's settings): a backlog accepted under a version that only had another API key is not
+ * decided again at start.
+ */
+function alikeSince(rows: SettingsVersionRow[], inForce: Settings): number {
+  let since = rows[0]?.version ?? 0
+  for (const row of rows.slice(1)) {
+    if (row.version !== since - 1 || !decidesAlike(read(row), inForce)) break
+    since = row.version
+  }
+  return since
 }
 
 function read(row: SettingsVersionRow): Settings {

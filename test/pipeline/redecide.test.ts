@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseSettings } from '../../src/core/settings.js'
-import { type Harness, MAP, startHarness, track, waitFor } from './harness.js'
+import { type Harness, MAP, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -71,5 +71,33 @@ describe('an event decided again after an attempt of unknown outcome', () => {
       [0, '3001'],
       [1, '3003'],
     ])
+  })
+
+  it('is not decided again after a version that decides alike (see destination.test.ts for the key)', async () => {
+    const h = await harness({ errorRate: 1, errorStatus: 503, scope: 'writes' })
+    const event = await retryingEvent(h, 'samekey@example.com')
+    await h.service.updateSettings(settingsFor(h.sandbox.token), 1)
+    h.sandbox.setFaults({})
+    const done = await waitFor(async () => {
+      const e = await h.service.getEvent(event.id)
+      return e?.status === 'delivered' ? e : null
+    }, 'the event delivered')
+    expect(h.sandbox.transactions().filter((t) => t.email === 'samekey@example.com')).toEqual([
+      expect.objectContaining({ perk: 3001, external_id: event.externalId }),
+    ])
+    expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0])
+  })
+
+  it('is decided again after a skipped version, which may have decided differently', async () => {
+    const h = await harness({ errorRate: 1, errorStatus: 503, scope: 'writes' })
+    const event = await retryingEvent(h, 'skipped@example.com')
+    // Versions 1 and 2 were another instance's; this one takes up version 3 directly.
+    await h.service.updateSettings(settingsFor(h.sandbox.token), 3)
+    h.sandbox.setFaults({})
+    const done = await waitFor(async () => {
+      const e = await h.service.getEvent(event.id)
+      return e?.status === 'delivered' ? e : null
+    }, 'the event delivered')
+    expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0, 3])
   })
 })

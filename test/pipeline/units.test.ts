@@ -241,6 +241,27 @@ describe('group commit', () => {
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected'])
     expect(flushes).toHaveLength(2)
   })
+
+  it('one flush at a time by default: what arrives meanwhile waits and goes next, together', async () => {
+    const flushes: number[][] = []
+    const gates: Array<() => void> = []
+    const gc = createGroupCommit<number, number>(async (items) => {
+      flushes.push(items)
+      await new Promise<void>((r) => gates.push(r))
+      return items
+    })
+    const first = gc.submit(1)
+    await new Promise((r) => setImmediate(r))
+    const later = [gc.submit(2), gc.submit(3)]
+    await new Promise((r) => setImmediate(r))
+    expect(flushes).toEqual([[1]])
+    gates.shift()!()
+    await first
+    await new Promise((r) => setImmediate(r))
+    expect(flushes).toEqual([[1], [2, 3]])
+    gates.shift()!()
+    expect(await Promise.all(later)).toEqual([2, 3])
+  })
 })
 
 describe('stats ranges and redaction', () => {

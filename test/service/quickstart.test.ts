@@ -56,6 +56,20 @@ test('no configuration: the printed curl awards points, visible in the sandbox a
   expect(banner).toMatch(/Tracking API +http:\/\/127\.0\.0\.1:\d+\/v1\/track/)
   expect(banner).toMatch(/Perkville +http:\/\/127\.0\.0\.1:\d+\/v2\/ +\(embedded sandbox/)
 
+  // The console URL it prints serves the page, and the admin token from the file signs in.
+  const consoleUrl =
+    /Console +(http:\/\/127\.0\.0\.1:\d+\/) +\(.*admin token from \.\/data\/admin-token\)/.exec(banner)?.[1]
+  expect(consoleUrl).toBeDefined()
+  const page = await fetch(consoleUrl!)
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain('/console/console.js')
+  const session = await fetch(`${consoleUrl}console/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: adminToken }),
+  })
+  expect(session.status).toBe(204)
+
   const award = commandAfter(banner, 'Award points')
   expect(award).toContain('$(cat ./data/write-key)')
   expect(JSON.parse(await bash(award))).toEqual({ success: true })
@@ -77,6 +91,30 @@ test('no configuration: the printed curl awards points, visible in the sandbox a
   }
   expect(viaAdmin.events).toEqual([
     expect.objectContaining({ status: 'delivered', email: 'jane@example.com', perkId: '3001' }),
+  ])
+
+  // As a new user would in the console: an event that is refused, then both found by the email.
+  const refused = await fetch(`${consoleUrl}v1/track`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({
+      type: 'track',
+      event: 'Page Liked',
+      userId: 'user-1',
+      properties: { email: 'Jane@Example.com' },
+    }),
+  })
+  expect(refused.status).toBe(200)
+  const cookie = session.headers.get('set-cookie')!.split(';')[0]!
+  const found = (await (
+    await fetch(`${consoleUrl}admin/events?q=jane%40example.com`, { headers: { cookie } })
+  ).json()) as { events: Array<{ status: string; code: string | null }> }
+  expect(found.events.map((e) => [e.status, e.code])).toEqual([
+    ['rejected', 'EVENT_NOT_ALLOWLISTED'],
+    ['delivered', null],
   ])
 
   // A second paste is a new check-in (fresh messageId), so it awards again.

@@ -3,6 +3,7 @@ import { accept } from './postgres/accept.js'
 import { claim } from './postgres/claim.js'
 import { complete } from './postgres/complete.js'
 import { PgDb } from './postgres/db.js'
+import { listenForWork, newSenderId, notifyStatement } from './postgres/listen.js'
 import { checkSchemaName, migratePostgres } from './postgres/migrate.js'
 import {
   failureCounts,
@@ -11,6 +12,7 @@ import {
   refusalCounts,
   statusCounts,
 } from './postgres/overview.js'
+import { prepareStatements } from './postgres/prepared.js'
 import { prune } from './postgres/prune.js'
 import {
   dropCounts,
@@ -94,7 +96,10 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   pool.on('error', (err) => opts.onError?.(err))
   // The pool listens only while a connection is idle: one checked out when the server goes away
   // (a fast shutdown) would emit 'error' to nobody and take the process down. Its query still fails.
-  pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)))
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.onError?.(err))
+    prepareStatements(client)
+  })
   try {
     const client = await pool.connect()
     try {
@@ -112,15 +117,36 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
       `cannot open the PostgreSQL database ${redactDatabaseUrl(opts.connectionString)}: ${reason}`,
     )
   }
-  return new PostgresStorage(new PgDb(pool))
+  const sender = newSenderId()
+  const db = new PgDb(pool, { closed: false, notifySql: notifyStatement(schema, sender) })
+  return new PostgresStorage(db, (onWork) =>
+    listenForWork({
+      connectionString: opts.connectionString,
+      schema,
+      sender,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
+      onWork,
+      onError: (err) => opts.onError?.(err),
+    }),
+  )
 }
+
+/** An accept that queued at least one event has news for the other instances. */
+const queuedAny = (out: unknown) => (out as AcceptOutcome[][]).some((b) => b.includes('queued'))
 
 /** The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in ./postgres/. */
 class PostgresStorage implements Storage {
-  constructor(private readonly db: PgDb) {}
+  private readonly acceptDb: PgDb
+
+  constructor(
+    private readonly db: PgDb,
+    readonly watchForWork: (onWork: () => void) => () => Promise<void>,
+  ) {
+    this.acceptDb = db.notifying(queuedAny)
+  }
 
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
-    return accept(this.db, batches, ctx)
+    return accept(this.acceptDb, batches, ctx)
   }
 
   claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]> {

@@ -382,6 +382,12 @@ export interface Storage {
   bindSignedBody(messageId: string, bodyDigest: string, now: number, forgetBefore: number): Promise<boolean>
   ping(): Promise<boolean>
   /**
+   * Calls `onWork` when another instance sharing the store queued work, so it starts without
+   * waiting for the poll (PostgreSQL: LISTEN/NOTIFY on a connection of its own, reconnecting by
+   * itself). Absent where one process owns the store. Returns how to stop watching.
+   */
+  watchForWork?(onWork: () => void): () => Promise<void>
+  /**
    * True when a write the size of a large batch commits now (SQLite: a full disk fails it even when
    * reads work). Only asked while writes have been failing, to learn when they work again.
    */

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsync, FastifySchemaValidationError } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { parseJson } from '../../core/json-syntax.js'
+import { adminAuthHook } from '../admin-auth.js'
 import { checkRange, eventsQuery, replayBody, schemaError, statsQuery } from '../admin-queries.js'
-import { bearerToken, secretsEqual } from '../auth.js'
+import { ConsoleSessions } from '../console-session.js'
 import type { PluginOptions } from '../deps.js'
-import { badRequest, HttpError, unauthorized } from '../http-error.js'
+import { badRequest, HttpError } from '../http-error.js'
 import { registerConsoleRoutes } from './admin-console.js'
 import { registerSettingsRoutes } from './admin-settings.js'
 
 const DAY_MS = 86_400_000
 
-/** The operator's API under /admin; every route needs `Authorization: Bearer <admin token>`. */
+/** The operator's API under /admin; every route needs the admin token or a console session (admin-auth.ts). */
 export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, { deps }) => {
   const { service } = deps
   // Queries and bodies are checked by each route's zod schema; a failure is one 400 naming each field.
@@ -28,11 +29,7 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     else done(badRequest('INVALID_JSON', `invalid JSON at ${parsed.message}`), undefined)
   })
 
-  app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request.headers.authorization)
-    if (token === null) throw unauthorized('the admin API needs "Authorization: Bearer <admin token>"')
-    if (!secretsEqual(token, deps.adminToken)) throw unauthorized('the admin token is not valid')
-  })
+  app.addHook('onRequest', adminAuthHook(deps, deps.consoleSessions ?? new ConsoleSessions()))
 
   registerSettingsRoutes(app, deps)
   registerConsoleRoutes(app, deps)

@@ -15,11 +15,37 @@ function retryable(err: unknown, attempt: number): boolean {
   return code !== undefined && RETRYABLE.has(code) && attempt < MAX_TX_TRIES
 }
 
+/** Told after a transaction's work whether to wake the other instances (NOTIFY, sent at COMMIT). */
+export type NotifyWhen = (out: unknown) => boolean
+
 /** The pool, and the three ways the operations use it: a transaction, one statement, one query. */
 export class PgDb {
-  closed = false
+  constructor(
+    readonly pool: pg.Pool,
+    /** `NOTIFY …` for transactions of a `notifying` view; shared state (closed) across views. */
+    private readonly shared: { closed: boolean; notifySql: string | null } = {
+      closed: false,
+      notifySql: null,
+    },
+    private readonly notifyWhen: NotifyWhen | null = null,
+  ) {}
 
-  constructor(readonly pool: pg.Pool) {}
+  get closed(): boolean {
+    return this.shared.closed
+  }
+
+  set closed(value: boolean) {
+    this.shared.closed = value
+  }
+
+  /**
+   * The same database, whose transactions also tell the other instances there is new work when
+   * `when(result)` says so. The NOTIFY goes in the same round trip as COMMIT and PostgreSQL
+   * delivers it only if the commit succeeds, so a listener never wakes for work it cannot see.
+   */
+  notifying(when: NotifyWhen): PgDb {
+    return new PgDb(this.pool, this.shared, when)
+  }
 
   /** Runs fn in one transaction, again from the start when PostgreSQL broke a deadlock. */
   async tx<T>(fn: (c: Client) => Promise<T>): Promise<T> {
@@ -30,7 +56,8 @@ export class PgDb {
       try {
         await c.query('BEGIN')
         const out = await fn(c)
-        await c.query('COMMIT')
+        const notify = this.shared.notifySql !== null && this.notifyWhen?.(out) === true
+        await c.query(notify ? `${this.shared.notifySql}; COMMIT` : 'COMMIT')
         return out
       } catch (err) {
         try {

@@ -2,34 +2,10 @@
  * The per-customer queue: one `lanes` row per customer with undelivered events, due when its head may
  * be attempted or its lease expires. Locking a customer's lane row is the per-customer lock.
  */
-import type { EventStatus } from '../../service-api.js'
 import { ACTIVE, type Client } from './db.js'
 
 export function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort()
-}
-
-/** The head (oldest undelivered event) of each of these customers, or none. */
-export async function heads(
-  c: Client,
-  customers: string[],
-): Promise<Map<string, { status: EventStatus; next_attempt_at: number | null } | null>> {
-  const res = await c.query<{
-    lane_key: string
-    seq: number | null
-    status: EventStatus
-    next_attempt_at: number | null
-  }>(
-    `SELECT k.lane_key, h.seq, h.status, h.next_attempt_at FROM unnest($1::text[]) AS k(lane_key)
-     LEFT JOIN LATERAL (
-       SELECT seq, status, next_attempt_at FROM events WHERE customer_key = k.lane_key AND ${ACTIVE}
-       ORDER BY seq LIMIT 1
-     ) h ON true`,
-    [customers],
-  )
-  const out = new Map<string, { status: EventStatus; next_attempt_at: number | null } | null>()
-  for (const r of res.rows) out.set(r.lane_key, r.seq === null ? null : r)
-  return out
 }
 
 export async function setLanes(c: Client, aim: Array<{ key: string; due: number }>): Promise<void> {
@@ -40,17 +16,25 @@ export async function setLanes(c: Client, aim: Array<{ key: string; due: number 
   )
 }
 
-/** Points each customer's lane at its new head, or removes it when nothing is left. */
+/**
+ * Points each customer's lane at its new head, or removes it when nothing is left. One statement
+ * (one round trip): the heads are read once, empty lanes deleted and the others re-aimed from them
+ * (disjoint rows). Callers hold these lanes' locks already, so no lock is taken in a new order.
+ */
 export async function aimLanes(c: Client, customers: string[], now: number): Promise<void> {
   if (customers.length === 0) return
-  const found = await heads(c, customers)
-  const empty: string[] = []
-  const aim: Array<{ key: string; due: number }> = []
-  for (const key of customers) {
-    const head = found.get(key) ?? null
-    if (!head) empty.push(key)
-    else if (head.status !== 'in_flight') aim.push({ key, due: head.next_attempt_at ?? now })
-  }
-  if (empty.length > 0) await c.query(`DELETE FROM lanes WHERE customer_key = ANY($1::text[])`, [empty])
-  await setLanes(c, aim)
+  await c.query(
+    `WITH h AS (
+       SELECT k.lane_key, h.seq, h.status, h.next_attempt_at FROM unnest($1::text[]) AS k(lane_key)
+       LEFT JOIN LATERAL (
+         SELECT seq, status, next_attempt_at FROM events WHERE customer_key = k.lane_key AND ${ACTIVE}
+         ORDER BY seq LIMIT 1
+       ) h ON true
+     ), emptied AS (
+       DELETE FROM lanes WHERE customer_key IN (SELECT lane_key FROM h WHERE seq IS NULL)
+     )
+     UPDATE lanes l SET due_at = COALESCE(h.next_attempt_at, $2::bigint) FROM h
+     WHERE l.customer_key = h.lane_key AND h.seq IS NOT NULL AND h.status <> 'in_flight'`,
+    [customers, now],
+  )
 }

@@ -1,0 +1,125 @@
+import { useState } from 'preact/hooks'
+import { api, query } from '../api'
+import { Confirm } from '../confirm'
+import { count, time } from '../format'
+import { go, href } from '../route'
+import type { ErrorGroup } from '../types'
+import { useData } from '../use-data'
+import { useRange } from '../use-range'
+import { RangeSelect } from './range-select'
+
+const KIND_LABEL = { reject: 'Rejected at the door', failure: 'Delivery failed', parked: 'Parked' } as const
+const KIND_STATUS = { reject: 'rejected', failure: 'failed', parked: 'parked' } as const
+
+export function ErrorsView({ params }: { params: Record<string, string> }) {
+  const range = useRange(params.range, 30_000)
+  const errors = useData<{ groups: ErrorGroup[] }>(
+    `/admin/errors${query({ from: range.from, to: range.to })}`,
+  )
+  const [asking, setAsking] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [failure, setFailure] = useState<string | null>(null)
+  // After a fix in Perkville itself (a perk created), parked events need a push: no settings change will come.
+  const release = async () => {
+    setAsking(false)
+    try {
+      const { released } = await api<{ released: number }>('/admin/parked/release', { method: 'POST' })
+      setNotice(`${count(released)} parked events queued again.`)
+      errors.reload()
+    } catch (err) {
+      setFailure((err as Error).message)
+    }
+  }
+  return (
+    <section aria-labelledby="errors-title">
+      <div class="heading">
+        <h1 id="errors-title">Errors</h1>
+        <RangeSelect value={range.key} onChange={(key) => go('errors', { range: key })} />
+      </div>
+      <p class="hint">Skips are not errors and are not listed here (see Overview).</p>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {failure && (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      )}
+      {errors.error && (
+        <p class="error" role="alert">
+          {errors.error}
+        </p>
+      )}
+      {errors.data && errors.data.groups.length === 0 && <p>No errors in this range.</p>}
+      {errors.data?.groups.map((g) => (
+        <article class="group" key={`${g.kind}-${g.code}`} data-code={g.code}>
+          <header>
+            <h2>
+              <span class={`badge ${g.kind}`}>{KIND_LABEL[g.kind] ?? g.kind}</span> <code>{g.code}</code>
+            </h2>
+            <span class="num">
+              <strong>{count(g.count)}</strong> <Change now={g.count} before={g.previousCount} />
+            </span>
+          </header>
+          {g.reason && g.reason !== g.code && <p>{g.reason}</p>}
+          <p class="action">
+            <strong>What to do:</strong> {g.action}
+          </p>
+          {g.samples.length > 0 && (
+            <ul class="samples">
+              {g.samples.map((s) => (
+                <li key={s.id}>
+                  <a href={href(`events/${encodeURIComponent(s.id)}`)}>{time(s.at)}</a>{' '}
+                  {s.email ?? '(no email)'} — {s.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          {g.kind === 'parked' && (
+            <p>
+              <button type="button" class="secondary" onClick={() => setAsking(true)}>
+                Release all parked events…
+              </button>
+            </p>
+          )}
+          <a
+            href={href('events', {
+              status: KIND_STATUS[g.kind],
+              code: g.code,
+              from: range.from,
+              to: range.to,
+            })}
+          >
+            See the {count(g.count)} matching events
+          </a>
+        </article>
+      ))}
+      <Confirm
+        open={asking}
+        title="Release parked events?"
+        confirmLabel="Release"
+        onConfirm={release}
+        onCancel={() => setAsking(false)}
+      >
+        <p>
+          Every parked event, of any range, is decided again under the settings in force and delivered. Do
+          this after fixing the cause in Perkville itself; a settings change releases them by itself.
+        </p>
+      </Confirm>
+    </section>
+  )
+}
+
+function Change({ now, before }: { now: number; before: number }) {
+  if (before === 0 && now === 0) return null
+  if (before === 0) return <span class="change up">new in this range</span>
+  const delta = Math.round((100 * (now - before)) / before)
+  const word = delta === 0 ? 'same as' : delta > 0 ? `+${delta}% vs` : `${delta}% vs`
+  return (
+    <span
+      class={`change ${delta > 0 ? 'up' : 'down'}`}
+    >{`${word} the previous range (${count(before)})`}</span>
+  )
+}

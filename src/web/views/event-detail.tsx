@@ -1,0 +1,174 @@
+import { useState } from 'preact/hooks'
+import { api } from '../api'
+import { Confirm } from '../confirm'
+import { duration, json, time } from '../format'
+import { href } from '../route'
+import type { EventDetail } from '../types'
+import { useData } from '../use-data'
+import { codeOf, StatusBadge } from './event-table'
+
+export function EventDetailView({ id }: { id: string }) {
+  const event = useData<EventDetail>(`/admin/events/${encodeURIComponent(id)}`)
+  const [asking, setAsking] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const e = event.data
+  const retry = async () => {
+    setAsking(false)
+    try {
+      await api(`/admin/events/${encodeURIComponent(id)}/retry`, { method: 'POST' })
+      setNotice('Queued again: it will be delivered with the settings in force.')
+      event.reload()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  return (
+    <section aria-labelledby="event-title">
+      <p>
+        <a href={href('events')}>← Events</a>
+      </p>
+      <h1 id="event-title">Event {id}</h1>
+      {event.error && (
+        <p class="error" role="alert">
+          {event.error}
+        </p>
+      )}
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {e && (
+        <>
+          <dl class="facts">
+            <dt>Status</dt>
+            <dd>
+              <StatusBadge status={e.status} /> {codeOf(e) && <code>{codeOf(e)}</code>}
+            </dd>
+            {e.message && (
+              <>
+                <dt>Why</dt>
+                <dd>{e.message}</dd>
+              </>
+            )}
+            <dt>Received</dt>
+            <dd>{time(e.receivedAt)}</dd>
+            <dt>Email</dt>
+            <dd>{e.email ? <a href={href(`customer/${encodeURIComponent(e.email)}`)}>{e.email}</a> : '–'}</dd>
+            <dt>Event</dt>
+            <dd>{e.eventName ?? '–'}</dd>
+            <dt>Kind</dt>
+            <dd>{e.kind ?? '–'}</dd>
+            <dt>Order id</dt>
+            <dd>{e.orderId ?? '–'}</dd>
+            <dt>messageId</dt>
+            <dd>{e.messageId ?? '–'}</dd>
+            <dt>Perk, quantity</dt>
+            <dd>{e.perkId ? `${e.perkId}, ${e.quantity}` : '–'}</dd>
+            {e.audienceKey && (
+              <>
+                <dt>Audience</dt>
+                <dd>{e.audienceKey}</dd>
+              </>
+            )}
+            {e.writeKeySource && (
+              <>
+                <dt>Source</dt>
+                <dd>{e.writeKeySource}</dd>
+              </>
+            )}
+            {e.lastError && e.lastError !== e.message && (
+              <>
+                <dt>Last error</dt>
+                <dd>{e.lastError}</dd>
+              </>
+            )}
+          </dl>
+          {(e.status === 'failed' || e.status === 'parked') && (
+            <button type="button" onClick={() => setAsking(true)}>
+              Retry this event…
+            </button>
+          )}
+          {e.timeline && e.timeline.length > 0 && (
+            <>
+              <h2>Timeline</h2>
+              <ol class="timeline">
+                {e.timeline.map((t, i) => (
+                  <li key={i}>
+                    <time dateTime={t.at}>{time(t.at)}</time> {t.what}
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+          <h2>Decisions</h2>
+          {e.decisions && e.decisions.length > 0 ? (
+            <ol class="decisions">
+              {e.decisions.map((d, i) => (
+                <li key={i} data-outcome={d.outcome}>
+                  <p>
+                    <time dateTime={d.at}>{time(d.at)}</time> <strong>{d.outcome}</strong>
+                    {d.code && <code> {d.code}</code>}
+                    {d.settingsVersion !== undefined &&
+                      d.settingsVersion !== null &&
+                      ` (settings v${d.settingsVersion})`}
+                    {d.message && ` — ${d.message}`}
+                  </p>
+                  {d.transaction !== null && d.transaction !== undefined && (
+                    <Block title="Transaction" value={d.transaction} />
+                  )}
+                </li>
+              ))}
+            </ol>
+          ) : (
+            <p>No decision recorded.</p>
+          )}
+          <h2>Attempts</h2>
+          {e.attemptLog.length === 0 ? (
+            <p>No delivery attempt (yet).</p>
+          ) : (
+            <ol class="attempts">
+              {e.attemptLog.map((a, i) => (
+                <li key={i} class="attempt">
+                  <p>
+                    <time dateTime={a.at}>{time(a.at)}</time> <strong>{a.outcome}</strong> in{' '}
+                    {duration(a.durationMs)}
+                    {a.error && ` — ${a.error}`}
+                  </p>
+                  <Block title="Request (token redacted)" value={a.request} />
+                  <Block title="Perkville's response" value={a.response} />
+                </li>
+              ))}
+            </ol>
+          )}
+          <h2>Received payload</h2>
+          <pre class="json">{json(e.payload)}</pre>
+        </>
+      )}
+      <Confirm
+        open={asking}
+        title="Retry this event?"
+        confirmLabel="Retry"
+        onConfirm={retry}
+        onCancel={() => setAsking(false)}
+      >
+        <p>It is queued again and delivered with the settings in force (at most once per order and perk).</p>
+      </Confirm>
+    </section>
+  )
+}
+
+function Block({ title, value }: { title: string; value: unknown }) {
+  return (
+    <details open class="block">
+      <summary>{title}</summary>
+      <pre class="json">{json(value)}</pre>
+    </details>
+  )
+}

@@ -1,0 +1,185 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { api, query } from '../api'
+import { Confirm } from '../confirm'
+import { count } from '../format'
+import { go } from '../route'
+import { type EventSummary, STATUSES } from '../types'
+import { EventTable } from './event-table'
+
+const FILTERS = ['q', 'status', 'code', 'kind', 'from', 'to'] as const
+const KINDS = ['event', 'spend', 'refund', 'audience']
+
+const toLocalInput = (ms: string | undefined) => {
+  if (!ms || !/^\d+$/.test(ms)) return ''
+  const d = new Date(Number(ms))
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16)
+}
+const fromLocalInput = (text: string) => (text ? String(new Date(text).getTime()) : '')
+
+export function EventsView({ params }: { params: Record<string, string> }) {
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] ?? ''])) as Record<
+    (typeof FILTERS)[number],
+    string
+  >
+  const [form, setForm] = useState(filters)
+  const [events, setEvents] = useState<EventSummary[] | null>(null)
+  const [cursor, setCursor] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [replay, setReplay] = useState<{ count: number } | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
+  const key = FILTERS.map((k) => filters[k]).join('\u0000')
+
+  // Only the answer to the newest search is shown (an older one may arrive after it).
+  const latest = useRef('')
+  const load = async (after: string | null) => {
+    setError(null)
+    const path = `/admin/events${query({ ...filters, limit: 50, cursor: after })}`
+    latest.current = path
+    try {
+      const answer = await api<{ events: EventSummary[]; nextCursor: string | null }>(path)
+      if (latest.current !== path) return
+      setEvents((prev) => (after && prev ? [...prev, ...answer.events] : answer.events))
+      setCursor(answer.nextCursor)
+    } catch (err) {
+      if (latest.current === path) setError((err as Error).message)
+    }
+  }
+  useEffect(() => {
+    setForm(filters)
+    setEvents(null)
+    setNotice(null)
+    void load(null)
+  }, [key])
+
+  const submit = (e: Event) => {
+    e.preventDefault()
+    go('events', form)
+  }
+  const set = (name: keyof typeof form) => (e: Event) =>
+    setForm({ ...form, [name]: (e.target as HTMLInputElement).value })
+  const replayFilters = () => ({
+    q: filters.q,
+    code: filters.code,
+    kind: filters.kind,
+    from: filters.from,
+    to: filters.to,
+  })
+
+  const askReplay = async () => {
+    setNotice(null)
+    try {
+      setReplay(await api<{ count: number }>(`/admin/replay/preview${query(replayFilters())}`))
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  const doReplay = async () => {
+    setReplay(null)
+    try {
+      const f = replayFilters()
+      // The replay names its range; without one in the filter, everything received until now (as previewed).
+      const body = {
+        ...Object.fromEntries(Object.entries(f).filter(([k, v]) => v !== '' && k !== 'from' && k !== 'to')),
+        from: f.from ? Number(f.from) : 0,
+        to: f.to ? Number(f.to) : Date.now(),
+      }
+      const answer = await api<{ replayed: number }>('/admin/replay', { method: 'POST', body })
+      setNotice(`${count(answer.replayed)} failed events queued again.`)
+      void load(null)
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+
+  return (
+    <section aria-labelledby="events-title">
+      <h1 id="events-title">Events</h1>
+      <form class="filters" onSubmit={submit} aria-label="Search events">
+        <label class="wide">
+          Email, order id or messageId
+          <input type="search" name="q" value={form.q} onInput={set('q')} placeholder="jane@example.com" />
+        </label>
+        <label>
+          Status
+          <select name="status" value={form.status} onChange={set('status')}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.replace('_', ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Code
+          <input name="code" value={form.code} onInput={set('code')} placeholder="MISSING_EMAIL" />
+        </label>
+        <label>
+          Kind
+          <select name="kind" value={form.kind} onChange={set('kind')}>
+            <option value="">any</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input
+            type="datetime-local"
+            value={toLocalInput(form.from)}
+            onInput={(e) => setForm({ ...form, from: fromLocalInput((e.target as HTMLInputElement).value) })}
+          />
+        </label>
+        <label>
+          To
+          <input
+            type="datetime-local"
+            value={toLocalInput(form.to)}
+            onInput={(e) => setForm({ ...form, to: fromLocalInput((e.target as HTMLInputElement).value) })}
+          />
+        </label>
+        <div class="buttons">
+          <button type="submit">Search</button>
+          <button type="button" class="secondary" onClick={() => go('events')}>
+            Clear
+          </button>
+          <button type="button" class="secondary" onClick={askReplay}>
+            Replay failed…
+          </button>
+        </div>
+      </form>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {events && <EventTable events={events} />}
+      {cursor && (
+        <button type="button" class="secondary" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      )}
+      <Confirm
+        open={replay !== null}
+        title="Replay failed events"
+        confirmLabel={`Replay ${replay?.count ?? 0}`}
+        onConfirm={doReplay}
+        onCancel={() => setReplay(null)}
+      >
+        <p>
+          {replay?.count === 0
+            ? 'No failed event matches this filter: nothing would be replayed.'
+            : `${count(replay?.count ?? 0)} failed events match this filter. They will be queued again and delivered with the settings in force.`}
+        </p>
+      </Confirm>
+    </section>
+  )
+}

@@ -1,0 +1,435 @@
+import type { ComponentChildren } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError, api } from '../api'
+import { json, time } from '../format'
+import { href } from '../route'
+import type { CheckItem, SettingsView as Settings } from '../types'
+import { useData } from '../use-data'
+
+type MapName = 'eventToPerkMap' | 'audienceToPerkMap'
+interface Row {
+  name: string
+  perk: string
+}
+interface Form {
+  apiKey: string
+  businessId: string
+  locationId: string
+  sendEmail: boolean
+  eventToPerkMap: Row[]
+  audienceToPerkMap: Row[]
+}
+/** Problems by field: 'businessId', or 'eventToPerkMap' / 'eventToPerkMap:<name>' for one row. */
+type Problems = Record<string, string[]>
+
+const rowsOf = (map: Record<string, string> | undefined): Row[] =>
+  Object.entries(map ?? {}).map(([name, perk]) => ({ name, perk: String(perk) }))
+
+const formOf = (s: Settings['settings']): Form => ({
+  apiKey: '',
+  businessId: s.businessId,
+  locationId: s.locationId,
+  sendEmail: s.sendEmail,
+  eventToPerkMap: rowsOf(s.eventToPerkMap),
+  audienceToPerkMap: rowsOf(s.audienceToPerkMap),
+})
+
+/** Where a problem belongs, from its path (`eventToPerkMap["Checked In"]` or `eventToPerkMap.Checked In`). */
+export function fieldOf(pathOrMessage: string): string {
+  const m = /^(\w+)(?:\["((?:[^"\\]|\\.)*)"\]|\.(.+))?/.exec(pathOrMessage)
+  if (!m) return ''
+  const key = m[2] !== undefined ? JSON.parse(`"${m[2]}"`) : m[3]
+  return key === undefined ? m[1]! : `${m[1]}:${key}`
+}
+
+function problemsOf(err: ApiError): Problems {
+  const body = err.body as {
+    problems?: Array<{ path: string; message: string }>
+    error?: { problems?: Array<{ path: string; message: string }> }
+  } | null
+  const listed = body?.problems ?? body?.error?.problems
+  const entries: Array<[string, string]> = listed
+    ? listed.map((p) => [fieldOf(p.path), p.message])
+    : err.message
+        .replace(/^invalid settings:\s*/, '')
+        .split('; ')
+        .map((message) => [fieldOf(message), message])
+  const problems: Problems = {}
+  for (const [field, message] of entries) {
+    const target = field === '' ? 'form' : field
+    problems[target] = [...(problems[target] ?? []), message]
+    // A row's problem is also counted on its map, so the map's own place shows that something is wrong.
+    const map = target.split(':')[0]!
+    if (map !== target) problems[`${map}:any`] = [...(problems[`${map}:any`] ?? []), message]
+  }
+  return problems
+}
+
+export function SettingsView() {
+  const current = useData<Settings>('/admin/settings')
+  const history = useData<{
+    versions: Array<{ version: number; at: string; source: string; changes: string[] }>
+  }>('/admin/settings/history?limit=20')
+  const [form, setForm] = useState<Form | null>(null)
+  const [problems, setProblems] = useState<Problems>({})
+  const [notice, setNotice] = useState<string | null>(null)
+  const [check, setCheck] = useState<{ state: string; checkedAt: string | null; items: CheckItem[] } | null>(
+    null,
+  )
+  const [checking, setChecking] = useState(false)
+
+  useEffect(() => {
+    if (current.data && form === null) setForm(formOf(current.data.settings))
+  }, [current.data])
+
+  const save = async (e: Event) => {
+    e.preventDefault()
+    if (!form) return
+    setProblems({})
+    setNotice(null)
+    const body: Record<string, unknown> = {
+      businessId: form.businessId.trim(),
+      locationId: form.locationId.trim(),
+      sendEmail: form.sendEmail,
+      eventToPerkMap: Object.fromEntries(form.eventToPerkMap.map((r) => [r.name, r.perk.trim()])),
+      audienceToPerkMap: Object.fromEntries(form.audienceToPerkMap.map((r) => [r.name, r.perk.trim()])),
+    }
+    if (form.apiKey !== '') body.apiKey = form.apiKey
+    try {
+      const answer = await api<Settings & { changed?: boolean }>('/admin/settings', { method: 'PUT', body })
+      setNotice(answer.changed === false ? 'Nothing changed.' : `Saved as version ${answer.version}.`)
+      setForm(formOf(answer.settings))
+      if (answer.check) setCheck(answer.check)
+      current.reload()
+      history.reload()
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) setProblems(problemsOf(err))
+      else setProblems({ form: [(err as Error).message] })
+    }
+  }
+
+  const runCheck = async () => {
+    setChecking(true)
+    try {
+      setCheck(await api('/admin/settings/check', { method: 'POST' }))
+    } catch (err) {
+      setCheck({
+        state: 'problem',
+        checkedAt: null,
+        items: [{ item: 'check', ok: false, message: (err as Error).message }],
+      })
+    } finally {
+      setChecking(false)
+    }
+  }
+
+  const shownCheck = check ?? current.data?.check ?? null
+  return (
+    <section aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      {current.error && (
+        <p class="error" role="alert">
+          {current.error}
+        </p>
+      )}
+      {current.data && (
+        <p class="hint">
+          Version {current.data.version} from {current.data.source}, {time(current.data.at)}. API key{' '}
+          <code>{current.data.settings.apiKey}</code>.
+        </p>
+      )}
+      {form && (
+        <form class="settings" onSubmit={save} noValidate>
+          <Field id="apiKey" label="API key (leave empty to keep the current one)" problems={problems.apiKey}>
+            <input
+              id="apiKey"
+              type="password"
+              autoComplete="off"
+              value={form.apiKey}
+              onInput={(e) => setForm({ ...form, apiKey: value(e) })}
+              aria-invalid={!!problems.apiKey}
+              aria-describedby={problems.apiKey ? 'apiKey-error' : undefined}
+            />
+          </Field>
+          <Field id="businessId" label="Business id" problems={problems.businessId}>
+            <input
+              id="businessId"
+              inputMode="numeric"
+              value={form.businessId}
+              onInput={(e) => setForm({ ...form, businessId: value(e) })}
+              aria-invalid={!!problems.businessId}
+              aria-describedby={problems.businessId ? 'businessId-error' : undefined}
+            />
+          </Field>
+          <Field id="locationId" label="Location id" problems={problems.locationId}>
+            <input
+              id="locationId"
+              inputMode="numeric"
+              value={form.locationId}
+              onInput={(e) => setForm({ ...form, locationId: value(e) })}
+              aria-invalid={!!problems.locationId}
+              aria-describedby={problems.locationId ? 'locationId-error' : undefined}
+            />
+          </Field>
+          <div class="field">
+            <label class="inline">
+              <input
+                type="checkbox"
+                checked={form.sendEmail}
+                onChange={(e) => setForm({ ...form, sendEmail: (e.target as HTMLInputElement).checked })}
+              />{' '}
+              Perkville emails the customer about each transaction (sendEmail)
+            </label>
+          </div>
+          <MapEditor
+            name="eventToPerkMap"
+            title="Events that award a perk"
+            keyLabel="Event name"
+            form={form}
+            setForm={setForm}
+            problems={problems}
+          />
+          <MapEditor
+            name="audienceToPerkMap"
+            title="Audiences that award a perk"
+            keyLabel="Audience key"
+            form={form}
+            setForm={setForm}
+            problems={problems}
+          />
+          {problems.form && (
+            <p class="field-error" role="alert">
+              {problems.form.join('; ')}
+            </p>
+          )}
+          <div class="buttons">
+            <button type="submit">Save settings</button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                if (current.data) setForm(formOf(current.data.settings))
+                setProblems({})
+              }}
+            >
+              Undo edits
+            </button>
+          </div>
+          {notice && (
+            <p class="notice" role="status">
+              {notice}
+            </p>
+          )}
+        </form>
+      )}
+
+      <h2>Check</h2>
+      <button type="button" onClick={runCheck} disabled={checking}>
+        {checking ? 'Checking…' : 'Check settings'}
+      </button>
+      {shownCheck && (
+        <ul class="check" aria-live="polite">
+          {shownCheck.items.map((item) => (
+            <li key={item.item} class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
+              <strong>
+                {item.ok ? '✓' : '✗'} {item.item}
+              </strong>
+              : {item.message}
+              {item.action && <span class="action"> What to do: {item.action}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <EventTester />
+
+      <h2>History</h2>
+      {history.error && <p class="error">{history.error}</p>}
+      <ol class="history">
+        {history.data?.versions.map((v) => (
+          <li key={v.version} data-version={v.version}>
+            <strong>Version {v.version}</strong> ({v.source}, {time(v.at)}):{' '}
+            {v.changes.length > 0 ? v.changes.join('; ') : 'first version'}
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}
+
+const value = (e: Event) => (e.target as HTMLInputElement).value
+
+function Field(props: {
+  id: string
+  label: string
+  problems: string[] | undefined
+  children: ComponentChildren
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.problems && (
+        <p id={`${props.id}-error`} class="field-error">
+          {props.problems.join('; ')}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function MapEditor(props: {
+  name: MapName
+  title: string
+  keyLabel: string
+  form: Form
+  setForm(f: Form): void
+  problems: Problems
+}) {
+  const rows = props.form[props.name]
+  const update = (i: number, row: Row | null) => {
+    const next = [...rows]
+    if (row === null) next.splice(i, 1)
+    else next[i] = row
+    props.setForm({ ...props.form, [props.name]: next })
+  }
+  const mapProblems = props.problems[props.name]
+  return (
+    <fieldset class="map" data-map={props.name}>
+      <legend>{props.title}</legend>
+      {rows.map((row, i) => {
+        const rowProblems = props.problems[`${props.name}:${row.name}`]
+        const id = `${props.name}-${i}`
+        return (
+          <div class="map-row" key={i} data-row={row.name}>
+            <label for={`${id}-name`} class="sr-only">
+              {props.keyLabel} {i + 1}
+            </label>
+            <input
+              id={`${id}-name`}
+              value={row.name}
+              onInput={(e) => update(i, { ...row, name: value(e) })}
+              placeholder={props.keyLabel}
+            />
+            <label for={`${id}-perk`} class="sr-only">
+              Perk id for {row.name || `row ${i + 1}`}
+            </label>
+            <input
+              id={`${id}-perk`}
+              class="perk"
+              inputMode="numeric"
+              value={row.perk}
+              onInput={(e) => update(i, { ...row, perk: value(e) })}
+              placeholder="perk id"
+              aria-invalid={!!rowProblems}
+              aria-describedby={rowProblems ? `${id}-error` : undefined}
+            />
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => update(i, null)}
+              aria-label={`Remove ${row.name || `row ${i + 1}`}`}
+            >
+              Remove
+            </button>
+            {rowProblems && (
+              <p id={`${id}-error`} class="field-error">
+                {rowProblems.join('; ')}
+              </p>
+            )}
+          </div>
+        )
+      })}
+      {mapProblems && <p class="field-error">{mapProblems.join('; ')}</p>}
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => props.setForm({ ...props.form, [props.name]: [...rows, { name: '', perk: '' }] })}
+      >
+        Add a row
+      </button>
+    </fieldset>
+  )
+}
+
+const SAMPLE = {
+  type: 'track',
+  event: 'Order Completed',
+  userId: 'user-1',
+  messageId: 'console-test-1',
+  properties: { email: 'jane@example.com', order_id: 'ORD-1', revenue: 42.5 },
+}
+
+function EventTester() {
+  const [text, setText] = useState(json(SAMPLE))
+  const [result, setResult] = useState<unknown>(null)
+  const [error, setError] = useState<string | null>(null)
+  const run = async (send: boolean) => {
+    setError(null)
+    let event: unknown
+    try {
+      event = JSON.parse(text)
+    } catch (err) {
+      setError(`The event is not valid JSON: ${(err as Error).message}`)
+      return
+    }
+    try {
+      setResult(await api('/admin/test-event', { method: 'POST', body: { event, send } }))
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  const answer = result as {
+    decision: { outcome: string; code: string | null; message: string | null; transaction: unknown }
+    sent?: { status: string; id: string | null }
+  } | null
+  return (
+    <div class="tester">
+      <h2>Event tester</h2>
+      <label for="tester-event">An event (JSON), decided with the settings in force</label>
+      <textarea
+        id="tester-event"
+        rows={10}
+        value={text}
+        onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+        spellcheck={false}
+      />
+      <div class="buttons">
+        <button type="button" onClick={() => run(false)}>
+          Decide
+        </button>
+        <button type="button" class="secondary" onClick={() => run(true)}>
+          Decide and send it
+        </button>
+      </div>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {answer && (
+        <div class="decision" role="status" data-outcome={answer.decision.outcome}>
+          <p>
+            Decision: <strong>{answer.decision.outcome}</strong>
+            {answer.decision.code && <code> {answer.decision.code}</code>}
+            {answer.decision.message && ` — ${answer.decision.message}`}
+          </p>
+          {answer.decision.transaction !== null && answer.decision.transaction !== undefined && (
+            <pre class="json">{json(answer.decision.transaction)}</pre>
+          )}
+          {answer.sent && (
+            <p>
+              Sent: {answer.sent.status}
+              {answer.sent.id && (
+                <>
+                  {' '}
+                  (<a href={href(`events/${encodeURIComponent(answer.sent.id)}`)}>event {answer.sent.id}</a>)
+                </>
+              )}
+            </p>
+          )}
+        </div>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,434 @@
+/**
+ * The operator console in the system Chromium against a real service (in-process, the sandbox as
+ * Perkville): one browser and one service for the whole file, one page per test.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { launchChromium, serveStatic, watchPage } from '../browser/harness.js'
+import { ADMIN, ADMIN_TOKEN, AUTH, post, startTestService, type TestService } from '../server/fixture.js'
+import { eventually } from '../service/helpers.js'
+import { CUSTOMER, type Seeded, seed } from './seed.js'
+
+let svc: TestService
+let browser: Browser
+let seeded: Seeded
+let signedIn: Awaited<ReturnType<Browser['newContext']>>
+
+const adminJson = async <T>(path: string): Promise<T> => {
+  const res = await fetch(`${svc.url}${path}`, { headers: ADMIN })
+  expect(res.status, path).toBe(200)
+  return (await res.json()) as T
+}
+const eventOf = (id: string) => adminJson<{ status: string; attemptLog: unknown[] }>(`/admin/events/${id}`)
+
+async function signInPage(page: Page, token: string) {
+  await page.goto(`${svc.url}/`)
+  await page.getByLabel('Admin token').fill(token)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+/** A page in the signed-in context, at `hash`. */
+async function open(hash: string): Promise<Page> {
+  const page = await signedIn.newPage()
+  await page.goto(`${svc.url}/${hash}`)
+  return page
+}
+
+beforeAll(async () => {
+  svc = await startTestService({ logLevel: 'warn' })
+  browser = await launchChromium()
+  seeded = await seed(svc.url, `t${Date.now()}`)
+  signedIn = await browser.newContext()
+  const page = await signedIn.newPage()
+  await signInPage(page, ADMIN_TOKEN)
+  await page.getByRole('heading', { name: 'Overview' }).waitFor()
+  await page.close()
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await svc?.close()
+}, 60_000)
+
+test('sign in: a wrong token is refused with a message, the right one opens the overview', async () => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const watch = await watchPage(page)
+  await signInPage(page, 'not-the-token-123')
+  await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid')
+  expect(await page.getByRole('heading', { name: 'Overview' }).count()).toBe(0)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'Overview' }).waitFor()
+  // Signed out again, /admin answers 401 to this browser and the page asks for the token.
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.getByLabel('Admin token').waitFor()
+  expect(watch.outside()).toEqual([])
+  await context.close()
+})
+
+test("the overview's numbers equal the admin API's for the same range", async () => {
+  const page = await open('#/overview?range=1h')
+  const cards = page.locator('.cards[data-from]')
+  await cards.waitFor()
+  const from = Date.parse((await cards.getAttribute('data-from'))!)
+  const to = Date.parse((await cards.getAttribute('data-to'))!)
+  // The page may refresh meanwhile; read it and the API for the range the page shows.
+  const api = await adminJson<{ funnel: Record<string, number> }>(`/admin/overview?from=${from}&to=${to}`)
+  expect(api.funnel.received).toBeGreaterThanOrEqual(5)
+  for (const [stage, value] of Object.entries(api.funnel)) {
+    const cell = page.locator(`tr[data-metric="${stage}"] td[data-count]`)
+    expect(await cell.textContent(), stage).toBe(value.toLocaleString('en'))
+  }
+  await page.close()
+})
+
+test('a search by email finds the delivered, the skipped and the rejected event with their codes', async () => {
+  const page = await open('#/events')
+  const search = page.locator('input[type="search"]')
+  await search.fill(CUSTOMER)
+  await search.press('Enter')
+  const rows = page.locator('table.events tbody tr')
+  // The unfiltered list shows first; wait for the search's answer (only this customer's events).
+  await expect
+    .poll(
+      async () => {
+        const texts = await rows.allTextContents()
+        return texts.length >= 5 && texts.every((t) => t.includes(CUSTOMER))
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true)
+  const row = (status: string) => page.locator(`tr[data-status="${status}"]`)
+  expect(await row('delivered').count()).toBeGreaterThanOrEqual(2)
+  expect(await row('skipped').textContent()).toContain('ZERO_AMOUNT')
+  expect(await row('rejected').textContent()).toContain('EVENT_NOT_ALLOWLISTED')
+  for (const text of await rows.allTextContents()) expect(text).toContain(CUSTOMER)
+  await page.close()
+})
+
+test("an event opens to Perkville's request (token redacted) and response", async () => {
+  const page = await open('#/events?status=delivered')
+  await page.locator(`tr[data-event-id="${seeded.ids.order}"] a`).click()
+  const attempt = page.locator('.attempt').first()
+  await attempt.waitFor()
+  const text = (await attempt.textContent()) ?? ''
+  expect(text).toContain('Request (token redacted)')
+  expect(text).toContain('Bearer [redacted]')
+  expect(text).toContain('"quantity": 42.5')
+  expect(text).toContain("Perkville's response")
+  expect(text).toMatch(/"status": 20[01]/)
+  expect(text).not.toContain(svc.sandbox.token)
+  await page.close()
+})
+
+test('the health banner says what is wrong, what to do, and links to the fix', async () => {
+  // The test settings map "Unknown Perk" to perk 9999, which the sandbox does not have.
+  const page = await open('#/overview')
+  const banner = page.locator('[data-problem="settings"]')
+  await banner.waitFor({ timeout: 15_000 })
+  expect(await banner.textContent()).toContain('perk 9999')
+  await banner.getByRole('link', { name: 'Open Settings' }).click()
+  await page.getByRole('heading', { name: 'Settings' }).waitFor()
+  await page.getByRole('button', { name: 'Check settings' }).click()
+  const item = page.locator('.check li.bad').filter({ hasText: '9999' })
+  await item.waitFor()
+  expect(await item.textContent()).toContain('What to do')
+  await page.close()
+})
+
+test('errors are grouped with what to do, and open the matching events', async () => {
+  const page = await open('#/errors?range=1h')
+  const group = page.locator('.group[data-code="EVENT_NOT_ALLOWLISTED"]')
+  await group.waitFor()
+  expect(await group.textContent()).toContain('What to do')
+  expect(await group.textContent()).toContain(CUSTOMER)
+  expect(await page.locator('.group[data-code="ZERO_AMOUNT"]').count()).toBe(0)
+  await group.getByRole('link', { name: /^See the \d+ matching events$/ }).click()
+  const row = page.locator('tr[data-status="rejected"]').filter({ hasText: CUSTOMER })
+  await row.first().waitFor()
+  expect(await page.locator('tr[data-status]:not([data-status="rejected"])').count()).toBe(0)
+  await page.close()
+})
+
+test('parked events (an unknown perk) are released after a confirmation', async () => {
+  const id = seeded.ids.unknownPerk
+  expect((await eventOf(id)).status).toBe('parked')
+  const page = await open('#/errors?range=1h')
+  const group = page.locator('.group[data-code="unknown_perk"]')
+  await group.waitFor()
+  await group.getByRole('button', { name: 'Release all parked events…' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await group.getByRole('button', { name: 'Release all parked events…' }).click()
+  await dialog.getByRole('button', { name: 'Release' }).click()
+  const notice = page.getByRole('status').filter({ hasText: 'parked events queued again' })
+  await notice.waitFor()
+  expect(await notice.textContent()).toMatch(/^[1-9]\d* parked events queued again\.$/)
+  await page.close()
+})
+
+test('a customer: orders, points and every event, refused ones included', async () => {
+  const page = await open(`#/customer/${encodeURIComponent(CUSTOMER)}`)
+  await page.locator('table.events').waitFor()
+  const text = (await page.locator('main').textContent()) ?? ''
+  expect(text).toContain('Points awarded')
+  expect(text).toMatch(/ORD-t\d+/)
+  expect(await page.locator('table.events tr[data-status="rejected"]').count()).toBe(1)
+  expect(await page.locator('table.events tr[data-status="skipped"]').count()).toBe(1)
+  await page.close()
+})
+
+describe('retry and replay ask first', () => {
+  test('retry: cancelling does nothing, confirming queues the event again', async () => {
+    // A second award for the same order, failed by the order rule; retried, the operator overrides it.
+    const id = seeded.ids.failed
+    const before = await eventOf(id)
+    const page = await open(`#/events/${id}`)
+    const watch = await watchPage(page)
+    await page.getByRole('button', { name: 'Retry this event…' }).click()
+    const dialog = page.getByRole('dialog')
+    expect(await dialog.textContent()).toContain('Retry this event?')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    expect(watch.requests.filter((r) => r.url.endsWith('/retry'))).toEqual([])
+    expect((await eventOf(id)).status).toBe('failed')
+    await page.getByRole('button', { name: 'Retry this event…' }).click()
+    await dialog.getByRole('button', { name: 'Retry' }).click()
+    await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor()
+    expect(watch.responses.filter((r) => r.url.endsWith('/retry')).map((r) => r.status)).toEqual([200])
+    // Queued again: it is delivered, or (should the rule fail it again) its record shows another try.
+    await eventually(async () => {
+      const now = await eventOf(id)
+      return now.status !== 'failed' || JSON.stringify(now) !== JSON.stringify(before) ? true : undefined
+    })
+    await page.close()
+  })
+
+  test('replay: the dialog says how many failed events match, and confirming replays them', async () => {
+    const id = seeded.ids.replay
+    const before = await eventOf(id)
+    // Order-rule failures are replayed only when their code is asked for (a policy, not a fault).
+    const filter = `q=${encodeURIComponent(CUSTOMER)}&code=order_already_awarded`
+    const page = await open(`#/events?${filter}&status=failed`)
+    await page.locator(`tr[data-event-id="${id}"]`).waitFor()
+    const { count } = await adminJson<{ count: number }>(`/admin/replay/preview?${filter}`)
+    expect(count).toBe(1)
+    await page.getByRole('button', { name: 'Replay failed…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toContain(`${count} failed events match`)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    expect((await eventOf(id)).status).toBe('failed')
+    await page.getByRole('button', { name: 'Replay failed…' }).click()
+    await dialog.getByRole('button', { name: `Replay ${count}` }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${count} failed events queued again` })
+      .waitFor()
+    // Queued again: it is delivered, or (should the rule fail it again) its record shows another try.
+    await eventually(async () => {
+      const now = await eventOf(id)
+      return now.status !== 'failed' || JSON.stringify(now) !== JSON.stringify(before) ? true : undefined
+    })
+    // Another customer's failure is not in this filter, and stays failed.
+    expect((await eventOf(seeded.ids.otherFailed)).status).toBe('failed')
+    await page.close()
+  })
+})
+
+describe('settings', () => {
+  test('a bad perk id is shown beside its field and changes nothing', async () => {
+    const before = await adminJson<{ version: number; settings: { eventToPerkMap: Record<string, string> } }>(
+      '/admin/settings',
+    )
+    const page = await open('#/settings')
+    const row = page.locator('.map-row[data-row="Checked In"]')
+    await row.locator('input.perk').fill('abc')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    const error = row.locator('.field-error')
+    await error.waitFor()
+    expect(await error.textContent()).toContain('positive integer')
+    expect(await row.locator('input.perk').getAttribute('aria-invalid')).toBe('true')
+    const describedBy = await row.locator('input.perk').getAttribute('aria-describedby')
+    expect(await page.locator(`#${describedBy}`).textContent()).toContain('"abc"')
+    // Other rows carry no error.
+    expect(await page.locator('.map-row[data-row="Order Completed"] .field-error').count()).toBe(0)
+    const after = await adminJson<typeof before>('/admin/settings')
+    expect(after.version).toBe(before.version)
+    expect(after.settings.eventToPerkMap['Checked In']).toBe('3001')
+    await page.close()
+  })
+
+  test('a good edit is saved and appears in the history', async () => {
+    const before = await adminJson<{ version: number }>('/admin/settings')
+    const page = await open('#/settings')
+    await page.getByLabel('Location id').fill('2002')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved as version ${before.version + 1}` })
+      .waitFor()
+    const entry = page.locator(`.history li[data-version="${before.version + 1}"]`)
+    await entry.waitFor()
+    expect(await entry.textContent()).toContain('locationId')
+    expect(await entry.textContent()).toContain('api')
+    const after = await adminJson<{ version: number; settings: { locationId: string } }>('/admin/settings')
+    expect(after.settings.locationId).toBe('2002')
+    // Put it back for the tests after this one.
+    const restore = await fetch(`${svc.url}/admin/settings`, {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...after.settings, apiKey: undefined, locationId: '2001' }),
+    })
+    expect(restore.status).toBe(200)
+    await page.close()
+  })
+
+  test('the event tester shows the decision for a pasted event', async () => {
+    const page = await open('#/settings')
+    const box = page.getByLabel('An event (JSON), decided with the settings in force')
+    await box.fill(
+      JSON.stringify({
+        type: 'track',
+        event: 'Checked In',
+        userId: 'u-1',
+        properties: { email: 't@example.com' },
+      }),
+    )
+    await page.getByRole('button', { name: 'Decide', exact: true }).click()
+    const decision = page.locator('.decision')
+    await decision.waitFor()
+    expect(await decision.textContent()).toContain('3001')
+    expect(await decision.textContent()).toContain('t@example.com')
+    await box.fill(
+      JSON.stringify({
+        type: 'track',
+        event: 'Not Mapped',
+        userId: 'u-1',
+        properties: { email: 't@example.com' },
+      }),
+    )
+    await page.getByRole('button', { name: 'Decide', exact: true }).click()
+    await expect.poll(() => decision.textContent()).toContain('EVENT_NOT_ALLOWLISTED')
+    expect(await decision.getAttribute('data-outcome')).toBe('reject')
+    // Sent, it goes through the service like any received event, and opens from the answer.
+    const email = `tester-${Date.now()}@example.com`
+    await box.fill(
+      JSON.stringify({ type: 'track', event: 'Checked In', userId: 'u-2', properties: { email } }),
+    )
+    await page.getByRole('button', { name: 'Decide and send it' }).click()
+    await decision.getByText('Sent:').waitFor()
+    await decision.getByRole('link', { name: /^event / }).click()
+    await page.getByRole('heading', { name: /^Event / }).waitFor()
+    await page.getByText(email).first().waitFor()
+    await page.close()
+  })
+})
+
+test('the live view shows an event sent after it opened', async () => {
+  const page = await open('#/live')
+  await page.locator('[data-state="open"]').waitFor()
+  const email = `live-${Date.now()}@example.com`
+  const sent = await post(
+    `${svc.url}/v1/track`,
+    {
+      type: 'track',
+      event: 'Checked In',
+      userId: 'live',
+      messageId: `live-${Date.now()}`,
+      properties: { email },
+    },
+    AUTH,
+  )
+  expect(sent.status).toBe(200)
+  await page.locator('table.events').getByText(email).first().waitFor({ timeout: 10_000 })
+  // Paused, a new event waits (counted on the button) and shows on resume.
+  await page.getByRole('button', { name: 'Pause' }).click()
+  const later = `live-later-${Date.now()}@example.com`
+  const again = await post(
+    `${svc.url}/v1/track`,
+    {
+      type: 'track',
+      event: 'Checked In',
+      userId: 'live',
+      messageId: `live-later-${Date.now()}`,
+      properties: { email: later },
+    },
+    AUTH,
+  )
+  expect(again.status).toBe(200)
+  await page.getByRole('button', { name: /^Resume \([1-9]\d* waiting\)$/ }).waitFor({ timeout: 10_000 })
+  expect(await page.locator('table.events').getByText(later).count()).toBe(0)
+  await page.getByRole('button', { name: /^Resume/ }).click()
+  await page.locator('table.events').getByText(later).first().waitFor()
+  // Each event once, however many times its state changed.
+  await expect.poll(() => page.locator('table.events').getByText(email).count()).toBe(1)
+  await page.close()
+})
+
+test('a cross-site form post to a state-changing route is refused, even with the session cookie', async () => {
+  const id = seeded.ids.otherFailed
+  const before = (await eventOf(id)).attemptLog.length
+  // Another port of the same host: the same site for SameSite, so the browser does send the cookie.
+  const site = await serveStatic({
+    '/': {
+      type: 'text/html',
+      body: `<!doctype html><form method="POST" action="${svc.url}/admin/events/${id}/retry"><input name="a" value="1"></form><script>document.forms[0].submit()</script>`,
+    },
+  })
+  const page = await signedIn.newPage()
+  try {
+    const answer = page.waitForResponse((r) => r.url().endsWith(`/admin/events/${id}/retry`))
+    await page.goto(`${site.url}/`)
+    const response = await answer
+    expect(response.status()).toBe(403)
+    expect(await response.text()).toContain('CSRF')
+    expect((await response.request().allHeaders()).cookie).toMatch(/pv_session=/)
+    const event = await eventOf(id)
+    expect(event.status).toBe('failed')
+    expect(event.attemptLog.length).toBe(before)
+  } finally {
+    await page.close()
+    await site.close()
+  }
+})
+
+test('every view: labelled controls, no script or policy error, nothing from elsewhere; the keyboard reaches the menu first', async () => {
+  const views = [
+    '#/overview',
+    '#/errors',
+    `#/events?q=${encodeURIComponent(CUSTOMER)}`,
+    `#/events/${seeded.ids.order}`,
+    `#/customer/${encodeURIComponent(CUSTOMER)}`,
+    '#/settings',
+    '#/live',
+  ]
+  const page = await signedIn.newPage()
+  const watch = await watchPage(page)
+  for (const view of views) {
+    await page.goto(`${svc.url}/${view}`)
+    await page.locator('main h1').first().waitFor()
+    await page.waitForTimeout(200)
+    const unlabelled = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('input, select, textarea, button'))
+        .filter((el) => {
+          const named =
+            (el as HTMLInputElement).labels?.length ||
+            el.getAttribute('aria-label') ||
+            (el.tagName === 'BUTTON' && el.textContent?.trim())
+          return !named
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    )
+    expect(unlabelled, view).toEqual([])
+  }
+  // No script error and nothing the Content-Security-Policy had to block; nothing from elsewhere.
+  expect(watch.errors).toEqual([])
+  expect(watch.outside()).toEqual([])
+  await page.goto(`${svc.url}/#/overview`)
+  await page.locator('main h1').waitFor()
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Overview')
+  await page.close()
+})
