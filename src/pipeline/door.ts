@@ -5,7 +5,7 @@ import { withoutNul } from '../core/text-safe.js'
 import { isSkipCode } from '../core/types.js'
 import { eventFields, eventLabels } from './event-fields.js'
 import type { DroppedSample, IncomingEvent, RefusalCounts } from './service-api.js'
-import type { DropCount, NewEvent, NewRefusal } from './storage/storage.js'
+import type { NewEvent, NewRefusal } from './storage/storage.js'
 import { settleTimestamp } from './timestamp.js'
 
 export const MISSING_IDENTITY = 'MISSING_IDENTITY'
@@ -138,17 +138,4 @@ export class DropLog {
     for (const [code, n] of this.counts) out[isSkipCode(code) ? 'skipped' : 'rejected'][code] = n
     return out
   }
-}
-
-/** Aggregates a batch's drops per (minute, code) for the persisted counts. */
-export function dropCounts(drops: Array<{ at: number; code: string }>): DropCount[] {
-  const byKey = new Map<string, DropCount>()
-  for (const d of drops) {
-    const minute = Math.floor(d.at / 60_000)
-    const key = `${minute}|${d.code}`
-    const entry = byKey.get(key)
-    if (entry) entry.count++
-    else byKey.set(key, { minute, code: d.code, count: 1 })
-  }
-  return [...byKey.values()]
 }

@@ -1,5 +1,5 @@
 import type { Destination } from './destination.js'
-import { atTheDoor, type DoorVerdict, type DropLog, dropCounts } from './door.js'
+import { atTheDoor, type DoorVerdict, type DropLog } from './door.js'
 import { eventFields } from './event-fields.js'
 import { createGroupCommit } from './group-commit.js'
 import type { LiveEvents } from './live-events.js'
@@ -44,8 +44,7 @@ export function createIntake(deps: IntakeDeps) {
   )
 
   async function accept(events: IncomingEvent[]): Promise<AcceptResult> {
-    const batch: AcceptBatch = { events: [], drops: [], refusals: [] }
-    const dropped: Array<{ at: number; code: string }> = []
+    const batch: AcceptBatch = { events: [], refusals: [] }
     const bySource = new Map<string, number>()
     const skippedByCode = new Map<string, number>()
     const rejectedByCode = new Map<string, number>()
@@ -66,7 +65,6 @@ export function createIntake(deps: IntakeDeps) {
           writeKeySource: incoming.writeKeySource ?? null,
           settingsVersion: deps.destination.version,
         })
-        dropped.push({ at, code: verdict.code })
         const counts = verdict.kind === 'skip' ? skippedByCode : rejectedByCode
         counts.set(verdict.code, (counts.get(verdict.code) ?? 0) + 1)
       }
@@ -76,9 +74,8 @@ export function createIntake(deps: IntakeDeps) {
     for (const [code, n] of skippedByCode) metrics.skipped.inc({ code }, n)
     const skipped = sum(skippedByCode)
     const rejected = sum(rejectedByCode)
-    if (batch.events.length === 0 && dropped.length === 0)
+    if (batch.events.length === 0 && batch.refusals!.length === 0)
       return { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
-    batch.drops = dropCounts(dropped)
     let outcomes: AcceptOutcome[]
     try {
       outcomes = await commit.submit(batch)
@@ -106,7 +103,7 @@ export function createIntake(deps: IntakeDeps) {
     }
     if (duplicates > 0) metrics.duplicates.inc(duplicates)
     if (deps.live?.watched) deps.live.publish(liveSummaries(batch, outcomes))
-    return { queued, duplicates, skipped, rejected, dropped: dropped.length + byRule }
+    return { queued, duplicates, skipped, rejected, dropped: skipped + rejected + byRule }
   }
 
   return { accept, drain: () => commit.drain() }

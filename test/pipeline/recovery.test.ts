@@ -30,7 +30,7 @@ async function crashMidFlight(
   const ev: NewEvent = verdict.event
   const storage = openSqliteStorage({ path: join(dir, 'destination.db') })
   const now = Date.now()
-  await storage.accept([{ events: [ev], drops: [] }], {
+  await storage.accept([{ events: [ev] }], {
     now,
     dedupSince: now - 1_000,
     orderRule: (tx) => ({ action: 'queue', quantity: tx.quantity, ledger: null }),

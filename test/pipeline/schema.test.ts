@@ -41,7 +41,7 @@ describe('the SQLite schema', () => {
     const before = openSqliteStorage({ path })
     const now = Date.now()
     const ev = newEvent('old@x.co', now)
-    await before.accept([{ events: [ev], drops: [] }], ctx(now))
+    await before.accept([{ events: [ev] }], ctx(now))
     await before.close()
     // What the program before the migrations table left: the same tables, counted in user_version.
     const legacy = new Database(path)

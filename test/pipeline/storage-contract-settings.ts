@@ -54,7 +54,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     const ev = queued('dec@x.co', 'Checked In', {}, now)
-    await storage.accept([{ events: [ev], drops: [] }], ctx(now))
+    await storage.accept([{ events: [ev] }], ctx(now))
     const [claim] = await storage.claim(5, now, 60_000)
     expect(claim).toMatchObject({ settingsVersion: 1, payload: ev.payload })
     expect(claim!.tx).toMatchObject({ locationId: '2001', perkId: '3001' })
@@ -103,7 +103,6 @@ export function settingsContract(make: () => Promise<Storage>): void {
             queued('park@x.co', 'Checked In', {}, now - 10_000),
             queued('park@x.co', 'Referral Sent', {}, now - 10_000),
           ],
-          drops: [],
         },
       ],
       ctx(now),
@@ -151,7 +150,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept(
-      [{ events: [queued('p1@x.co', 'Checked In'), queued('p2@x.co', 'Checked In')], drops: [] }],
+      [{ events: [queued('p1@x.co', 'Checked In'), queued('p2@x.co', 'Checked In')] }],
       ctx(now),
     )
     const claims = await storage.claim(5, now, 60_000)
@@ -183,7 +182,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     const award = queued('led@x.co', 'Order Completed', { order_id: 'M-1', revenue: 10 }, now)
-    await storage.accept([{ events: [award], drops: [] }], ctx(now))
+    await storage.accept([{ events: [award] }], ctx(now))
     const [claim] = await storage.claim(5, now, 60_000)
     const r = await storage.redecide(
       {
@@ -214,7 +213,6 @@ export function settingsContract(make: () => Promise<Storage>): void {
               again('Order Completed', { 'Order Completed': 3002 }, 'x1'),
               again('Order Completed', { 'Order Completed': 3004 }, 'x2'),
             ],
-            drops: [],
           },
         ],
         ctx(now),

@@ -24,7 +24,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const a1 = newEvent('a@x.co')
     const a2 = newEvent('A@x.co')
     const b1 = newEvent('b@x.co')
-    await storage.accept([{ events: [a1, a2, b1], drops: [] }], ctx(now))
+    await storage.accept([{ events: [a1, a2, b1] }], ctx(now))
     const first = await storage.claim(10, now, 60_000)
     expect(first.map((c) => c.externalId).sort()).toEqual([a1.externalId, b1.externalId].sort())
     expect(await storage.claim(10, now, 60_000)).toEqual([])
@@ -62,7 +62,7 @@ export function storageContract(make: () => Promise<Storage>): void {
   it('a retrying head holds its customer until due; an expired lease comes back as unknown', async () => {
     const storage = await make()
     const now = Date.now()
-    await storage.accept([{ events: [newEvent('c@x.co'), newEvent('c@x.co')], drops: [] }], ctx(now))
+    await storage.accept([{ events: [newEvent('c@x.co'), newEvent('c@x.co')] }], ctx(now))
     const [head] = await storage.claim(5, now, 1_000)
     await storage.complete(
       [
@@ -96,7 +96,7 @@ export function storageContract(make: () => Promise<Storage>): void {
   it('an operator retry never puts a second event of a customer in flight', async () => {
     const storage = await make()
     const now = Date.now()
-    await storage.accept([{ events: [newEvent('r@x.co'), newEvent('r@x.co')], drops: [] }], ctx(now))
+    await storage.accept([{ events: [newEvent('r@x.co'), newEvent('r@x.co')] }], ctx(now))
     const [e1] = await storage.claim(5, now, 60_000)
     const fail = { status: 'failed' as const, at: now, reason: 'permanent', error: 'HTTP 404' }
     await storage.complete(
@@ -119,7 +119,7 @@ export function storageContract(make: () => Promise<Storage>): void {
   it('recoverAbandoned makes abandoned in-flight rows claimable, marked unknown', async () => {
     const storage = await make()
     const now = Date.now()
-    await storage.accept([{ events: [newEvent('d@x.co'), newEvent('e@x.co')], drops: [] }], ctx(now))
+    await storage.accept([{ events: [newEvent('d@x.co'), newEvent('e@x.co')] }], ctx(now))
     expect(await storage.claim(5, now, 600_000)).toHaveLength(2)
     // After the leases expired, every store must hand them back (a shared one only expired ones).
     expect(await storage.recoverAbandoned(now + 600_001)).toBe(2)
@@ -131,7 +131,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const at = Date.now()
     const events = Array.from({ length: 12_345 }, (_, i) => newEvent(`s${i % 100}@x.co`, at))
-    await storage.accept([{ events, drops: [] }], ctx(at))
+    await storage.accept([{ events }], ctx(at))
     let total = 0
     const ids = new Set<string>()
     for await (const rows of storage.scanForStats(at, at + 1)) {
@@ -149,13 +149,11 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     const ev = newEvent('dd@x.co', now)
-    expect(await storage.accept([{ events: [ev, ev], drops: [] }], ctx(now))).toEqual([
-      ['queued', 'duplicate'],
-    ])
+    expect(await storage.accept([{ events: [ev, ev] }], ctx(now))).toEqual([['queued', 'duplicate']])
     const later = now + 5_000
-    expect(await storage.accept([{ events: [{ ...ev, receivedAt: later }], drops: [] }], ctx(later))).toEqual(
-      [['queued']],
-    )
+    expect(await storage.accept([{ events: [{ ...ev, receivedAt: later }] }], ctx(later))).toEqual([
+      ['queued'],
+    ])
   })
 
   it('applies the order rule inside accept and keeps its ledger', async () => {
@@ -178,7 +176,6 @@ export function storageContract(make: () => Promise<Storage>): void {
             order('Order Refunded', { total: 25 }),
             order('Order Refunded', { total: 1 }),
           ],
-          drops: [],
           refusals: [newRefusal('z@x.co', 'skip', now), newRefusal('z@x.co', 'skip', now - 60_000)],
         },
       ],
@@ -239,7 +236,6 @@ export function storageContract(make: () => Promise<Storage>): void {
             order('Order Refunded', { total: 4 }),
             order('Order Refunded', { total: 3 }),
           ],
-          drops: [],
         },
       ],
       ctx(now),
@@ -259,9 +255,9 @@ export function storageContract(make: () => Promise<Storage>): void {
       ['spend', 10, 'failed', 'permanent', 'HTTP 422'],
     ])
     // Nothing of the order is reserved any more: a new award of it is queued, not held back.
-    expect(
-      await storage.accept([{ events: [order('Order Completed', { revenue: 10 })], drops: [] }], ctx(now)),
-    ).toEqual([['queued']])
+    expect(await storage.accept([{ events: [order('Order Completed', { revenue: 10 })] }], ctx(now))).toEqual(
+      [['queued']],
+    )
   })
 
   it('cancels only the refunds the failed award covered, newest first', async () => {
@@ -278,7 +274,6 @@ export function storageContract(make: () => Promise<Storage>): void {
             theirs('Order Refunded', { total: 2 }),
             mine('Order Refunded', { total: 3 }),
           ],
-          drops: [],
         },
       ],
       ctx(now),
@@ -307,7 +302,6 @@ export function storageContract(make: () => Promise<Storage>): void {
       [
         {
           events: [order('Order Completed', { revenue: 10 }), order('Order Refunded', { total: 4 })],
-          drops: [],
         },
       ],
       ctx(now),
@@ -318,14 +312,14 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(refund!.status).toBe('failed')
     expect(await storage.retry(award!.id, now)).toBe(true)
     // The award holds the order again: another award of it is held back...
-    expect(
-      await storage.accept([{ events: [order('Order Completed', { revenue: 10 })], drops: [] }], ctx(now)),
-    ).toEqual([['order_rule']])
+    expect(await storage.accept([{ events: [order('Order Completed', { revenue: 10 })] }], ctx(now))).toEqual(
+      [['order_rule']],
+    )
     expect(await storage.retry(refund!.id, now)).toBe(true)
     // ...and the retried refund's 4 is reserved too, so a refund of 10 is clamped to the 6 left.
-    expect(
-      await storage.accept([{ events: [order('Order Refunded', { total: 10 })], drops: [] }], ctx(now)),
-    ).toEqual([['queued']])
+    expect(await storage.accept([{ events: [order('Order Refunded', { total: 10 })] }], ctx(now))).toEqual([
+      ['queued'],
+    ])
     const events = await storage.listEvents({ orderId: 'R-1', limit: 10 })
     expect(events.map((e) => [e.kind, e.quantity, e.status, e.failureReason])).toEqual([
       ['refund', -6, 'pending', null],
@@ -356,15 +350,10 @@ export function storageContract(make: () => Promise<Storage>): void {
     if (door.kind !== 'queue') throw new Error('expected a send')
     expect(door.event.externalId).toBe(everyForm)
     const fine = newEvent('ok@x.co', now)
-    expect(
-      await storage.accept(
-        [
-          { events: [door.event], drops: [] },
-          { events: [fine], drops: [] },
-        ],
-        ctx(now),
-      ),
-    ).toEqual([['queued'], ['queued']])
+    expect(await storage.accept([{ events: [door.event] }, { events: [fine] }], ctx(now))).toEqual([
+      ['queued'],
+      ['queued'],
+    ])
     const claims = await storage.claim(5, now, 60_000)
     const odd = claims.find((c) => c.externalId === everyForm)!
     expect(odd.tx.orderId).toBe('N\uFFFD-1')
@@ -372,9 +361,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     // The same event again (a resend) is a duplicate, however it is sent.
     const again = atTheDoor(settings, { ...incoming, receivedAt: now + 1 })
     if (again.kind !== 'queue') throw new Error('expected a send')
-    expect(await storage.accept([{ events: [again.event], drops: [] }], ctx(now + 1))).toEqual([
-      ['duplicate'],
-    ])
+    expect(await storage.accept([{ events: [again.event] }], ctx(now + 1))).toEqual([['duplicate']])
     const stored = await storage.getEvent(odd.id)
     expect([stored?.status, stored?.externalId, stored?.messageId]).toEqual([
       'delivered',
@@ -387,7 +374,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept(
-      [{ events: [newEvent('p1@x.co', now - 10_000), newEvent('p2@x.co', now - 10_000)], drops: [] }],
+      [{ events: [newEvent('p1@x.co', now - 10_000), newEvent('p2@x.co', now - 10_000)] }],
       ctx(now),
     )
     const [done] = await storage.claim(1, now, 60_000)
@@ -428,7 +415,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const skip = newRefusal('search@x.co', 'skip', now - 2_000, { orderId: 'ORD-S' })
     const reject = newRefusal('SEARCH@x.co', 'reject', now - 1_000, { messageId: 'm-reject' })
     const other = newRefusal('other@x.co', 'reject', now - 1_000)
-    await storage.accept([{ events: [accepted], drops: [], refusals: [skip, reject, other] }], ctx(now))
+    await storage.accept([{ events: [accepted], refusals: [skip, reject, other] }], ctx(now))
     const all = await storage.search({ q: 'search@X.co', limit: 10 })
     // Newest first, each from its table.
     expect(
@@ -486,7 +473,6 @@ export function storageContract(make: () => Promise<Storage>): void {
             newEvent('k2@x.co', now - 5_000),
             newEvent('k3@x.co', now - 4_000),
           ],
-          drops: [],
           refusals: [
             newRefusal('k4@x.co', 'skip', now - 4_000),
             newRefusal('k5@x.co', 'reject', now - 3_000),
@@ -526,7 +512,6 @@ export function storageContract(make: () => Promise<Storage>): void {
       [
         {
           events: [],
-          drops: [],
           refusals: [newRefusal('o@x.co', 'skip', now - 10_000), newRefusal('o@x.co', 'skip', now)],
         },
       ],

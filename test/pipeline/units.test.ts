@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Transaction } from '../../src/core/types.js'
 import { retryDelayMs } from '../../src/pipeline/backoff.js'
-import { atTheDoor, DropLog, dropCounts } from '../../src/pipeline/door.js'
+import { atTheDoor, DropLog } from '../../src/pipeline/door.js'
 import { createGroupCommit } from '../../src/pipeline/group-commit.js'
 import {
   EMPTY_LEDGER,
@@ -207,20 +207,6 @@ describe('drop log', () => {
     }
     expect(log.totals()).toEqual({ skipped: { ZERO_AMOUNT: 5 }, rejected: { EVENT_NOT_ALLOWLISTED: 5 } })
     expect(log.samples().map((s) => s.messageId)).toEqual(['id4', 'id3', 'id2'])
-  })
-  it('aggregates per minute and code', () => {
-    expect(
-      dropCounts([
-        { at: 60_000, code: 'A' },
-        { at: 119_999, code: 'A' },
-        { at: 120_000, code: 'A' },
-        { at: 60_001, code: 'B' },
-      ]),
-    ).toEqual([
-      { minute: 1, code: 'A', count: 2 },
-      { minute: 2, code: 'A', count: 1 },
-      { minute: 1, code: 'B', count: 1 },
-    ])
   })
 })
 

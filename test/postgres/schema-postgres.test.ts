@@ -39,7 +39,7 @@ describe('the PostgreSQL schema', () => {
     const before = await open(schema)
     const now = Date.now()
     const ev = newEvent('old@x.co', now)
-    await before.accept([{ events: [ev], drops: [] }], ctx(now))
+    await before.accept([{ events: [ev] }], ctx(now))
     await before.close()
     // What the program before the migrations table left: the same tables, counted in schema_version.
     await queryIn(schema, 'DROP TABLE migrations')

@@ -87,8 +87,8 @@ describe('PostgreSQL storage', () => {
       )
       // Reversed on one side, so the two transactions meet the same keys in opposite orders.
       const [ra, rb] = await Promise.all([
-        a.accept([{ events, drops: [] }], ctx(now)),
-        b.accept([{ events: [...events].reverse(), drops: [] }], ctx(now)),
+        a.accept([{ events }], ctx(now)),
+        b.accept([{ events: [...events].reverse() }], ctx(now)),
       ])
       const queued = [...ra[0]!, ...rb[0]!].filter((o) => o === 'queued').length
       const duplicates = [...ra[0]!, ...rb[0]!].filter((o) => o === 'duplicate').length
@@ -112,8 +112,8 @@ describe('PostgreSQL storage', () => {
           `${tag}-${round}`,
         )
       const [ra, rb] = await Promise.all([
-        a.accept([{ events: [order('a')], drops: [] }], ctx(now)),
-        b.accept([{ events: [order('b')], drops: [] }], ctx(now)),
+        a.accept([{ events: [order('a')] }], ctx(now)),
+        b.accept([{ events: [order('b')] }], ctx(now)),
       ])
       expect([ra[0]![0], rb[0]![0]].sort()).toEqual(['order_rule', 'queued'])
     }
@@ -130,7 +130,7 @@ describe('PostgreSQL storage', () => {
     const b = await fresh(schema)
     const now = Date.now()
     const events = Array.from({ length: 200 }, (_, i) => event(`c${i % 40}@x.co`, 'Checked In'))
-    await a.accept([{ events, drops: [] }], ctx(now))
+    await a.accept([{ events }], ctx(now))
     const [ca, cb] = await Promise.all([a.claim(30, now, 60_000), b.claim(30, now, 60_000)])
     const customers = [...ca, ...cb].map((c) => c.tx.email)
     expect(new Set(customers).size).toBe(customers.length)
@@ -151,11 +151,11 @@ describe('PostgreSQL storage', () => {
     const b = await fresh(schema)
     const now = Date.now()
     await a.accept(
-      [{ events: [event('cas@x.co', 'Order Completed', { order_id: 'C-1', revenue: 10 })], drops: [] }],
+      [{ events: [event('cas@x.co', 'Order Completed', { order_id: 'C-1', revenue: 10 })] }],
       ctx(now),
     )
     await b.accept(
-      [{ events: [event('cas@x.co', 'Order Refunded', { order_id: 'C-1', total: 4 })], drops: [] }],
+      [{ events: [event('cas@x.co', 'Order Refunded', { order_id: 'C-1', total: 4 })] }],
       ctx(now),
     )
     const [award] = await b.claim(5, now, 60_000)
@@ -229,16 +229,11 @@ describe('PostgreSQL storage and odd text', () => {
     const now = Date.now()
     const odd = event('nul@x.co', 'Order Completed', { order_id: 'N\u0000-1', revenue: 5 }, 'm\u0000id')
     const fine = event('ok@x.co', 'Checked In')
-    expect(
-      await s.accept(
-        [
-          { events: [odd], drops: [] },
-          { events: [fine], drops: [] },
-        ],
-        ctx(now),
-      ),
-    ).toEqual([['queued'], ['queued']])
-    expect(await s.accept([{ events: [odd], drops: [] }], ctx(now))).toEqual([['duplicate']])
+    expect(await s.accept([{ events: [odd] }, { events: [fine] }], ctx(now))).toEqual([
+      ['queued'],
+      ['queued'],
+    ])
+    expect(await s.accept([{ events: [odd] }], ctx(now))).toEqual([['duplicate']])
     const claims = await s.claim(5, now, 60_000)
     expect(claims.map((c) => c.externalId).sort()).toEqual([fine.externalId, 'm\uFFFDid'].sort())
   })

@@ -64,11 +64,6 @@ export interface DropCount {
 
 export interface AcceptBatch {
   events: NewEvent[]
-  /**
-   * @deprecated No store writes these: drops are counted from `refusals`, which hold every one.
-   * Stores from before refusals were kept still read the counts they had until pruned.
-   */
-  drops?: DropCount[]
   /** Every refused event of the batch, stored in the same commit. */
   refusals?: NewRefusal[]
 }
