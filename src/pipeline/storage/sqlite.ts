@@ -61,7 +61,7 @@ export function openSqliteStorage(opts: SqliteStorageOptions): Storage {
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`)
   db.pragma('busy_timeout = 5000')
   // Bounded page cache: a million queued rows live on disk, not in the heap.
-  db.pragma('cache_size = -32000')
+  db.pragma('cache_size = -8000')
   db.pragma('temp_store = MEMORY')
   try {
     migrateSqlite(db)
