@@ -1,6 +1,6 @@
 import { toRecord } from './event-records.js'
 import type { EventListItem, EventSummary } from './service-api.js'
-import type { SearchCursor, SearchHit, StoredEvent, StoredRefusal } from './storage/storage.js'
+import type { NewRefusal, SearchCursor, SearchHit, StoredEvent, StoredRefusal } from './storage/storage.js'
 
 /** An accepted event as lists show it. */
 export function eventSummary(e: StoredEvent): EventSummary {
@@ -24,8 +24,12 @@ export function eventSummary(e: StoredEvent): EventSummary {
 
 /** A refused event as lists show it. */
 export function refusalSummary(r: StoredRefusal): EventSummary {
+  return { id: r.id, ...refusalFields(r) }
+}
+
+/** What a summary shows of a refused event, stored or just refused (the live feed has no id yet). */
+export function refusalFields(r: NewRefusal): Omit<EventSummary, 'id'> {
   return {
-    id: r.id,
     receivedAt: new Date(r.receivedAt).toISOString(),
     status: r.kind === 'skip' ? 'skipped' : 'rejected',
     code: r.code,

@@ -1,3 +1,4 @@
+import { refusalFields } from './event-summary.js'
 import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { LiveEvent } from './service-api.js'
 import type { AcceptBatch, AcceptOutcome, ClaimedEvent, CompletionResult } from './storage/storage.js'
@@ -25,24 +26,7 @@ export function liveSummaries(batch: AcceptBatch, outcomes: AcceptOutcome[]): Li
       ...(outcome === 'duplicate' ? { duplicate: true } : {}),
     }
   })
-  for (const r of batch.refusals ?? []) {
-    out.push({
-      id: null,
-      receivedAt: new Date(r.receivedAt).toISOString(),
-      status: r.kind === 'skip' ? 'skipped' : 'rejected',
-      code: r.code,
-      message: r.message,
-      kind: null,
-      eventName: r.eventName,
-      email: r.email,
-      orderId: r.orderId,
-      messageId: r.messageId,
-      audienceKey: r.audienceKey,
-      writeKeySource: r.writeKeySource,
-      quantity: null,
-      perkId: null,
-    })
-  }
+  for (const r of batch.refusals ?? []) out.push({ id: null, ...refusalFields(r) })
   return out
 }
 
