@@ -627,7 +627,7 @@ function delivered(claim: ClaimedEvent, at: number): Completion {
   return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
 }
 
-const ctx = (now: number): AcceptContext => ({
+export const ctx = (now: number): AcceptContext => ({
   now,
   dedupSince: now - 1_000,
   orderRule: (tx, ledger) => decideOrder({ oneAwardPerOrder: true, capRefunds: true }, tx, ledger),

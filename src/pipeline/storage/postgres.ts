@@ -131,22 +131,29 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
   )
 }
 
-/** An accept that queued at least one event has news for the other instances. */
-const queuedAny = (out: unknown) => (out as AcceptOutcome[][]).some((b) => b.includes('queued'))
+/**
+ * An accept has news for the other instances when it queued more than this one claims itself right
+ * away: waking them for less only costs every instance a claim that finds nothing.
+ */
+function othersNeeded(out: unknown, ctx: AcceptContext): boolean {
+  let queued = 0
+  for (const b of out as AcceptOutcome[][]) for (const o of b) if (o === 'queued') queued++
+  return queued > (ctx.selfClaims?.() ?? 0)
+}
 
 /** The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in ./postgres/. */
 class PostgresStorage implements Storage {
-  private readonly acceptDb: PgDb
-
   constructor(
     private readonly db: PgDb,
     readonly watchForWork: (onWork: () => void) => () => Promise<void>,
-  ) {
-    this.acceptDb = db.notifying(queuedAny)
-  }
+  ) {}
 
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
-    return accept(this.acceptDb, batches, ctx)
+    return accept(
+      this.db.notifying((out) => othersNeeded(out, ctx)),
+      batches,
+      ctx,
+    )
   }
 
   claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]> {
