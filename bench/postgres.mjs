@@ -36,7 +36,16 @@ const opts = options({
   rate: 200,
   'rate-seconds': 10,
   keep: false,
+  // Comma-separated subset of accept,delivery,wake,steady (the figures of skipped phases print as n/a).
+  phases: 'accept,delivery,wake,steady',
 })
+const phases = new Set(opts.phases.split(','))
+for (const p of phases) {
+  if (!['accept', 'delivery', 'wake', 'steady'].includes(p)) {
+    process.stderr.write(`--phases: unknown phase ${p}\n`)
+    process.exit(2)
+  }
+}
 const why = await pgUnreachable()
 if (why) {
   process.stderr.write(`bench:pg: PostgreSQL is not reachable (${why})\n`)
@@ -115,8 +124,8 @@ try {
   children.push(sandbox.child)
 
   // 1. Accept: both instances paused (refused token), autocannon on each at once.
-  progress(`accept: two instances, /v1/batch × 100 for ${opts.seconds} s on each at once`)
-  {
+  if (phases.has('accept')) {
+    progress(`accept: two instances, /v1/batch × 100 for ${opts.seconds} s on each at once`)
     const { services } = await pair('accept', sandbox, [wrongKey(), wrongKey()])
     const body = JSON.stringify({
       batch: Array.from({ length: 100 }, (_, i) => mixedEvent(i, '[<id>]')),
@@ -144,8 +153,8 @@ try {
   }
 
   // 2. Delivery: a queue pre-loaded by one paused instance, drained by two.
-  progress(`delivery: pre-loading ${opts.events} events`)
-  {
+  if (phases.has('delivery')) {
+    progress(`delivery: pre-loading ${opts.events} events`)
     const schema = benchSchema('deliver')
     schemas.push(schema)
     const extraArgs = [...pgArgs(schema), '--concurrency', String(opts.concurrency)]
@@ -183,8 +192,8 @@ try {
   }
 
   // 3. Wake-up: A's token is refused (its delivery pauses), B's works; events go to A only.
-  progress(`wake-up: ${opts['wake-events']} events to instance A, delivered by instance B`)
-  {
+  if (phases.has('wake')) {
+    progress(`wake-up: ${opts['wake-events']} events to instance A, delivered by instance B`)
     const { services } = await pair('wake', sandbox, [wrongKey(), goodKey()])
     const [a] = services
     // A learns at start that its token is refused; then it accepts but delivers nothing.
@@ -222,8 +231,8 @@ try {
 
   // 4. Steady 200 events/s, alternating between the two instances.
   const total = Math.round(opts.rate * opts['rate-seconds'])
-  progress(`latency: ${total} events at ${opts.rate}/s, alternating instances`)
-  {
+  if (phases.has('steady')) {
+    progress(`latency: ${total} events at ${opts.rate}/s, alternating instances`)
     const { services } = await pair('steady', sandbox, [goodKey(), goodKey()])
     const before = await sandboxCount(sandbox.origin)
     const { sentAt } = await sendSpaced(
@@ -260,7 +269,7 @@ try {
           figures.delivery_pg_cpu_ms_per_event,
           figures.delivery_sandbox_cpu_ms_per_event,
         ]
-          .map((v) => (v === null ? 'n/a' : v.toFixed(2)))
+          .map((v) => (v == null ? 'n/a' : v.toFixed(2)))
           .join(' / '),
       ],
       [

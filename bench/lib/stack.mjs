@@ -67,7 +67,10 @@ export async function startServiceProcess({
     readyFile,
     ...extraArgs,
   ]
-  const child = await startChild({ name: 'service', args, nodeArgs, ready: null })
+  // PERKVILLE_BENCH_SERVICE_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`)
+  // reaches every service process a benchmark starts, for profiling one phase without editing it.
+  const fromEnv = process.env.PERKVILLE_BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const child = await startChild({ name: 'service', args, nodeArgs: [...fromEnv, ...nodeArgs], ready: null })
   const deadline = Date.now() + 30_000
   while (!existsSync(readyFile)) {
     if (!child.alive()) throw new Error(`service exited before it was ready\n${child.output()}`)

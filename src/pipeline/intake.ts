@@ -22,6 +22,8 @@ export interface IntakeDeps {
   now: () => number
   /** New work is queued: claim it. */
   wake: () => void
+  /** How many claims the wake would start right now (free delivery slots). */
+  spare?: () => number
   /** Told whether each commit worked (readiness, releasing held claims). */
   writes: WriteHealth
   /** The live feed, told of every event stored. */
@@ -48,6 +50,7 @@ export function createIntake(deps: IntakeDeps) {
         now: now(),
         dedupSince: now() - policy.dedupWindowMs,
         orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
+        ...(deps.spare ? { selfClaims: deps.spare } : {}),
       }),
     { gatherMs: ACCEPT_GATHER_MS },
   )

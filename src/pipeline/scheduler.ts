@@ -36,6 +36,12 @@ export class Scheduler {
     return this.inFlight.size
   }
 
+  /** How many claims a wake would start now: free slots while running, else none. */
+  get spare(): number {
+    if (!this.running) return 0
+    return Math.max(0, Math.min(this.opts.capacity(), this.opts.concurrency) - this.inFlight.size)
+  }
+
   start(): void {
     this.running = true
     this.wake()

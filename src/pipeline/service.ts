@@ -98,6 +98,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     policy,
     now,
     wake,
+    spare: () => scheduler.spare,
     writes,
     live,
   })

@@ -59,6 +59,39 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect((await storage.getEvent(a.id))?.status).toBe('delivered')
   })
 
+  it('in one completion call, only the live lease counts, and only once', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const a1 = newEvent('lease-a@x.co')
+    const b1 = newEvent('lease-b@x.co')
+    await storage.accept([{ events: [a1, b1] }], ctx(now))
+    const claimed = await storage.claim(10, now, 60_000)
+    const a = claimed.find((c) => c.externalId === a1.externalId)!
+    const b = claimed.find((c) => c.externalId === b1.externalId)!
+    const done = (c: ClaimedEvent, leaseId: number, transactionId: string): Completion => ({
+      id: c.id,
+      leaseId,
+      attemptsMade: 1,
+      log: [],
+      result: { status: 'delivered', at: now, transactionId },
+    })
+    const r = await storage.complete(
+      [
+        done(a, a.leaseId + 999, 'stale'),
+        done(a, a.leaseId, 'live'),
+        done(a, a.leaseId, 'again'),
+        done(b, b.leaseId, 'b'),
+      ],
+      now,
+    )
+    expect(r.applied).toEqual([false, true, false, true])
+    expect(await storage.getEvent(a.id)).toMatchObject({ status: 'delivered', transactionId: 'live' })
+    expect(await storage.getEvent(b.id)).toMatchObject({ status: 'delivered', transactionId: 'b' })
+    // Applied once: one attempt counted, and the lanes are free for what comes next.
+    expect((await storage.getEvent(a.id))?.attempts).toBe(1)
+    await storage.close()
+  })
+
   it('a retrying head holds its customer until due; an expired lease comes back as unknown', async () => {
     const storage = await make()
     const now = Date.now()
@@ -594,7 +627,7 @@ function delivered(claim: ClaimedEvent, at: number): Completion {
   return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
 }
 
-const ctx = (now: number): AcceptContext => ({
+export const ctx = (now: number): AcceptContext => ({
   now,
   dedupSince: now - 1_000,
   orderRule: (tx, ledger) => decideOrder({ oneAwardPerOrder: true, capRefunds: true }, tx, ledger),

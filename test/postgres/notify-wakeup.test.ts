@@ -3,8 +3,10 @@ import { Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
+import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { openTestService, settingsFor, waitFor } from '../pipeline/harness.js'
+import { ctx, newEvent } from '../pipeline/storage-contract.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
 
 // Instance B polls only every ten minutes: within this test, only a notification can make it claim
@@ -96,3 +98,29 @@ it('an event accepted by one instance is delivered by another at once, not at it
   await waitFor(() => delivered('notify-2'), 'B to deliver the next event after reconnecting')
   expect(sandbox.transactions().map((t) => t.external_id)).toEqual(['notify-1', 'notify-2'])
 }, 60_000)
+
+it('an instance that claims what it accepted itself does not wake the others', async () => {
+  const a = await openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema })
+  const b = await openPostgresStorage({ connectionString: TEST_DATABASE_URL, schema })
+  let woken = 0
+  const unwatch = b.watchForWork!(() => woken++)
+  cleanups.push(async () => {
+    await unwatch()
+    await a.close()
+    await b.close()
+  })
+  // One wake-up once B listens (work may have come while it connected).
+  await waitFor(() => woken === 1, "B's listening connection")
+  const now = Date.now()
+  // A has a free slot for its one event: it claims it itself, B hears nothing.
+  await a.accept([{ events: [newEvent('self1@example.com')] }], { ...ctx(now), selfClaims: () => 1 })
+  // Two events and one free slot: B is told. Notifications arrive in commit order, so had the first
+  // accept notified, B would count two by the time this one arrives.
+  await a.accept([{ events: [newEvent('self2@example.com'), newEvent('self3@example.com')] }], {
+    ...ctx(now),
+    selfClaims: () => 1,
+  })
+  await waitFor(() => woken >= 2, 'B to hear of the second accept')
+  await new Promise((r) => setTimeout(r, 200))
+  expect(woken).toBe(2)
+}, 30_000)

@@ -145,6 +145,47 @@ describe('PostgreSQL storage', () => {
     expect(again.every((c) => c.unknown)).toBe(true)
   })
 
+  it('a short claim answers the next due time as the lanes stand after it, and only in its own turn', async () => {
+    const schema = randomSchema()
+    const s = await fresh(schema)
+    const now = Date.now()
+    await s.accept(
+      [{ events: ['d1@x.co', 'd2@x.co', 'd3@x.co'].map((e) => event(e, 'Checked In')) }],
+      ctx(now),
+    )
+    // One of three due lanes taken: the two left are due now, whatever the claim set for its own.
+    expect(await s.claim(1, now, 60_000)).toHaveLength(1)
+    expect(await s.nextDueAt()).toBeLessThanOrEqual(now)
+    const rest = await s.claim(10, now, 60_000)
+    expect(rest).toHaveLength(2)
+    // One goes back to wait 5 s; the other two hold their leases for 60 s.
+    await s.complete(
+      [
+        {
+          id: rest[0]!.id,
+          leaseId: rest[0]!.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result: {
+            status: 'retrying',
+            nextAttemptAt: now + 5_000,
+            unknown: false,
+            error: 'x',
+            firstFailedAt: now,
+          },
+        },
+      ],
+      now,
+    )
+    expect(await s.claim(10, now, 60_000)).toEqual([])
+    expect(await s.nextDueAt()).toBe(now + 5_000)
+    // A claim's answer does not outlive its turn: a change after it is seen.
+    expect(await s.claim(10, now, 60_000)).toEqual([])
+    await new Promise((r) => setImmediate(r))
+    await queryIn(schema, 'UPDATE lanes SET due_at = $1 WHERE due_at = $2', [now + 3_000, now + 5_000])
+    expect(await s.nextDueAt()).toBe(now + 3_000)
+  })
+
   it('fails a queued refund when the award of its order fails (cascade), across instances', async () => {
     const schema = randomSchema()
     const a = await fresh(schema)

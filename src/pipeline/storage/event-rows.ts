@@ -84,7 +84,9 @@ export function rowTransaction(row: EventRow<number | boolean>): Transaction {
 }
 
 /** The part of a stored event the order ledger looks at. */
-export function ledgerEvent(row: EventRow<number | boolean>): LedgerEvent {
+export function ledgerEvent(
+  row: Pick<EventRow<number | boolean>, 'order_id' | 'kind' | 'quantity'>,
+): LedgerEvent {
   return { orderId: row.order_id, kind: row.kind as Transaction['kind'], quantity: row.quantity }
 }
 

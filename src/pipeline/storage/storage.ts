@@ -86,6 +86,12 @@ export interface AcceptContext {
   dedupSince: number
   /** The order policy (order-rules.ts), applied inside the accepting transaction. */
   orderRule: (tx: Transaction, ledger: LedgerState) => OrderDecision
+  /**
+   * How many events this instance starts delivering itself as soon as the accept commits (its free
+   * delivery slots), asked just before the commit: a store shared by instances wakes the others only
+   * for work beyond that. Absent: the others are always told.
+   */
+  selfClaims?: () => number
 }
 
 /** Work handed to a worker: the head event of one customer's lane, leased. */

@@ -2,14 +2,21 @@ import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } f
 import { type EventRow, ledgerEvent, toSeq } from '../event-rows.js'
 import type { CompleteResult, Completion } from '../storage.js'
 import type { Client, PgDb } from './db.js'
-import { aimLanes } from './lanes.js'
+import { aimLanes, sortedUnique } from './lanes.js'
 import { writeLedgers } from './ledgers.js'
 
 type Row = EventRow<boolean>
 
 /** Records outcomes; a completion whose lease was lost is ignored. */
 export async function complete(db: PgDb, completions: Completion[], now: number): Promise<CompleteResult> {
-  const seqs = [...new Set(completions.map((c) => toSeq(c.id)).filter((s): s is number => s !== null))]
+  // The first completion of each lease counts; a second one of the same lease in this call finds it settled.
+  const firsts = new Map<string, { seq: number; comp: Completion }>()
+  for (const comp of completions) {
+    const seq = toSeq(comp.id)
+    const key = `${comp.id}:${comp.leaseId}`
+    if (seq !== null && !firsts.has(key)) firsts.set(key, { seq, comp })
+  }
+  const seqs = [...new Set([...firsts.values()].map((f) => f.seq))]
   return db.tx(async (c) => {
     const log = completions.flatMap((comp) => {
       const seq = toSeq(comp.id)
@@ -31,48 +38,51 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
       )
     }
     if (seqs.length === 0) return { applied: completions.map(() => false), cascadedFailures: 0 }
-    // The owners' lanes first (the per-customer lock, in key order), then the events themselves.
+    // The owners' lanes first (the per-customer lock, in key order); the events are then locked by
+    // the update itself, which only touches those still leased under the completing lease.
     await c.query(
       `SELECT customer_key FROM lanes
        WHERE customer_key IN (SELECT customer_key FROM events WHERE seq = ANY($1::bigint[]))
        ORDER BY customer_key FOR UPDATE`,
       [seqs],
     )
-    const locked = await c.query<Row>(
-      `SELECT * FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR UPDATE`,
-      [seqs],
-    )
-    const rows = new Map(locked.rows.map((r) => [r.seq, r]))
-    const affected = new Set<string>()
-    const applied: boolean[] = []
-    const done: Array<{ row: Row; comp: Completion }> = []
-    for (const comp of completions) {
-      const seq = toSeq(comp.id)
-      const row = seq === null ? undefined : rows.get(seq)
-      if (seq === null || row?.status !== 'in_flight' || row.lease_id !== comp.leaseId) {
-        applied.push(false)
-        continue
-      }
-      // A second completion of the same lease in this call finds it settled.
-      rows.delete(seq)
-      done.push({ row, comp })
-      affected.add(row.customer_key)
-      applied.push(true)
-    }
-    if (done.length > 0) await recordOutcomes(c, done)
+    const list = [...firsts.values()]
+    const recorded = await recordOutcomes(c, list)
+    const done = new Map(recorded.map((r) => [`${r.seq}:${r.lease}`, r]))
+    const applied = completions.map((comp) => {
+      const key = `${comp.id}:${comp.leaseId}`
+      const applies = firsts.get(key)?.comp === comp && done.has(key)
+      return applies
+    })
     let cascaded = 0
-    for (const { row, comp } of done) {
-      if (comp.result.status === 'failed' && row.ledger) cascaded += await release(c, row, now)
+    for (const { comp } of list) {
+      const row = done.get(`${comp.id}:${comp.leaseId}`)
+      if (row && comp.result.status === 'failed' && row.ledger) cascaded += await release(c, row, now)
     }
-    await aimLanes(c, [...affected].sort(), now)
+    await aimLanes(c, sortedUnique(recorded.map((r) => r.customer_key)), now)
     return { applied, cascadedFailures: cascaded }
   })
 }
 
-/** Every outcome of one completion batch in one statement (the same columns the SQLite store sets per status). */
-async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completion }>): Promise<void> {
-  const col = <T>(pick: (comp: Completion) => T): T[] => done.map((d) => pick(d.comp))
-  await c.query(
+/** What release() and the lanes need of an event whose outcome was recorded. */
+type Recorded = Pick<
+  Row,
+  'seq' | 'customer_key' | 'ledger' | 'order_id' | 'perk_id' | 'kind' | 'quantity'
+> & {
+  lease: number
+}
+
+/**
+ * Every outcome of one completion batch in one statement (the same columns the SQLite store sets per
+ * status), applied only where the event is still in flight under the completing lease: the rows
+ * returned are the outcomes that counted.
+ */
+async function recordOutcomes(
+  c: Client,
+  list: Array<{ seq: number; comp: Completion }>,
+): Promise<Recorded[]> {
+  const col = <T>(pick: (comp: Completion) => T): T[] => list.map((d) => pick(d.comp))
+  const res = await c.query<Recorded>(
     `UPDATE events e SET
        status = CASE WHEN u.st <> 'released' THEN u.st
          WHEN e.attempts > 0 OR e.first_failed_at IS NOT NULL OR u.unk THEN 'retrying' ELSE 'pending' END,
@@ -89,10 +99,12 @@ async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completio
        last_error = CASE WHEN u.st IN ('failed', 'retrying', 'parked') THEN u.err ELSE e.last_error END,
        first_failed_at = CASE WHEN u.st = 'retrying' THEN u.ff ELSE e.first_failed_at END
      FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bigint[], $5::int[], $6::bigint[], $7::text[],
-       $8::text[], $9::text[], $10::bigint[]) AS u(seq, st, unk, next, made, at, txid, reason, err, ff)
-     WHERE e.seq = u.seq`,
+       $8::text[], $9::text[], $10::bigint[], $11::bigint[])
+       AS u(seq, st, unk, next, made, at, txid, reason, err, ff, lease)
+     WHERE e.seq = u.seq AND e.status = 'in_flight' AND e.lease_id = u.lease
+     RETURNING e.seq, u.lease, e.customer_key, e.ledger, e.order_id, e.perk_id, e.kind, e.quantity`,
     [
-      done.map((d) => d.row.seq),
+      list.map((d) => d.seq),
       col((x) => x.result.status),
       col((x) => ('unknown' in x.result ? x.result.unknown : false)),
       col((x) => ('nextAttemptAt' in x.result ? x.result.nextAttemptAt : null)),
@@ -102,8 +114,10 @@ async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completio
       col((x) => (x.result.status === 'failed' || x.result.status === 'parked' ? x.result.reason : null)),
       col((x) => ('error' in x.result ? x.result.error : null)),
       col((x) => (x.result.status === 'retrying' ? x.result.firstFailedAt : null)),
+      col((x) => x.leaseId),
     ],
   )
+  return res.rows
 }
 
 /**
@@ -111,7 +125,7 @@ async function recordOutcomes(c: Client, done: Array<{ row: Row; comp: Completio
  * refunds that it covered go too (newest first), so a refund never removes points that were
  * never given.
  */
-async function release(c: Client, row: Row, now: number): Promise<number> {
+async function release(c: Client, row: Recorded, now: number): Promise<number> {
   if (row.order_id === null) return 0
   await c.query(`UPDATE events SET ledger = false WHERE seq = $1`, [row.seq])
   const res = await c.query<{ awarded_cents: number; refunded_cents: number }>(

@@ -22,22 +22,20 @@ export async function lockLedgers(
   const sorted = [...pairs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
   const o = sorted.map((x) => x.o)
   const p = sorted.map((x) => x.p)
-  await c.query(
-    `INSERT INTO order_ledger (order_id, perk_id, awarded_cents, refunded_cents, updated_at)
-     SELECT o, p, 0, 0, $3 FROM unnest($1::text[], $2::text[]) AS u(o, p) ORDER BY o, p
-     ON CONFLICT (order_id, perk_id) DO NOTHING`,
-    [o, p, now],
-  )
+  // One statement: a missing row is created, an existing one locked by the no-op update, and
+  // RETURNING gives the latest committed amounts either way (ON CONFLICT DO UPDATE waits for a
+  // concurrent inserter and reads its row, which a SELECT with this statement's snapshot would miss).
   const res = await c.query<{
     order_id: string
     perk_id: string
     awarded_cents: number
     refunded_cents: number
   }>(
-    `SELECT l.order_id, l.perk_id, l.awarded_cents, l.refunded_cents
-     FROM order_ledger l JOIN unnest($1::text[], $2::text[]) AS u(o, p) ON l.order_id = u.o AND l.perk_id = u.p
-     ORDER BY l.order_id, l.perk_id FOR UPDATE OF l`,
-    [o, p],
+    `INSERT INTO order_ledger AS l (order_id, perk_id, awarded_cents, refunded_cents, updated_at)
+     SELECT o, p, 0, 0, $3 FROM unnest($1::text[], $2::text[]) AS u(o, p) ORDER BY o, p
+     ON CONFLICT (order_id, perk_id) DO UPDATE SET updated_at = l.updated_at
+     RETURNING l.order_id, l.perk_id, l.awarded_cents, l.refunded_cents`,
+    [o, p, now],
   )
   for (const r of res.rows) {
     out.set(ledgerKey(r.order_id, r.perk_id), {
