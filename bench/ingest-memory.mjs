@@ -3,7 +3,7 @@
 // samples VmRSS (/proc) and the service's own /metrics (heap spaces, external, array buffers) every
 // 200 ms through /v1/track and /v1/batch load, and prints the breakdown at each phase's RSS peak with
 // the CPU the service spent per acknowledged event.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mixedEvent } from './event-mix.mjs'
@@ -50,6 +50,7 @@ function parseMetrics(text) {
   return out
 }
 
+let stopping = false
 const work = mkdtempSync(join(tmpdir(), 'bench-ingest-memory-'))
 const children = []
 try {
@@ -65,6 +66,10 @@ try {
   children.push(service.child)
   if (opts['output-file'] !== '')
     service.child.onLine((line) => appendFileSync(opts['output-file'], `${line}\n`))
+  service.child.exited.then(({ code, signal }) => {
+    if (!stopping)
+      process.stderr.write(`service exited (code ${code}, signal ${signal}):\n${service.child.output()}\n`)
+  })
   const status = () => {
     const text = readFileSync(`/proc/${service.child.pid}/status`, 'utf8')
     const kb = (f) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)[1]) / 1024
@@ -77,7 +82,12 @@ try {
     let stop = false
     const sampler = (async () => {
       while (!stop) {
-        const st = status()
+        let st
+        try {
+          st = status()
+        } catch {
+          break // the service is gone; its exit is reported
+        }
         const rss = st.rss
         try {
           const res = await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(5_000) })
@@ -103,11 +113,13 @@ try {
       duration,
       label: 'track',
     })
+  const bodyFile = join(work, 'batch.json')
+  writeFileSync(bodyFile, batchBody)
   const batch = (duration) =>
     runCannon({
       url: `${service.url}/v1/batch`,
       headers,
-      body: batchBody,
+      bodyFile,
       connections: opts['batch-connections'],
       duration,
       label: 'batch',
@@ -162,6 +174,7 @@ try {
     phases: phases.map((p) => ({ label: p.label, ...p.peak, cpu: p.cpu })),
   })
 } finally {
+  stopping = true
   for (const c of children.reverse()) await c.stop()
   rmSync(work, { recursive: true, force: true })
 }
