@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Runs one autocannon load in its own process (so the load generator never shares a CPU thread with
 // the harness) and prints a JSON summary as its last stdout line. The config comes as JSON in argv[2]:
-// { url, method, headers, body | bodies (cycled), connections, duration, amount, overallRate, label }.
+// { url, method, headers, body | bodyFile | bodies (cycled), connections, duration, amount, overallRate, label }.
 // `[<id>]` in the body is replaced per request by autocannon with a fresh unique id.
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const autocannon = require('autocannon')
 const cfg = JSON.parse(process.argv[2])
+// A body too large for a command line (E2BIG past 128 KB) comes as a file.
+if (cfg.bodyFile) cfg.body = readFileSync(cfg.bodyFile, 'utf8')
 
 const instance = autocannon({
   url: cfg.url,

@@ -1,6 +1,7 @@
 import { startupBanner } from '../server/banner.js'
 import { ConfigError, loadConfig } from '../server/config.js'
 import { type RunningService, startService } from '../server/service-runner.js'
+import { applyHeapSettings } from './heap.js'
 
 /** Longest a shutdown may take before the process exits anyway. */
 const HARD_EXIT_MS = 10_000
@@ -13,6 +14,7 @@ export type ServeOptions = Record<string, unknown>
  * and stop cleanly on SIGTERM/SIGINT. Resolves with the exit code once the service has stopped.
  */
 export async function serveCommand(opts: ServeOptions): Promise<number> {
+  applyHeapSettings()
   let running: RunningService
   try {
     const config = loadConfig({ cli: opts, env: process.env })

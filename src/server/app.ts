@@ -5,11 +5,12 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { isStorageUnavailable } from '../pipeline/service-api.js'
+import { BodyBudget } from './body-budget.js'
 import { ConsoleSessions } from './console-session.js'
 import type { ServerDeps } from './deps.js'
 import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
-import { REQUEST_LIMIT_BYTES } from './limits.js'
+import { IN_FLIGHT_BODY_BYTES, REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
 import { analyticsJsRoutes } from './plugins/analytics-js.js'
 import { beaconRoutes } from './plugins/beacon.js'
@@ -23,7 +24,11 @@ import { timeoutOptions } from './timeouts.js'
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
 export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   // One session store shared by the console's sign-in and the admin API's authentication.
-  const deps: ServerDeps = { ...given, consoleSessions: given.consoleSessions ?? new ConsoleSessions() }
+  const deps: ServerDeps = {
+    ...given,
+    consoleSessions: given.consoleSessions ?? new ConsoleSessions(),
+    bodyBudget: given.bodyBudget ?? new BodyBudget(IN_FLIGHT_BODY_BYTES),
+  }
   const lifecycle = deps.lifecycle ?? { shuttingDown: false }
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,

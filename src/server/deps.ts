@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { DeliveryService } from '../pipeline/service-api.js'
+import type { BodyBudget } from './body-budget.js'
 import type { ConsoleSessions } from './console-session.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'
 import type { SettingsVersions } from './settings-versions.js'
@@ -13,6 +14,8 @@ export interface ServerDeps {
   /** Keys accepted for the tracking API (and the webhook when no secret is set). */
   writeKeys: readonly string[]
   adminToken: string
+  /** Request body bytes worked on at once, shared by every route that reads events; buildServer makes it when absent. */
+  bodyBudget?: BodyBudget
   /** Signed-in console sessions (in memory); buildServer makes the store when absent. */
   consoleSessions?: ConsoleSessions
   /** The URL browsers reach the service at (a proxy's); null: as each request says. */

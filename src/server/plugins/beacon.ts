@@ -11,7 +11,7 @@ import { queryOrBasicWriteKey } from '../query-write-key.js'
 import { takeRawBodies } from '../raw-body.js'
 
 export interface BeaconOptions {
-  deps: Pick<ServerDeps, 'service' | 'writeKeys'>
+  deps: Pick<ServerDeps, 'service' | 'writeKeys' | 'bodyBudget'>
 }
 
 /**
@@ -22,7 +22,7 @@ export interface BeaconOptions {
  */
 export const beaconRoutes: FastifyPluginAsync<BeaconOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
-  takeRawBodies(app)
+  takeRawBodies(app, deps.bodyBudget!)
   await app.register(cors, browserCors)
 
   app.post<{ Querystring: { writeKey?: unknown } }>('/v1/batch', async (request) => {
