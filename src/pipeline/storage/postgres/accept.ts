@@ -104,7 +104,8 @@ export async function accept(
            send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
            ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
            event_name, audience_key, write_key_source)
-         SELECT * FROM (
+         SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws
+         FROM (
            SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::bool[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[],
@@ -189,8 +190,10 @@ async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
   const col = <T>(pick: (r: NewRefusal) => T): T[] => list.map(pick)
   await c.query(
     `INSERT INTO refusals (${REFUSAL_COLUMNS})
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])`,
+     SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])
+       AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)`,
     [
       col((r) => r.receivedAt),
       col((r) => r.kind),

@@ -25,7 +25,9 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
     if (log.length > 0) {
       await c.query(
         `INSERT INTO attempts (event_seq, at, duration_ms, outcome, request, response, error)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+         SELECT s, at, d, o, rq, rs, e
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+           AS u(s, at, d, o, rq, rs, e)`,
         [
           log.map((l) => l.seq),
           log.map((l) => l.a.at),
