@@ -32,7 +32,11 @@ export class Destination {
     return [this.settings.apiKey]
   }
 
-  update(next: Settings, version: number): void {
+  /**
+   * `decidesSince`, when the caller read it from the stored versions, is exact; without it, only a
+   * version right after the one in force can keep the current one.
+   */
+  update(next: Settings, version: number, decidesSince?: number): void {
     const keyChanged = next.apiKey !== this.settings.apiKey
     if (keyChanged) {
       const previous = this.client
@@ -44,8 +48,9 @@ export class Destination {
         setTimeout(() => void previous.close().catch(() => undefined), RETIRE_AFTER_MS).unref()
       }
     }
+    if (decidesSince !== undefined) this.decidesSince = decidesSince
     // A skipped version (another instance's, taken up late) may have decided differently.
-    if (!decidesAlike(next, this.settings) || version !== this.version + 1) this.decidesSince = version
+    else if (!decidesAlike(next, this.settings) || version !== this.version + 1) this.decidesSince = version
     this.settings = next
     this.version = version
     this.logger.info({ keyChanged, version }, 'settings updated')

@@ -195,9 +195,10 @@ export interface DeliveryService extends ConsoleOperations {
   /**
    * Swap destination settings at run time (resumes a credentials pause): `version` is the new
    * settings version; parked events go back to the queue and every undelivered event is decided
-   * again under it when claimed.
+   * again under it when claimed, unless it was decided under a version from `decidesSince` on
+   * (the oldest deciding alike with this one, when the caller knows it).
    */
-  updateSettings(settings: Settings, version?: number): Promise<void>
+  updateSettings(settings: Settings, version?: number, decidesSince?: number): Promise<void>
   start(): Promise<void>
   /** Stop taking work, finish or release in-flight deliveries, close storage. */
   stop(): Promise<void>

@@ -183,8 +183,8 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
         queueDepth: depth.value,
       }
     },
-    async updateSettings(next, version = destination.version + 1) {
-      destination.update(next, version)
+    async updateSettings(next, version = destination.version + 1, decidesSince?: number) {
+      destination.update(next, version, decidesSince)
       gate.reset()
       // Parked events wait for exactly this: they are decided again under the new version when claimed.
       const unparked = await storage.unpark(now(), version)

@@ -196,9 +196,9 @@ async function startLocked(
       logger.child({ component: 'settings-check' }),
     )
     void checks.run(settings)
-    versions.onChange(async (next, version) => {
+    versions.onChange(async (next, version, decidesSince) => {
       await recordQueueDestination(storage, queueDestination(perkvilleOf(), next))
-      await service.updateSettings(next, version)
+      await service.updateSettings(next, version, decidesSince)
       await checks.run(next)
     })
 

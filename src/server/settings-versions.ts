@@ -23,7 +23,8 @@ export interface SettingsVersionView {
  */
 export class SettingsVersions {
   private chain: Promise<unknown> = Promise.resolve()
-  private applyToService: (settings: Settings, version: number) => Promise<void> = async () => {}
+  private applyToService: (settings: Settings, version: number, decidesSince: number) => Promise<void> =
+    async () => {}
   private describeMore: (before: Settings, next: Settings) => Promise<string[]> = async () => []
 
   private constructor(
@@ -64,10 +65,7 @@ export class SettingsVersions {
     const row = { at: now, source, settings: JSON.stringify(given), changes: JSON.stringify(changes) }
     const version = await storage.appendSettingsVersion(row)
     logger.info({ version, source, changes }, 'settings: a new version from this start')
-    const since =
-      newest && before && version === newest.version + 1 && decidesAlike(before, given)
-        ? alikeSince(rows, before)
-        : version
+    const since = await decidesSinceFor(storage, version, given)
     return new SettingsVersions(storage, logger, { ...row, version, parsed: given }, since)
   }
 
@@ -79,8 +77,11 @@ export class SettingsVersions {
     return this.current.version
   }
 
-  /** Where each new version goes once it is recorded (the delivery service). */
-  onChange(apply: (settings: Settings, version: number) => Promise<void>): void {
+  /**
+   * Where each new version goes once it is recorded (the delivery service), with the oldest version
+   * that decides alike with it, read from the store (see decidesSinceFor).
+   */
+  onChange(apply: (settings: Settings, version: number, decidesSince: number) => Promise<void>): void {
     this.applyToService = apply
   }
 
@@ -126,7 +127,7 @@ export class SettingsVersions {
     const row = { at: now, source, settings: JSON.stringify(next), changes: JSON.stringify(changes) }
     const version = await this.storage.appendSettingsVersion(row)
     this.current = { ...row, version, parsed: next }
-    await this.applyToService(next, version)
+    await this.applyToService(next, version, await decidesSinceFor(this.storage, version, next))
     this.logger.info({ version, source, changes }, 'settings changed')
     return { version, changed: true }
   }
@@ -141,7 +142,11 @@ export class SettingsVersions {
       if (!newest || newest.version <= this.current.version) return false
       const parsed = read(newest)
       this.current = { ...newest, parsed }
-      await this.applyToService(parsed, newest.version)
+      await this.applyToService(
+        parsed,
+        newest.version,
+        await decidesSinceFor(this.storage, newest.version, parsed),
+      )
       this.logger.info(
         { version: newest.version, source: newest.source },
         'settings: took up a version recorded by another instance',
@@ -175,6 +180,17 @@ function alikeSince(rows: SettingsVersionRow[], inForce: Settings): number {
     since = row.version
   }
   return since
+}
+
+/**
+ * The oldest version that decides alike with `version` (whose settings are `inForce`), from the
+ * versions as stored: instances sharing a database append versions concurrently, so the one before
+ * this instance's own may be another's, and only the store knows whether it decided differently.
+ */
+async function decidesSinceFor(storage: Storage, version: number, inForce: Settings): Promise<number> {
+  const rows = await storage.settingsVersions(LOOK_BACK)
+  const upTo = rows.filter((r) => r.version <= version)
+  return upTo[0]?.version === version ? alikeSince(upTo, inForce) : version
 }
 
 function read(row: SettingsVersionRow): Settings {

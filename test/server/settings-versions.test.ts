@@ -52,3 +52,51 @@ describe('the version events decided under an older one are decided again from, 
     expect(third).toMatchObject({ version: 3, decidesSince: 2 })
   })
 })
+
+describe('instances sharing a store: where decisions start again comes from the stored versions', () => {
+  const remap = (apiKey: string) =>
+    parseSettings({ ...settingsFor(apiKey), eventToPerkMap: { ...MAP, 'Checked In': 3003 } })
+
+  it('a start whose version lands after another instance’s, for the same settings, decides nothing again', async () => {
+    const storage = store()
+    await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    // Another instance starting at the same moment records its version between this start's read
+    // of the versions and its own append (the real store underneath, only the timing is arranged).
+    let raced = false
+    const racing = new Proxy(storage, {
+      get(target, prop, receiver) {
+        if (prop !== 'appendSettingsVersion') return Reflect.get(target, prop, receiver)
+        return async (row: Parameters<typeof storage.appendSettingsVersion>[0]) => {
+          if (!raced) {
+            raced = true
+            await target.appendSettingsVersion({ ...row, at: row.at - 1 })
+          }
+          return target.appendSettingsVersion(row)
+        }
+      },
+    })
+    const mine = await SettingsVersions.open(racing, settingsFor('key-b'), 'file', logger)
+    expect(raced).toBe(true)
+    // Version 2 is the other instance's, with the same key-b settings: all three decide alike.
+    expect(mine).toMatchObject({ version: 3, decidesSince: 1 })
+  })
+
+  it('a refresh that takes up versions recorded by another instance passes the exact start on', async () => {
+    const storage = store()
+    const mine = await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    const applied: Array<{ version: number; decidesSince: number }> = []
+    mine.onChange(async (_settings, version, decidesSince) => {
+      applied.push({ version, decidesSince })
+    })
+    // Two versions by another instance, only their API keys new: nothing decides differently.
+    const other = await SettingsVersions.open(storage, settingsFor('key-b'), 'file', logger)
+    await other.apply(settingsFor('key-c'), 'api')
+    expect(await mine.refresh()).toBe(true)
+    expect(applied).toEqual([{ version: 3, decidesSince: 1 }])
+    // Then a remap and a key change after it: decisions start again at the remap.
+    await other.apply(remap('key-c'), 'api')
+    await other.apply(remap('key-d'), 'api')
+    expect(await mine.refresh()).toBe(true)
+    expect(applied.at(-1)).toEqual({ version: 5, decidesSince: 4 })
+  })
+})
