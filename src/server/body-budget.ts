@@ -24,9 +24,26 @@ export class BodyBudget {
 
   /** Resolves once `bytes` fit; with the function that gives them back (safe to call twice). */
   async acquire(bytes: number): Promise<() => void> {
-    const share = Math.min(Math.max(bytes, 0), this.limitBytes)
-    if (this.waiting.length === 0 && this.inUse + share <= this.limitBytes) this.inUse += share
-    else await new Promise<void>((admit) => this.waiting.push({ bytes: share, admit }))
+    const now = this.tryAcquire(bytes)
+    if (now !== null) return now
+    const share = this.share(bytes)
+    await new Promise<void>((admit) => this.waiting.push({ bytes: share, admit }))
+    return this.releaser(share)
+  }
+
+  /** The give-back function when `bytes` fit right now (nobody waiting before), else null. */
+  tryAcquire(bytes: number): (() => void) | null {
+    const share = this.share(bytes)
+    if (this.waiting.length > 0 || this.inUse + share > this.limitBytes) return null
+    this.inUse += share
+    return this.releaser(share)
+  }
+
+  private share(bytes: number): number {
+    return Math.min(Math.max(bytes, 0), this.limitBytes)
+  }
+
+  private releaser(share: number): () => void {
     let given = false
     return () => {
       if (given) return

@@ -12,7 +12,7 @@ export const RAW_BODY_LIMIT_BYTES = 1024 * 1024
 
 /**
  * Request body bytes the service works on at once (body-budget.ts). Each byte costs about 4–5 in
- * memory until its answer is sent: 64 clients sending 445 KB batches peaked at 154–354 MB RSS with no
+ * memory until its answer is sent: 64 clients sending 445 KB batches peaked at 185–354 MB RSS with no
  * bound, 193–199 MB with 8 MB and 179–188 MB with 4 MB, at the same events/s and CPU per event.
  * bench:ingest's 8 connections of 100-event batches hold ~0.25 MB and never wait.
  */

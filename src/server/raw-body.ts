@@ -18,13 +18,24 @@ export function takeRawBodies(app: FastifyInstance, budget: BodyBudget): void {
       done(null, body)
     },
   )
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: most requests are admitted at once, without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
     const bytes = bodyBytes(request.headers)
-    if (bytes === 0) return
-    const release = await budget.acquire(bytes)
-    // 'close' comes once the answer is sent or the connection is gone, whichever is first.
-    if (reply.raw.closed) release()
-    else reply.raw.once('close', release)
+    if (bytes === 0) return done()
+    const hold = (release: () => void) => {
+      // 'close' comes once the answer is sent or the connection is gone, whichever is first.
+      if (reply.raw.closed) release()
+      else reply.raw.once('close', release)
+    }
+    const now = budget.tryAcquire(bytes)
+    if (now !== null) {
+      hold(now)
+      return done()
+    }
+    budget.acquire(bytes).then((release) => {
+      hold(release)
+      done()
+    })
   })
 }
 
