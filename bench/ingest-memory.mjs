@@ -6,31 +6,16 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { mixedEvent } from './event-mix.mjs'
 import { options } from './lib/args.mjs'
-import { basicAuth, runCannon } from './lib/cannon.mjs'
+import { runCannon } from './lib/cannon.mjs'
+import { INGEST_HEADERS, INGEST_OPTIONS, ingestBodies } from './lib/ingest-load.mjs'
 import { printResult, printTable, progress } from './lib/report.mjs'
-import { startSandboxProcess, startServiceProcess, WRITE_KEY, writeSettingsFile } from './lib/stack.mjs'
+import { startSandboxProcess, startServiceProcess, writeSettingsFile } from './lib/stack.mjs'
 
-const opts = options({
-  seconds: 8,
-  'track-connections': 32,
-  'batch-connections': 8,
-  'batch-size': 100,
-  'sandbox-latency-ms': 20,
-  'node-args': '',
-  'extra-args': '',
-  'output-file': '',
-})
+const opts = options({ ...INGEST_OPTIONS, 'node-args': '', 'extra-args': '', 'output-file': '' })
 const S = opts.seconds
-const trackBodies = Array.from({ length: 20 }, (_, i) => mixedEvent(i, '[<id>]'))
-  .filter((e) => e.type === 'track')
-  .map((e) => JSON.stringify(e))
-const batchBody = JSON.stringify({
-  batch: Array.from({ length: opts['batch-size'] }, (_, i) => mixedEvent(i, '[<id>]')),
-  context: { library: { name: 'analytics-node', version: '3.1.0' } },
-})
-const headers = { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) }
+const { trackBodies, batchBody } = ingestBodies(opts['batch-size'])
+const headers = INGEST_HEADERS
 const split = (s) => (s === '' ? [] : String(s).split(' '))
 
 const MB = 1024 * 1024

@@ -5,40 +5,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { audienceIdentify, mixedEvent } from './event-mix.mjs'
 import { options } from './lib/args.mjs'
-import { basicAuth, runCannon } from './lib/cannon.mjs'
+import { runCannon } from './lib/cannon.mjs'
 import { BENCH_DIR, startChild } from './lib/child.mjs'
+import { INGEST_HEADERS, INGEST_OPTIONS, ingestBodies } from './lib/ingest-load.mjs'
 import { metricSum } from './lib/metrics.mjs'
 import { printNote, printResult, printTable, progress, verdict } from './lib/report.mjs'
-import { startSandboxProcess, startServiceProcess, WRITE_KEY, writeSettingsFile } from './lib/stack.mjs'
+import { startSandboxProcess, startServiceProcess, writeSettingsFile } from './lib/stack.mjs'
 
-const opts = options({
-  seconds: 8,
-  'track-connections': 32,
-  'batch-connections': 8,
-  'batch-size': 100,
-  'sandbox-latency-ms': 20,
-  keep: false,
-})
+const opts = options({ ...INGEST_OPTIONS, keep: false })
 const S = opts.seconds
-
-// Request bodies: autocannon puts a fresh id where `[<id>]` stands, so every messageId and order id is
-// new (dedup never short-circuits) while the bodies stay byte-for-byte the realistic mix.
-const TEMPLATES = 20
-// /v1/track takes the track events of the mix (the mix's identify belongs on /v1/identify).
-const trackBodies = Array.from({ length: TEMPLATES }, (_, i) => mixedEvent(i, '[<id>]'))
-  .filter((e) => e.type === 'track')
-  .map((e) => JSON.stringify(e))
-const batchBody = JSON.stringify({
-  batch: Array.from({ length: opts['batch-size'] }, (_, i) => mixedEvent(i, '[<id>]')),
-  context: { library: { name: 'analytics-node', version: '3.1.0' } },
-})
-// An Engage first sync: every identify a new member entering a mapped audience.
-const identifyBatchBody = JSON.stringify({
-  batch: Array.from({ length: opts['batch-size'] }, (_, i) => audienceIdentify(i, '[<id>]')),
-})
-const headers = { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) }
+const { trackBodies, batchBody, identifyBatchBody } = ingestBodies(opts['batch-size'])
+const headers = INGEST_HEADERS
 
 const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'))
 const children = []
