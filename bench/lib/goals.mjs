@@ -31,6 +31,14 @@ export function goals(all) {
   const backlog = all.backlog ?? {}
   const pg = all.postgres ?? {}
   const pgBacklog = all['backlog-postgres'] ?? {}
+  // "Throughout": every service process the run measured, under ingest load and in every backlog.
+  const rssPeaks = [
+    ingest.service_rss_peak_mb,
+    backlog.rss_peak_mb,
+    pg.accept_rss_peak_mb,
+    pg.delivery_rss_peak_mb,
+    pgBacklog.rss_peak_mb,
+  ].filter((v) => num(v) !== null)
   const backlogGoal = (store, b) => {
     const largest = num(b.largest_backlog)
     const label =
@@ -134,16 +142,11 @@ export function goals(all) {
     backlogGoal('SQLite', backlog),
     backlogGoal('PostgreSQL', pgBacklog),
     goal({
-      name: 'service RSS peak during the backlogs (both stores)',
-      figure:
-        num(backlog.rss_peak_mb) === null && num(pgBacklog.rss_peak_mb) === null
-          ? null
-          : Math.max(num(backlog.rss_peak_mb) ?? 0, num(pgBacklog.rss_peak_mb) ?? 0),
+      name: 'service RSS peak throughout (ingest, delivery, backlogs; both stores)',
+      figure: rssPeaks.length === 0 ? null : Math.max(...rssPeaks),
       unit: 'MB',
       target: '≤ 200',
       higher: false,
-      baseline: ingest.service_rss_peak_mb,
-      baselineName: 'RSS peak under ingest load',
       met: (f) => f <= 200,
     }),
   ]

@@ -19,12 +19,14 @@ describe('the goals table of npm run bench', () => {
         bare_batch_events_per_s: 200_000,
         track_req_per_s: 4_000,
         bare_req_per_s: 10_000,
+        service_rss_peak_mb: 170,
       },
       postgres: {
         accept_events_per_s: 9_000,
         delivered_per_s: 2_600,
         delivery_ceiling_per_s: 3_200,
         wake_p95_ms: 30,
+        delivery_rss_peak_mb: 150,
       },
       backlog: {
         largest_backlog: 1_000_000,
@@ -41,6 +43,15 @@ describe('the goals table of npm run bench', () => {
     expect(find(rows, 'starts on another')).toMatchObject({ verdict: 'met', figure: 30 })
     expect(find(rows, 'SQLite: 1,000,000-event backlog')).toMatchObject({ verdict: 'met', ratio: 0.8 })
     expect(find(rows, 'RSS')).toMatchObject({ verdict: 'met', figure: 180 })
+  })
+
+  it('the RSS goal is the highest peak of every service measured, ingest load included', () => {
+    const rows: Row[] = goals({
+      ingest: { service_rss_peak_mb: 248 },
+      backlog: { rss_peak_mb: 190 },
+      'backlog-postgres': { rss_peak_mb: 160 },
+    })
+    expect(find(rows, 'RSS')).toMatchObject({ verdict: 'MISSED', figure: 248 })
   })
 
   it('a benchmark that did not run leaves its goals "not run", never met', () => {
