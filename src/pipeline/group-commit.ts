@@ -21,15 +21,12 @@ interface Waiter<I, O> {
 
 export function createGroupCommit<I, O>(
   flush: (items: I[]) => Promise<O[]>,
-  opts: { maxItems?: number; gatherMs?: number } = {},
+  opts: { maxItems?: number } = {},
 ): GroupCommit<I, O> {
   const maxItems = opts.maxItems ?? 10_000
-  const gatherMs = opts.gatherMs ?? 0
   let queue: Waiter<I, O>[] = []
   let scheduled = false
   let flushing = false
-  // Callers arrive together only under load: a lone caller is never kept waiting for company.
-  let lastBatchSize = 0
   let idle: Array<() => void> = []
 
   const settleIdle = () => {
@@ -41,7 +38,6 @@ export function createGroupCommit<I, O>(
 
   const start = (batch: Waiter<I, O>[]) => {
     flushing = true
-    lastBatchSize = batch.length
     Promise.resolve()
       .then(() => flush(batch.map((w) => w.item)))
       .then(
@@ -74,16 +70,12 @@ export function createGroupCommit<I, O>(
         queue.push({ item, resolve, reject })
         if (!scheduled && !flushing) {
           scheduled = true
-          const run = () => {
+          // setImmediate lets every request handler of this event-loop turn join the same commit.
+          setImmediate(() => {
             scheduled = false
             pump()
             settleIdle()
-          }
-          // setImmediate lets every request handler of this event-loop turn join the same commit.
-          // When the last commit had company, a short wait gathers the requests still on their way,
-          // as PostgreSQL's commit_delay does with commit_siblings: fewer, fuller commits.
-          if (gatherMs > 0 && lastBatchSize > 1) setTimeout(run, gatherMs)
-          else setImmediate(run)
+          })
         }
       })
     },

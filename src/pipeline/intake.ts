@@ -31,28 +31,19 @@ export interface IntakeDeps {
 }
 
 /**
- * Under concurrent single-event requests (/v1/track), how long a commit waits for the requests still
- * being read: one commit then carries several instead of ~2 (docs/benchmarks.md). Never applied to a
- * lone request.
- */
-const ACCEPT_GATHER_MS = 1
-
-/**
  * The way in: each event is decided at the door, then the ones to deliver are stored durably in one
  * group commit with the others arriving at the same time. accept() resolves once they are stored.
  */
 export function createIntake(deps: IntakeDeps) {
   const { storage, policy, metrics, now } = deps
   const rules = { oneAwardPerOrder: policy.oneAwardPerOrder, capRefunds: policy.capRefunds }
-  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>(
-    (batches) =>
-      storage.accept(batches, {
-        now: now(),
-        dedupSince: now() - policy.dedupWindowMs,
-        orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
-        ...(deps.spare ? { selfClaims: deps.spare } : {}),
-      }),
-    { gatherMs: ACCEPT_GATHER_MS },
+  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>((batches) =>
+    storage.accept(batches, {
+      now: now(),
+      dedupSince: now() - policy.dedupWindowMs,
+      orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
+      ...(deps.spare ? { selfClaims: deps.spare } : {}),
+    }),
   )
 
   async function accept(events: IncomingEvent[]): Promise<AcceptResult> {

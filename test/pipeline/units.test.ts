@@ -250,52 +250,6 @@ describe('group commit', () => {
   })
 })
 
-describe('group commit gathering', () => {
-  const tick = () => new Promise((r) => setImmediate(r))
-
-  it('a lone caller is flushed at once; after a commit with company, callers of the next ticks join one flush', async () => {
-    const flushes: number[][] = []
-    const gc = createGroupCommit<number, number>(
-      async (items) => {
-        flushes.push(items)
-        return items
-      },
-      { gatherMs: 50 },
-    )
-    await gc.submit(1)
-    expect(flushes).toEqual([[1]])
-    // Still alone: no wait, each its own flush in its own tick.
-    const started = performance.now()
-    await gc.submit(2)
-    expect(performance.now() - started).toBeLessThan(40)
-    await Promise.all([gc.submit(3), gc.submit(4)])
-    expect(flushes).toEqual([[1], [2], [3, 4]])
-    // The last flush had company: callers arriving over several ticks are gathered into one.
-    const gathered = [gc.submit(5)]
-    await tick()
-    gathered.push(gc.submit(6))
-    await tick()
-    gathered.push(gc.submit(7))
-    expect(await Promise.all(gathered)).toEqual([5, 6, 7])
-    expect(flushes.at(-1)).toEqual([5, 6, 7])
-  })
-
-  it('without gatherMs, callers of separate ticks are separate flushes', async () => {
-    const flushes: number[][] = []
-    const gc = createGroupCommit<number, number>(async (items) => {
-      flushes.push(items)
-      return items
-    })
-    await Promise.all([gc.submit(1), gc.submit(2)])
-    const a = gc.submit(3)
-    await tick()
-    await tick()
-    const b = gc.submit(4)
-    await Promise.all([a, b])
-    expect(flushes).toEqual([[1, 2], [3], [4]])
-  })
-})
-
 describe('stats ranges and redaction', () => {
   it('picks readable bucket sizes and validates ranges', () => {
     expect(defaultBucketMs(0, 3_600_000)).toBe(60_000)
