@@ -1,15 +1,20 @@
-/** The admin API's answers, as the console contract describes them. */
+/**
+ * The admin API's answers as the page reads them. Where the service's own types (service-api.ts)
+ * are the answer, they are imported as types only (nothing of the service reaches the bundle).
+ */
+import type {
+  Decision,
+  ErrorGroup,
+  EventDetail,
+  EventRecord,
+  EventStatus,
+  Overview,
+  EventSummary as ServiceEventSummary,
+} from '../pipeline/service-api.js'
 
-export type Status =
-  | 'pending'
-  | 'in_flight'
-  | 'retrying'
-  | 'parked'
-  | 'delivered'
-  | 'failed'
-  | 'skipped'
-  | 'rejected'
+export type Status = EventStatus
 
+/** In the order the filter offers them: the outcome most looked for first. */
 export const STATUSES: Status[] = [
   'delivered',
   'pending',
@@ -21,81 +26,10 @@ export const STATUSES: Status[] = [
   'rejected',
 ]
 
-export interface EventSummary {
-  id: string
-  receivedAt: string
-  status: Status
-  code: string | null
-  /** Why, in words: the reject or skip message, or the last delivery error. */
-  message?: string | null
-  kind: string | null
-  eventName: string | null
-  email: string | null
-  orderId: string | null
-  messageId: string | null
-  audienceKey?: string | null
-  writeKeySource?: string | null
-  quantity: number | null
-  perkId: string | null
-  // the older answer's names
-  failureReason?: string | null
-  lastError?: string | null
-}
+/** A list row; a row from an older answer names its code and error as the events list did. */
+export type EventSummary = ServiceEventSummary & Partial<Pick<EventRecord, 'failureReason' | 'lastError'>>
 
-export interface Attempt {
-  at: string
-  durationMs: number
-  outcome: string
-  request: unknown
-  response: unknown
-  error: string | null
-}
-
-export interface Decision {
-  at: string
-  settingsVersion?: number | null
-  outcome: string
-  code: string | null
-  message: string | null
-  transaction: unknown
-}
-
-export interface EventDetail extends EventSummary {
-  payload: unknown
-  decisions?: Decision[]
-  attemptLog: Attempt[]
-  timeline?: Array<{ at: string; what: string }>
-  transaction?: unknown
-}
-
-export interface Overview {
-  from: string
-  to: string
-  funnel: Record<
-    'received' | 'skipped' | 'rejected' | 'pending' | 'retrying' | 'parked' | 'delivered' | 'failed',
-    number
-  >
-  series: Array<{
-    start: string
-    delivered: number
-    notDelivered: number
-    skipped: number
-    p95Ms: number | null
-  }>
-  latencyMs: { p50: number | null; p95: number | null }
-  deliverability: { firstTry: number | null; final: number | null }
-  queue: { depth: number; oldestWaitingAgeMs: number | null }
-}
-
-export interface ErrorGroup {
-  kind: 'reject' | 'failure' | 'parked'
-  code: string
-  reason: string
-  count: number
-  previousCount: number
-  action: string
-  samples: Array<{ id: string; at: string; email: string | null; message: string }>
-}
+export type { Decision, ErrorGroup, EventDetail, Overview }
 
 export interface CheckItem {
   item: string
