@@ -34,18 +34,28 @@ async function retryingEvent(h: Harness, email: string) {
   }, 'a retrying event whose outcome is unknown')
 }
 
+/** Perkville works again: waits for the event to be delivered. */
+async function deliveredAfterHealing(h: Harness, id: string) {
+  h.sandbox.setFaults({})
+  return waitFor(async () => {
+    const e = await h.service.getEvent(id)
+    return e?.status === 'delivered' ? e : null
+  }, 'the event delivered')
+}
+
+/** The transactions Perkville holds for this customer. */
+function sentTo(h: Harness, email: string) {
+  return h.sandbox.transactions().filter((t) => t.email === email)
+}
+
 describe('an event decided again after an attempt of unknown outcome', () => {
   it('is settled first: an attempt that landed under the old settings is found, not sent again', async () => {
     // Perkville records the transaction, then answers 500: the service cannot know it landed.
     const h = await harness({ commitThenFailRate: 1, commitThenFailMode: 'error', scope: 'writes' })
     const event = await retryingEvent(h, 'landed@example.com')
     await h.service.updateSettings(remapped(h.sandbox.token), 1)
-    h.sandbox.setFaults({})
-    const done = await waitFor(async () => {
-      const e = await h.service.getEvent(event.id)
-      return e?.status === 'delivered' ? e : null
-    }, 'the event delivered')
-    expect(h.sandbox.transactions().filter((t) => t.email === 'landed@example.com')).toEqual([
+    const done = await deliveredAfterHealing(h, event.id)
+    expect(sentTo(h, 'landed@example.com')).toEqual([
       expect.objectContaining({ perk: 3001, external_id: event.externalId }),
     ])
     // Found by its external id: nothing was decided again, nothing sent again.
@@ -56,12 +66,8 @@ describe('an event decided again after an attempt of unknown outcome', () => {
     const h = await harness({ errorRate: 1, errorStatus: 503, scope: 'writes' })
     const event = await retryingEvent(h, 'missed@example.com')
     await h.service.updateSettings(remapped(h.sandbox.token), 1)
-    h.sandbox.setFaults({})
-    const done = await waitFor(async () => {
-      const e = await h.service.getEvent(event.id)
-      return e?.status === 'delivered' ? e : null
-    }, 'the event delivered')
-    expect(h.sandbox.transactions().filter((t) => t.email === 'missed@example.com')).toEqual([
+    const done = await deliveredAfterHealing(h, event.id)
+    expect(sentTo(h, 'missed@example.com')).toEqual([
       expect.objectContaining({ perk: 3003, external_id: event.externalId }),
     ])
     expect(done).toMatchObject({ perkId: '3003', externalId: event.externalId })
@@ -77,12 +83,8 @@ describe('an event decided again after an attempt of unknown outcome', () => {
     const h = await harness({ errorRate: 1, errorStatus: 503, scope: 'writes' })
     const event = await retryingEvent(h, 'samekey@example.com')
     await h.service.updateSettings(settingsFor(h.sandbox.token), 1)
-    h.sandbox.setFaults({})
-    const done = await waitFor(async () => {
-      const e = await h.service.getEvent(event.id)
-      return e?.status === 'delivered' ? e : null
-    }, 'the event delivered')
-    expect(h.sandbox.transactions().filter((t) => t.email === 'samekey@example.com')).toEqual([
+    const done = await deliveredAfterHealing(h, event.id)
+    expect(sentTo(h, 'samekey@example.com')).toEqual([
       expect.objectContaining({ perk: 3001, external_id: event.externalId }),
     ])
     expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0])
@@ -93,11 +95,7 @@ describe('an event decided again after an attempt of unknown outcome', () => {
     const event = await retryingEvent(h, 'skipped@example.com')
     // Versions 1 and 2 were another instance's; this one takes up version 3 directly.
     await h.service.updateSettings(settingsFor(h.sandbox.token), 3)
-    h.sandbox.setFaults({})
-    const done = await waitFor(async () => {
-      const e = await h.service.getEvent(event.id)
-      return e?.status === 'delivered' ? e : null
-    }, 'the event delivered')
+    const done = await deliveredAfterHealing(h, event.id)
     expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0, 3])
   })
 })
