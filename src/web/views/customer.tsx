@@ -4,6 +4,7 @@ import { go, href } from '../route'
 import type { EventSummary } from '../types'
 import { useData } from '../use-data'
 import { EventTable } from './event-table'
+import { Message } from './message'
 
 interface Customer {
   email: string
@@ -38,11 +39,7 @@ export function CustomerView({ email }: { email: string }) {
           <button type="submit">Show</button>
         </div>
       </form>
-      {customer.error && (
-        <p class="error" role="alert">
-          {customer.error}
-        </p>
-      )}
+      <Message kind="error" text={customer.error} />
       {c && (
         <>
           <div class="cards">

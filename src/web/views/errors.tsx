@@ -6,6 +6,7 @@ import { go, href } from '../route'
 import type { ErrorGroup } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
+import { Message } from './message'
 import { RangeSelect } from './range-select'
 
 const KIND_LABEL = { reject: 'Rejected at the door', failure: 'Delivery failed', parked: 'Parked' } as const
@@ -37,21 +38,9 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
         <RangeSelect value={range.key} onChange={(key) => go('errors', { range: key })} />
       </div>
       <p class="hint">Skips are not errors and are not listed here (see Overview).</p>
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
-      {errors.error && (
-        <p class="error" role="alert">
-          {errors.error}
-        </p>
-      )}
+      <Message kind="notice" text={notice} />
+      <Message kind="error" text={failure} />
+      <Message kind="error" text={errors.error} />
       {errors.data && errors.data.groups.length === 0 && <p>No errors in this range.</p>}
       {errors.data?.groups.map((g) => (
         <article class="group" key={`${g.kind}-${g.code}`} data-code={g.code}>

@@ -6,6 +6,7 @@ import { href } from '../route'
 import type { EventDetail } from '../types'
 import { useData } from '../use-data'
 import { codeOf, StatusBadge } from './event-table'
+import { Message } from './message'
 
 export function EventDetailView({ id }: { id: string }) {
   const event = useData<EventDetail>(`/admin/events/${encodeURIComponent(id)}`)
@@ -29,21 +30,9 @@ export function EventDetailView({ id }: { id: string }) {
         <a href={href('events')}>← Events</a>
       </p>
       <h1 id="event-title">Event {id}</h1>
-      {event.error && (
-        <p class="error" role="alert">
-          {event.error}
-        </p>
-      )}
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Message kind="error" text={event.error} />
+      <Message kind="notice" text={notice} />
+      <Message kind="error" text={error} />
       {e && (
         <>
           <dl class="facts">

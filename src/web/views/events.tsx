@@ -5,6 +5,7 @@ import { count } from '../format'
 import { go } from '../route'
 import { type EventSummary, STATUSES } from '../types'
 import { EventTable } from './event-table'
+import { Message } from './message'
 
 const FILTERS = ['q', 'status', 'code', 'kind', 'from', 'to'] as const
 const KINDS = ['event', 'spend', 'refund', 'audience']
@@ -151,16 +152,8 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           </button>
         </div>
       </form>
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Message kind="notice" text={notice} />
+      <Message kind="error" text={error} />
       {events && <EventTable events={events} />}
       {cursor && (
         <button type="button" class="secondary" onClick={() => void load(cursor)}>

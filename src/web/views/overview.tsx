@@ -6,6 +6,7 @@ import { go, href } from '../route'
 import type { Overview } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
+import { Message } from './message'
 import { RangeSelect } from './range-select'
 
 const REFRESH_MS = 15_000
@@ -52,11 +53,7 @@ export function OverviewView({ params }: { params: Record<string, string> }) {
             : `Updated ${time(new Date(range.to).toISOString())}, refreshes every 15 s`}
         </span>
       </div>
-      {overview.error && (
-        <p class="error" role="alert">
-          {overview.error}
-        </p>
-      )}
+      <Message kind="error" text={overview.error} />
       {o && (
         <>
           <div class="cards" data-from={o.from} data-to={o.to}>

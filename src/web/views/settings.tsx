@@ -5,6 +5,7 @@ import { json, time } from '../format'
 import { href } from '../route'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
+import { Message } from './message'
 
 type MapName = 'eventToPerkMap' | 'audienceToPerkMap'
 interface Row {
@@ -127,11 +128,7 @@ export function SettingsView() {
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
-      {current.error && (
-        <p class="error" role="alert">
-          {current.error}
-        </p>
-      )}
+      <Message kind="error" text={current.error} />
       {current.data && (
         <p class="hint">
           Version {current.data.version} from {current.data.source}, {time(current.data.at)}. API key{' '}
@@ -215,11 +212,7 @@ export function SettingsView() {
               Undo edits
             </button>
           </div>
-          {notice && (
-            <p class="notice" role="status">
-              {notice}
-            </p>
-          )}
+          <Message kind="notice" text={notice} />
         </form>
       )}
 
