@@ -3,6 +3,7 @@
  * are the answer, they are imported as types only (nothing of the service reaches the bundle).
  */
 import type {
+  CustomerView,
   Decision,
   ErrorGroup,
   EventDetail,
@@ -29,7 +30,7 @@ export const STATUSES: Status[] = [
 /** A list row; a row from an older answer names its code and error as the events list did. */
 export type EventSummary = ServiceEventSummary & Partial<Pick<EventRecord, 'failureReason' | 'lastError'>>
 
-export type { Decision, ErrorGroup, EventDetail, Overview }
+export type { CustomerView, Decision, ErrorGroup, EventDetail, Overview }
 
 export interface CheckItem {
   item: string

@@ -1,19 +1,10 @@
 import { useEffect, useState } from 'preact/hooks'
 import { count, time } from '../format'
 import { go, href } from '../route'
-import type { EventSummary } from '../types'
+import type { CustomerView as Customer } from '../types'
 import { useData } from '../use-data'
 import { EventTable } from './event-table'
 import { Message } from './message'
-
-interface Customer {
-  email: string
-  events: EventSummary[]
-  points: { awarded: number; removed: number }
-  audiences: Array<{ key: string; enteredAt: string; exitedAt: string | null }>
-  orders: Array<{ orderId: string; awarded: number; refunded: number }>
-  balance: { points: number } | { unavailable: string }
-}
 
 export function CustomerView({ email }: { email: string }) {
   const [text, setText] = useState(email)
