@@ -1,11 +1,9 @@
-import pino from 'pino'
-import { Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { openTestService, settingsFor, waitFor } from '../pipeline/harness.js'
-import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
+import { waitFor } from '../pipeline/harness.js'
+import { dropSchema, queryIn, randomSchema, requirePostgres } from './pg-harness.js'
+import { openPostgresInstance } from './pg-instance.js'
 
 const schema = randomSchema('multi')
 const cleanups: Array<() => Promise<void>> = []
@@ -25,25 +23,13 @@ afterAll(async () => {
 })
 
 async function instance(): Promise<DeliveryService> {
-  const client = createPerkvilleClient({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 })
-  const service = await openTestService({
-    dataDir: '/nonexistent-not-used-with-postgres',
-    databaseUrl: TEST_DATABASE_URL,
-    databaseSchema: schema,
-    settings: settingsFor(sandbox.token),
-    client,
-    registry: new Registry(),
-    logger: pino({ level: 'silent' }),
+  const service = await openPostgresInstance(schema, sandbox, cleanups, {
     concurrency: 8,
     pollMs: 50,
     leaseMs: 5_000,
     backoff: { baseMs: 20, maxMs: 200 },
   })
   await service.start()
-  cleanups.push(async () => {
-    await service.stop()
-    await client.close()
-  })
   return service
 }
 

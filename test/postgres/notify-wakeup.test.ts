@@ -1,13 +1,11 @@
-import pino from 'pino'
-import { Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { openTestService, settingsFor, waitFor } from '../pipeline/harness.js'
+import { waitFor } from '../pipeline/harness.js'
 import { ctx, newEvent } from '../pipeline/storage-contract.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
+import { openPostgresInstance } from './pg-instance.js'
 
 // Instance B polls only every ten minutes: within this test, only a notification can make it claim
 // an event that instance A accepted (A is never started, so it delivers nothing itself).
@@ -27,22 +25,7 @@ afterAll(async () => {
 })
 
 async function instance(): Promise<DeliveryService> {
-  const client = createPerkvilleClient({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 })
-  const service = await openTestService({
-    dataDir: '/nonexistent-not-used-with-postgres',
-    databaseUrl: TEST_DATABASE_URL,
-    databaseSchema: schema,
-    settings: settingsFor(sandbox.token),
-    client,
-    registry: new Registry(),
-    logger: pino({ level: 'silent' }),
-    pollMs: POLL_MS,
-  })
-  cleanups.push(async () => {
-    await service.stop()
-    await client.close()
-  })
-  return service
+  return openPostgresInstance(schema, sandbox, cleanups, { pollMs: POLL_MS })
 }
 
 function visit(n: number): IncomingEvent {
