@@ -89,7 +89,7 @@ export class Scheduler {
   private async pump(): Promise<void> {
     const o = this.opts
     while (this.running) {
-      const free = Math.min(o.capacity(), o.concurrency) - this.inFlight.size
+      const free = this.spare
       if (free <= 0) return
       let claims: ClaimedEvent[]
       try {
