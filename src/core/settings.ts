@@ -28,8 +28,25 @@ const apiKey = z.unknown().transform((value, ctx): string => {
     ctx.addIssue({ code: 'custom', message: `apiKey is required and must be a non-empty string (${got})` })
     return z.NEVER
   }
-  return value
+  // Copy-paste often adds surrounding whitespace; a bearer token never has any, so it is trimmed.
+  const token = value.trim()
+  if (!isBearerToken(token)) {
+    // Refused here, in every form, because no request could ever carry it: a service that stored
+    // such a key could not build its Perkville client, and would not start again.
+    ctx.addIssue({ code: 'custom', message: `apiKey ${BEARER_TOKEN_PROBLEM}` })
+    return z.NEVER
+  }
+  return token
 })
+
+/** What is wrong with a token that cannot be a bearer token; never quotes the token. */
+export const BEARER_TOKEN_PROBLEM =
+  'has characters a bearer token cannot have (a space, quote or line break inside it?): copy the token again, or make a new one in Perkville > Settings > Apps > Connect Segment'
+
+/** RFC 6750's b64token: the only form an `Authorization: Bearer` value can take. */
+export function isBearerToken(token: string): boolean {
+  return /^[A-Za-z0-9\-._~+/]+=*$/.test(token)
+}
 
 /**
  * A map from a name (event name, audience key) to a perk id, as both maps of the spec define it:

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Agent, request } from 'undici'
+import { BEARER_TOKEN_PROBLEM, isBearerToken } from '../core/settings.js'
 import type { Transaction } from '../core/types.js'
 import { PACKAGE_NAME, VERSION } from '../version.js'
 import {
@@ -53,14 +54,10 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`)
   // Fail on a bad base URL or token now rather than on the first event (which would look temporary).
   const baseUrl = normaliseBaseUrl(opts.baseUrl ?? DEFAULT_BASE_URL).url
-  // Copy-paste often adds surrounding whitespace; a bearer token (RFC 6750 b64token) never has any.
+  // Settings refuse such a token already (parseSettings); this guards callers that bring their own.
   const token = opts.token.trim()
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
-    throw new PerkvilleApiError(
-      'the API token has characters a bearer token cannot have (make a new token in Perkville > Settings > Apps > Connect Segment)',
-      'credentials',
-      null,
-    )
+  if (!isBearerToken(token)) {
+    throw new PerkvilleApiError(`the API token ${BEARER_TOKEN_PROBLEM}`, 'credentials', null)
   }
   const agent = new Agent({
     connections: opts.connections ?? DEFAULT_CONNECTIONS,

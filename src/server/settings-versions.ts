@@ -1,5 +1,11 @@
 import type { Logger } from 'pino'
-import { decidesAlike, parseSettings, redactSettings, type Settings } from '../core/settings.js'
+import {
+  decidesAlike,
+  parseSettings,
+  redactSettings,
+  type Settings,
+  SettingsError,
+} from '../core/settings.js'
 import { describeSettingsChange } from '../core/settings-diff.js'
 import type { SettingsSource, SettingsVersionRow, Storage } from '../pipeline/storage/storage.js'
 
@@ -26,6 +32,10 @@ export class SettingsVersions {
   private applyToService: (settings: Settings, version: number, decidesSince: number) => Promise<void> =
     async () => {}
   private describeMore: (before: Settings, next: Settings) => Promise<string[]> = async () => []
+  /** Stored versions this start passed over because they cannot be applied; cleared by the next change. */
+  private startProblem: SettingsVersionProblem | null = null
+  /** Newer versions (another instance's) that cannot be applied, logged once each. */
+  private readonly refused = new Set<number>()
 
   private constructor(
     private readonly storage: Storage,
@@ -44,29 +54,62 @@ export class SettingsVersions {
     /** Sees the settings about to be in force before anything is written; throwing stops the start. */
     check: (inForce: Settings) => Promise<void> = async () => {},
   ): Promise<SettingsVersions> {
-    const rows = await storage.settingsVersions(LOOK_BACK)
-    const newest = rows[0]
+    const rows = (await storage.settingsVersions(LOOK_BACK)).map(readRow)
+    // Versions that cannot be applied (an older release's, or edited by hand) never stop a start:
+    // they are passed over, and the newest version that applies stands in for them.
+    const skipped = takeWhile(rows, (r) => r.parsed === null)
+    const newest = rows.find((r) => r.parsed !== null)
     const lastGiven = rows.find((r) => r.source !== 'api')
-    if (newest && lastGiven && describeSettingsChange(read(lastGiven), given).length === 0) {
-      await check(read(newest))
-      if (newest.version !== lastGiven.version)
+    for (const bad of skipped) {
+      logger.error(
+        { version: bad.version, source: bad.source, problems: bad.problems },
+        'settings: a stored version cannot be applied and is passed over',
+      )
+    }
+    // The given settings win when they changed since last read; otherwise the newest version that applies.
+    const givenUnchanged =
+      lastGiven?.parsed != null && describeSettingsChange(lastGiven.parsed, given).length === 0
+    const inForce = givenUnchanged && newest?.parsed ? newest.parsed : given
+    await check(inForce)
+    const fallback = newest && inForce === newest.parsed ? newest : null
+    const problem = skipped.length === 0 ? null : passedOver(skipped, fallback)
+    if (
+      skipped.length === 0 &&
+      newest?.parsed &&
+      describeSettingsChange(newest.parsed, inForce).length === 0
+    ) {
+      if (givenUnchanged && newest.version !== lastGiven?.version)
         logger.info(
           { version: newest.version, source: newest.source },
           'settings: the version in force is kept (the given settings have not changed since they were last read)',
         )
-      const parsed = read(newest)
-      return new SettingsVersions(storage, logger, { ...newest, parsed }, alikeSince(rows, parsed))
+      return new SettingsVersions(
+        storage,
+        logger,
+        { ...newest, parsed: newest.parsed },
+        alikeSince(rows, newest.parsed),
+      )
     }
-    const before = newest ? read(newest) : null
-    const changes = describeSettingsChange(before, given)
-    await check(given)
-    if (newest && before && changes.length === 0)
-      return new SettingsVersions(storage, logger, { ...newest, parsed: before }, alikeSince(rows, before))
-    const row = { at: now, source, settings: JSON.stringify(given), changes: JSON.stringify(changes) }
+    // A new version: the given settings, or the last version that applies written again on top of
+    // those that do not, so the newest stored version is always the one in force.
+    const changes = [
+      ...(problem === null ? [] : [problem.message]),
+      ...describeSettingsChange(newest?.parsed ?? null, inForce),
+    ]
+    // A stored version written again keeps its source, so the next start still tells the given
+    // settings (file, configuration) from changes made through the admin API.
+    const row = {
+      at: now,
+      source: fallback?.source ?? source,
+      settings: JSON.stringify(inForce),
+      changes: JSON.stringify(changes),
+    }
     const version = await storage.appendSettingsVersion(row)
-    logger.info({ version, source, changes }, 'settings: a new version from this start')
-    const since = await decidesSinceFor(storage, version, given)
-    return new SettingsVersions(storage, logger, { ...row, version, parsed: given }, since)
+    logger.info({ version, source: row.source, changes }, 'settings: a new version from this start')
+    const since = await decidesSinceFor(storage, version, inForce)
+    const opened = new SettingsVersions(storage, logger, { ...row, version, parsed: inForce }, since)
+    opened.startProblem = problem
+    return opened
   }
 
   get settings(): Settings {
@@ -97,6 +140,7 @@ export class SettingsVersions {
       at: new Date(this.current.at).toISOString(),
       source: this.current.source,
       settings: redactSettings(this.current.parsed),
+      ...(this.startProblem ? { problem: this.startProblem } : {}),
     }
   }
 
@@ -127,6 +171,7 @@ export class SettingsVersions {
     const row = { at: now, source, settings: JSON.stringify(next), changes: JSON.stringify(changes) }
     const version = await this.storage.appendSettingsVersion(row)
     this.current = { ...row, version, parsed: next }
+    this.startProblem = null
     await this.applyToService(next, version, await decidesSinceFor(this.storage, version, next))
     this.logger.info({ version, source, changes }, 'settings changed')
     return { version, changed: true }
@@ -138,9 +183,20 @@ export class SettingsVersions {
    */
   refresh(): Promise<boolean> {
     const run = this.chain.then(async () => {
-      const [newest] = await this.storage.settingsVersions(1)
-      if (!newest || newest.version <= this.current.version) return false
-      const parsed = read(newest)
+      const [stored] = await this.storage.settingsVersions(1)
+      if (!stored || stored.version <= this.current.version) return false
+      const newest = readRow(stored)
+      const parsed = newest.parsed
+      if (parsed === null) {
+        // Another instance (an older release) stored what this one cannot apply: keep the one in force.
+        if (!this.refused.has(newest.version))
+          this.logger.error(
+            { version: newest.version, source: newest.source, problems: newest.problems },
+            'settings: a version recorded by another instance cannot be applied; the one in force is kept',
+          )
+        this.refused.add(newest.version)
+        return false
+      }
       this.current = { ...newest, parsed }
       await this.applyToService(
         parsed,
@@ -171,12 +227,12 @@ export class SettingsVersions {
 /**
  * The oldest of consecutive versions, newest first in `rows`, that decide alike with `inForce` (the
  * newest's settings): a backlog accepted under a version that only had another API key is not
- * decided again at start.
+ * decided again at start. A version that cannot be read decides unlike any.
  */
-function alikeSince(rows: SettingsVersionRow[], inForce: Settings): number {
+function alikeSince(rows: ReadRow[], inForce: Settings): number {
   let since = rows[0]?.version ?? 0
   for (const row of rows.slice(1)) {
-    if (row.version !== since - 1 || !decidesAlike(read(row), inForce)) break
+    if (row.version !== since - 1 || row.parsed === null || !decidesAlike(row.parsed, inForce)) break
     since = row.version
   }
   return since
@@ -188,11 +244,52 @@ function alikeSince(rows: SettingsVersionRow[], inForce: Settings): number {
  * this instance's own may be another's, and only the store knows whether it decided differently.
  */
 async function decidesSinceFor(storage: Storage, version: number, inForce: Settings): Promise<number> {
-  const rows = await storage.settingsVersions(LOOK_BACK)
-  const upTo = rows.filter((r) => r.version <= version)
-  return upTo[0]?.version === version ? alikeSince(upTo, inForce) : version
+  const rows = (await storage.settingsVersions(LOOK_BACK)).filter((r) => r.version <= version).map(readRow)
+  return rows[0]?.version === version ? alikeSince(rows, inForce) : version
 }
 
-function read(row: SettingsVersionRow): Settings {
-  return parseSettings(JSON.parse(row.settings))
+/** What a start says of the stored versions it passed over (the API, the log and the console's banner). */
+export interface SettingsVersionProblem {
+  /** The versions passed over, newest first. */
+  versions: number[]
+  /** The version whose settings stand in for them, or null when the given settings do. */
+  fallback: number | null
+  message: string
+}
+
+function passedOver(skipped: ReadRow[], fallback: ReadRow | null): SettingsVersionProblem {
+  const [first] = skipped
+  const which =
+    skipped.length === 1
+      ? `version ${first?.version} (${first?.source === 'api' ? 'admin API' : first?.source})`
+      : `versions ${skipped.map((r) => r.version).join(', ')}`
+  const instead = fallback
+    ? `the settings of version ${fallback.version}`
+    : 'the settings given to this start'
+  const problems = skipped.flatMap((r) => r.problems)
+  return {
+    versions: skipped.map((r) => r.version),
+    fallback: fallback?.version ?? null,
+    message: `${which} could not be applied (${problems.join('; ')}); the service started on ${instead} instead. Save corrected settings to replace them.`,
+  }
+}
+
+interface ReadRow extends SettingsVersionRow {
+  /** The settings, or null when they cannot be applied (then `problems` says why, never the key). */
+  parsed: Settings | null
+  problems: string[]
+}
+
+function readRow(row: SettingsVersionRow): ReadRow {
+  try {
+    return { ...row, parsed: parseSettings(JSON.parse(row.settings)), problems: [] }
+  } catch (err) {
+    const problems = err instanceof SettingsError ? err.problems : ['the stored settings are not valid JSON']
+    return { ...row, parsed: null, problems }
+  }
+}
+
+function takeWhile<T>(items: T[], keep: (item: T) => boolean): T[] {
+  const i = items.findIndex((item) => !keep(item))
+  return i < 0 ? items : items.slice(0, i)
 }

@@ -1,4 +1,5 @@
 import { href } from './route'
+import type { SettingsView } from './types'
 import { useData } from './use-data'
 
 interface Healthz {
@@ -14,7 +15,16 @@ interface Readyz {
 export function HealthBanner() {
   const health = useData<Healthz>('/healthz', 15_000)
   const ready = useData<Readyz>('/readyz', 15_000)
+  const settings = useData<SettingsView>('/admin/settings', 15_000)
   const problems: Array<{ key: string; title: string; what: string; link: string; linkText: string }> = []
+  if (settings.data?.problem)
+    problems.push({
+      key: 'settings-version',
+      title: 'Saved settings could not be applied at start',
+      what: settings.data.problem.message,
+      link: href('settings'),
+      linkText: 'Review the settings',
+    })
   if (health.data?.credentials.state === 'rejected')
     problems.push({
       key: 'credentials',

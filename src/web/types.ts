@@ -12,6 +12,7 @@ import type {
   Overview,
   EventSummary as ServiceEventSummary,
 } from '../pipeline/service-api.js'
+import type { SettingsVersionProblem } from '../server/settings-versions.js'
 
 export type Status = EventStatus
 
@@ -52,4 +53,6 @@ export interface SettingsView {
     sendEmail: boolean
   }
   check?: { state: string; checkedAt: string | null; items: CheckItem[] }
+  /** Stored versions this start passed over because they cannot be applied. */
+  problem?: SettingsVersionProblem
 }

@@ -39,6 +39,10 @@ describe('settings', () => {
     expect(Object.keys(s.eventToPerkMap).sort()).toEqual(['Order  Completed', 'order'])
   })
 
+  it('trims the whitespace copy-paste adds around a token', () => {
+    expect(parseSettings({ ...valid, apiKey: ` ${KEY}\n` }).apiKey).toBe(KEY)
+  })
+
   it('keeps sendEmail true', () => {
     expect(parseSettings({ ...valid, sendEmail: true }).sendEmail).toBe(true)
   })
@@ -48,6 +52,9 @@ describe('settings', () => {
     [{ ...valid, apiKey: '' }, 'apiKey'],
     [{ ...valid, apiKey: '   ' }, 'apiKey'],
     [{ ...valid, apiKey: 42 }, 'apiKey'],
+    [{ ...valid, apiKey: `${KEY} x` }, 'apiKey has characters a bearer token cannot have'],
+    [{ ...valid, apiKey: `"${KEY}"` }, 'apiKey has characters a bearer token cannot have'],
+    [{ ...valid, apiKey: `${KEY}\nx` }, 'apiKey has characters a bearer token cannot have'],
     [{ ...valid, businessId: undefined }, 'businessId'],
     [{ ...valid, businessId: 0 }, 'businessId'],
     [{ ...valid, businessId: -5 }, 'businessId'],

@@ -100,3 +100,41 @@ describe('instances sharing a store: where decisions start again comes from the 
     expect(applied.at(-1)).toEqual({ version: 5, decidesSince: 4 })
   })
 })
+
+describe('stored versions that cannot be applied', () => {
+  it('a newer version another instance stored, that this one cannot apply, is not taken up', async () => {
+    const storage = store()
+    const versions = await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    await storage.appendSettingsVersion({
+      at: Date.now(),
+      source: 'api',
+      settings: JSON.stringify({ ...settingsFor('key-a'), apiKey: 'two words' }),
+      changes: '[]',
+    })
+    expect(await versions.refresh()).toBe(false)
+    expect(versions.version).toBe(1)
+    expect(versions.settings.apiKey).toBe('key-a')
+  })
+
+  it('a start passes over them and writes the newest that applies again, keeping its source', async () => {
+    const storage = store()
+    await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    const remapped = { ...settingsFor('key-a'), eventToPerkMap: { ...MAP, 'Checked In': 3003 } }
+    const viaApi = await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    await viaApi.apply(remapped, 'api')
+    await storage.appendSettingsVersion({
+      at: Date.now(),
+      source: 'api',
+      settings: 'not json',
+      changes: '[]',
+    })
+    const opened = await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    expect(opened.version).toBe(4)
+    expect(opened.view()).toMatchObject({ source: 'api', problem: { versions: [3], fallback: 2 } })
+    expect(opened.settings.eventToPerkMap['Checked In']).toBe('3003')
+    // The next start sees the API's version in force again, not the file's.
+    const next = await SettingsVersions.open(storage, settingsFor('key-a'), 'file', logger)
+    expect(next.version).toBe(4)
+    expect(next.view().problem).toBeUndefined()
+  })
+})

@@ -5,8 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import pino from 'pino'
 import { afterEach, expect, it } from 'vitest'
+import type { Storage } from '../../src/pipeline/storage/storage.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
+import { openStorage } from '../../src/server/open-storage.js'
 import {
   basicAuth,
   eventually,
@@ -119,6 +122,23 @@ export class LiveService {
 
   async statusesOf(emails: string[]): Promise<string[]> {
     return Promise.all(emails.map(async (e) => (await this.eventOf(e)).status))
+  }
+
+  /** The service's own store (SQLite in its data directory, or its PostgreSQL schema), opened beside it. */
+  async openStore(): Promise<Storage> {
+    const arg = (name: string) => {
+      const i = this.storeArgs.indexOf(name)
+      return i < 0 ? null : (this.storeArgs[i + 1] ?? null)
+    }
+    return openStorage(
+      {
+        dataDir: this.dataDir,
+        databaseUrl: arg('--database-url'),
+        databaseSchema: arg('--database-schema') ?? 'public',
+        databasePoolSize: 2,
+      },
+      pino({ enabled: false }),
+    )
   }
 
   /** Sandbox transactions per email: what "reached Perkville" means. */
@@ -242,6 +262,112 @@ export function liveSettingsScenarios(store: () => Promise<string[]>): void {
       'the info line that deliveries flow again',
     )
   })
+
+  it('a PUT whose apiKey cannot be a bearer token answers 400 and stores nothing; a restart keeps the queue', async () => {
+    const emails = ['brick-a@example.com', 'brick-b@example.com']
+    const live = await parkedWithWrongLocation(emails)
+    const secret = 'pasted with a space-3b9e'
+    const bad = await live.admin<{ code: string; error: string }>('PUT', '/settings', {
+      apiKey: secret,
+      businessId: 1001,
+      locationId: RIGHT_LOCATION,
+      eventToPerkMap: { 'Checked In': 3001 },
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.json.code).toBe('INVALID_SETTINGS')
+    expect(bad.json.error).toContain('apiKey has characters a bearer token cannot have')
+    expect(JSON.stringify(bad.json)).not.toContain('3b9e')
+    const still = await live.admin<SettingsAnswer>('GET', '/settings')
+    expect(still.json).toMatchObject({ version: 1, settings: { locationId: String(WRONG_LOCATION) } })
+    const history = await live.admin<{ versions: unknown[] }>('GET', '/settings/history')
+    expect(history.json.versions).toHaveLength(1)
+
+    // The same file, a kill and a start: the service starts, and its parked events are still there.
+    await stopServe(live.proc, 'SIGKILL')
+    await live.start()
+    expect((await live.admin<SettingsAnswer>('GET', '/settings')).json.version).toBe(1)
+    expect(await live.statusesOf(emails)).toEqual(['parked', 'parked'])
+    await live.admin('PUT', '/settings', {
+      businessId: 1001,
+      locationId: RIGHT_LOCATION,
+      eventToPerkMap: { 'Checked In': 3001 },
+    })
+    await expectDeliveredOnceAtTheRightLocation(live, emails)
+    expect(live.proc.stdout() + live.proc.stderr()).not.toContain('3b9e')
+  })
+
+  it('a stored version that cannot be applied never stops a start: the newest one that applies is in force, said in the log and the API', async () => {
+    const live = await service()
+    live.writeSettings(RIGHT_LOCATION)
+    await live.start()
+    await stopServe(live.proc)
+    // As an older release (or a hand edit) could have left it: version 2 with a key no request can carry.
+    const store = await live.openStore()
+    const brick = { apiKey: 'two words-71c4', businessId: 1001, locationId: 2002, eventToPerkMap: {} }
+    await store.appendSettingsVersion({
+      at: Date.now(),
+      source: 'api',
+      settings: JSON.stringify(brick),
+      changes: '[]',
+    })
+    await store.close()
+
+    // The same --settings file: it has not changed since it was read, so the newest version that
+    // applies (version 1, from that file) stands in for version 2, written again as version 3.
+    await live.start()
+    const answer = await live.admin<
+      SettingsAnswer & { source: string; problem: { versions: number[]; fallback: number; message: string } }
+    >('GET', '/settings')
+    expect(answer.json).toMatchObject({
+      version: 3,
+      source: 'file',
+      settings: { locationId: String(RIGHT_LOCATION) },
+      problem: { versions: [2], fallback: 1 },
+    })
+    expect(answer.json.problem.message).toContain('apiKey has characters a bearer token cannot have')
+    expect(live.proc.stdout()).toMatch(/"level":50.*a stored version cannot be applied and is passed over/)
+    await live.send('Checked In', ['after-brick@example.com'])
+    await eventually(
+      () => (live.landed('after-brick@example.com').length === 1 ? true : undefined),
+      15_000,
+      'delivery on the version that applies',
+    )
+    const history = await live.admin<{ versions: Array<{ version: number; changes: string[] }> }>(
+      'GET',
+      '/settings/history',
+    )
+    expect(history.json.versions[0]!.changes[0]).toContain('version 2 (admin API) could not be applied')
+    expect(JSON.stringify(answer.json) + JSON.stringify(history.json)).not.toContain('71c4')
+
+    // A changed --settings file wins over every stored version, readable or not.
+    const again = await live.openStore()
+    await again.appendSettingsVersion({
+      at: Date.now(),
+      source: 'api',
+      settings: '{"apiKey":',
+      changes: '[]',
+    })
+    await again.close()
+    await stopServe(live.proc)
+    live.writeSettings(RIGHT_LOCATION, { 'Checked In': 3001, 'Class Booked': 3002 })
+    await live.start()
+    const given = await live.admin<SettingsAnswer & { problem: { fallback: number | null } }>(
+      'GET',
+      '/settings',
+    )
+    expect(given.json).toMatchObject({
+      version: 5,
+      settings: { eventToPerkMap: { 'Class Booked': '3002' } },
+      problem: { fallback: null },
+    })
+    // And a start after that, on the same file, has nothing left to pass over.
+    await stopServe(live.proc)
+    await live.start()
+    const clean = await live.admin<{ version: number; problem?: unknown }>('GET', '/settings')
+    expect(clean.json.version).toBe(5)
+    expect(clean.json.problem).toBeUndefined()
+    expect(live.proc.stdout() + live.proc.stderr()).not.toContain('71c4')
+  }, 90_000)
 
   it('wrong location: editing the settings file and sending SIGHUP delivers each parked event once', async () => {
     const emails = ['hup-a@example.com', 'hup-b@example.com']
