@@ -10,7 +10,7 @@ import { ConsoleSessions } from './console-session.js'
 import type { ServerDeps } from './deps.js'
 import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
-import { IN_FLIGHT_BODY_BYTES, REQUEST_LIMIT_BYTES } from './limits.js'
+import { IN_FLIGHT_BODY_BYTES, MAX_PATH_PARAM_CHARS, REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
 import { analyticsJsRoutes } from './plugins/analytics-js.js'
 import { beaconRoutes } from './plugins/beacon.js'
@@ -36,6 +36,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     // http-metrics logs each response at debug and failures at higher levels instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: REQUEST_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ...timeoutOptions(deps.timeouts, deps.logger as FastifyBaseLogger),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { MAX_EMAIL_LENGTH } from '../../core/email.js'
 import { checkRange, liveQuery, rangeQuery, replayPreviewQuery, testEventBody } from '../admin-queries.js'
 import type { ServerDeps } from '../deps.js'
 import { badRequest } from '../http-error.js'
@@ -37,8 +38,8 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ServerDeps): v
 
   typed.get<{ Params: { email: string } }>('/customers/:email', async (request) => {
     const email = request.params.email.trim()
-    if (email === '' || email.length > 254)
-      throw badRequest('INVALID_REQUEST', 'the email must be 1 to 254 characters')
+    if (email === '' || email.length > MAX_EMAIL_LENGTH)
+      throw badRequest('INVALID_REQUEST', `the email must be 1 to ${MAX_EMAIL_LENGTH} characters`)
     return service.customer(email)
   })
 
