@@ -63,7 +63,8 @@ test('a timestamp more than 24 hours after receipt is replaced, whatever zone it
       timestamp: at,
       timestampReplaced: {
         given: ahead,
-        reason: 'more than 24 hours after it was received: the receive time (receivedAt) was sent to Perkville instead',
+        reason:
+          'more than 24 hours after it was received: the receive time (receivedAt) was sent to Perkville instead',
       },
     })
 })
