@@ -295,6 +295,24 @@ describe('event tester', () => {
     const bad = await post(`${svc.url}/admin/test-event`, { send: true }, ADMIN)
     expect(bad.status).toBe(400)
   })
+
+  test('an event over the 32 KB per-event limit is refused as on the Tracking API, and nothing is stored', async () => {
+    // Issue 22 item 13: the tester with send stored a 434 KB event the Tracking API would refuse.
+    const email = `huge-${run}@example.com`
+    const event = checkIn(email, { properties: { email, blob: 'x'.repeat(434 * 1024) } })
+    for (const send of [true, false]) {
+      const res = await post(`${svc.url}/admin/test-event`, { event, send }, ADMIN)
+      expect(res.status).toBe(400)
+      expect(res.json).toMatchObject({
+        code: 'EVENT_TOO_LARGE',
+        error: expect.stringMatching(/32 KB per-event limit/),
+      })
+    }
+    const viaApi = await post(`${svc.url}/v1/track`, event, AUTH)
+    expect(viaApi.status).toBe(400)
+    expect(viaApi.json).toMatchObject({ code: 'EVENT_TOO_LARGE' })
+    expect((await search(`q=${email}`)).events).toEqual([])
+  })
 })
 
 describe('replay of a search', () => {

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { MAX_EMAIL_LENGTH } from '../../core/email.js'
 import { checkRange, liveQuery, rangeQuery, replayPreviewQuery, testEventBody } from '../admin-queries.js'
 import type { ServerDeps } from '../deps.js'
+import { checkEventSize } from '../events.js'
 import { badRequest } from '../http-error.js'
 import { LiveStreams } from '../live-feed.js'
 
@@ -43,9 +44,11 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ServerDeps): v
     return service.customer(email)
   })
 
-  typed.post('/test-event', { schema: { body: testEventBody } }, async (request) =>
-    service.testEvent(request.body.event, request.body.send === true),
-  )
+  // The tester is one more way in: Segment's per-event limit holds here too, sent or not.
+  typed.post('/test-event', { schema: { body: testEventBody } }, async (request) => {
+    checkEventSize(request.body.event, 'the event')
+    return service.testEvent(request.body.event, request.body.send === true)
+  })
 
   const streams = new LiveStreams()
   // Before the server waits for its connections: open streams would otherwise hold the shutdown.
