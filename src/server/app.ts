@@ -24,12 +24,14 @@ import { timeoutOptions } from './timeouts.js'
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
 export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   // One session store shared by the console's sign-in and the admin API's authentication.
+  // One lifecycle shared by /healthz and /admin/health.
+  const lifecycle = given.lifecycle ?? { shuttingDown: false }
   const deps: ServerDeps = {
     ...given,
     consoleSessions: given.consoleSessions ?? new ConsoleSessions(),
     bodyBudget: given.bodyBudget ?? new BodyBudget(IN_FLIGHT_BODY_BYTES),
+    lifecycle,
   }
-  const lifecycle = deps.lifecycle ?? { shuttingDown: false }
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Per-request logs at info would cost more than the request itself at the rates we aim for;
