@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { Agent, request } from 'undici'
 import type { Transaction } from '../core/types.js'
 import { PACKAGE_NAME, VERSION } from '../version.js'
+import { readBoundedText } from './bounded-body.js'
 import {
   PerkvilleApiError,
   type PerkvilleClient,
@@ -84,7 +85,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
-      const text = await res.body.text()
+      const text = await readBoundedText(res.body)
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: parseBody(text) }
     } catch (err) {
       throw new TransportError(signal.aborted ? `timeout after ${timeoutMs} ms` : transportMessage(err))

@@ -92,6 +92,48 @@ export function storageContract(make: () => Promise<Storage>): void {
     await storage.close()
   })
 
+  it('keeps at most 8 KB of a Perkville answer (its full size noted) and 500 characters of an error', async () => {
+    // Issue 22 item 2: a 503 with a 4 MB body was stored twice per attempt, 142 MB in one event.
+    const storage = await make()
+    const now = Date.now()
+    const e = newEvent('huge-answer@x.co')
+    await storage.accept([{ events: [e] }], ctx(now))
+    const [c] = await storage.claim(1, now, 60_000)
+    const body = `${'<p>down</p>'.repeat(381_300)}"\u0000é`
+    const huge = 'z'.repeat(1_000_000)
+    const response = JSON.stringify({ status: 503, headers: { 'content-length': '4194304' }, body })
+    await storage.complete(
+      [
+        {
+          id: c!.id,
+          leaseId: c!.leaseId,
+          attemptsMade: 1,
+          log: [{ at: now, durationMs: 5, outcome: 'temporary', request: '{}', response, error: huge }],
+          result: {
+            status: 'retrying',
+            nextAttemptAt: now + 1000,
+            unknown: true,
+            error: huge,
+            firstFailedAt: now,
+          },
+        },
+      ],
+      now,
+    )
+    const stored = await storage.getEvent(c!.id)
+    expect(stored?.lastError?.length).toBeLessThanOrEqual(500)
+    expect(stored?.lastError).toMatch(/^z+… \[cut: 1000000 characters\]$/)
+    const [attempt] = stored!.attemptLog
+    expect(attempt!.error).toBe(stored!.lastError)
+    expect(Buffer.byteLength(attempt!.response!, 'utf8')).toBeLessThanOrEqual(8 * 1024)
+    expect(JSON.parse(attempt!.response!)).toEqual({
+      status: 503,
+      headers: { 'content-length': '4194304' },
+      body: { truncated: true, bytes: 4194304, head: expect.stringMatching(/^(<p>down<\/p>)+/) },
+    })
+    await storage.close()
+  })
+
   it('a retrying head holds its customer until due; an expired lease comes back as unknown', async () => {
     const storage = await make()
     const now = Date.now()
