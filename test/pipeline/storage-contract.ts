@@ -2,6 +2,7 @@ import { expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { QueueDepth } from '../../src/pipeline/queue-depth.js'
 import type {
   AcceptContext,
   ClaimedEvent,
@@ -131,6 +132,47 @@ export function storageContract(make: () => Promise<Storage>): void {
       headers: { 'content-length': '4194304' },
       body: { truncated: true, bytes: 4194304, head: expect.stringMatching(/^(<p>down<\/p>)+/) },
     })
+    await storage.close()
+  })
+
+  it('queue depth agrees with the store when a replay is counted after its events finished', async () => {
+    // Issue 22 item 5: workers delivered replayed events before the replay added them to the depth;
+    // the decrements were clamped at 0 and lost, so phantom events stayed until a restart.
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('depth-a@x.co'), newEvent('depth-b@x.co')] }], ctx(now))
+    const depth = await QueueDepth.load(storage)
+    expect(depth.value).toBe(2)
+    const finish = async (status: 'failed' | 'delivered') => {
+      const claimed = await storage.claim(10, now, 60_000)
+      await storage.complete(
+        claimed.map((c) => ({
+          id: c.id,
+          leaseId: c.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result:
+            status === 'failed'
+              ? { status, at: now, reason: 'permanent', error: 'HTTP 422' }
+              : { status, at: now, transactionId: c.id },
+        })),
+        now,
+      )
+      depth.remove(claimed.length)
+      return claimed.length
+    }
+    expect(await finish('failed')).toBe(2)
+    const replayed = await storage.replayFailed(
+      { from: now - 60_000, to: now + 60_000, reasons: null, excludeReasons: [] },
+      now,
+    )
+    expect(replayed).toBe(2)
+    // Delivered before the replay's own count arrives.
+    expect(await finish('delivered')).toBe(2)
+    expect(depth.value).toBe(0)
+    depth.add(replayed)
+    expect(depth.value).toBe(await storage.queueDepth())
+    expect(depth.value).toBe(0)
     await storage.close()
   })
 
