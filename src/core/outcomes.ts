@@ -1,9 +1,14 @@
 import { type Json, ownValue, stringOrNull } from './json.js'
 import type { Settings } from './settings.js'
+import { withoutNul } from './text-safe.js'
 import type { Outcome, RejectCode, RejectOutcome, SkipCode, Transaction } from './types.js'
 
+/**
+ * Every form (service, plan, Actions, Function) sends what decide() returns, so the one cleaning of
+ * its text happens here: U+0000 as U+FFFD (text-safe.ts), which PostgreSQL needs and the others follow.
+ */
 export function send(transaction: Transaction): Outcome {
-  return { status: 'send', transaction }
+  return { status: 'send', transaction: withoutNul(transaction) }
 }
 
 export function skip(code: SkipCode, message: string): Outcome {

@@ -3,6 +3,7 @@
  * codes against this interface only.
  */
 import type { Transaction } from '../core/types.js'
+import { boundErrorText } from './bounded-body.js'
 import type {
   BusinessResource,
   ConnectionResource,
@@ -53,7 +54,7 @@ export class PerkvilleApiError extends Error {
     readonly kind: DeliveryClass['class'],
     readonly status: number | null,
   ) {
-    super(message)
+    super(boundErrorText(message))
     this.name = 'PerkvilleApiError'
   }
 }

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici'
 import { BEARER_TOKEN_PROBLEM, isBearerToken } from '../core/settings.js'
 import type { Transaction } from '../core/types.js'
 import { PACKAGE_NAME, VERSION } from '../version.js'
+import { readBoundedText } from './bounded-body.js'
 import {
   PerkvilleApiError,
   type PerkvilleClient,
@@ -81,7 +82,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
-      const text = await res.body.text()
+      const text = await readBoundedText(res.body)
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: parseBody(text) }
     } catch (err) {
       throw new TransportError(signal.aborted ? `timeout after ${timeoutMs} ms` : transportMessage(err))

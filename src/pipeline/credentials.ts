@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { boundErrorText } from '../perkville/bounded-body.js'
 import type { PerkvilleClient } from '../perkville/client-api.js'
 import { PerkvilleApiError } from '../perkville/client-api.js'
 import { scrub } from './redact.js'
@@ -44,7 +45,7 @@ export class CredentialsGate {
   }
 
   reject(status: number | null, message: string): void {
-    const safe = scrub(message, this.opts.target().secrets)
+    const safe = boundErrorText(scrub(message, this.opts.target().secrets))
     const wasRejected = this.mode === 'paused'
     this.mode = 'paused'
     if (status !== null) this.rejectedStatus = status

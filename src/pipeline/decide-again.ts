@@ -1,6 +1,5 @@
 import { decide } from '../core/decide.js'
 import type { Settings } from '../core/settings.js'
-import { withoutNul } from '../core/text-safe.js'
 import { notAwarded } from './parking.js'
 import type { Redecision } from './storage/storage.js'
 
@@ -17,7 +16,7 @@ export function decideAgain(settings: Settings, payload: string): Redecision['ve
     event = null
   }
   const outcome = decide(settings, event)
-  if (outcome.status === 'send') return { outcome: 'queue', tx: withoutNul(outcome.transaction) }
+  if (outcome.status === 'send') return { outcome: 'queue', tx: outcome.transaction }
   const { code, message } = outcome.status === 'skip' ? outcome.reason : outcome.error
   const parked = notAwarded(code, message)
   return {

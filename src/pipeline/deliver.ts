@@ -1,4 +1,5 @@
 import type { Transaction } from '../core/types.js'
+import { boundErrorText } from '../perkville/bounded-body.js'
 import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-api.js'
 import { classifyTransportError } from '../perkville/wire.js'
 import { type BackoffOptions, retryDelayMs } from './backoff.js'
@@ -133,7 +134,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     }
   }
   const r = attempt.result
-  const errorText = 'message' in r ? scrub(r.message, secrets) : null
+  const errorText = 'message' in r ? boundErrorText(scrub(r.message, secrets)) : null
   log.push({
     at,
     durationMs: Math.round(attempt.durationMs),

@@ -53,9 +53,9 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
   const outcome = decide(settings, stored)
   if (outcome.status === 'reject') return refused('reject', outcome.error.code, outcome.error.message)
   if (outcome.status === 'skip') return refused('skip', outcome.reason.code, outcome.reason.message)
-  // decide() only sends objects, so obj is set here. The id counts U+0000 as U+FFFD, as the text
-  // stored below has it: PostgreSQL text cannot hold U+0000 (the JSON payload escapes it).
-  const tx = withoutNul(outcome.transaction)
+  // decide() only sends objects, so obj is set here. Its transaction has U+0000 as U+FFFD already
+  // (outcomes.ts), and the id counts it so: PostgreSQL text cannot hold U+0000 (the JSON payload escapes it).
+  const tx = outcome.transaction
   const externalId = transactionExternalId(obj!, tx)
   return {
     kind: 'queue',

@@ -9,21 +9,31 @@ const REFRESH_MS = 5_000
 export class QueueDepth {
   private timer: NodeJS.Timeout | undefined
 
+  /**
+   * Signed: an event may leave the queue before its arrival is counted (a replay adds its events
+   * once they are all queued, while workers already deliver them). Clamping each decrement at 0 lost
+   * it, and the replay's add then left phantom events until a restart; only what is shown is clamped.
+   */
   private constructor(
     private readonly storage: Storage,
-    public value: number,
+    private count: number,
   ) {}
 
   static async load(storage: Storage): Promise<QueueDepth> {
     return new QueueDepth(storage, await storage.queueDepth())
   }
 
+  /** Events waiting or in flight: never negative. */
+  get value(): number {
+    return Math.max(0, this.count)
+  }
+
   add(n: number): void {
-    this.value += n
+    this.count += n
   }
 
   remove(n: number): void {
-    this.value = Math.max(0, this.value - n)
+    this.count -= n
   }
 
   /** Re-counts from storage every few seconds, for a queue shared with other instances. */
@@ -31,7 +41,7 @@ export class QueueDepth {
     this.timer = setInterval(() => {
       this.storage.queueDepth().then(
         (n) => {
-          this.value = n
+          this.count = n
         },
         () => undefined,
       )

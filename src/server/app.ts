@@ -10,7 +10,7 @@ import { ConsoleSessions } from './console-session.js'
 import type { ServerDeps } from './deps.js'
 import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
-import { IN_FLIGHT_BODY_BYTES, REQUEST_LIMIT_BYTES } from './limits.js'
+import { IN_FLIGHT_BODY_BYTES, MAX_PATH_PARAM_CHARS, REQUEST_LIMIT_BYTES } from './limits.js'
 import { adminRoutes } from './plugins/admin.js'
 import { analyticsJsRoutes } from './plugins/analytics-js.js'
 import { beaconRoutes } from './plugins/beacon.js'
@@ -24,18 +24,21 @@ import { timeoutOptions } from './timeouts.js'
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
 export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   // One session store shared by the console's sign-in and the admin API's authentication.
+  // One lifecycle shared by /healthz and /admin/health.
+  const lifecycle = given.lifecycle ?? { shuttingDown: false }
   const deps: ServerDeps = {
     ...given,
     consoleSessions: given.consoleSessions ?? new ConsoleSessions(),
     bodyBudget: given.bodyBudget ?? new BodyBudget(IN_FLIGHT_BODY_BYTES),
+    lifecycle,
   }
-  const lifecycle = deps.lifecycle ?? { shuttingDown: false }
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Per-request logs at info would cost more than the request itself at the rates we aim for;
     // http-metrics logs each response at debug and failures at higher levels instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: REQUEST_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ...timeoutOptions(deps.timeouts, deps.logger as FastifyBaseLogger),

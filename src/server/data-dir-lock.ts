@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
@@ -35,7 +35,7 @@ export class DataDirLockedError extends Error {
 /**
  * One instance per data directory: the queue, the generated secrets and the embedded sandbox in it
  * belong to one process. The lock is a file created exclusively (`wx`); a lock left by a process
- * that died (same host, pid gone or our own pid again after a container restart) is taken over,
+ * that died (same host, pid gone, a zombie, or our own pid again after a container restart) is taken over,
  * so a SIGKILL never needs a manual clean-up. A lock from another host cannot be checked and is
  * honoured. Throws DataDirLockedError before touching anything else in the directory.
  */
@@ -86,6 +86,8 @@ function mtimeOf(path: string): number {
 function isAlive(holder: Holder): boolean {
   if (holder.host !== hostname()) return true
   if (holder.pid === process.pid) return false
+  const state = procState(holder.pid)
+  if (state !== undefined) return state !== null && !DEAD_STATES.has(state)
   try {
     process.kill(holder.pid, 0)
     return true
@@ -93,6 +95,29 @@ function isAlive(holder: Holder): boolean {
     // EPERM: the process exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * A process killed but not yet reaped by its parent (a zombie, `Z`) still answers `kill(pid, 0)`,
+ * which refused an immediate restart after kill -9; it holds nothing, so it counts as dead.
+ */
+const DEAD_STATES = new Set(['Z', 'X', 'x'])
+
+/**
+ * The process's state letter from /proc/<pid>/stat (Linux): null when there is no such process,
+ * undefined where /proc cannot tell (another system), so the caller falls back to kill(pid, 0).
+ */
+function procState(pid: number): string | null | undefined {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'ENOENT' && existsSync('/proc/self/stat') ? null : undefined
+  }
+  // "pid (comm) S ...": the name may hold spaces and parentheses, the state follows the last ")".
+  const state = stat.slice(stat.lastIndexOf(')') + 1).trim()[0]
+  return state ?? undefined
 }
 
 function parseHolder(text: string): Holder | null {

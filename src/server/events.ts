@@ -78,8 +78,16 @@ export function eventFromSingle(
   return { payload: event, source, receivedAt }
 }
 
+/**
+ * Segment's per-event limit, the one check of it on every way in (Tracking API, webhook, beacon, the
+ * console's event tester): a 400 naming where and how large.
+ */
 export function checkEventSize(event: unknown, where: string): void {
-  const bytes = Buffer.byteLength(JSON.stringify(event) ?? '', 'utf8')
+  checkEventBytes(Buffer.byteLength(JSON.stringify(event) ?? '', 'utf8'), where)
+}
+
+/** checkEventSize for an event already measured (a single-event body as received). */
+export function checkEventBytes(bytes: number, where: string): void {
   if (bytes > EVENT_LIMIT_BYTES) {
     throw badRequest(
       'EVENT_TOO_LARGE',

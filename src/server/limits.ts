@@ -1,7 +1,16 @@
+import { MAX_EMAIL_LENGTH } from '../core/email.js'
+
 /** Segment's HTTP Tracking API limits (segment-ingest.md); 1 KB = 1024 bytes. */
 export const EVENT_LIMIT_BYTES = 32 * 1024
 export const REQUEST_LIMIT_BYTES = 500 * 1024
 export const BATCH_LIMIT_EVENTS = 2500
+
+/**
+ * The longest path parameter (decoded) the router passes on: four times the longest a route takes (an
+ * email, 254 characters), so a too-long address gets the route's own 400 naming the limit. Fastify's
+ * default of 100 answered 414 for customers whose longer addresses had been delivered.
+ */
+export const MAX_PATH_PARAM_CHARS = 4 * MAX_EMAIL_LENGTH
 
 /**
  * How much Fastify reads off the socket before giving up. Larger than the 500 KB limit so bodies just

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Settings } from '../core/settings.js'
+import { boundErrorText } from '../perkville/bounded-body.js'
 import { createPerkvilleClient } from '../perkville/client.js'
 import type { PerkvilleClientOptions } from '../perkville/client-api.js'
 import { type CheckItem, checkSettings } from '../perkville/settings-check.js'
@@ -13,8 +14,8 @@ export interface SettingsCheckView {
 
 /**
  * The settings check the service runs by itself: at start and after every settings change, one
- * at a time. Its result is shown in full to the admin API and in brief (item names only, no
- * Perkville data) on the open /healthz; a problem is logged at warn with what to do.
+ * at a time. Its result is shown in full to the admin API (in brief, item names only, on
+ * GET /admin/health); a problem is logged at warn with what to do.
  */
 export class SettingsCheckRunner {
   private last: { at: number; items: CheckItem[] } | null = null
@@ -29,7 +30,8 @@ export class SettingsCheckRunner {
     const next = this.chain.then(async () => {
       let items: CheckItem[]
       try {
-        items = await this.check(settings)
+        // Item messages quote Perkville's answers: bounded like every stored or shown error.
+        items = (await this.check(settings)).map((i) => ({ ...i, message: boundErrorText(i.message) }))
       } catch (err) {
         items = [{ item: 'token', ok: false, message: `could not check: ${(err as Error).message}` }]
       }
@@ -57,7 +59,7 @@ export class SettingsCheckRunner {
     }
   }
 
-  /** For /healthz: which items failed, without their messages. */
+  /** For GET /admin/health: which items failed, without their messages. */
   summary(): { state: SettingsCheckView['state']; checkedAt: string | null; failed: string[] } {
     const view = this.view()
     return {

@@ -13,7 +13,7 @@ interface Readyz {
 
 /** What stops delivery now, each with what to do and where to fix it; nothing when all is well. */
 export function HealthBanner() {
-  const health = useData<Healthz>('/healthz', 15_000)
+  const health = useData<Healthz>('/admin/health', 15_000)
   const ready = useData<Readyz>('/readyz', 15_000)
   const settings = useData<SettingsView>('/admin/settings', 15_000)
   const problems: Array<{ key: string; title: string; what: string; link: string; linkText: string }> = []

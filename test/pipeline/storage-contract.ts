@@ -2,6 +2,7 @@ import { expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { QueueDepth } from '../../src/pipeline/queue-depth.js'
 import type {
   AcceptContext,
   ClaimedEvent,
@@ -89,6 +90,89 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.getEvent(b.id)).toMatchObject({ status: 'delivered', transactionId: 'b' })
     // Applied once: one attempt counted, and the lanes are free for what comes next.
     expect((await storage.getEvent(a.id))?.attempts).toBe(1)
+    await storage.close()
+  })
+
+  it('keeps at most 8 KB of a Perkville answer (its full size noted) and 500 characters of an error', async () => {
+    // Issue 22 item 2: a 503 with a 4 MB body was stored twice per attempt, 142 MB in one event.
+    const storage = await make()
+    const now = Date.now()
+    const e = newEvent('huge-answer@x.co')
+    await storage.accept([{ events: [e] }], ctx(now))
+    const [c] = await storage.claim(1, now, 60_000)
+    const body = `${'<p>down</p>'.repeat(381_300)}"\u0000é`
+    const huge = 'z'.repeat(1_000_000)
+    const response = JSON.stringify({ status: 503, headers: { 'content-length': '4194304' }, body })
+    await storage.complete(
+      [
+        {
+          id: c!.id,
+          leaseId: c!.leaseId,
+          attemptsMade: 1,
+          log: [{ at: now, durationMs: 5, outcome: 'temporary', request: '{}', response, error: huge }],
+          result: {
+            status: 'retrying',
+            nextAttemptAt: now + 1000,
+            unknown: true,
+            error: huge,
+            firstFailedAt: now,
+          },
+        },
+      ],
+      now,
+    )
+    const stored = await storage.getEvent(c!.id)
+    expect(stored?.lastError?.length).toBeLessThanOrEqual(500)
+    expect(stored?.lastError).toMatch(/^z+… \[cut: 1000000 characters\]$/)
+    const [attempt] = stored!.attemptLog
+    expect(attempt!.error).toBe(stored!.lastError)
+    expect(Buffer.byteLength(attempt!.response!, 'utf8')).toBeLessThanOrEqual(8 * 1024)
+    expect(JSON.parse(attempt!.response!)).toEqual({
+      status: 503,
+      headers: { 'content-length': '4194304' },
+      body: { truncated: true, bytes: 4194304, head: expect.stringMatching(/^(<p>down<\/p>)+/) },
+    })
+    await storage.close()
+  })
+
+  it('queue depth agrees with the store when a replay is counted after its events finished', async () => {
+    // Issue 22 item 5: workers delivered replayed events before the replay added them to the depth;
+    // the decrements were clamped at 0 and lost, so phantom events stayed until a restart.
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('depth-a@x.co'), newEvent('depth-b@x.co')] }], ctx(now))
+    const depth = await QueueDepth.load(storage)
+    expect(depth.value).toBe(2)
+    const finish = async (status: 'failed' | 'delivered') => {
+      const claimed = await storage.claim(10, now, 60_000)
+      await storage.complete(
+        claimed.map((c) => ({
+          id: c.id,
+          leaseId: c.leaseId,
+          attemptsMade: 1,
+          log: [],
+          result:
+            status === 'failed'
+              ? { status, at: now, reason: 'permanent', error: 'HTTP 422' }
+              : { status, at: now, transactionId: c.id },
+        })),
+        now,
+      )
+      depth.remove(claimed.length)
+      return claimed.length
+    }
+    expect(await finish('failed')).toBe(2)
+    const replayed = await storage.replayFailed(
+      { from: now - 60_000, to: now + 60_000, reasons: null, excludeReasons: [] },
+      now,
+    )
+    expect(replayed).toBe(2)
+    // Delivered before the replay's own count arrives.
+    expect(await finish('delivered')).toBe(2)
+    expect(depth.value).toBe(0)
+    depth.add(replayed)
+    expect(depth.value).toBe(await storage.queueDepth())
+    expect(depth.value).toBe(0)
     await storage.close()
   })
 

@@ -200,11 +200,20 @@ describe('actions', () => {
     )
   })
 
-  test('health shows the credentials without secrets; readiness is 200', async () => {
+  test('open health says only whether the service is healthy; the admin API shows the credentials without secrets', async () => {
+    // The fixture's map has a perk Perkville does not know (9999): the settings check fails.
+    const details = await fetch(`${svc.url}/admin/health`, { headers: ADMIN })
+    const body = await details.text()
+    expect(JSON.parse(body)).toMatchObject({
+      status: 'ok',
+      healthy: false,
+      credentials: { state: 'ok' },
+      settings: { state: 'problem', failed: ['perk 9999 ("Unknown Perk")'] },
+    })
     const health = await fetch(`${svc.url}/healthz`)
     expect(health.status).toBe(200)
-    const body = await health.text()
-    expect(JSON.parse(body)).toMatchObject({ status: 'ok', credentials: { state: 'ok' } })
+    expect(await health.json()).toEqual({ status: 'ok', healthy: false, shuttingDown: false })
+    expect((await fetch(`${svc.url}/admin/health`)).status).toBe(401)
     expect(body).not.toContain(svc.sandbox.token)
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200)
   })

@@ -227,6 +227,28 @@ describe('customer', () => {
     expect(nobody.events).toEqual([])
     expect(nobody.balance).toHaveProperty('unavailable')
   })
+
+  test('the longest valid email (254 characters) is found after it was delivered', async () => {
+    // Issue 22 item 6: a 101–254-character address was delivered but its lookup answered 414.
+    const local = `longest-${run}+`.padEnd(64, 'x')
+    const email = `${`${local}@${'d'.repeat(63)}.${'e'.repeat(63)}.`.padEnd(250, 'f')}.com`
+    expect(email).toHaveLength(254)
+    const res = await post(`${svc.url}/v1/track`, checkIn(email), AUTH)
+    expect(res.status).toBe(200)
+    const path = `${svc.url}/admin/customers/${encodeURIComponent(email)}`
+    await eventually(
+      async () => {
+        const c = await getJson(path)
+        expect(c.status).toBe(200)
+        const view = c.json as unknown as CustomerView
+        return view.events.some((e) => e.status === 'delivered') ? true : undefined
+      },
+      15_000,
+      'the 254-character customer delivered',
+    )
+    const tooLong = await getJson(`${svc.url}/admin/customers/${'a'.repeat(250)}%40b.com`)
+    expect(tooLong.status).toBe(400)
+  })
 })
 
 describe('event tester', () => {
@@ -272,6 +294,24 @@ describe('event tester', () => {
 
     const bad = await post(`${svc.url}/admin/test-event`, { send: true }, ADMIN)
     expect(bad.status).toBe(400)
+  })
+
+  test('an event over the 32 KB per-event limit is refused as on the Tracking API, and nothing is stored', async () => {
+    // Issue 22 item 13: the tester with send stored a 434 KB event the Tracking API would refuse.
+    const email = `huge-${run}@example.com`
+    const event = checkIn(email, { properties: { email, blob: 'x'.repeat(434 * 1024) } })
+    for (const send of [true, false]) {
+      const res = await post(`${svc.url}/admin/test-event`, { event, send }, ADMIN)
+      expect(res.status).toBe(400)
+      expect(res.json).toMatchObject({
+        code: 'EVENT_TOO_LARGE',
+        error: expect.stringMatching(/32 KB per-event limit/),
+      })
+    }
+    const viaApi = await post(`${svc.url}/v1/track`, event, AUTH)
+    expect(viaApi.status).toBe(400)
+    expect(viaApi.json).toMatchObject({ code: 'EVENT_TOO_LARGE' })
+    expect((await search(`q=${email}`)).events).toEqual([])
   })
 })
 

@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
+import { lockDataDir } from '../../src/server/data-dir-lock.js'
 import {
   basicAuth,
   eventually,
@@ -82,4 +86,49 @@ describe('one instance per data directory', () => {
     await stopServe(again, 'SIGTERM')
     expect(readdirSync(dataDir)).not.toContain('service.lock')
   })
+
+  // Issue 22 item 12: a process killed but not yet reaped (a zombie) answered kill(pid, 0), so the
+  // lock it left was honoured and an immediate restart after kill -9 was refused.
+  it.runIf(process.platform === 'linux')(
+    'a lock held by a killed process its parent has not reaped yet is taken over',
+    async () => {
+      const dataDir = tempDir('perkville-lock-')
+      dirs.push(dataDir)
+      // `exec sleep` becomes the parent of the background sleep and never waits for it.
+      const parent = spawn('sh', ['-c', 'sleep 300 & echo $!; exec sleep 300'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+      try {
+        const pid = Number(
+          await new Promise<string>((done) => parent.stdout.once('data', (b: Buffer) => done(String(b)))),
+        )
+        process.kill(pid, 'SIGKILL')
+        const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
+        while (state() !== 'Z') await sleep(10)
+        const lockPath = join(dataDir, 'service.lock')
+        const held = { pid, host: hostname(), startedAt: new Date().toISOString() }
+        writeFileSync(lockPath, `${JSON.stringify(held)}\n`)
+        const lock = lockDataDir(dataDir)
+        expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(process.pid)
+        lock.release()
+      } finally {
+        parent.kill('SIGKILL')
+      }
+    },
+  )
+
+  it('kill -9 then an immediate restart starts, every time', async () => {
+    const dataDir = tempDir('perkville-lock-')
+    dirs.push(dataDir)
+    let proc = await startServe({ dataDir, args: ['--write-key', WRITE_KEY] })
+    for (let i = 0; i < 4; i++) {
+      proc.child.kill('SIGKILL')
+      // No wait for the exit: the next one starts while the killed one may still be unreaped.
+      const next = await startServe({ dataDir, args: ['--write-key', WRITE_KEY] })
+      await proc.exited
+      proc = next
+    }
+    running.push(proc)
+    expect(JSON.parse(readFileSync(join(dataDir, 'service.lock'), 'utf8')).pid).toBe(proc.child.pid)
+  }, 120_000)
 })

@@ -117,6 +117,26 @@ describe('at the door', () => {
     ).toBeUndefined()
   })
 
+  test('a timestamp more than 24 hours ahead: receivedAt is sent, the record keeps the given value and says so', async () => {
+    // Issue 22 item 14: a timestamp a year in the future was sent to Perkville as it was.
+    const yearAhead = new Date(Date.now() + 365 * 86_400_000).toISOString()
+    const hoursAhead = new Date(Date.now() + 20 * 3_600_000).toISOString()
+    const events = [
+      checkIn('ts-future@example.com', { timestamp: yearAhead }),
+      checkIn('ts-soon@example.com', { timestamp: hoursAhead }),
+    ]
+    expect((await send(JSON.stringify({ batch: events }))).status).toBe(200)
+    const tx = await delivered('ts-future@example.com')
+    const [record] = (await adminEvents('ts-future@example.com')).json.events
+    expect(Date.parse(tx.transaction_dt!)).toBe(Date.parse(record!.payload.receivedAt as string))
+    expect(record!.payload.timestampReplaced).toEqual({
+      given: yearAhead,
+      reason: expect.stringMatching(/more than 24 hours after it was received.*receivedAt/),
+    })
+    const soon = await delivered('ts-soon@example.com')
+    expect(Date.parse(soon.transaction_dt!)).toBe(Date.parse(hoursAhead))
+  })
+
   test('a writeKey anywhere in an event (batch context, event context, properties) is not stored nor shown', async () => {
     const secret = 'wk_leaked_in_context_777'
     const body = {

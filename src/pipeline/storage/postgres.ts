@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { boundedCompletions } from './bounded-completion.js'
 import { accept } from './postgres/accept.js'
 import { claim } from './postgres/claim.js'
 import { complete } from './postgres/complete.js'
@@ -172,7 +173,7 @@ class PostgresStorage implements Storage {
   }
 
   complete(completions: Completion[], now: number): Promise<CompleteResult> {
-    return complete(this.db, completions, now)
+    return complete(this.db, boundedCompletions(completions), now)
   }
 
   nextDueAt(): Promise<number | null> {

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { boundedCompletions } from './bounded-completion.js'
 import { acceptOp } from './sqlite/accept.js'
 import { claimOp } from './sqlite/claim.js'
 import { completeOp } from './sqlite/complete.js'
@@ -118,7 +119,7 @@ class SqliteStorage implements Storage {
 
   async complete(completions: Completion[], now: number): Promise<CompleteResult> {
     if (this.closed) throw new Error('storage is closed')
-    return this.completeAll(completions, now)
+    return this.completeAll(boundedCompletions(completions), now)
   }
 
   async redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {

@@ -8,6 +8,7 @@ import type { PluginOptions } from '../deps.js'
 import { badRequest, HttpError } from '../http-error.js'
 import { registerConsoleRoutes } from './admin-console.js'
 import { registerSettingsRoutes } from './admin-settings.js'
+import { healthDetails } from './health.js'
 
 const DAY_MS = 86_400_000
 
@@ -33,6 +34,8 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
 
   registerSettingsRoutes(app, deps)
   registerConsoleRoutes(app, deps)
+
+  app.get('/health', async () => healthDetails(deps, deps.lifecycle ?? { shuttingDown: false }))
 
   app.get('/stats', { schema: { querystring: statsQuery } }, async (request) => {
     const { query } = request

@@ -6,9 +6,7 @@ import { requireWriteKey, writeKeyChecker } from '../auth.js'
 import { decodeJsonBody } from '../body.js'
 import { browserCors } from '../browser-cors.js'
 import type { PluginOptions } from '../deps.js'
-import { eventFromSingle, eventsFromBatch, labelSource } from '../events.js'
-import { badRequest } from '../http-error.js'
-import { EVENT_LIMIT_BYTES } from '../limits.js'
+import { checkEventBytes, eventFromSingle, eventsFromBatch, labelSource } from '../events.js'
 import { takeRawBodies } from '../raw-body.js'
 
 /** Single-event paths (long and analytics.js short forms) and the event type each one implies. */
@@ -39,12 +37,7 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
       request.body as Buffer | undefined,
       request.headers['content-encoding'],
     )
-    if (single && decoded.bytes > EVENT_LIMIT_BYTES) {
-      throw badRequest(
-        'EVENT_TOO_LARGE',
-        `the event is ${decoded.bytes} bytes, over the 32 KB per-event limit (${EVENT_LIMIT_BYTES} bytes)`,
-      )
-    }
+    if (single) checkEventBytes(decoded.bytes, 'the event')
     const source = requireWriteKey(checker, request.headers.authorization, decoded.value)
     return { ...decoded, source }
   }
