@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { acceptOp } from './sqlite/accept.js'
+import { alertOps } from './sqlite/alerts.js'
 import { claimOp } from './sqlite/claim.js'
 import { completeOp } from './sqlite/complete.js'
 import { Lanes } from './sqlite/lanes.js'
@@ -19,6 +20,8 @@ import type {
   AcceptBatch,
   AcceptContext,
   AcceptOutcome,
+  AlertChange,
+  AlertRow,
   ClaimedEvent,
   CompleteResult,
   Completion,
@@ -91,6 +94,7 @@ class SqliteStorage implements Storage {
   private readonly overview
   private readonly redecideOne
   private readonly unparkAll
+  private readonly alerts
 
   constructor(private readonly db: Database.Database) {
     const lanes = new Lanes(db)
@@ -106,6 +110,7 @@ class SqliteStorage implements Storage {
     this.overview = overviewOps(db)
     this.redecideOne = redecideOp(db, lanes, ledgers)
     this.unparkAll = unparkOp(db, lanes)
+    this.alerts = alertOps(db)
   }
 
   async accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
@@ -243,6 +248,26 @@ class SqliteStorage implements Storage {
         'SELECT version, at, source, settings, changes FROM settings_versions ORDER BY version DESC LIMIT ?',
       )
       .all(limit) as SettingsVersionRow[]
+  }
+
+  async parkedByReason(): Promise<Array<{ reason: string; count: number }>> {
+    return this.alerts.parkedByReason()
+  }
+
+  async newestDelivery(): Promise<number | null> {
+    return this.alerts.newestDelivery()
+  }
+
+  async openAlerts(): Promise<AlertRow[]> {
+    return this.alerts.openAlerts()
+  }
+
+  async recordAlert(change: AlertChange): Promise<AlertRow | null> {
+    return this.alerts.recordAlert(change)
+  }
+
+  async alertHistory(limit: number): Promise<AlertRow[]> {
+    return this.alerts.alertHistory(limit)
   }
 
   async probeWrite(): Promise<boolean> {
