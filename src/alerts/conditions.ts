@@ -92,6 +92,12 @@ export type Transition =
   | { kind: 'resolve'; open: OpenAlert }
 
 const MINUTE = 60_000
+/** Reasons are our own codes and item names; still, what reaches a chat line is bounded. */
+const REASON_CHARS = 200
+
+function bounded(text: string): string {
+  return text.length > REASON_CHARS ? `${text.slice(0, REASON_CHARS - 1)}…` : text
+}
 
 /** The conditions that hold in this observation. */
 export function conditionsOf(o: Observation, t: AlertThresholds, now: number): Condition[] {
@@ -145,7 +151,7 @@ export function conditionsOf(o: Observation, t: AlertThresholds, now: number): C
       alert: 'settings_check_failed',
       since: since(o.settingsCheck.checkedAt),
       count: o.settingsCheck.failed.length,
-      reason: o.settingsCheck.failed.join(', '),
+      reason: bounded(o.settingsCheck.failed.join(', ')),
     })
   }
   if (t.refusalSurge > 0) {

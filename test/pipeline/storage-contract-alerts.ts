@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import type { AlertChange, Storage } from '../../src/pipeline/storage/storage.js'
 import { newEvent } from './storage-contract.js'
 
-const fire = (at: number, by = 'a', key = 'credentials_rejected'): AlertChange => ({
+const fire = (at: number, by = 'a', key = 'credentials_rejected'): AlertChange & { kind: 'fire' } => ({
   kind: 'fire',
   key,
   alert: key.split(':')[0]!,

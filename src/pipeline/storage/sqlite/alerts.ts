@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3'
+import Database from 'better-sqlite3'
 import {
   alertChangeSql,
   alertHistorySql,
@@ -9,6 +9,7 @@ import {
   toAlertRow,
 } from '../alert-sql.js'
 import type { AlertChange, AlertRow } from '../storage.js'
+import { migrateSqlite } from './migrate.js'
 
 /** The alert record and the two facts the alert monitor reads beyond the overview's counts. */
 export function alertOps(db: Database.Database) {
@@ -35,5 +36,20 @@ export function alertOps(db: Database.Database) {
       return rows(db.prepare(s.sql).all(...s.values))
     },
     recordAlert: (change: AlertChange): AlertRow | null => record(change),
+  }
+}
+
+/**
+ * The alert record in a private in-memory database, for the alerts about the store itself (they
+ * cannot be recorded in it): the same statements, so the same claim rules.
+ */
+export function memoryAlertRecord() {
+  const db = new Database(':memory:')
+  migrateSqlite(db)
+  const ops = alertOps(db)
+  return {
+    openAlerts: async () => ops.openAlerts(),
+    recordAlert: async (change: AlertChange) => ops.recordAlert(change),
+    alertHistory: async (limit: number) => ops.alertHistory(limit),
   }
 }
