@@ -90,6 +90,11 @@ export class AlertMonitor {
     return this.running
   }
 
+  /** Resolves once every message sent so far arrived or was given up. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.sending])
+  }
+
   /** What the console shows: where alerts go and the thresholds; labels only, no secret. */
   describe() {
     return {

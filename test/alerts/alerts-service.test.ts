@@ -157,7 +157,7 @@ describe('alerts from a running service', () => {
     expect(put.status, put.text).toBe(200)
     await checkIn(CUSTOMER)
     const firing = await messageOf('credentials_rejected', 'firing')
-    expect(firing).toMatchObject({ state: 'firing', reason: 'credentials rejected', count: 1 })
+    expect(firing).toMatchObject({ state: 'firing', reason: 'credentials rejected' })
     expect(firing.consoleUrl).toBe(`${proc.url}/#/settings`)
     expect(String(firing.text)).toMatch(/^FIRING credentials_rejected .*since .*what to do: .*Console: http/)
     await looksWhileOpen('credentials_rejected', 5)
@@ -200,6 +200,14 @@ describe('alerts from a running service', () => {
     const parked = list.json.alerts.find((a) => a.key === 'events_parked:unknown_location')!
     expect(parked.state).toBe('resolved')
     expect(Date.parse(parked.resolvedAt!)).toBeGreaterThanOrEqual(Date.parse(parked.firedAt))
+    // The settings check failed after each bad change and passed after each fix: told each time, once.
+    await eventually(() => (messages('settings_check_failed').length === 4 ? true : undefined))
+    expect(messages('settings_check_failed').map((m) => [m.state, m.reason])).toEqual([
+      ['firing', expect.stringContaining('token')],
+      ['resolved', expect.stringContaining('token')],
+      ['firing', 'location 9999'],
+      ['resolved', 'location 9999'],
+    ])
     expectNoSecrets(hook.received)
     // The log names the webhook only by its redacted label.
     expect(proc.stdout()).not.toContain('s3cr3tHookPathXYZ')
