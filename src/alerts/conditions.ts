@@ -92,6 +92,8 @@ export type Transition =
   | { kind: 'resolve'; open: OpenAlert }
 
 const MINUTE = 60_000
+/** The reason of `delivery_failing` when the queue has not moved (else: the first-try share). */
+export const STALLED = 'nothing delivered'
 /** Reasons are our own codes and item names; still, what reaches a chat line is bounded. */
 const REASON_CHARS = 200
 
@@ -133,7 +135,7 @@ export function conditionsOf(o: Observation, t: AlertThresholds, now: number): C
       alert: 'queue_stale',
       since: o.oldestWaitingAt + t.oldestWaitingMs,
       count: Math.floor((now - o.oldestWaitingAt) / MINUTE),
-      reason: 'oldest waiting event (minutes)',
+      reason: 'oldest waiting event',
     })
   }
   if (o.storageProblemSince !== null && now - o.storageProblemSince >= t.storageAfterMs) {
@@ -151,7 +153,12 @@ export function conditionsOf(o: Observation, t: AlertThresholds, now: number): C
       alert: 'settings_check_failed',
       since: since(o.settingsCheck.checkedAt),
       count: o.settingsCheck.failed.length,
-      reason: bounded(o.settingsCheck.failed.join(', ')),
+      // The first failed item says most (a rejected token fails every item after it).
+      reason: bounded(
+        o.settingsCheck.failed.length === 1
+          ? o.settingsCheck.failed[0]!
+          : `${o.settingsCheck.failed[0]} and ${o.settingsCheck.failed.length - 1} more`,
+      ),
     })
   }
   if (t.refusalSurge > 0) {
@@ -192,7 +199,7 @@ function deliveryFailing(o: Observation, t: AlertThresholds, now: number): Condi
         alert: 'delivery_failing',
         since: movedAt,
         count: Math.floor((now - movedAt) / MINUTE),
-        reason: 'nothing delivered (minutes)',
+        reason: STALLED,
       }
     }
   }

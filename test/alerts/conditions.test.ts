@@ -94,6 +94,15 @@ describe('conditions', () => {
     expect(keys({ storageProblemSince: T0 - 29_000 })).toEqual([])
   })
 
+  test('a failing settings check names its first failed item and how many more', () => {
+    const [c] = conditionsOf(
+      { ...calm, settingsCheck: { failed: ['token', 'business 1001', 'location 2001'], checkedAt: T0 } },
+      thresholds,
+      T0,
+    )
+    expect(c).toMatchObject({ reason: 'token and 2 more', count: 3 })
+  })
+
   test('a failing settings check, unless turned off', () => {
     const settingsCheck = { failed: ['location'], checkedAt: T0 }
     expect(keys({ settingsCheck })).toEqual(['settings_check_failed'])
@@ -156,6 +165,18 @@ describe('transitions', () => {
 })
 
 describe('the message', () => {
+  test('says how many in words that fit each alert', () => {
+    const text = (alert: Parameters<typeof alertMessage>[0]['alert'], count: number, reason: string) =>
+      alertMessage({ alert, since: T0, count, reason }, 'firing', { consoleUrl: 'http://x', now: T0 }).text
+    expect(text('delivery_failing', 12, 'nothing delivered')).toContain('; 12 minutes without a delivery;')
+    expect(text('delivery_failing', 5, 'first-try deliverability 75%')).toContain(
+      '; 5 events not delivered on the first try;',
+    )
+    expect(text('queue_stale', 1, 'oldest waiting event')).toContain('; waiting 1 minute;')
+    expect(text('credentials_rejected', 1, 'credentials rejected')).toContain('; 1 event waiting;')
+    expect(text('refusal_surge', 50, 'EVENT_NOT_ALLOWLISTED')).toContain('(EVENT_NOT_ALLOWLISTED)')
+  })
+
   test('one line of text with what, since, how many, what to do and the console link; no secret', () => {
     const m = alertMessage(
       { alert: 'events_parked', since: T0, count: 4, reason: 'unknown_location' },
