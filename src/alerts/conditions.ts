@@ -4,6 +4,8 @@
  * step time instead of sleeping.
  */
 
+import type { AlertRow } from '../pipeline/storage/storage.js'
+
 export const ALERT_NAMES = [
   'credentials_rejected',
   'events_parked',
@@ -72,17 +74,11 @@ export interface Condition {
   reason: string
 }
 
-/** The open (not yet resolved) alert as recorded, shared by the instances of one database. */
-export interface OpenAlert {
-  id: string
-  key: string
-  alert: AlertName
-  since: number
-  count: number
-  reason: string
-  /** When its last message (firing or reminder) was claimed. */
-  notifiedAt: number
-}
+/**
+ * What the transitions need of an open (not yet resolved) alert as recorded, shared by the instances
+ * of one database: which condition, and when its last message (firing or reminder) was claimed.
+ */
+export type OpenAlert = Pick<AlertRow, 'id' | 'key' | 'notifiedAt'>
 
 export type Transition =
   | { kind: 'fire'; condition: Condition }

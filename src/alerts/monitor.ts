@@ -7,7 +7,6 @@ import {
   type Condition,
   conditionsOf,
   type Observation,
-  type OpenAlert,
   type Transition,
   transitionsOf,
 } from './conditions.js'
@@ -166,7 +165,7 @@ export class AlertMonitor {
     mine: (a: { alert: string }) => boolean,
     now: number,
   ): Promise<void> {
-    const open = (await record.openAlerts()).filter(mine).map(toOpen)
+    const open = (await record.openAlerts()).filter(mine)
     for (const t of transitionsOf(open, holding, now, this.o.thresholds.remindAfterMs)) {
       const row = await record.recordAlert(this.changeOf(t, now))
       if (row === null || t.kind === 'seen') continue
@@ -219,17 +218,5 @@ export class AlertMonitor {
       }).finally(() => this.sending.delete(sent))
       this.sending.add(sent)
     }
-  }
-}
-
-function toOpen(row: AlertRow): OpenAlert {
-  return {
-    id: row.id,
-    key: row.key,
-    alert: row.alert as AlertName,
-    since: row.since,
-    count: row.count,
-    reason: row.reason,
-    notifiedAt: row.notifiedAt,
   }
 }

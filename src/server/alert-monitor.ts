@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import type { AlertThresholds } from '../alerts/conditions.js'
 import { type AlertDestination, emailDestination, webhookDestination } from '../alerts/destinations.js'
 import { AlertMonitor } from '../alerts/monitor.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
@@ -33,19 +34,7 @@ export function alertMonitorFor(config: ServiceConfig, deps: AlertMonitorDeps): 
       windowMs: config.alertWindowMs,
       deliveredCount: () => metricTotal(deps.registry, 'perkville_events_delivered_total'),
     }),
-    thresholds: {
-      credentialsAfterMs: config.alertCredentialsAfterMs,
-      parkedMin: config.alertParked,
-      firstTryBelowPercent: config.alertFirstTryBelow,
-      minAttempts: config.alertMinAttempts,
-      windowMs: config.alertWindowMs,
-      stalledAfterMs: config.alertStalledAfterMs,
-      oldestWaitingMs: config.alertOldestWaitingMs,
-      storageAfterMs: config.alertStorageAfterMs,
-      settingsCheck: config.alertSettingsCheck,
-      refusalSurge: config.alertRefusalSurge,
-      remindAfterMs: config.alertRemindAfterMs,
-    },
+    thresholds: thresholdsOf(config),
     destinations,
     consoleUrl: deps.consoleUrl,
     intervalMs: config.alertIntervalMs,
@@ -54,6 +43,23 @@ export function alertMonitorFor(config: ServiceConfig, deps: AlertMonitorDeps): 
     now: Date.now,
     logger: deps.logger,
   })
+}
+
+/** Each condition's threshold, as the options give it. */
+export function thresholdsOf(config: ServiceConfig): AlertThresholds {
+  return {
+    credentialsAfterMs: config.alertCredentialsAfterMs,
+    parkedMin: config.alertParked,
+    firstTryBelowPercent: config.alertFirstTryBelow,
+    minAttempts: config.alertMinAttempts,
+    windowMs: config.alertWindowMs,
+    stalledAfterMs: config.alertStalledAfterMs,
+    oldestWaitingMs: config.alertOldestWaitingMs,
+    storageAfterMs: config.alertStorageAfterMs,
+    settingsCheck: config.alertSettingsCheck,
+    refusalSurge: config.alertRefusalSurge,
+    remindAfterMs: config.alertRemindAfterMs,
+  }
 }
 
 async function metricTotal(registry: Registry, name: string): Promise<number> {

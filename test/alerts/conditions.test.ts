@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest'
 import {
-  type AlertThresholds,
   type Condition,
   conditionsOf,
   type Observation,
@@ -8,35 +7,14 @@ import {
   transitionsOf,
 } from '../../src/alerts/conditions.js'
 import { alertMessage } from '../../src/alerts/message.js'
+import { CALM, DEFAULT_THRESHOLDS } from './fixtures.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2026, 11, 7, 3, 0, 0)
 
-const thresholds: AlertThresholds = {
-  credentialsAfterMs: 0,
-  parkedMin: 1,
-  firstTryBelowPercent: 90,
-  minAttempts: 20,
-  windowMs: 15 * MIN,
-  stalledAfterMs: 10 * MIN,
-  oldestWaitingMs: 15 * MIN,
-  storageAfterMs: 30_000,
-  settingsCheck: true,
-  refusalSurge: 50,
-  remindAfterMs: 4 * 60 * MIN,
-}
+const thresholds = DEFAULT_THRESHOLDS
 
-const calm: Observation = {
-  credentials: { rejected: false, since: null },
-  waiting: 0,
-  parked: [],
-  window: { sent: 0, firstTry: 0 },
-  oldestWaitingAt: null,
-  lastDeliveredAt: null,
-  storageProblemSince: null,
-  settingsCheck: { failed: [], checkedAt: null },
-  refusals: [],
-}
+const calm = CALM
 
 const keys = (o: Partial<Observation>, now = T0) =>
   conditionsOf({ ...calm, ...o }, thresholds, now).map((c) => c.key)

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
-import type { AlertThresholds, Observation } from '../../src/alerts/conditions.js'
+import type { Observation } from '../../src/alerts/conditions.js'
 import { webhookDestination } from '../../src/alerts/destinations.js'
 import { AlertMonitor, type Sighting } from '../../src/alerts/monitor.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import type { Storage } from '../../src/pipeline/storage/storage.js'
 import { createLogger } from '../../src/server/logger.js'
+import { CALM, DEFAULT_THRESHOLDS } from './fixtures.js'
 import { startWebhookReceiver } from './receivers.js'
 
 /**
@@ -16,31 +17,8 @@ import { startWebhookReceiver } from './receivers.js'
  */
 const HOUR = 3_600_000
 const T0 = Date.UTC(2026, 11, 7, 3, 0, 0)
-const thresholds: AlertThresholds = {
-  credentialsAfterMs: 0,
-  parkedMin: 1,
-  firstTryBelowPercent: 90,
-  minAttempts: 20,
-  windowMs: 15 * 60_000,
-  stalledAfterMs: 10 * 60_000,
-  oldestWaitingMs: 15 * 60_000,
-  storageAfterMs: 30_000,
-  settingsCheck: true,
-  refusalSurge: 50,
-  remindAfterMs: 4 * HOUR,
-}
-const calm: Sighting = {
-  credentials: { rejected: false, since: null },
-  waiting: 0,
-  parked: [],
-  window: { sent: 0, firstTry: 0 },
-  oldestWaitingAt: null,
-  lastDeliveredAt: null,
-  storageProblemSince: null,
-  settingsCheck: { failed: [], checkedAt: null },
-  refusals: [],
-  storeRead: true,
-}
+const thresholds = DEFAULT_THRESHOLDS
+const calm: Sighting = { ...CALM, storeRead: true }
 
 let hook: Awaited<ReturnType<typeof startWebhookReceiver>>
 let dir: string
