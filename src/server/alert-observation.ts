@@ -1,5 +1,6 @@
 import type { Observation } from '../alerts/conditions.js'
 import type { Sighting } from '../alerts/monitor.js'
+import { firstTryShares } from '../pipeline/overview.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
 import type { Storage } from '../pipeline/storage/storage.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'
@@ -58,14 +59,10 @@ export function alertObserver(deps: AlertObservationDeps): (now: number) => Prom
       ])
       if (delivered === null || count !== delivered.count)
         delivered = { count, at: delivered === null ? 0 : now }
-      const sentStatuses = statuses.filter((s) => s.status === 'delivered' || s.status === 'failed')
       facts = {
         waiting: health.queueDepth,
         parked,
-        window: {
-          sent: sentStatuses.reduce((n, s) => n + (s.status === 'delivered' ? s.count : s.sent), 0),
-          firstTry: sentStatuses.reduce((n, s) => n + (s.status === 'delivered' ? s.firstTry : 0), 0),
-        },
+        window: firstTryShares(statuses),
         oldestWaitingAt: oldest,
         lastDeliveredAt: Math.max(newest ?? 0, delivered.at) || null,
         refusals: refusals.filter((r) => r.kind === 'reject').map(({ code, count }) => ({ code, count })),
