@@ -1,9 +1,25 @@
 import type { Overview, TimeRange } from './service-api.js'
 import { defaultBucketMs, LatencyHistogram } from './stats.js'
-import type { Storage } from './storage/storage.js'
+import type { StatusCount, Storage } from './storage/storage.js'
 
 /** Latencies read per bucket: percentiles are exact below this many deliveries, estimated above. */
 export const LATENCY_SAMPLE = 1_000
+
+/**
+ * Of the events counted, those sent (delivered, or failed after at least one POST: order-rule failures
+ * never were) and those delivered on their first POST: first-try deliverability is the second over the first.
+ */
+export function firstTryShares(counts: readonly StatusCount[]): { sent: number; firstTry: number } {
+  let sent = 0
+  let firstTry = 0
+  for (const c of counts) {
+    if (c.status === 'delivered') {
+      sent += c.count
+      firstTry += c.firstTry
+    } else if (c.status === 'failed') sent += c.sent
+  }
+  return { sent, firstTry }
+}
 
 export interface OverviewDeps {
   storage: Storage
@@ -48,19 +64,20 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
       skipped: 0,
       p95Ms: null as number | null,
     }
-    for (const c of await storage.statusCounts(start, end)) {
+    const counts = await storage.statusCounts(start, end)
+    const shares = firstTryShares(counts)
+    sent += shares.sent
+    firstTry += shares.firstTry
+    for (const c of counts) {
       funnel.received += c.count
       switch (c.status) {
         case 'delivered':
           funnel.delivered += c.count
           point.delivered += c.count
-          sent += c.count
-          firstTry += c.firstTry
           break
         case 'failed':
           funnel.failed += c.count
           point.notDelivered += c.count
-          sent += c.sent
           break
         case 'retrying':
           funnel.retrying += c.count

@@ -79,6 +79,11 @@ export function loadConfig({ cli, env }: ConfigSources): ServiceConfig {
   if (read('headersTimeoutMs', 'requestTimeoutMs') && options.headersTimeoutMs > options.requestTimeoutMs) {
     problems.push(`${sources.headersTimeoutMs} must not be longer than ${sources.requestTimeoutMs}`)
   }
+  if (read('alertEmails', 'smtpUrl') && options.alertEmails.length > 0 && options.smtpUrl === null) {
+    problems.push(
+      `${sources.alertEmails} needs ${flagName(OPTIONS.smtpUrl.cli)}: the mail server alert emails go through`,
+    )
+  }
   if (problems.length > 0 || mode === null) throw new ConfigError(problems)
   return {
     ...options,

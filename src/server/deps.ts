@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import type { AlertMonitor } from '../alerts/monitor.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
 import type { BodyBudget } from './body-budget.js'
 import type { ConsoleSessions } from './console-session.js'
@@ -24,6 +25,8 @@ export interface ServerDeps {
   settingsVersions?: SettingsVersions
   /** The settings check run by the service (at start, after changes); absent: not shown. */
   settingsCheck?: SettingsCheckRunner
+  /** Alerts (GET /admin/alerts, POST /admin/alerts/test); absent: those routes answer 404. */
+  alerts?: AlertMonitor
   /** When set, /webhook requires a valid X-Signature instead of a write key. */
   webhookSecret: string | null
   /** What X-Signature must cover (webhook-signature.ts). */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { looksLikeEmail } from '../core/email.js'
 import { isDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { parseDuration } from './duration.js'
 
@@ -144,6 +145,54 @@ export const inlineSettings = z.unknown().transform((value, ctx): Record<string,
     return fail(ctx, `must be a settings object, got ${kind(value)}`)
   }
   return value as Record<string, unknown>
+})
+
+/** Comma-separated text or a list, each entry read by `read` (null: not valid, then `problem` says why, not the value). */
+const listOf = (what: string, problem: string, read: (text: string) => string | null) =>
+  z.unknown().transform((value, ctx): string[] => {
+    const list = typeof value === 'string' ? value.split(',') : value
+    if (!Array.isArray(list)) return fail(ctx, `must be a list of ${what}, got ${kind(value)}`)
+    const out: string[] = []
+    list.forEach((item, index) => {
+      if (typeof item !== 'string') {
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be a string, got ${kind(item)}` })
+        return
+      }
+      if (item.trim() === '') return
+      const entry = read(item.trim())
+      if (entry === null) ctx.addIssue({ code: 'custom', message: `entry ${index + 1} ${problem}` })
+      else out.push(entry)
+    })
+    return [...new Set(out)]
+  })
+
+/** Alert webhooks: a URL's path is often its secret (Slack's is), so a bad entry is described, not shown. */
+export const webhookUrlList = listOf('http(s) URLs', 'must be an http(s) URL', (text) => {
+  try {
+    const url = new URL(text)
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString()
+  } catch {}
+  return null
+})
+
+export const emailList = listOf('email addresses', 'must be an email address', (text) =>
+  looksLikeEmail(text) ? text : null,
+)
+
+/** Holds a password: a bad value is described, never repeated. */
+export const smtpUrl = z.unknown().transform((value, ctx): string | null => {
+  if (value === null) return null
+  if (typeof value === 'string') {
+    try {
+      const url = new URL(value.trim())
+      if ((url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '')
+        return url.toString()
+    } catch {}
+  }
+  return fail(
+    ctx,
+    `must be an smtp:// or smtps:// URL, got ${typeof value === 'string' ? 'another text' : kind(value)}`,
+  )
 })
 
 export function show(value: unknown): string {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -10,6 +11,7 @@ import { createDeliveryService } from '../pipeline/index.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
 import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
+import { alertMonitorFor } from './alert-monitor.js'
 import { buildServer } from './app.js'
 import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
@@ -211,6 +213,20 @@ async function startLocked(
       cleanups.push(async () => clearInterval(follow))
     }
 
+    // Alerts look at the service from here on; their links point at the console once it listens.
+    let consoleUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`
+    const alerts = alertMonitorFor(config, {
+      storage,
+      service,
+      checks,
+      registry,
+      consoleUrl: () => consoleUrl,
+      instance: randomUUID(),
+      logger: logger.child({ component: 'alerts' }),
+    })
+    alerts.start()
+    cleanups.push(() => alerts.stop())
+
     const lifecycle: Lifecycle = { shuttingDown: false }
     const app = await buildServer({
       service,
@@ -222,6 +238,7 @@ async function startLocked(
       publicUrl: config.publicUrl,
       settingsVersions: versions,
       settingsCheck: checks,
+      alerts,
       registry,
       logger: logger.child({ component: 'http' }),
       lifecycle,
@@ -230,6 +247,7 @@ async function startLocked(
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${displayHost(config.host)}:${port}`
+    consoleUrl = config.publicUrl ?? url
 
     logger.info(
       {

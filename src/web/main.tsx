@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { loadSession, onSignedOut, signOut } from './api'
 import { HealthBanner } from './health-banner'
 import { href, useRoute } from './route'
+import { AlertsView } from './views/alerts'
 import { CustomerView } from './views/customer'
 import { ErrorsView } from './views/errors'
 import { EventDetailView } from './views/event-detail'
@@ -21,6 +22,7 @@ const NAV = [
   ['customer', 'Customer'],
   ['settings', 'Settings'],
   ['live', 'Live'],
+  ['alerts', 'Alerts'],
 ] as const
 
 function App() {
@@ -73,6 +75,8 @@ function Page({ route, view }: { route: ReturnType<typeof useRoute>; view: strin
       return <SettingsView />
     case 'live':
       return <LiveView />
+    case 'alerts':
+      return <AlertsView />
     default:
       return <OverviewView params={route.params} />
   }

@@ -12,6 +12,7 @@ import type {
   Storage,
 } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from './harness.js'
+import { alertsContract } from './storage-contract-alerts.js'
 import { settingsContract } from './storage-contract-settings.js'
 
 /**
@@ -656,6 +657,7 @@ export function storageContract(make: () => Promise<Storage>): void {
   })
 
   settingsContract(make)
+  alertsContract(make)
 }
 
 const settings = settingsFor('token-for-storage-tests')

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { boundedCompletions } from './bounded-completion.js'
 import { accept } from './postgres/accept.js'
+import { alertHistory, newestDelivery, openAlerts, parkedByReason, recordAlert } from './postgres/alerts.js'
 import { claim } from './postgres/claim.js'
 import { complete } from './postgres/complete.js'
 import { PgDb } from './postgres/db.js'
@@ -37,6 +38,8 @@ import type {
   AcceptBatch,
   AcceptContext,
   AcceptOutcome,
+  AlertChange,
+  AlertRow,
   ClaimedEvent,
   CompleteResult,
   Completion,
@@ -304,6 +307,26 @@ class PostgresStorage implements Storage {
       [limit],
     )
     return res.rows.map((r) => ({ ...r, version: Number(r.version), at: Number(r.at) }))
+  }
+
+  parkedByReason(): Promise<Array<{ reason: string; count: number }>> {
+    return parkedByReason(this.db)
+  }
+
+  newestDelivery(): Promise<number | null> {
+    return newestDelivery(this.db)
+  }
+
+  openAlerts(): Promise<AlertRow[]> {
+    return openAlerts(this.db)
+  }
+
+  recordAlert(change: AlertChange): Promise<AlertRow | null> {
+    return recordAlert(this.db, change)
+  }
+
+  alertHistory(limit: number): Promise<AlertRow[]> {
+    return alertHistory(this.db, limit)
   }
 
   /** PostgreSQL's writes fail when it is unreachable, which is what a round trip tells. */

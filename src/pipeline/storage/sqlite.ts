@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { boundedCompletions } from './bounded-completion.js'
 import { acceptOp } from './sqlite/accept.js'
+import { alertOps } from './sqlite/alerts.js'
 import { claimOp } from './sqlite/claim.js'
 import { completeOp } from './sqlite/complete.js'
 import { Lanes } from './sqlite/lanes.js'
@@ -20,6 +21,8 @@ import type {
   AcceptBatch,
   AcceptContext,
   AcceptOutcome,
+  AlertChange,
+  AlertRow,
   ClaimedEvent,
   CompleteResult,
   Completion,
@@ -92,6 +95,7 @@ class SqliteStorage implements Storage {
   private readonly overview
   private readonly redecideOne
   private readonly unparkAll
+  private readonly alerts
 
   constructor(private readonly db: Database.Database) {
     const lanes = new Lanes(db)
@@ -107,6 +111,7 @@ class SqliteStorage implements Storage {
     this.overview = overviewOps(db)
     this.redecideOne = redecideOp(db, lanes, ledgers)
     this.unparkAll = unparkOp(db, lanes)
+    this.alerts = alertOps(db)
   }
 
   async accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]> {
@@ -244,6 +249,26 @@ class SqliteStorage implements Storage {
         'SELECT version, at, source, settings, changes FROM settings_versions ORDER BY version DESC LIMIT ?',
       )
       .all(limit) as SettingsVersionRow[]
+  }
+
+  async parkedByReason(): Promise<Array<{ reason: string; count: number }>> {
+    return this.alerts.parkedByReason()
+  }
+
+  async newestDelivery(): Promise<number | null> {
+    return this.alerts.newestDelivery()
+  }
+
+  async openAlerts(): Promise<AlertRow[]> {
+    return this.alerts.openAlerts()
+  }
+
+  async recordAlert(change: AlertChange): Promise<AlertRow | null> {
+    return this.alerts.recordAlert(change)
+  }
+
+  async alertHistory(limit: number): Promise<AlertRow[]> {
+    return this.alerts.alertHistory(limit)
   }
 
   async probeWrite(): Promise<boolean> {

@@ -412,8 +412,59 @@ export interface Storage {
   appendSettingsVersion(version: NewSettingsVersion): Promise<number>
   /** The newest `limit` versions, newest first. */
   settingsVersions(limit: number): Promise<SettingsVersionRow[]>
+  /** Parked events now, by reason. */
+  parkedByReason(): Promise<Array<{ reason: string; count: number }>>
+  /** When the most recently received delivered event was delivered; null when none was. */
+  newestDelivery(): Promise<number | null>
+  /** The alerts not yet resolved. */
+  openAlerts(): Promise<AlertRow[]>
+  /**
+   * One change to the shared alert record, made only when it still applies (alert-sql.ts): the row
+   * as changed, or null when another instance made it first (or it no longer applies). Whoever
+   * gets the row sends the message.
+   */
+  recordAlert(change: AlertChange): Promise<AlertRow | null>
+  /** The newest `limit` alerts, open and resolved, newest first. */
+  alertHistory(limit: number): Promise<AlertRow[]>
   close(): Promise<void>
 }
+
+/** One time an alert condition held, from firing until resolved (times epoch ms). */
+export interface AlertRow {
+  id: string
+  /** The alert name, with the reason or code when one alert has several (`events_parked:unknown_location`). */
+  key: string
+  alert: string
+  reason: string
+  since: number
+  firedAt: number
+  count: number
+  notifiedAt: number
+  reminders: number
+  seenAt: number
+  /** The instance that last saw the condition hold. */
+  seenBy: string
+  resolvedAt: number | null
+}
+
+export type AlertChange =
+  /** Opens the alert unless one is open for the key; resolved alerts before `forgetBefore` are deleted. */
+  | {
+      kind: 'fire'
+      key: string
+      alert: string
+      reason: string
+      since: number
+      count: number
+      at: number
+      by: string
+      forgetBefore: number
+    }
+  /** Claims a reminder: only while `notifiedAt` is still the value read. */
+  | { kind: 'remind'; id: string; notifiedAt: number; count: number; at: number; by: string }
+  | { kind: 'seen'; id: string; count: number; at: number; by: string }
+  /** Only by the instance that saw it last, or by any once that one has been quiet since `quietBefore`. */
+  | { kind: 'resolve'; id: string; at: number; by: string; quietBefore: number }
 
 /** Where a settings version came from. */
 export type SettingsSource = 'start' | 'file' | 'api'

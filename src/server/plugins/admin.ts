@@ -6,6 +6,7 @@ import { checkRange, eventsQuery, replayBody, schemaError, statsQuery } from '..
 import { ConsoleSessions } from '../console-session.js'
 import type { PluginOptions } from '../deps.js'
 import { badRequest, HttpError } from '../http-error.js'
+import { registerAlertRoutes } from './admin-alerts.js'
 import { registerConsoleRoutes } from './admin-console.js'
 import { registerSettingsRoutes } from './admin-settings.js'
 import { healthDetails } from './health.js'
@@ -34,6 +35,7 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
 
   registerSettingsRoutes(app, deps)
   registerConsoleRoutes(app, deps)
+  registerAlertRoutes(app, deps)
 
   app.get('/health', async () => healthDetails(deps, deps.lifecycle ?? { shuttingDown: false }))
 

@@ -5,6 +5,7 @@ import { json, time } from '../format'
 import { href } from '../route'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
+import { AlertDestinations } from './alerts'
 import { Message } from './message'
 
 type MapName = 'eventToPerkMap' | 'audienceToPerkMap'
@@ -235,6 +236,8 @@ export function SettingsView() {
       )}
 
       <EventTester />
+
+      <AlertDestinations />
 
       <h2>History</h2>
       {history.error && <p class="error">{history.error}</p>}
