@@ -365,6 +365,26 @@ test('the live view shows an event sent after it opened', async () => {
   await page.close()
 })
 
+test('the live view shows every refused event as its own row (refusals carry no id)', async () => {
+  const page = await open('#/live')
+  await page.locator('[data-state="open"]').waitFor()
+  const stamp = Date.now()
+  const emails = [1, 2, 3].map((n) => `live-refused-${n}-${stamp}@example.com`)
+  for (const email of emails) {
+    const sent = await post(
+      `${svc.url}/v1/track`,
+      { type: 'track', event: 'Not Mapped', userId: 'live', properties: { email } },
+      AUTH,
+    )
+    expect(sent.status).toBe(200)
+  }
+  const table = page.locator('table.events')
+  await table.getByText(emails[2]!).waitFor({ timeout: 10_000 })
+  for (const email of emails)
+    expect(await table.locator('tr[data-status="rejected"]').getByText(email).count()).toBe(1)
+  await page.close()
+})
+
 test('a cross-site form post to a state-changing route is refused, even with the session cookie', async () => {
   const id = seeded.ids.otherFailed
   const before = (await eventOf(id)).attemptLog.length

@@ -2,14 +2,25 @@ import { count, time } from '../format'
 import { href } from '../route'
 import type { EventSummary } from '../types'
 
+/** A row: a stored event, or one the live feed announced before its id was known (id null). */
+type Row = Omit<EventSummary, 'id'> & { id: string | null; duplicate?: boolean }
+
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status.replace('_', ' ')}</span>
 }
 
-export const codeOf = (e: EventSummary) => e.code ?? e.failureReason ?? null
+export const codeOf = (e: Row) => e.code ?? e.failureReason ?? null
 
-/** Events as rows; each opens to its detail. */
-export function EventTable({ events }: { events: EventSummary[] }) {
+/** Where a row opens: its detail, or (no id yet) the search for its messageId. */
+const linkOf = (e: Row) =>
+  e.id !== null
+    ? href(`events/${encodeURIComponent(e.id)}`)
+    : e.messageId
+      ? href('events', { q: e.messageId })
+      : null
+
+/** Events as rows; each opens to its detail. `keys` (one per event) when ids are not unique. */
+export function EventTable({ events, keys }: { events: Row[]; keys?: string[] }) {
   if (events.length === 0) return <p>No events match.</p>
   return (
     <div class="table-scroll">
@@ -28,11 +39,9 @@ export function EventTable({ events }: { events: EventSummary[] }) {
           </tr>
         </thead>
         <tbody>
-          {events.map((e) => (
-            <tr key={e.id} data-event-id={e.id} data-status={e.status}>
-              <td>
-                <a href={href(`events/${encodeURIComponent(e.id)}`)}>{time(e.receivedAt)}</a>
-              </td>
+          {events.map((e, i) => (
+            <tr key={keys?.[i] ?? e.id} data-event-id={e.id ?? undefined} data-status={e.status}>
+              <td>{linkOf(e) ? <a href={linkOf(e)!}>{time(e.receivedAt)}</a> : time(e.receivedAt)}</td>
               <td>
                 <StatusBadge status={e.status} />
               </td>
@@ -40,7 +49,7 @@ export function EventTable({ events }: { events: EventSummary[] }) {
                 <code>{codeOf(e) ?? ''}</code>
                 {e.message && <div class="reason">{e.message}</div>}
               </td>
-              <td>{e.eventName ?? e.kind ?? ''}</td>
+              <td>{e.eventName ?? e.audienceKey ?? ''}</td>
               <td>{e.email ?? ''}</td>
               <td>{e.orderId ?? ''}</td>
               <td class="num">{e.quantity === null || e.quantity === undefined ? '' : count(e.quantity)}</td>
