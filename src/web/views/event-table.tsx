@@ -11,6 +11,15 @@ export function StatusBadge({ status }: { status: string }) {
 
 export const codeOf = (e: Row) => e.code ?? e.failureReason ?? null
 
+/** A cell labelled for the phone layout (one card per event), hidden there when empty. */
+function Cell({ label, text, num }: { label: string; text: string | null | undefined; num?: boolean }) {
+  return (
+    <td data-label={label} class={num ? 'num' : undefined} data-empty={text ? undefined : ''}>
+      {text ?? ''}
+    </td>
+  )
+}
+
 /** Where a row opens: its detail, or (no id yet) the search for its messageId. */
 const linkOf = (e: Row) =>
   e.id !== null
@@ -41,18 +50,26 @@ export function EventTable({ events, keys }: { events: Row[]; keys?: string[] })
         <tbody>
           {events.map((e, i) => (
             <tr key={keys?.[i] ?? e.id} data-event-id={e.id ?? undefined} data-status={e.status}>
-              <td>{linkOf(e) ? <a href={linkOf(e)!}>{time(e.receivedAt)}</a> : time(e.receivedAt)}</td>
-              <td>
+              <td data-label="Received">
+                {linkOf(e) ? <a href={linkOf(e)!}>{time(e.receivedAt)}</a> : time(e.receivedAt)}
+              </td>
+              <td data-label="Status">
                 <StatusBadge status={e.status} />
               </td>
-              <td>
-                <code>{codeOf(e) ?? ''}</code>
-                {e.message && <div class="reason">{e.message}</div>}
+              <td data-label="Code, reason" data-empty={codeOf(e) || e.message ? undefined : ''}>
+                <div>
+                  <code>{codeOf(e) ?? ''}</code>
+                  {e.message && <div class="reason">{e.message}</div>}
+                </div>
               </td>
-              <td>{e.eventName ?? e.audienceKey ?? ''}</td>
-              <td>{e.email ?? ''}</td>
-              <td>{e.orderId ?? ''}</td>
-              <td class="num">{e.quantity === null || e.quantity === undefined ? '' : count(e.quantity)}</td>
+              <Cell label="Event" text={e.eventName ?? e.audienceKey} />
+              <Cell label="Email" text={e.email} />
+              <Cell label="Order" text={e.orderId} />
+              <Cell
+                label="Qty"
+                text={e.quantity === null || e.quantity === undefined ? null : count(e.quantity)}
+                num
+              />
             </tr>
           ))}
         </tbody>
