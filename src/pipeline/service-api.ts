@@ -31,6 +31,8 @@ export interface AcceptResult {
   rejected: number
   /** Not queued for delivery: skipped + rejected + failed at once by an order rule. */
   dropped: number
+  /** Each event rejected at the door or failed by an order rule: its place in the request, code and words. */
+  refusals?: Array<{ index: number; code: string; message: string }>
 }
 
 /** Door refusals by code, skips apart from rejects. */
