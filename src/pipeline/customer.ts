@@ -1,6 +1,7 @@
 import type { Destination } from './destination.js'
 import { allHits } from './event-search.js'
 import { type eventSummary, hitSummary } from './event-summary.js'
+import { perkvillePoints } from './perkville-points.js'
 import type { CustomerView } from './service-api.js'
 import type { Storage, StoredEvent } from './storage/storage.js'
 
@@ -24,17 +25,25 @@ export async function customerView(
   for await (const hit of allHits(storage, { customerKey, limit: CUSTOMER_EVENTS }, CUSTOMER_EVENTS))
     hits.push(hit)
   const accepted = hits.flatMap((h) => (h.event ? [h.event] : []))
-  const points = { awarded: 0, removed: 0 }
+  const points = { awarded: 0, removed: 0, unknown: 0 }
+  const quantities = { awarded: 0, removed: 0 }
   for (const e of accepted) {
     if (e.status !== 'delivered') continue
-    if (e.quantity < 0 || e.kind === 'refund') points.removed += Math.abs(e.quantity)
-    else points.awarded += e.quantity
+    if (e.quantity < 0 || e.kind === 'refund') quantities.removed += Math.abs(e.quantity)
+    else quantities.awarded += e.quantity
+    const p = perkvillePoints(e)
+    if (p === null) points.unknown++
+    else if (p < 0) points.removed -= p
+    else points.awarded += p
   }
   const [balance] = await Promise.all([readBalance(destination, email)])
   return {
     email,
     events: hits.map(hitSummary),
     points,
+    quantities,
+    reconciles:
+      'points' in balance && points.unknown === 0 ? balance.points === points.awarded - points.removed : null,
     audiences: audiences(hits.map(hitSummary).reverse()),
     orders: orders(accepted),
     balance,
@@ -58,14 +67,26 @@ function audiences(events: ReturnType<typeof eventSummary>[]): CustomerView['aud
   return [...byKey.values()]
 }
 
-/** Orders and their refunds, in points basis, counting events not failed (delivered or on their way). */
+/**
+ * Orders and their refunds: amounts counting events not failed (delivered or on their way), points
+ * as Perkville recorded them for the delivered ones.
+ */
 function orders(events: StoredEvent[]): CustomerView['orders'] {
-  const byOrder = new Map<string, { orderId: string; awarded: number; refunded: number }>()
+  const byOrder = new Map<string, CustomerView['orders'][number]>()
   for (const e of events) {
     if (e.orderId === null || e.status === 'failed') continue
-    const o = byOrder.get(e.orderId) ?? { orderId: e.orderId, awarded: 0, refunded: 0 }
+    const o = byOrder.get(e.orderId) ?? {
+      orderId: e.orderId,
+      awarded: 0,
+      refunded: 0,
+      pointsAwarded: 0,
+      pointsRemoved: 0,
+    }
     if (e.kind === 'refund') o.refunded += Math.abs(e.quantity)
     else o.awarded += e.quantity
+    const p = perkvillePoints(e) ?? 0
+    if (p < 0) o.pointsRemoved -= p
+    else o.pointsAwarded += p
     byOrder.set(e.orderId, o)
   }
   return [...byOrder.values()]

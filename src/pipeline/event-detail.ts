@@ -1,5 +1,6 @@
 import { toRecord } from './event-records.js'
 import { eventSummary, parsePayload, refusalSummary } from './event-summary.js'
+import { perkvillePoints } from './perkville-points.js'
 import type { Decision, EventDetail, EventRecord } from './service-api.js'
 import type { Storage, StoredEvent, StoredRefusal } from './storage/storage.js'
 
@@ -18,6 +19,7 @@ function refusalDetail(r: StoredRefusal): EventDetail {
   return {
     ...refusalSummary(r),
     payload: parsePayload(r.payload),
+    points: null,
     decisions: [
       {
         at,
@@ -73,5 +75,5 @@ function acceptedDetail(e: StoredEvent): EventDetail {
   }
   // Decisions and attempts interleave in time.
   timeline.sort((a, b) => a.at.localeCompare(b.at))
-  return { ...record, ...eventSummary(e), decisions, timeline }
+  return { ...record, ...eventSummary(e), points: perkvillePoints(e), decisions, timeline }
 }

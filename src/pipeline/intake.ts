@@ -12,6 +12,12 @@ import type { AcceptResult, IncomingEvent } from './service-api.js'
 import type { AcceptBatch, AcceptOutcome, Storage } from './storage/storage.js'
 import type { WriteHealth } from './write-health.js'
 
+/** What an order-rule failure means, for whoever sent the event (the stored event has the details). */
+const ORDER_RULE_WORDS: Record<string, string> = {
+  [ORDER_ALREADY_AWARDED]: 'the order already earned an award for this perk; this one was not sent',
+  [REFUND_EXCEEDS_ORDER]: 'nothing of the order is left to refund; this refund was not sent',
+}
+
 export interface IntakeDeps {
   storage: Storage
   destination: Destination
@@ -51,13 +57,17 @@ export function createIntake(deps: IntakeDeps) {
     const bySource = new Map<string, number>()
     const skippedByCode = new Map<string, number>()
     const rejectedByCode = new Map<string, number>()
-    for (const given of events) {
+    // Where each refused event, and each one stored, was in the request (for /v1/import's answer).
+    const refusals: NonNullable<AcceptResult['refusals']> = []
+    const storedAt: number[] = []
+    for (const [index, given] of events.entries()) {
       // A receive time the server failed to set must not cost the event.
       const incoming = Number.isFinite(given.receivedAt) ? given : { ...given, receivedAt: now() }
       bySource.set(incoming.source, (bySource.get(incoming.source) ?? 0) + 1)
       const verdict = decide(deps.destination, incoming)
       if (verdict.kind === 'queue') {
         batch.events.push({ ...verdict.event, settingsVersion: deps.destination.version })
+        storedAt.push(index)
       } else {
         const at = incoming.receivedAt
         deps.drops.record(at, verdict)
@@ -68,6 +78,7 @@ export function createIntake(deps: IntakeDeps) {
           writeKeySource: incoming.writeKeySource ?? null,
           settingsVersion: deps.destination.version,
         })
+        if (verdict.kind === 'reject') refusals.push({ index, code: verdict.code, message: verdict.message })
         const counts = verdict.kind === 'skip' ? skippedByCode : rejectedByCode
         counts.set(verdict.code, (counts.get(verdict.code) ?? 0) + 1)
       }
@@ -78,7 +89,7 @@ export function createIntake(deps: IntakeDeps) {
     const skipped = sum(skippedByCode)
     const rejected = sum(rejectedByCode)
     if (batch.events.length === 0 && batch.refusals!.length === 0)
-      return { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0 }
+      return { queued: 0, duplicates: 0, skipped: 0, rejected: 0, dropped: 0, refusals }
     let outcomes: AcceptOutcome[]
     try {
       outcomes = await commit.submit(batch)
@@ -96,7 +107,9 @@ export function createIntake(deps: IntakeDeps) {
       else {
         byRule++
         const ev = batch.events[i]!
-        metrics.failed.inc({ reason: ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED })
+        const reason = ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED
+        metrics.failed.inc({ reason })
+        refusals.push({ index: storedAt[i]!, code: reason, message: ORDER_RULE_WORDS[reason] ?? reason })
       }
     })
     if (queued > 0) {
@@ -106,7 +119,8 @@ export function createIntake(deps: IntakeDeps) {
     }
     if (duplicates > 0) metrics.duplicates.inc(duplicates)
     if (deps.live?.watched) deps.live.publish(liveSummaries(batch, outcomes))
-    return { queued, duplicates, skipped, rejected, dropped: skipped + rejected + byRule }
+    refusals.sort((a, b) => a.index - b.index)
+    return { queued, duplicates, skipped, rejected, dropped: skipped + rejected + byRule, refusals }
   }
 
   return { accept, drain: () => commit.drain() }

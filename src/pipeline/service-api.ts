@@ -31,6 +31,8 @@ export interface AcceptResult {
   rejected: number
   /** Not queued for delivery: skipped + rejected + failed at once by an order rule. */
   dropped: number
+  /** Each event rejected at the door or failed by an order rule: its place in the request, code and words. */
+  refusals?: Array<{ index: number; code: string; message: string }>
 }
 
 /** Door refusals by code, skips apart from rejects. */
@@ -297,6 +299,8 @@ export interface ErrorGroup {
 export type Decision = DecisionRecord
 
 export type EventDetail = EventListItem & {
+  /** The points Perkville recorded for its transaction (delivered events; null when no answer says). */
+  points: number | null
   decisions: Decision[]
   attemptLog: AttemptRecord[]
   timeline: Array<{ at: string; what: string }>
@@ -305,10 +309,24 @@ export type EventDetail = EventListItem & {
 export interface CustomerView {
   email: string
   events: EventSummary[]
-  /** Points basis delivered: awarded (positive quantities) and removed (refunds, as a positive number). */
-  points: { awarded: number; removed: number }
+  /**
+   * Perkville's points for the delivered events: awarded and removed (refunds, as a positive number),
+   * as Perkville recorded them; `unknown` delivered events whose answer does not say.
+   */
+  points: { awarded: number; removed: number; unknown: number }
+  /** The quantities sent for the delivered events (visits, an order's amount), which are not points. */
+  quantities: { awarded: number; removed: number }
+  /** Whether Perkville's balance equals awarded − removed; null when the balance or some points are unknown. */
+  reconciles: boolean | null
   audiences: Array<{ key: string; enteredAt: string; exitedAt: string | null }>
-  orders: Array<{ orderId: string; awarded: number; refunded: number }>
+  /** Each order: its amount awarded and refunded, and the Perkville points each earned and lost. */
+  orders: Array<{
+    orderId: string
+    awarded: number
+    refunded: number
+    pointsAwarded: number
+    pointsRemoved: number
+  }>
   balance: { points: number } | { unavailable: string }
 }
 

@@ -48,6 +48,15 @@ describe('CSV rows', () => {
     expect(isoTimestamp('2024-03-05T14:22:01.5Z')).toBe('2024-03-05T14:22:01.500Z')
     expect(isoTimestamp('03/05/2024')).toBeNull()
     expect(isoTimestamp('2024-13-45')).toBeNull()
+    // Impossible dates and times are refused, never rolled over (2025-02-30 is not 2025-03-02).
+    expect(isoTimestamp('2025-02-30')).toBeNull()
+    expect(isoTimestamp('2025-02-29 10:00:00')).toBeNull()
+    expect(isoTimestamp('2024-02-29')).toBe('2024-02-29T00:00:00.000Z')
+    expect(isoTimestamp('2025-04-31T10:00:00Z')).toBeNull()
+    expect(isoTimestamp('2025-04-30 24:00')).toBeNull()
+    expect(isoTimestamp('2025-04-30 23:60')).toBeNull()
+    expect(isoTimestamp('2025-04-30 23:59:60')).toBeNull()
+    expect(isoTimestamp('2025-04-30 10:00 +25:00')).toBeNull()
   })
 
   test('a negative amount marks a refund when asked; refundAmount takes the refunded column', () => {

@@ -1,6 +1,6 @@
 /** `perkville-destination import` without a service: the dry run, argument and input errors. */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -35,10 +35,18 @@ describe('--dry-run', () => {
   test('its summary equals what plan says for the same events (the conformance sample)', async () => {
     const file = join(CONFORMANCE_DIR, 'events.jsonl')
     const { summary, lines } = planSummary(file)
-    const run = await runImport(['--dry-run', '--settings', settings, '--json', file], dir)
-    expect(run.code, run.stderr).toBe(0)
+    const report = join(dir, 'conformance-report.jsonl')
+    const run = await runImport(
+      ['--dry-run', '--settings', settings, '--json', '--report', report, file],
+      dir,
+    )
     const dry = summaryOf(run)
     expect(dry).toMatchObject({ dryRun: true, ...summary })
+    // Rows the rules reject would be refused: exit 1, each one in the report.
+    const rejects = lines.filter((l) => l.status === 'reject').length
+    expect(rejects).toBeGreaterThan(0)
+    expect(dry.refusedRecords).toBeGreaterThanOrEqual(rejects)
+    expect(run.code, run.stderr).toBe(1)
     // And the summary says something: counted independently of the summarizer.
     const sends = lines.filter((l) => l.status === 'send')
     expect((dry.outcomes as { send: number }).send).toBe(sends.length)
@@ -81,12 +89,17 @@ describe('--dry-run', () => {
     }
     writeFileSync(file, `${events.join('\n')}\n`)
     const { summary } = planSummary(file)
-    const run = await runImport(['--dry-run', '--settings', settings, '--json', file], dir)
+    const report = join(dir, 'mix-report.jsonl')
+    const run = await runImport(
+      ['--dry-run', '--settings', settings, '--json', '--report', report, file],
+      dir,
+    )
     expect(summaryOf(run)).toMatchObject(summary)
     expect(summary.biggest).toHaveLength(10)
 
-    const text = await runImport(['--dry-run', '--settings', settings, file], dir)
-    expect(text.code).toBe(0)
+    const text = await runImport(['--dry-run', '--settings', settings, '--report', report, file], dir)
+    expect(text.code).toBe(1)
+    expect(text.stdout).toMatch(/would be refused: [\d,]+, each listed with its file and line in /)
     expect(text.stdout).toMatch(/Dry run of .*mix\.jsonl \(nothing was sent\)/)
     expect(text.stdout).toMatch(/reject +[\d,]+ +\(.*INVALID_JSON 429/)
     expect(text.stdout).toMatch(
@@ -185,6 +198,7 @@ describe('arguments and input', () => {
         'A2;;2025-03-03;5;paid',
         'A3;al@example.com;not a date;5;paid',
         'A4;al@example.com;2025-03-04;;paid',
+        'A5;al@example.com;2025-02-30;5;paid',
       ].join('\n'),
     )
     const mapping = join(dir, 'shop.json')
@@ -202,21 +216,36 @@ describe('arguments and input', () => {
         delimiter: ';',
       }),
     )
+    const report = join(dir, 'shop-report.jsonl')
     const run = await runImport(
-      ['--dry-run', '--settings', settings, '--json', '--mapping', mapping, csv],
+      ['--dry-run', '--settings', settings, '--json', '--mapping', mapping, '--report', report, csv],
       dir,
     )
-    expect(run.code, run.stderr).toBe(0)
+    // Rows would be refused: a dry run says so with exit 1 and a report naming each row.
+    expect(run.code, run.stderr).toBe(1)
     const s = summaryOf(run)
     expect(s).toMatchObject({
       events: 4,
       outcomes: { send: 2, reject: { MISSING_AMOUNT: 1, MISSING_EMAIL: 1 } },
-      inputProblems: { INVALID_TIMESTAMP: 1 },
+      // 2025-02-30 is no date: refused, not rolled over to 2025-03-02.
+      inputProblems: { INVALID_TIMESTAMP: 2 },
+      refusedRecords: 4,
+      report,
       customers: 1,
       missingIdentity: 1,
     })
     const perks = s.perks as Record<string, { awards: number; refunds: number; quantity: number }>
     expect(Object.values(perks)).toEqual([{ awards: 1, refunds: 1, quantity: 0 }])
+    const rows = readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; line: number; code: string })
+    expect(rows.map((r) => [r.file, r.line, r.code])).toEqual([
+      [csv, 4, 'MISSING_IDENTITY'],
+      [csv, 5, 'INVALID_TIMESTAMP'],
+      [csv, 6, 'MISSING_AMOUNT'],
+      [csv, 7, 'INVALID_TIMESTAMP'],
+    ])
   })
 })
 

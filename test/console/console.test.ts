@@ -365,6 +365,123 @@ test('the live view shows an event sent after it opened', async () => {
   await page.close()
 })
 
+test('the live view shows every refused event as its own row (refusals carry no id)', async () => {
+  const page = await open('#/live')
+  await page.locator('[data-state="open"]').waitFor()
+  const stamp = Date.now()
+  const emails = [1, 2, 3].map((n) => `live-refused-${n}-${stamp}@example.com`)
+  for (const email of emails) {
+    const sent = await post(
+      `${svc.url}/v1/track`,
+      { type: 'track', event: 'Not Mapped', userId: 'live', properties: { email } },
+      AUTH,
+    )
+    expect(sent.status).toBe(200)
+  }
+  const table = page.locator('table.events')
+  await table.getByText(emails[2]!).waitFor({ timeout: 10_000 })
+  for (const email of emails)
+    expect(await table.locator('tr[data-status="rejected"]').getByText(email).count()).toBe(1)
+  await page.close()
+})
+
+describe('long unbroken strings and a phone', () => {
+  const long = `${'x'.repeat(243)}@example.com`
+  const longOrder = `ORD-${'9'.repeat(120)}`
+  let refusedId = ''
+
+  beforeAll(async () => {
+    expect(long).toHaveLength(255)
+    const tag = Date.now()
+    const sent = await post(
+      `${svc.url}/v1/batch`,
+      {
+        batch: [
+          {
+            type: 'track',
+            event: 'Checked In',
+            userId: 'wide',
+            messageId: `wide-${tag}`,
+            properties: { email: long },
+          },
+          {
+            type: 'track',
+            event: 'Order Completed',
+            userId: 'wide',
+            messageId: `wide-order-${tag}`,
+            properties: { email: CUSTOMER, order_id: longOrder, revenue: 3 },
+          },
+        ],
+      },
+      AUTH,
+    )
+    expect(sent.status).toBe(200)
+    refusedId = await eventually(async () => {
+      const found = await adminJson<{ events: Array<{ id: string }> }>(`/admin/events?messageId=wide-${tag}`)
+      return found.events[0]?.id
+    })
+  })
+
+  /** How far the page, and anything inside that scrolls on its own, is wider than the window. */
+  const overflow = (page: Page) =>
+    page.evaluate(() => {
+      const out: string[] = []
+      const root = document.documentElement
+      if (root.scrollWidth > window.innerWidth) out.push(`page ${root.scrollWidth}px`)
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
+        const style = getComputedStyle(el)
+        // Visually hidden (the phone layout's table head for screen readers) is not cut off.
+        if (!/(auto|scroll|hidden)/.test(style.overflowX) || el.clientWidth <= 1) continue
+        if (el.scrollWidth > el.clientWidth + 1)
+          out.push(`${el.tagName.toLowerCase()}.${el.className} ${el.scrollWidth}px in ${el.clientWidth}px`)
+      }
+      return out
+    })
+
+  for (const width of [390, 1280]) {
+    test(`at ${width} px every view fits the window: nothing wider, nothing cut off`, async () => {
+      const context = await browser.newContext({
+        viewport: { width, height: 844 },
+        storageState: await signedIn.storageState(),
+      })
+      const page = await context.newPage()
+      const views = [
+        '#/overview',
+        '#/errors?range=1h',
+        `#/events?q=${encodeURIComponent(CUSTOMER)}`,
+        '#/events?status=rejected',
+        `#/events/${refusedId}`,
+        `#/events/${seeded.ids.order}`,
+        `#/customer/${encodeURIComponent(CUSTOMER)}`,
+        '#/settings',
+      ]
+      const seen: Record<string, string[]> = {}
+      for (const view of views) {
+        await page.goto(`${svc.url}/${view}`)
+        await page.locator('main h1').first().waitFor()
+        await page.waitForLoadState('networkidle')
+        seen[view] = await overflow(page)
+      }
+      // The long email is on the Errors page, and the long order id in the customer's events.
+      await page.goto(`${svc.url}/#/errors?range=1h`)
+      await page.locator('.group[data-code="INVALID_EMAIL"]').getByText(long).first().waitFor()
+      seen.errors = await overflow(page)
+      await page.goto(`${svc.url}/#/live`)
+      await page.locator('[data-state="open"]').waitFor()
+      const again = await post(
+        `${svc.url}/v1/track`,
+        { type: 'track', event: 'Checked In', userId: 'wide', properties: { email: long } },
+        AUTH,
+      )
+      expect(again.status).toBe(200)
+      await page.locator('table.events').getByText(long).first().waitFor({ timeout: 10_000 })
+      seen.live = await overflow(page)
+      expect(seen).toEqual(Object.fromEntries(Object.keys(seen).map((k) => [k, []])))
+      await context.close()
+    })
+  }
+})
+
 test('a cross-site form post to a state-changing route is refused, even with the session cookie', async () => {
   const id = seeded.ids.otherFailed
   const before = (await eventOf(id)).attemptLog.length

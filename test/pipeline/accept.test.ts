@@ -33,6 +33,7 @@ describe('accept → deliver', () => {
       skipped: 0,
       rejected: 0,
       dropped: 0,
+      refusals: [],
     })
     await waitFor(async () => (await h!.service.health()).queueDepth === 0, 'queue to drain')
     const txs = h.sandbox.transactions()
@@ -91,13 +92,23 @@ describe('accept → deliver', () => {
       track('not-an-email', 'Checked In'),
     ]
     const good = track('a@example.com', 'Checked In')
-    expect(await h.service.accept([...bad, good])).toEqual({
+    const result = await h.service.accept([...bad, good])
+    expect({ ...result, refusals: undefined }).toEqual({
       queued: 1,
       duplicates: 0,
       skipped: 1,
       rejected: 5,
       dropped: 6,
+      refusals: undefined,
     })
+    // Each rejected event by its place in the request (the skip is not a refusal).
+    expect(result.refusals?.map((r) => [r.index, r.code])).toEqual([
+      [0, 'MISSING_IDENTITY'],
+      [1, 'EVENT_NOT_ALLOWLISTED'],
+      [3, expect.any(String)],
+      [4, 'INVALID_EVENT'],
+      [5, 'INVALID_EMAIL'],
+    ])
     const counts = h.service.droppedCounts()
     expect(counts).toEqual({
       skipped: { ZERO_AMOUNT: 1 },
@@ -131,6 +142,14 @@ describe('accept → deliver', () => {
     expect(stats.buckets.reduce((a, b) => a + b.skipped, 0)).toBe(1)
     await h.restart()
     expect(h.service.droppedCounts()).toEqual(counts)
+  })
+
+  it('names each event an order rule fails by its place in the request', async () => {
+    h = await startHarness()
+    const order = () => track('o@example.com', 'Order Completed', { order_id: 'o-77', revenue: 10 })
+    const result = await h.service.accept([track('o@example.com', 'Checked In'), order(), order()])
+    expect(result).toMatchObject({ queued: 2, dropped: 1 })
+    expect(result.refusals?.map((r) => [r.index, r.code])).toEqual([[2, 'order_already_awarded']])
   })
 
   it('dedups by messageId within the window and accepts again after it; Perkville still gets one', async () => {

@@ -219,7 +219,9 @@ describe('customer', () => {
     expect(res.status).toBe(200)
     const c = res.json as unknown as CustomerView
     expect(c.events.map((e) => e.status).sort()).toEqual(['delivered', 'rejected', 'skipped'])
-    expect(c.points).toEqual({ awarded: 1, removed: 0 })
+    // Perkville's points (a check-in is 10 on perk 3001), not the quantity sent (1).
+    expect(c.points).toEqual({ awarded: 10, removed: 0, unknown: 0 })
+    expect(c.quantities).toEqual({ awarded: 1, removed: 0 })
     expect(c.orders).toEqual([])
     expect(c.balance).toEqual({ points: expect.any(Number) })
     const nobody = (await getJson(`${svc.url}/admin/customers/nobody-${run}%40example.com`))

@@ -66,16 +66,31 @@ async function dryRunCommand(
     return EXIT.usage
   }
   const progress = startProgress(tally, process.stderr, opts.progressIntervalMs)
+  const report = new Report(opts.report)
   let summary: DryRunSummary
   try {
-    summary = await dryRun(settings, inputs, mapping, opts.source, tally, () => {
-      tally.decided++
-      progress.update()
-    })
+    summary = await dryRun(
+      settings,
+      inputs,
+      mapping,
+      opts.source,
+      tally,
+      () => {
+        tally.decided++
+        progress.update()
+      },
+      (place, code, reason) =>
+        report.add({ file: inputs[place.input]!.name, line: place.line, code, reason }),
+    )
   } finally {
     progress.stop()
+    report.close()
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, ...summary })}\n`)
+  const code = summary.refusedRecords > 0 ? EXIT.refused : EXIT.ok
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ dryRun: true, ...summary, report: report.count > 0 ? report.path : null, exitCode: code })}\n`,
+    )
   else {
     const extra: string[] = []
     const problems = Object.entries(summary.inputProblems)
@@ -87,11 +102,15 @@ async function dryRunCommand(
       )
     if (summary.tooLarge > 0)
       extra.push(`  over the 32 KB event limit (would be refused): ${fmt(summary.tooLarge)}`)
+    if (summary.refusedRecords > 0)
+      extra.push(
+        `  would be refused: ${fmt(summary.refusedRecords)}, each listed with its file and line in ${report.path}`,
+      )
     process.stdout.write(
       `Dry run of ${inputs.map((i) => i.name).join(', ')} (nothing was sent):\n${formatPlanSummary(summary)}\n${extra.map((l) => `${l}\n`).join('')}`,
     )
   }
-  return EXIT.ok
+  return code
 }
 
 async function sendCommand(
@@ -230,15 +249,20 @@ function printSummary(
     const lines = [
       `Import of ${inputs.map((i) => i.name).join(', ')} into ${opts.url}: ${fmt(tally.read)} records read in ${formatSeconds(seconds)} (${fmt(Math.round(tally.rate()))} events/s)`,
       `  accepted  ${fmt(tally.accepted)}${
-        tally.detailed
-          ? `  (new ${fmt(tally.queued)}, already there ${fmt(tally.duplicates)}, skipped by the rules ${fmt(tally.ruleSkips)}, refused by the rules ${fmt(tally.rejected)})`
-          : ''
+        tally.detailed ? `  (new ${fmt(tally.queued)}, already there ${fmt(tally.duplicates)})` : ''
       }`,
+      ...(tally.ruleSkips > 0
+        ? [`  skipped by the rules ${fmt(tally.ruleSkips)}  (nothing to award, not an error)`]
+        : []),
       `  refused   ${fmt(tally.problems)}${
-        report.count > 0
-          ? `  (${Object.entries(report.codes())
-              .map(([c, n]) => `${c} ${fmt(n)}`)
-              .join(', ')}) — listed with line numbers in ${report.path}`
+        tally.problems > 0
+          ? `  (before the service ${fmt(tally.refused)}, by its rules ${fmt(tally.rejected)}${
+              report.count > 0
+                ? `: ${Object.entries(report.codes())
+                    .map(([c, n]) => `${c} ${fmt(n)}`)
+                    .join(', ')}) — each listed with its file and line in ${report.path}`
+                : ')'
+            }`
           : ''
       }`,
     ]

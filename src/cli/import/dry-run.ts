@@ -7,7 +7,7 @@ import { type Input, readInputs } from './inputs.js'
 import type { Mapping } from './mapping.js'
 import { MessageIds } from './message-id.js'
 import { PlanSummarizer, type PlanSummary } from './plan-summary.js'
-import type { InputRecord } from './record.js'
+import type { InputRecord, RecordPlace } from './record.js'
 import type { Tally } from './tally.js'
 
 export interface DryRunSummary extends PlanSummary {
@@ -17,7 +17,12 @@ export interface DryRunSummary extends PlanSummary {
   missingIdentity: number
   /** Events over the 32 KB limit: decided above, but the import refuses to send them. */
   tooLarge: number
+  /** Records that would be refused, before or by the service (each reported once, with its line). */
+  refusedRecords: number
 }
+
+/** A record the import would refuse, with the first reason that refuses it. */
+export type OnRefused = (place: RecordPlace, code: string, reason: string) => void
 
 /**
  * Decides every event with the core exactly as `plan` does (a line that is not JSON is an
@@ -31,11 +36,17 @@ export async function dryRun(
   source: string,
   tally: Tally,
   onRecord: () => void,
+  onRefused: OnRefused = () => {},
 ): Promise<DryRunSummary> {
   const summarizer = new PlanSummarizer()
   const inputProblems: Record<string, number> = {}
   let missingIdentity = 0
   let tooLarge = 0
+  let refusedRecords = 0
+  const refuse: OnRefused = (place, code, reason) => {
+    refusedRecords++
+    onRefused(place, code, reason)
+  }
   let ids: MessageIds | null = null
   let current = -1
   for await (const record of readInputs(inputs, mapping) as AsyncIterable<InputRecord>) {
@@ -46,6 +57,7 @@ export async function dryRun(
       ids = new MessageIds(source)
     }
     if (record.kind === 'bad') {
+      refuse(record, record.problem.code, record.problem.message)
       if (record.problem.code === 'INVALID_JSON') {
         summarizer.add({
           line: record.line,
@@ -57,15 +69,23 @@ export async function dryRun(
       continue
     }
     if (record.kind === 'not-object') {
-      summarizer.add(toPlanLine(record.line, record.value, decide(settings, record.value)))
+      const line = toPlanLine(record.line, record.value, decide(settings, record.value))
+      summarizer.add(line)
+      refuse(record, 'INVALID_EVENT', 'the line is JSON but not an object; an event must be one')
       continue
     }
     const event = record.event
     ids!.assign(event)
     const line = toPlanLine(record.line, event, decide(settings, event))
     summarizer.add(line)
+    const size = serialise(event)
     if (!hasIdentity(event)) missingIdentity++
-    if ('tooLarge' in serialise(event)) tooLarge++
+    if ('tooLarge' in size) {
+      tooLarge++
+      refuse(record, 'EVENT_TOO_LARGE', `the event is ${size.tooLarge} bytes, over the 32 KB limit`)
+    } else if (!hasIdentity(event))
+      refuse(record, 'MISSING_IDENTITY', 'neither userId nor anonymousId is set; Segment drops such events')
+    else if (line.status === 'reject') refuse(record, line.error.code, line.error.message)
   }
-  return { ...summarizer.summary(), inputProblems, missingIdentity, tooLarge }
+  return { ...summarizer.summary(), inputProblems, missingIdentity, tooLarge, refusedRecords }
 }

@@ -203,7 +203,18 @@ export function isoTimestamp(text: string): string | null {
   if (zone !== undefined && /^[+-]/.test(zone)) {
     const digits = zone.replace(':', '')
     offset = `${digits.slice(0, 3)}:${digits.slice(3, 5) || '00'}`
+    if (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4)) > 59) return null
   }
+  // Date.parse rolls an impossible date over (2025-02-30 becomes 2025-03-02): refuse it instead.
+  const [y, mo, d] = date!.split('-').map(Number) as [number, number, number]
+  const [h, mi, sec = 0] = time.split(':').map((part) => Number.parseFloat(part.replace(',', '.'))) as [
+    number,
+    number,
+    number?,
+  ]
+  const day = new Date(Date.UTC(y, mo - 1, d))
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null
+  if (h > 23 || mi > 59 || sec >= 60) return null
   const ms = Date.parse(`${date}T${time.replace(',', '.')}${offset}`)
   return Number.isNaN(ms) ? null : new Date(ms).toISOString()
 }

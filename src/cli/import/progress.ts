@@ -64,6 +64,8 @@ function lineProgress(tally: Tally, stream: NodeJS.WriteStream, intervalMs: numb
     update() {},
     stop() {
       clearInterval(timer)
+      // The last line has the final counts, however short the run.
+      stream.write(`import: ${tally.line()}\n`)
     },
   }
 }

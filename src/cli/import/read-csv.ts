@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { type CsvError, type Info, parse } from 'csv-parse'
+import { CsvRowBound } from './csv-bound.js'
 import { headerProblems, type Mapping, MappingError, rowToEvent } from './mapping.js'
 import type { InputRecord } from './record.js'
 
@@ -13,6 +14,9 @@ const CSV_PROBLEMS: Record<string, string> = {
   CSV_MAX_RECORD_SIZE: 'the row is too large',
 }
 
+/** A row larger than this is refused as a whole (one report line), and the rows after it are read. */
+export const MAX_ROW_BYTES = 1024 * 1024
+
 function parser(mapping: Mapping, toLine?: number) {
   return parse({
     bom: true,
@@ -21,7 +25,7 @@ function parser(mapping: Mapping, toLine?: number) {
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    max_record_size: 1024 * 1024,
+    max_record_size: MAX_ROW_BYTES,
     ...(toLine !== undefined ? { to_line: toLine } : {}),
   })
 }
@@ -58,8 +62,9 @@ export async function* readCsv(
     const message = CSV_PROBLEMS[err.code] ?? `the row cannot be read (${err.code})`
     skipped.push({ input, line: err.lines ?? 0, kind: 'bad', problem: { code: 'INVALID_CSV', message } })
   })
+  const bound = new CsvRowBound(MAX_ROW_BYTES, mapping.delimiter ?? ',')
   stream.on('error', (err) => rows.destroy(err))
-  stream.pipe(rows)
+  stream.pipe(bound).pipe(rows)
   let header: string[] | null = null
   try {
     for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: Info }>) {
@@ -70,6 +75,18 @@ export async function* readCsv(
         continue
       }
       const line = info.lines
+      if (record.length === 1 && record[0] === bound.marker) {
+        yield {
+          input,
+          line,
+          kind: 'bad',
+          problem: {
+            code: 'INVALID_CSV',
+            message: `the row is larger than ${MAX_ROW_BYTES / 1024 / 1024} MB`,
+          },
+        }
+        continue
+      }
       if (record.length !== header.length) {
         yield {
           input,

@@ -93,20 +93,28 @@ export async function sendAll(run: SendRun): Promise<SendEnd> {
   }
 
   /**
-   * The service's rules drop some events (not allowlisted, no email, …). Skips are not errors; the
-   * rest are refusals, which the service counts per batch without saying which events: the report
-   * names the batch's lines and where to see each one.
+   * The service's rules drop some events (not allowlisted, no email, an order already awarded, …).
+   * Skips are not errors; the rest are refusals, each reported at its line. A service that only
+   * counts them per batch gets one report entry for the batch's lines.
    */
   const noteRuleDrops = (batch: Batch, part: Counts) => {
-    const rejected = part.rejected ?? (part.skipped === undefined ? part.dropped : undefined) ?? 0
     tally.ruleSkips += part.skipped ?? 0
+    const file = run.inputs[batch.input]!.name
+    if (part.refusals) {
+      const known = part.refusals.filter((r) => r.index < batch.items.length)
+      tally.rejected += known.length
+      for (const r of known)
+        report.add({ file, line: batch.items[r.index]!.line, code: r.code, reason: r.message })
+      return
+    }
+    const rejected = part.rejected ?? (part.skipped === undefined ? part.dropped : undefined) ?? 0
     if (rejected === 0) return
     tally.rejected += rejected
     const first = batch.items[0]!.line
     const last = lastLine(batch)
     report.add(
       {
-        file: run.inputs[batch.input]!.name,
+        file,
         line: first,
         lastLine: last,
         code: 'REJECTED_BY_RULES',
@@ -144,7 +152,7 @@ export async function sendAll(run: SendRun): Promise<SendEnd> {
         return
       }
       for (const part of result.accepted) {
-        tally.accepted += part.batch.items.length
+        tally.answered += part.batch.items.length
         if (part.queued !== undefined) {
           tally.detailed = true
           tally.queued += part.queued

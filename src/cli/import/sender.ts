@@ -29,6 +29,8 @@ export interface Counts {
   dropped?: number
   skipped?: number
   rejected?: number
+  /** Each event its rules refused: its place in the batch, code and words (newer services). */
+  refusals?: Array<{ index: number; code: string; message: string }>
 }
 
 /** What became of a batch's events. */
@@ -201,7 +203,26 @@ function countsOf(json: unknown): Counts {
     const v = o[key]
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) counts[key] = v
   }
+  const refusals = refusalsOf(o.refusals)
+  if (refusals) counts.refusals = refusals
   return counts
+}
+
+/** The service's per-event refusals, bounded (a batch has at most 2,500 events; words at most 500). */
+function refusalsOf(value: unknown): Counts['refusals'] {
+  if (!Array.isArray(value)) return undefined
+  const out: NonNullable<Counts['refusals']> = []
+  for (const r of value.slice(0, 2500)) {
+    const { index, code, message } = (r ?? {}) as Record<string, unknown>
+    if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) continue
+    if (typeof code !== 'string') continue
+    out.push({
+      index,
+      code: code.slice(0, 100),
+      message: typeof message === 'string' ? message.slice(0, 500) : '',
+    })
+  }
+  return out
 }
 
 function errorOf(json: unknown): string | null {

@@ -6,8 +6,8 @@ export class Tally {
   read = 0
   /** Events handed to the service in a request (including ones still in flight). */
   sent = 0
-  /** Events the service answered 200 for. */
-  accepted = 0
+  /** Events the service answered 200 for (accepted, skipped or refused by its rules). */
+  answered = 0
   /** Of the accepted: queued for delivery, already known (duplicates), dropped by its rules. */
   queued = 0
   duplicates = 0
@@ -27,9 +27,14 @@ export class Tally {
   detailed = false
   readonly startedAt = Date.now()
 
+  /** Events the service took: queued, or already there. Never those its rules skipped or refused. */
+  get accepted(): number {
+    return this.answered - this.rejected - this.ruleSkips
+  }
+
   /** Records that need no more work. */
   get settled(): number {
-    return this.accepted + this.refused + this.alreadyImported + this.decided
+    return this.answered + this.refused + this.alreadyImported + this.decided
   }
 
   /** Events that will not award: refused before or by the service. What makes exit status 1. */
@@ -37,10 +42,10 @@ export class Tally {
     return this.refused + this.rejected
   }
 
-  /** Accepted events per second since the start. */
+  /** Records settled per second since the start. */
   rate(now = Date.now()): number {
     const seconds = (now - this.startedAt) / 1000
-    return seconds > 0 ? this.accepted / seconds : 0
+    return seconds > 0 ? this.settled / seconds : 0
   }
 
   /** Seconds left at the current rate; null when unknown. */

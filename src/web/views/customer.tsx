@@ -36,11 +36,15 @@ export function CustomerView({ email }: { email: string }) {
           <div class="cards">
             <div class="card">
               <span class="card-label">Points awarded</span>
-              <span class="card-value">{count(c.points.awarded)}</span>
+              <span class="card-value" data-points="awarded">
+                {count(c.points.awarded)}
+              </span>
             </div>
             <div class="card">
               <span class="card-label">Points removed</span>
-              <span class="card-value">{count(c.points.removed)}</span>
+              <span class="card-value" data-points="removed">
+                {count(c.points.removed)}
+              </span>
             </div>
             <div class="card">
               <span class="card-label">Perkville balance</span>
@@ -48,34 +52,49 @@ export function CustomerView({ email }: { email: string }) {
               {'unavailable' in c.balance && <span class="hint">{c.balance.unavailable}</span>}
             </div>
           </div>
+          <Reconcile customer={c} />
+          <p class="hint">
+            Points are Perkville's, as it recorded each transaction. What was sent is not points: visits and
+            order amounts awarded {count(c.quantities.awarded)}, removed {count(c.quantities.removed)}.
+          </p>
           <h2>Orders</h2>
           {c.orders.length === 0 ? (
             <p>No orders.</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Order</th>
-                  <th scope="col" class="num">
-                    Awarded
-                  </th>
-                  <th scope="col" class="num">
-                    Refunded
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.orders.map((o) => (
-                  <tr key={o.orderId}>
-                    <td>
-                      <a href={href('events', { q: o.orderId })}>{o.orderId}</a>
-                    </td>
-                    <td class="num">{count(o.awarded)}</td>
-                    <td class="num">{count(o.refunded)}</td>
+            <div class="table-scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Order</th>
+                    <th scope="col" class="num">
+                      Order amount
+                    </th>
+                    <th scope="col" class="num">
+                      Amount refunded
+                    </th>
+                    <th scope="col" class="num">
+                      Points awarded
+                    </th>
+                    <th scope="col" class="num">
+                      Points removed
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {c.orders.map((o) => (
+                    <tr key={o.orderId}>
+                      <td>
+                        <a href={href('events', { q: o.orderId })}>{o.orderId}</a>
+                      </td>
+                      <td class="num">{count(o.awarded)}</td>
+                      <td class="num">{count(o.refunded)}</td>
+                      <td class="num">{count(o.pointsAwarded)}</td>
+                      <td class="num">{count(o.pointsRemoved)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           <h2>Audiences</h2>
           {c.audiences.length === 0 ? (
@@ -95,5 +114,32 @@ export function CustomerView({ email }: { email: string }) {
         </>
       )}
     </section>
+  )
+}
+
+/** Whether the points delivered from here add up to Perkville's balance, and if not, why not. */
+function Reconcile({ customer: c }: { customer: Customer }) {
+  const net = c.points.awarded - c.points.removed
+  const sum = `${count(c.points.awarded)} − ${count(c.points.removed)} = ${count(net)}`
+  if (c.points.unknown > 0)
+    return (
+      <p class="hint" data-reconciles="unknown">
+        {count(c.points.unknown)} delivered events have no points in Perkville's answer, so the totals here
+        may be short of the balance.
+      </p>
+    )
+  if (!('points' in c.balance)) return null
+  if (c.reconciles)
+    return (
+      <p class="notice" data-reconciles="yes">
+        The balance adds up: points awarded minus removed here, {sum}.
+      </p>
+    )
+  return (
+    <p class="hint" data-reconciles="no">
+      The balance differs from the points awarded minus removed here ({sum}) by{' '}
+      {count(c.balance.points - net)}: points from other sources (another system, or given in Perkville
+      itself).
+    </p>
   )
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { api } from '../api'
 import { Confirm } from '../confirm'
-import { duration, json, time } from '../format'
+import { count, duration, json, time } from '../format'
 import { href } from '../route'
 import type { EventDetail } from '../types'
 import { useData } from '../use-data'
@@ -40,7 +40,8 @@ export function EventDetailView({ id }: { id: string }) {
             <dd>
               <StatusBadge status={e.status} /> {codeOf(e) && <code>{codeOf(e)}</code>}
             </dd>
-            {e.message && (
+            {/* Why it is in its state: a delivered event's earlier trouble is history (the timeline has it). */}
+            {e.message && e.status !== 'delivered' && (
               <>
                 <dt>Why</dt>
                 <dd>{e.message}</dd>
@@ -58,8 +59,14 @@ export function EventDetailView({ id }: { id: string }) {
             <dd>{e.orderId ?? '–'}</dd>
             <dt>messageId</dt>
             <dd>{e.messageId ?? '–'}</dd>
-            <dt>Perk, quantity</dt>
+            <dt>Perk, quantity sent</dt>
             <dd>{e.perkId ? `${e.perkId}, ${e.quantity}` : '–'}</dd>
+            {e.status === 'delivered' && (
+              <>
+                <dt>Perkville points</dt>
+                <dd data-points>{e.points === null ? "not in Perkville's answer" : count(e.points)}</dd>
+              </>
+            )}
             {e.audienceKey && (
               <>
                 <dt>Audience</dt>
@@ -72,7 +79,7 @@ export function EventDetailView({ id }: { id: string }) {
                 <dd>{e.writeKeySource}</dd>
               </>
             )}
-            {e.lastError && e.lastError !== e.message && (
+            {e.lastError && e.lastError !== e.message && e.status !== 'delivered' && (
               <>
                 <dt>Last error</dt>
                 <dd>{e.lastError}</dd>

@@ -2,14 +2,34 @@ import { count, time } from '../format'
 import { href } from '../route'
 import type { EventSummary } from '../types'
 
+/** A row: a stored event, or one the live feed announced before its id was known (id null). */
+type Row = Omit<EventSummary, 'id'> & { id: string | null; duplicate?: boolean }
+
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status.replace('_', ' ')}</span>
 }
 
-export const codeOf = (e: EventSummary) => e.code ?? e.failureReason ?? null
+export const codeOf = (e: Row) => e.code ?? e.failureReason ?? null
 
-/** Events as rows; each opens to its detail. */
-export function EventTable({ events }: { events: EventSummary[] }) {
+/** A cell labelled for the phone layout (one card per event), hidden there when empty. */
+function Cell({ label, text, num }: { label: string; text: string | null | undefined; num?: boolean }) {
+  return (
+    <td data-label={label} class={num ? 'num' : undefined} data-empty={text ? undefined : ''}>
+      {text ?? ''}
+    </td>
+  )
+}
+
+/** Where a row opens: its detail, or (no id yet) the search for its messageId. */
+const linkOf = (e: Row) =>
+  e.id !== null
+    ? href(`events/${encodeURIComponent(e.id)}`)
+    : e.messageId
+      ? href('events', { q: e.messageId })
+      : null
+
+/** Events as rows; each opens to its detail. `keys` (one per event) when ids are not unique. */
+export function EventTable({ events, keys }: { events: Row[]; keys?: string[] }) {
   if (events.length === 0) return <p>No events match.</p>
   return (
     <div class="table-scroll">
@@ -28,22 +48,28 @@ export function EventTable({ events }: { events: EventSummary[] }) {
           </tr>
         </thead>
         <tbody>
-          {events.map((e) => (
-            <tr key={e.id} data-event-id={e.id} data-status={e.status}>
-              <td>
-                <a href={href(`events/${encodeURIComponent(e.id)}`)}>{time(e.receivedAt)}</a>
+          {events.map((e, i) => (
+            <tr key={keys?.[i] ?? e.id} data-event-id={e.id ?? undefined} data-status={e.status}>
+              <td data-label="Received">
+                {linkOf(e) ? <a href={linkOf(e)!}>{time(e.receivedAt)}</a> : time(e.receivedAt)}
               </td>
-              <td>
+              <td data-label="Status">
                 <StatusBadge status={e.status} />
               </td>
-              <td>
-                <code>{codeOf(e) ?? ''}</code>
-                {e.message && <div class="reason">{e.message}</div>}
+              <td data-label="Code, reason" data-empty={codeOf(e) || e.message ? undefined : ''}>
+                <div>
+                  <code>{codeOf(e) ?? ''}</code>
+                  {e.message && <div class="reason">{e.message}</div>}
+                </div>
               </td>
-              <td>{e.eventName ?? e.kind ?? ''}</td>
-              <td>{e.email ?? ''}</td>
-              <td>{e.orderId ?? ''}</td>
-              <td class="num">{e.quantity === null || e.quantity === undefined ? '' : count(e.quantity)}</td>
+              <Cell label="Event" text={e.eventName ?? e.audienceKey} />
+              <Cell label="Email" text={e.email} />
+              <Cell label="Order" text={e.orderId} />
+              <Cell
+                label="Qty"
+                text={e.quantity === null || e.quantity === undefined ? null : count(e.quantity)}
+                num
+              />
             </tr>
           ))}
         </tbody>

@@ -1,24 +1,20 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import type { EventSummary } from '../types'
+import type { LiveEvent } from '../../pipeline/service-api.js'
+import { addLive, LIVE_KEEP, type LiveRow } from '../live-rows'
 import { EventTable } from './event-table'
 
-const KEEP = 200
-
-/** `newer` (newest first) in front of `list`, each id once, at most KEEP rows. */
-const merge = (newer: EventSummary[], list: EventSummary[]) => {
-  const ids = new Set(newer.map((e) => e.id))
-  return [...newer, ...list.filter((e) => !ids.has(e.id))].slice(0, KEEP)
-}
+let lastKey = 0
+const nextKey = () => `live-${++lastKey}`
 
 /** Events as the service stores or decides them (server-sent events from /admin/live). */
 export function LiveView() {
   const [errorsOnly, setErrorsOnly] = useState(false)
   const [paused, setPaused] = useState(false)
-  const [events, setEvents] = useState<EventSummary[]>([])
+  const [rows, setRows] = useState<LiveRow[]>([])
   const [state, setState] = useState<'connecting' | 'open' | 'error'>('connecting')
   const pausedRef = useRef(paused)
   pausedRef.current = paused
-  const held = useRef<EventSummary[]>([])
+  const held = useRef<LiveEvent[]>([])
   const [heldCount, setHeldCount] = useState(0)
 
   useEffect(() => {
@@ -27,17 +23,19 @@ export function LiveView() {
     source.onopen = () => setState('open')
     source.onerror = () => setState('error')
     const onEvent = (message: MessageEvent<string>) => {
-      let event: EventSummary
+      let event: LiveEvent
       try {
-        event = JSON.parse(message.data) as EventSummary
+        event = JSON.parse(message.data) as LiveEvent
       } catch {
         return
       }
-      // An event is shown once, with its latest state (received, then delivered or failed).
+      // Every event its own row, shown with its latest state (received, then delivered or failed).
       if (pausedRef.current) {
-        held.current = [event, ...held.current.filter((e) => e.id !== event.id)]
+        held.current.push(event)
+        // Held for a long pause, the oldest go first: the view shows LIVE_KEEP rows anyway.
+        if (held.current.length > 5 * LIVE_KEEP) held.current.shift()
         setHeldCount(held.current.length)
-      } else setEvents((list) => merge([event], list))
+      } else setRows((list) => addLive(list, [event], nextKey))
     }
     source.addEventListener('event', onEvent)
     source.onmessage = onEvent
@@ -45,7 +43,8 @@ export function LiveView() {
   }, [errorsOnly])
 
   const resume = () => {
-    setEvents((list) => merge(held.current, list))
+    const waiting = held.current
+    setRows((list) => addLive(list, waiting, nextKey))
     held.current = []
     setHeldCount(0)
     setPaused(false)
@@ -78,7 +77,11 @@ export function LiveView() {
               : 'Disconnected, reconnecting…'}
         </span>
       </div>
-      {events.length === 0 ? <p>Waiting for events…</p> : <EventTable events={events} />}
+      {rows.length === 0 ? (
+        <p>Waiting for events…</p>
+      ) : (
+        <EventTable events={rows.map((r) => r.event)} keys={rows.map((r) => r.key)} />
+      )}
     </section>
   )
 }
