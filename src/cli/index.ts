@@ -39,6 +39,24 @@ program
   })
 
 program
+  .command('token')
+  .description(
+    'Get a Perkville API token (resource-owner password grant) and write it to a file with mode 0600. The password is read from a prompt or standard input.',
+  )
+  .requiredOption('--client-id <id>', 'client id of your registered Perkville API client')
+  .requiredOption('--client-secret-file <file>', 'file holding the client secret')
+  .requiredOption('--username <user>', 'Perkville account (a staff member of the business)')
+  .option('--out <file>', 'where to write the token (mode 0600)', 'perkville-token')
+  .option('--perkville-url <url>', 'Perkville API base URL: its token endpoint is used (e.g. the sandbox)')
+  .option('--token-url <url>', 'token endpoint (default https://www.perkville.com/api/token/)')
+  .option('--scope <scopes>', 'scopes to ask for, space- or comma-separated (default: the client\u2019s)')
+  .option('--timeout <ms>', 'request timeout in milliseconds (default 10000)')
+  .action(async (opts: import('./token-command.js').TokenCommandOptions) => {
+    const { tokenCommand } = await import('./token-command.js')
+    process.exitCode = await tokenCommand(opts)
+  })
+
+program
   .command('sandbox')
   .description('Run a Perkville API sandbox (SQLite state, fault injection) until SIGINT/SIGTERM.')
   .option('--port <n>', 'port to listen on (0: any free port)', DEFAULT_SANDBOX_PORT)

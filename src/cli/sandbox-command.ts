@@ -72,6 +72,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
       `Perkville sandbox listening`,
       `url: ${sandbox.url}`,
       `token: ${sandbox.token}`,
+      `token endpoint: ${sandbox.origin}/api/token/ (resource-owner grant; see docs/sandbox.md)`,
       `data: ${opts.dataDir === undefined ? 'in memory' : resolve(opts.dataDir)}`,
       `faults: ${JSON.stringify(faults)}`,
       '',

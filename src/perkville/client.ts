@@ -216,7 +216,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 }
 
 /** A transport failure in words; undici errors carry a code and never the request headers. */
-function transportMessage(err: unknown): string {
+export function transportMessage(err: unknown): string {
   if (!(err instanceof Error)) return `connection error: ${String(err)}`
   const code = (err as { code?: unknown }).code
   const cause = (err as { cause?: unknown }).cause

@@ -5,6 +5,7 @@
  */
 import type { Settings } from '../core/settings.js'
 import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
+import { scopeNamedIn } from './scopes.js'
 import { apiUrl, asObject, errorMessage, PATHS } from './wire.js'
 
 export type { JsonGet } from './pagination.js'
@@ -80,7 +81,7 @@ export async function checkSettings(
       message:
         status === 401
           ? `token rejected (${errorMessage(status, body)})`
-          : `token rejected: it lacks a needed scope such as ADMIN_CUSTOMER_GRANT_POINTS (${errorMessage(status, body)})`,
+          : `token rejected: ${lacking(scopeNamedIn(body))} (${errorMessage(status, body)})`,
       action: TOKEN_ACTION,
     })
     notChecked('the token was rejected')
@@ -304,6 +305,13 @@ async function safeGet(get: JsonGet, url: string): Promise<GetResult> {
   } catch (err) {
     return { kind: 'error', message: err instanceof Error ? err.message : String(err) }
   }
+}
+
+/** What a 403 says the token lacks: the scope Perkville named, else what reading a business takes. */
+function lacking(scope: string | null): string {
+  return scope
+    ? `it lacks the ${scope} scope`
+    : 'it may not read this business (it lacks the PUBLIC scope, or the business is not one its user administers)'
 }
 
 function transientAction(status: number): string {

@@ -23,7 +23,8 @@ import { validateTransactionInput } from './transaction-input.js'
 export interface ApiOptions {
   store: SandboxStore
   faults: FaultInjector
-  tokens: Map<string, TokenGrant>
+  /** The grant of a bearer token (seeded or issued by the token endpoint), if it is one. */
+  tokens: (token: string) => TokenGrant | undefined
   activity: SandboxActivity
 }
 
@@ -74,25 +75,32 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
   // Unknown /v2 paths go through the hooks above too, as they would on Perkville.
   app.setNotFoundHandler(notFound)
 
-  app.get('/businesses/:id/', { schema: { params: businessParams } }, async (request, reply) => {
-    const business = id.safeParse(request.params.id)
-    const businessId = business.success ? business.data : null
-    if (!requireBusiness(request, reply, businessId ?? undefined)) return reply
-    const row = businessId === null ? undefined : store.business(businessId)
-    if (!row) return reply.code(404).send({ detail: `business ${request.params.id} not found` })
-    return businessResource(row)
-  })
+  const publicInfo = scopeCheck('PUBLIC')
+
+  app.get(
+    '/businesses/:id/',
+    { schema: { params: businessParams }, preValidation: publicInfo },
+    async (request, reply) => {
+      const business = id.safeParse(request.params.id)
+      const businessId = business.success ? business.data : null
+      if (!requireBusiness(request, reply, businessId ?? undefined)) return reply
+      const row = businessId === null ? undefined : store.business(businessId)
+      if (!row) return reply.code(404).send({ detail: `business ${request.params.id} not found` })
+      return businessResource(row)
+    },
+  )
 
   const list = { schema: { querystring: listQuery } }
   const customerInfo = { ...list, preValidation: scopeCheck('ADMIN_CUSTOMER_INFO') }
+  const publicList = { ...list, preValidation: publicInfo }
 
-  app.get('/locations/', list, async (request, reply) => {
+  app.get('/locations/', publicList, async (request, reply) => {
     const q = request.query
     if (!requireBusiness(request, reply, q.business)) return reply
     return listPage(request, store.locations(q.business ?? null, q.limit, q.offset), q, locationResource)
   })
 
-  app.get('/perks/', list, async (request, reply) => {
+  app.get('/perks/', publicList, async (request, reply) => {
     const q = request.query
     if (!requireBusiness(request, reply, q.business)) return reply
     return listPage(request, store.perks(q.business ?? null, q.limit, q.offset), q, perkResource)
@@ -164,9 +172,9 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
   )
 }
 
-function authenticate(tokens: Map<string, TokenGrant>, request: FastifyRequest, reply: FastifyReply) {
+function authenticate(tokens: ApiOptions['tokens'], request: FastifyRequest, reply: FastifyReply) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-  const grant = match?.[1] ? tokens.get(match[1]) : undefined
+  const grant = match?.[1] ? tokens(match[1]) : undefined
   if (!grant) {
     return reply
       .code(401)

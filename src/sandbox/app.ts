@@ -7,19 +7,23 @@ import { SandboxActivity } from './activity.js'
 import { apiRoutes } from './api-plugin.js'
 import { controlRoutes } from './control-plugin.js'
 import type { FaultInjector } from './faults.js'
+import { IssuedTokens } from './issued-tokens.js'
 import { QueryError } from './list-query.js'
 import { notFound } from './not-found.js'
-import type { TokenGrant } from './seed.js'
+import type { SeedClient, SeedUser, TokenGrant } from './seed.js'
 import type { SandboxStore } from './store.js'
+import { tokenRoutes } from './token-plugin.js'
 
 export interface AppDeps {
   store: SandboxStore
   faults: FaultInjector
   tokens: Map<string, TokenGrant>
+  /** Who may get a token from `POST /api/token/`. */
+  accounts?: { clients: readonly SeedClient[]; users: readonly SeedUser[] }
   logger: boolean
 }
 
-export function buildApp({ store, faults, tokens, logger }: AppDeps): FastifyInstance {
+export function buildApp({ store, faults, tokens, accounts, logger }: AppDeps): FastifyInstance {
   const app = Fastify({ logger, forceCloseConnections: true, bodyLimit: 1024 * 1024 })
   const activity = new SandboxActivity()
   app.addHook('onClose', async () => activity.closeHung())
@@ -37,7 +41,10 @@ export function buildApp({ store, faults, tokens, logger }: AppDeps): FastifyIns
   })
 
   app.get('/healthz', async () => ({ ok: true }))
-  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens, activity })
+  const issued = new IssuedTokens(store)
+  const lookup = (token: string) => tokens.get(token) ?? issued.grant(token)
+  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens: lookup, activity })
+  void app.register(tokenRoutes, { prefix: '/api', clients: [], users: [], ...accounts, issued })
   void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity })
   return app
 }

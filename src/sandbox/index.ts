@@ -13,9 +13,11 @@ export type { Faults } from './faults.js'
 export { FaultsError, parseFaults, seededRandom } from './faults.js'
 export type { SandboxSeed } from './seed.js'
 export {
+  DEFAULT_CLIENT,
   DEFAULT_READONLY_TOKEN,
   DEFAULT_SEED,
   DEFAULT_TOKEN,
+  DEFAULT_USER,
   loadSeedFile,
   parseSeed,
   SeedError,
@@ -70,7 +72,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     opts.dataDir === undefined ? { memory: true } : { dataDir: opts.dataDir },
     seed,
   )
-  const app = buildApp({ store, faults, tokens, logger: opts.logger ?? false })
+  const accounts = { clients: seed.clients ?? [], users: seed.users ?? [] }
+  const app = buildApp({ store, faults, tokens, accounts, logger: opts.logger ?? false })
   try {
     await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   } catch (err) {

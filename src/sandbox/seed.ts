@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { parseJson } from '../core/json-syntax.js'
+import { PERKVILLE_SCOPES, type PerkvilleScope } from '../perkville/scopes.js'
 
-export const SCOPES = ['ADMIN_CUSTOMER_GRANT_POINTS', 'ADMIN_CUSTOMER_INFO', 'PUBLIC'] as const
-export type Scope = (typeof SCOPES)[number]
+export const SCOPES = PERKVILLE_SCOPES
+export type Scope = PerkvilleScope
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 
@@ -41,9 +42,30 @@ const tokenSchema = z
   })
   .strict()
 
+/** A registered API client (what Perkville emails after registration, with the scopes it assigned). */
+const clientSchema = z
+  .object({
+    clientId: z.string().min(1).max(200),
+    clientSecret: z.string().min(1).max(500),
+    scopes: z.array(z.enum(SCOPES)).default([...SCOPES]),
+  })
+  .strict()
+
+/** A Perkville account whose password the resource-owner grant takes (a staff member of businesses). */
+const userSchema = z
+  .object({
+    username: z.string().min(1).max(200),
+    password: z.string().min(1).max(500),
+    /** The businesses this user is staff of (default: all); their tokens act for those only. */
+    businesses: z.array(id).optional(),
+  })
+  .strict()
+
 export const seedSchema = z
   .object({
     tokens: z.array(tokenSchema).min(1).optional(),
+    clients: z.array(clientSchema).optional(),
+    users: z.array(userSchema).optional(),
     businesses: z.array(businessSchema),
   })
   .strict()
@@ -60,11 +82,21 @@ export const seedSchema = z
         seen.add(i)
       }
     }
+    for (const [kind, names] of [
+      ['clients', (seed.clients ?? []).map((c) => c.clientId)],
+      ['users', (seed.users ?? []).map((u) => u.username)],
+    ] as const) {
+      const dup = names.find((n, i) => names.indexOf(n) !== i)
+      if (dup !== undefined)
+        ctx.addIssue({ code: 'custom', message: `${kind}: ${JSON.stringify(dup)} is given twice` })
+    }
   })
 
 export type SandboxSeed = z.input<typeof seedSchema>
 export type ParsedSeed = z.output<typeof seedSchema>
 export type SeedPerk = z.output<typeof perkSchema>
+export type SeedClient = z.output<typeof clientSchema>
+export type SeedUser = z.output<typeof userSchema>
 
 /** What a token may do. */
 export interface TokenGrant {
@@ -77,11 +109,17 @@ export const DEFAULT_TOKEN = 'sandbox-token'
 /** A token that authenticates but may not grant points: answers 403 on transaction POSTs. */
 export const DEFAULT_READONLY_TOKEN = 'sandbox-readonly-token'
 
+/** The default seed's API client and staff account, for `perkville-destination token` against the sandbox. */
+export const DEFAULT_CLIENT = { clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' }
+export const DEFAULT_USER = { username: 'staff@sandbox-fitness.example', password: 'sandbox-password' }
+
 export const DEFAULT_SEED: SandboxSeed = {
   tokens: [
     { token: DEFAULT_TOKEN, scopes: [...SCOPES] },
     { token: DEFAULT_READONLY_TOKEN, scopes: ['PUBLIC'] },
   ],
+  clients: [{ ...DEFAULT_CLIENT, scopes: [...SCOPES] }],
+  users: [DEFAULT_USER],
   businesses: [
     {
       id: 1001,

@@ -154,6 +154,15 @@ export class SandboxStore {
     return statement
   }
 
+  /** One statement for the modules that keep their own table here (issued tokens). */
+  run(text: string, ...params: unknown[]): void {
+    this.sql(text).run(...params)
+  }
+
+  get(text: string, ...params: unknown[]): unknown {
+    return this.sql(text).get(...params)
+  }
+
   business(id: number): BusinessRow | undefined {
     return this.sql('SELECT id, name FROM businesses WHERE id = ?').get(id) as BusinessRow | undefined
   }

@@ -17,9 +17,11 @@ import { beaconRoutes } from './plugins/beacon.js'
 import { consoleRoutes } from './plugins/console.js'
 import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
+import { jitsuRoutes } from './plugins/jitsu.js'
 import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
 import { webhookRoutes } from './plugins/webhook.js'
 import { timeoutOptions } from './timeouts.js'
+import { UnknownRoutes } from './unknown-routes.js'
 
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
 export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
@@ -58,10 +60,18 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
       .headers(answer.headers)
       .send({ success: false, error: answer.message, code: answer.code })
   })
+  const unknownRoutes = new UnknownRoutes({
+    logger: app.log,
+    secrets: [...deps.writeKeys, deps.adminToken, ...(deps.webhookSecret ? [deps.webhookSecret] : [])],
+  })
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) unknownRoutes.add(method, route.url)
+  })
   app.setNotFoundHandler((request, reply) => {
+    const { path, nearest } = unknownRoutes.seen(request.method, request.url.split('?')[0] ?? '')
     reply.code(404).send({
       success: false,
-      error: `no route ${request.method} ${request.url.split('?')[0]}`,
+      error: `no route ${request.method} ${path}${nearest ? `; the nearest supported path is ${nearest}` : ''}`,
       code: 'NOT_FOUND',
     })
   })
@@ -69,6 +79,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   installHttpMetrics(app, deps.registry)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
   await app.register(webhookRoutes, { deps })
+  await app.register(jitsuRoutes, { deps, prefix: '/api/s' })
   await app.register(analyticsJsRoutes, { deps })
   await app.register(beaconRoutes, { deps, prefix: '/beacon' })
   await app.register(rudderStackConfigRoutes, { deps, prefix: '/sourceConfig' })

@@ -30,17 +30,22 @@ export interface SignedRequest {
 /** Throws 401 unless the request is authentic under `mode` (503 when the binding cannot be stored). */
 export async function verifyWebhookSignature(req: SignedRequest, service: DeliveryService): Promise<void> {
   const wholeBody = signatureMatches(req.secret, req.raw, req.signature)
-  if (req.mode === 'whole-body') {
-    if (!wholeBody)
-      throw unauthorized('X-Signature does not match the body (HMAC-SHA1 of the whole raw body)')
-    return
-  }
   const first = req.list === null ? req.body : req.list[0]
   const firstOnly =
     !wholeBody &&
     req.list !== null &&
     req.list.length > 0 &&
     signatureMatches(req.secret, JSON.stringify(first), req.signature)
+  if (req.mode === 'whole-body') {
+    // Segment's Actions webhook signs a batch over its first event: say which option accepts that.
+    if (firstOnly)
+      throw unauthorized(
+        'X-Signature does not match the whole raw body (HMAC-SHA1), only the first event of the batch, as Segment\u2019s Actions webhook signs batches: to accept those, start the service with --webhook-signature first-event (docs/service.md, Security)',
+      )
+    if (!wholeBody)
+      throw unauthorized('X-Signature does not match the body (HMAC-SHA1 of the whole raw body)')
+    return
+  }
   if (!wholeBody && !firstOnly) {
     throw unauthorized('X-Signature matches neither the whole body nor the first event of the batch')
   }

@@ -81,7 +81,7 @@ describe('awardAudiencePerk', () => {
     expect(captured.body).toMatchObject({ perk: 3003, send_email: true })
   })
 
-  it('its default subscription takes Engage identifies and audience tracks, not other identifies', () => {
+  it('its default subscription takes every identify and Engage’s audience tracks, not other tracks', () => {
     const subscription = parseFql(destination.actions.awardAudiencePerk!.defaultSubscription!)
     const matches = (event: Record<string, unknown>) => validate(subscription, event)
     expect(matches(identify('a@b.co', true))).toBe(true)
@@ -89,10 +89,12 @@ describe('awardAudiencePerk', () => {
       matches({ ...identify('a@b.co', true), context: { personas: personas(KEY, 'journey_step') } }),
     ).toBe(true)
     expect(matches({ type: 'track', event: 'Audience Exited', context: { personas: personas() } })).toBe(true)
-    expect(matches({ type: 'identify', traits: { email: 'a@b.co' } })).toBe(false)
-    expect(matches({ ...identify('a@b.co', true), context: { personas: personas(KEY, 'trait') } })).toBe(
-      false,
-    )
+    // The core decides a plain identify by its traits (one may name a mapped audience), and skips a
+    // computed trait's: both must reach the action (issue 21).
+    expect(matches({ type: 'identify', traits: { email: 'a@b.co', [KEY]: true } })).toBe(true)
+    expect(matches({ ...identify('a@b.co', true), context: { personas: personas(KEY, 'trait') } })).toBe(true)
+    // An Audience Entered track without an audience's context is a plain event: awardPoints takes it.
+    expect(matches({ type: 'track', event: 'Audience Entered', context: {} })).toBe(false)
     expect(matches({ type: 'track', event: 'Order Completed', context: { personas: personas() } })).toBe(
       false,
     )

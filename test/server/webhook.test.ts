@@ -88,6 +88,8 @@ describe('with a shared secret', () => {
       'x-signature': sign(JSON.stringify(firstOnly[0])),
     })
     expect(res.status).toBe(401)
+    // The refusal names the option that accepts such batches (issue 25); a forged one gets the plain answer.
+    expect(res.json?.error).toContain('start the service with --webhook-signature first-event')
     await markerDelivered(signed, 'hook-marker-forged')
     expect(forgedIn(signed)).toEqual([])
   })

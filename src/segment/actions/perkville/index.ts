@@ -3,7 +3,10 @@ import { checkSettings } from '../../../perkville/settings-check.js'
 import { authorizationHeader, DEFAULT_BASE_URL } from '../../../perkville/wire.js'
 import { redactSecret } from '../../shared/redact.js'
 import { defaultValues, InvalidAuthenticationError } from '../actions-core.js'
-import awardAudiencePerk, { ENGAGE_MEMBERSHIP_SUBSCRIPTION } from './awardAudiencePerk/index.js'
+import awardAudiencePerk, {
+  AUDIENCE_RULES_SUBSCRIPTION,
+  otherTracksSubscription,
+} from './awardAudiencePerk/index.js'
 import awardPoints from './awardPoints/index.js'
 import type { Settings } from './generated-types.js'
 import { coreSettingsOf } from './settings.js'
@@ -105,17 +108,17 @@ const destination: DestinationDefinition<Settings> = {
     },
     {
       // Narrow this trigger to the other events of the Event → Perk Map: events outside the map
-      // are discarded with an error, as the rules say. Engage's audience tracks have their own preset.
+      // are discarded with an error, as the rules say. Engage's membership tracks have their own
+      // preset; an Audience Entered track without an audience's context is an event like any other.
       name: 'Award Points for Other Allowlisted Events',
-      subscribe:
-        'type = "track" and event != "Order Completed" and event != "Order Refunded" and event != "Audience Entered" and event != "Audience Exited"',
+      subscribe: otherTracksSubscription('event != "Order Completed" and event != "Order Refunded"'),
       partnerAction: 'awardPoints',
       mapping: defaultValues(awardPoints.fields),
       type: 'automatic',
     },
     {
       name: 'Award Perks for Engage Audiences',
-      subscribe: ENGAGE_MEMBERSHIP_SUBSCRIPTION,
+      subscribe: AUDIENCE_RULES_SUBSCRIPTION,
       partnerAction: 'awardAudiencePerk',
       mapping: defaultValues(awardAudiencePerk.fields),
       type: 'automatic',

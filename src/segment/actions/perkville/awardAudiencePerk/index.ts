@@ -5,15 +5,45 @@ import type { Settings } from '../generated-types.js'
 import { coreSettingsOf } from '../settings.js'
 import type { Payload } from './generated-types.js'
 
-/** Engage's identifies and Audience Entered/Exited tracks for an audience or a journey step. */
-export const ENGAGE_MEMBERSHIP_SUBSCRIPTION =
-  '(type = "identify" or event = "Audience Entered" or event = "Audience Exited") and (context.personas.computation_class = "audience" or context.personas.computation_class = "journey_step")'
+// Segment's FQL parser (@segment/destination-subscriptions) fails on groups nested two deep, so the
+// subscriptions below are written as an `or` of `and` groups.
+const MEMBERSHIP_CLASSES = ['audience', 'journey_step']
+const AUDIENCE_TRACKS = ['Audience Entered', 'Audience Exited']
+
+/**
+ * Every event the core decides by its audience rules (`isAudienceEvent`): every identify (with or
+ * without Engage context: the traits may name a mapped audience) and each Audience Entered/Exited
+ * track whose Engage context is an audience or a journey step.
+ */
+export const AUDIENCE_RULES_SUBSCRIPTION = [
+  'type = "identify"',
+  ...AUDIENCE_TRACKS.flatMap((event) =>
+    MEMBERSHIP_CLASSES.map(
+      (c) => `(type = "track" and event = "${event}" and context.personas.computation_class = "${c}")`,
+    ),
+  ),
+].join(' or ')
+
+/**
+ * Tracks the audience rules do not decide, as an `or` of groups each starting with `conditions`
+ * (e.g. the event names other presets take): an Audience Entered track without an audience's
+ * Engage context is an event like any other.
+ */
+export function otherTracksSubscription(conditions: string): string {
+  const notAudienceName = AUDIENCE_TRACKS.map((e) => `event != "${e}"`).join(' and ')
+  const notMembership = MEMBERSHIP_CLASSES.map((c) => `context.personas.computation_class != "${c}"`).join(
+    ' and ',
+  )
+  return [notAudienceName, notMembership]
+    .map((rest) => `(type = "track" and ${conditions} and ${rest})`)
+    .join(' or ')
+}
 
 const action: ActionDefinition<Settings, Payload> = {
   title: 'Award Audience Perk',
   description:
     'Awards the perk of the Audience → Perk Map once per customer when an Engage audience adds them; leaving an audience removes nothing.',
-  defaultSubscription: ENGAGE_MEMBERSHIP_SUBSCRIPTION,
+  defaultSubscription: AUDIENCE_RULES_SUBSCRIPTION,
   fields: {
     event: sentEventField,
     personas: {
