@@ -25,6 +25,8 @@ export interface TransactionRequestBody {
   send_email: boolean
   external_id: string
   transaction_dt: string | null
+  /** Perkville's documented flag: sent (true) only for a once-per-day transaction, otherwise left out. */
+  limit_to_once_per_calendar_day?: true
 }
 
 export function transactionRequestBody(
@@ -32,7 +34,7 @@ export function transactionRequestBody(
   externalId: string,
   transactionDt: string | null = tx.timestamp,
 ): TransactionRequestBody {
-  return {
+  const body: TransactionRequestBody = {
     business: Number(tx.businessId),
     location: Number(tx.locationId),
     perk: Number(tx.perkId),
@@ -42,6 +44,8 @@ export function transactionRequestBody(
     external_id: externalId,
     transaction_dt: transactionDt,
   }
+  if (tx.oncePerDay) body.limit_to_once_per_calendar_day = true
+  return body
 }
 
 /** The API's version path: a base URL given as a bare origin means the v2 API under it. */
@@ -181,6 +185,8 @@ export interface ListPage<T> {
 export interface BusinessResource {
   id: number
   name: string
+  /** Sandbox/assumed: the IANA time zone its calendar days (once-per-day perks) are counted in. */
+  timezone?: string
   resource_uri: string
 }
 export interface LocationResource {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { SandboxActivity } from './activity.js'
 import { apiRoutes } from './api-plugin.js'
 import { controlRoutes } from './control-plugin.js'
+import type { DailyLimitAnswer } from './daily-limit.js'
 import type { FaultInjector } from './faults.js'
 import { QueryError } from './list-query.js'
 import { notFound } from './not-found.js'
@@ -17,9 +18,11 @@ export interface AppDeps {
   faults: FaultInjector
   tokens: Map<string, TokenGrant>
   logger: boolean
+  dailyLimitAnswer?: DailyLimitAnswer
+  now?: () => number
 }
 
-export function buildApp({ store, faults, tokens, logger }: AppDeps): FastifyInstance {
+export function buildApp({ store, faults, tokens, logger, ...daily }: AppDeps): FastifyInstance {
   const app = Fastify({ logger, forceCloseConnections: true, bodyLimit: 1024 * 1024 })
   const activity = new SandboxActivity()
   app.addHook('onClose', async () => activity.closeHung())
@@ -37,7 +40,7 @@ export function buildApp({ store, faults, tokens, logger }: AppDeps): FastifyIns
   })
 
   app.get('/healthz', async () => ({ ok: true }))
-  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens, activity })
+  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens, activity, ...daily })
   void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity })
   return app
 }
