@@ -82,6 +82,10 @@ program
   .option('--commit-then-fail-mode <mode>', 'error (500), disconnect (connection cut) or hang')
   .option('--fault-scope <scope>', 'all (default) or writes (transaction POSTs only)')
   .option('--fault-seed <n>', 'seed of the fault randomness (repeatable runs)')
+  .option(
+    '--daily-limit-answer <form>',
+    'how a second once-per-day award is refused (400): error_codes (the documented error shape) or field (keyed by the flag)',
+  )
   .action(async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) => {
     const { sandboxCommand } = await import('./sandbox-command.js')
     process.exitCode = await sandboxCommand(opts)

@@ -4,7 +4,15 @@
  */
 import { resolve } from 'node:path'
 import type { Faults } from '../sandbox/faults.js'
-import { FaultsError, loadSeedFile, parseFaults, SeedError, startSandbox } from '../sandbox/index.js'
+import {
+  DAILY_LIMIT_ANSWERS,
+  type DailyLimitAnswer,
+  FaultsError,
+  loadSeedFile,
+  parseFaults,
+  SeedError,
+  startSandbox,
+} from '../sandbox/index.js'
 
 export interface SandboxCommandOptions {
   port: string
@@ -27,6 +35,7 @@ export interface SandboxCommandOptions {
   commitThenFailMode?: string
   faultScope?: string
   faultSeed?: string
+  dailyLimitAnswer?: string
 }
 
 export { DEFAULT_SANDBOX_PORT } from './defaults.js'
@@ -37,12 +46,14 @@ class UsageError extends Error {}
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<number> {
   let faults: Faults
   let port: number
+  let dailyLimitAnswer: DailyLimitAnswer | undefined
   try {
     if (opts.dataDir !== undefined && opts.memory)
       throw new UsageError('give --data-dir or --memory, not both')
     port = integer('--port', opts.port)
     if (port > 65535) throw new UsageError('--port must be at most 65535')
     faults = parseFaults(faultsFromOptions(opts))
+    dailyLimitAnswer = dailyLimitAnswerOption(opts.dailyLimitAnswer)
   } catch (e) {
     if (e instanceof UsageError || e instanceof FaultsError) {
       process.stderr.write(`perkville-destination sandbox: ${e.message}\n`)
@@ -61,6 +72,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
       ...(opts.token === undefined ? {} : { token: opts.token }),
       faults,
       logger: opts.log ?? false,
+      ...(dailyLimitAnswer === undefined ? {} : { dailyLimitAnswer }),
     })
   } catch (e) {
     const message = e instanceof SeedError ? e.message : `cannot start: ${(e as Error).message}`
@@ -109,6 +121,16 @@ function faultsFromOptions(o: SandboxCommandOptions): Record<string, unknown> {
   if (o.faultScope !== undefined) f.scope = o.faultScope
   if (o.faultSeed !== undefined) f.seed = integer('--fault-seed', o.faultSeed)
   return f
+}
+
+function dailyLimitAnswerOption(text: string | undefined): DailyLimitAnswer | undefined {
+  if (text === undefined) return undefined
+  const form = DAILY_LIMIT_ANSWERS.find((f) => f === text)
+  if (form === undefined)
+    throw new UsageError(
+      `--daily-limit-answer must be one of ${DAILY_LIMIT_ANSWERS.join(', ')}, got ${JSON.stringify(text)}`,
+    )
+  return form
 }
 
 function num(name: string, text: string): number {

@@ -55,8 +55,12 @@ function decideTrack(settings: Settings, event: Json): Outcome {
   ])
   if (typeof email !== 'string') return email
 
-  const transaction = (quantity: number, kind: Transaction['kind'], orderId: string | null) =>
-    transactionOf(settings, event, perkId, email, quantity, kind, orderId)
+  const oncePerDay = settings.oncePerDayEvents.includes(name)
+  const transaction = (quantity: number, kind: Transaction['kind'], orderId: string | null) => {
+    const tx = transactionOf(settings, event, perkId, email, quantity, kind, orderId)
+    if (oncePerDay) tx.oncePerDay = true
+    return tx
+  }
 
   const orderId = orderIdOf(properties)
   if (orderId === null) {

@@ -11,7 +11,7 @@ export type PlanLine =
 
 /**
  * The transaction as `plan` prints it: the spec's dry-run shape leaves out messageId and timestamp,
- * and only an audience transaction has `audienceKey`.
+ * only an audience transaction has `audienceKey`, and only a once-per-day one `oncePerDay`.
  */
 export type PlanTransaction = Omit<Transaction, 'messageId' | 'timestamp'>
 
@@ -48,6 +48,7 @@ export function toPlanLine(line: number, event: unknown, outcome: Outcome): Plan
         orderId: t.orderId,
       }
       if (t.kind === 'audience') transaction.audienceKey = t.audienceKey
+      if (t.oncePerDay) transaction.oncePerDay = true
       return { line, messageId, status: 'send', transaction }
     }
     case 'skip':

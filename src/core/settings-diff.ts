@@ -27,5 +27,12 @@ export function describeSettingsChange(before: Settings | null, after: Settings)
       if (!Object.hasOwn(now, key)) changes.push(`${field}[${JSON.stringify(key)}] (was ${was[key]}) removed`)
     }
   }
+  const daily = (s: Settings) => new Set(s.oncePerDayEvents)
+  for (const name of daily(after)) {
+    if (!daily(before).has(name)) changes.push(`oncePerDayEvents ${JSON.stringify(name)} added`)
+  }
+  for (const name of daily(before)) {
+    if (!daily(after).has(name)) changes.push(`oncePerDayEvents ${JSON.stringify(name)} removed`)
+  }
   return changes
 }

@@ -102,14 +102,55 @@ const sendEmail = z.unknown().transform((value, ctx): boolean => {
   return value
 })
 
-export const settingsSchema = z.object({
-  apiKey,
-  businessId: positiveId('businessId'),
-  locationId: positiveId('locationId'),
-  eventToPerkMap: perkMap('eventToPerkMap', 'event name'),
-  sendEmail,
-  audienceToPerkMap: perkMap('audienceToPerkMap', 'audience key'),
+/** Event names whose award Perkville gives at most once per customer and calendar day; trimmed like the map keys. */
+const oncePerDayEvents = z.unknown().transform((value, ctx): string[] => {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `oncePerDayEvents must be a list of event names, got ${describe(value)}`,
+    })
+    return z.NEVER
+  }
+  const names: string[] = []
+  value.forEach((entry, i) => {
+    if (typeof entry !== 'string' || entry.trim() === '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `oncePerDayEvents[${i}] must be a non-empty event name, got ${describe(entry)}`,
+      })
+    } else if (!names.includes(entry.trim())) names.push(entry.trim())
+  })
+  return names
 })
+
+export const settingsSchema = z
+  .object({
+    apiKey,
+    businessId: positiveId('businessId'),
+    locationId: positiveId('locationId'),
+    eventToPerkMap: perkMap('eventToPerkMap', 'event name'),
+    sendEmail,
+    audienceToPerkMap: perkMap('audienceToPerkMap', 'audience key'),
+    oncePerDayEvents,
+  })
+  .superRefine(
+    (settings, ctx) => {
+      for (const name of settings.oncePerDayEvents) {
+        if (!Object.hasOwn(settings.eventToPerkMap, name)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `oncePerDayEvents has ${JSON.stringify(name)}, which is not a key of eventToPerkMap (only mapped events are awarded)`,
+          })
+        }
+      }
+    },
+    // Also when other fields are bad, so every problem is told at once; the two fields it reads must have parsed.
+    {
+      when: (payload) =>
+        !payload.issues.some((i) => i.path?.[0] === 'eventToPerkMap' || i.path?.[0] === 'oncePerDayEvents'),
+    },
+  )
 
 export type Settings = z.output<typeof settingsSchema>
 
@@ -161,6 +202,7 @@ export function redactSettings(settings: Settings): Omit<Settings, 'apiKey'> & {
     ...settings,
     eventToPerkMap: { ...settings.eventToPerkMap },
     audienceToPerkMap: { ...settings.audienceToPerkMap },
+    oncePerDayEvents: [...settings.oncePerDayEvents],
     apiKey: maskSecret(settings.apiKey),
   }
 }

@@ -18,9 +18,15 @@ export type RejectCode = (typeof REJECT_CODES)[number]
 export const SKIP_CODES = ['ZERO_AMOUNT', 'NOT_AN_AUDIENCE', 'AUDIENCE_EXITED'] as const
 export type SkipCode = (typeof SKIP_CODES)[number]
 
-const SKIPS: ReadonlySet<string> = new Set(SKIP_CODES)
+/**
+ * The skip Perkville decides, never `decide`: it refused a once-per-day award because the customer
+ * already had that perk that calendar day. Not an error, never retried.
+ */
+export const DAILY_LIMIT_REACHED = 'DAILY_LIMIT_REACHED'
 
-/** True for a skip code: for counters that receive codes as plain strings (stored drops, metrics). */
+const SKIPS: ReadonlySet<string> = new Set([...SKIP_CODES, DAILY_LIMIT_REACHED])
+
+/** True for a skip code (the rules' and Perkville's): for counters that receive codes as plain strings. */
 export function isSkipCode(code: string): code is SkipCode {
   return SKIPS.has(code)
 }
@@ -42,6 +48,8 @@ export interface Transaction {
   timestamp: string | null
   /** The Engage audience key; set exactly when `kind` is `audience` (it decides the external id). */
   audienceKey?: string
+  /** Set (only ever true) when the event is in `oncePerDayEvents`: Perkville awards it once per customer and day. */
+  oncePerDay?: true
 }
 
 export interface SendOutcome {

@@ -22,6 +22,7 @@ import {
   authorizationHeader,
   type BusinessResource,
   type ConnectionResource,
+  classifyTransactionAnswer,
   classifyTransactionResponse,
   classifyTransportError,
   DEFAULT_BASE_URL,
@@ -151,7 +152,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
       try {
         const res = await exchange('POST', url, body)
         return {
-          result: classifyTransactionResponse(res.status, res.body, res.headers['retry-after'] ?? null),
+          result: classifyTransactionAnswer(tx, res.status, res.body, res.headers['retry-after'] ?? null),
           request: sent,
           response: res,
           durationMs: performance.now() - started,

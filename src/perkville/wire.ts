@@ -25,6 +25,8 @@ export interface TransactionRequestBody {
   send_email: boolean
   external_id: string
   transaction_dt: string | null
+  /** Perkville's documented flag: sent (true) only for a once-per-day transaction, otherwise left out. */
+  limit_to_once_per_calendar_day?: true
 }
 
 export function transactionRequestBody(
@@ -32,7 +34,7 @@ export function transactionRequestBody(
   externalId: string,
   transactionDt: string | null = tx.timestamp,
 ): TransactionRequestBody {
-  return {
+  const body: TransactionRequestBody = {
     business: Number(tx.businessId),
     location: Number(tx.locationId),
     perk: Number(tx.perkId),
@@ -42,6 +44,8 @@ export function transactionRequestBody(
     external_id: externalId,
     transaction_dt: transactionDt,
   }
+  if (tx.oncePerDay) body.limit_to_once_per_calendar_day = true
+  return body
 }
 
 /** The API's version path: a base URL given as a bare origin means the v2 API under it. */
@@ -94,6 +98,8 @@ export type DeliveryClass =
   | { class: 'already_delivered'; status: number; resourceUri: string | null }
   | { class: 'permanent'; status: number; message: string }
   | { class: 'credentials'; status: number; message: string }
+  /** Perkville refused a once-per-day award: the customer had that perk today. A skip, never retried. */
+  | { class: 'daily_limit'; status: number; message: string }
   | { class: 'temporary'; status: number | null; message: string; retryAfterMs: number | null }
 
 /**
@@ -132,6 +138,58 @@ export function classifyTransactionResponse(
     }
   }
   return { class: 'permanent', status, message: errorMessage(status, body) }
+}
+
+/**
+ * classifyTransactionResponse for the answer to this transaction. Only a once-per-day transaction can
+ * meet the daily limit, and its refusal is read first (Perkville may check the day before the key):
+ * any 4xx but 401, 408 and 429 whose message says so.
+ */
+export function classifyTransactionAnswer(
+  tx: Pick<Transaction, 'oncePerDay'>,
+  status: number,
+  body: unknown,
+  retryAfterHeader: string | null,
+): DeliveryClass {
+  if (tx.oncePerDay && status >= 400 && status < 500 && ![401, 408, 429].includes(status)) {
+    const refusal = dailyLimitRefusal(body)
+    if (refusal !== null) return { class: 'daily_limit', status, message: `HTTP ${status}: ${refusal}` }
+  }
+  return classifyTransactionResponse(status, body, retryAfterHeader)
+}
+
+/**
+ * Perkville documents `limit_to_once_per_calendar_day` but not how it refuses a second award, so
+ * every plausible form counts (assumption, docs/perkville-api.md): the message in the documented
+ * `errors` list or `error_codes`, field-keyed (`{"limit_to_once_per_calendar_day": [...]}`), under
+ * `errors` or a resource name, or as `detail`/`message`/`error`. What decides is the message's
+ * meaning (once per day, already awarded today, a daily limit), never the field name alone: a
+ * refusal of the flag itself (say "must be a boolean") is an error, not a skip. The message found, or null.
+ */
+export function dailyLimitRefusal(body: unknown): string | null {
+  for (const text of messagesOf(body, 0, { left: 200 })) {
+    if (DAILY_LIMIT_WORDS.some((words) => words.test(text))) return text.slice(0, 500)
+  }
+  return null
+}
+
+const DAILY_LIMIT_WORDS = [
+  /\bonce (?:per|a|each|every) (?:calendar )?day\b/i,
+  /\bper calendar day\b/i,
+  /\bdaily limit\b/i,
+  /\blimit(?:ed)? to once\b/i,
+  /\balready\b.{0,80}\btoday\b/i,
+]
+
+/** The strings of an answer body, breadth bounded: Perkville's text is outside input. */
+function messagesOf(value: unknown, depth: number, budget: { left: number }): string[] {
+  if (budget.left <= 0 || depth > 4) return []
+  if (typeof value === 'string') {
+    budget.left--
+    return [value.slice(0, 2_000)]
+  }
+  const children = Array.isArray(value) ? value : asObject(value) ? Object.values(value as object) : []
+  return children.flatMap((child) => messagesOf(child, depth + 1, budget))
 }
 
 /** A timeout or a broken connection: temporary, and the outcome is unknown. */
@@ -181,6 +239,8 @@ export interface ListPage<T> {
 export interface BusinessResource {
   id: number
   name: string
+  /** Sandbox/assumed: the IANA time zone its calendar days (once-per-day perks) are counted in. */
+  timezone?: string
   resource_uri: string
 }
 export interface LocationResource {

@@ -1,4 +1,4 @@
-import type { Transaction } from '../core/types.js'
+import { DAILY_LIMIT_REACHED, type Transaction } from '../core/types.js'
 import { boundErrorText } from '../perkville/bounded-body.js'
 import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-api.js'
 import { classifyTransportError } from '../perkville/wire.js'
@@ -181,6 +181,25 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
         retry: null,
       }
     }
+    case 'daily_limit':
+      // The customer had this perk today: nothing to award, not an error, never sent again. An earlier
+      // attempt of this event that may have landed was looked up above (unknown), so this is no resend.
+      return {
+        completion: {
+          ...base,
+          attemptsMade: 1,
+          log,
+          result: {
+            status: 'skipped',
+            at: now(),
+            reason: DAILY_LIMIT_REACHED,
+            error: `Perkville awards perk ${tx.perkId} once per calendar day and ${tx.email} already had it that day (${errorText ?? `HTTP ${r.status}`}); skipped, not an error`,
+          },
+        },
+        credentials: null,
+        latencyMs: null,
+        retry: null,
+      }
     case 'credentials':
       // The attempt is not burned: the event waits for working credentials.
       return released(claim.unknown, r.status, errorText ?? `HTTP ${r.status}`)

@@ -64,6 +64,12 @@ function acceptedDetail(e: StoredEvent): EventDetail {
   else if (e.status === 'failed') {
     const last = record.attemptLog[record.attemptLog.length - 1]
     timeline.push({ at: last?.at ?? record.receivedAt, what: `failed: ${e.failureReason ?? 'unknown'}` })
+  } else if (e.status === 'skipped') {
+    const last = record.attemptLog[record.attemptLog.length - 1]
+    timeline.push({
+      at: last?.at ?? record.receivedAt,
+      what: `skipped by Perkville: ${e.failureReason ?? 'nothing to award'} (not an error)`,
+    })
   } else if (e.status === 'parked') {
     const last = record.attemptLog[record.attemptLog.length - 1]
     timeline.push({

@@ -39,7 +39,7 @@ export function outcomeSummary(claim: ClaimedEvent, r: CompletionResult): LiveEv
       id: claim.id,
       receivedAt: new Date(claim.receivedAt).toISOString(),
       status: r.status,
-      code: r.status === 'failed' ? r.reason : null,
+      code: r.status === 'failed' || r.status === 'skipped' ? r.reason : null,
       message: r.status === 'delivered' ? null : r.error,
       kind: tx.kind,
       eventName: null,

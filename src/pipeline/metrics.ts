@@ -38,7 +38,7 @@ export function createMetrics(
     }),
     skipped: new Counter({
       name: 'perkville_events_skipped_total',
-      help: 'Events skipped at the door: nothing to send and not an error (e.g. ZERO_AMOUNT, AUDIENCE_EXITED), by code',
+      help: 'Events skipped: nothing to send and not an error, by code: at the door by the rules (e.g. ZERO_AMOUNT, AUDIENCE_EXITED) or at delivery by Perkville (DAILY_LIMIT_REACHED: a once-per-day perk already awarded that day)',
       labelNames: ['code'],
       registers,
     }),

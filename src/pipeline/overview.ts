@@ -82,6 +82,11 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
         case 'retrying':
           funnel.retrying += c.count
           break
+        case 'skipped':
+          // Perkville's skip at delivery (DAILY_LIMIT_REACHED): with the door's skips, not an error.
+          funnel.skipped += c.count
+          point.skipped += c.count
+          break
         case 'parked':
           funnel.parked += c.count
           break

@@ -41,7 +41,10 @@ export interface RefusalCounts {
   rejected: Record<string, number>
 }
 
-/** parked: waiting for a settings fix; skipped and rejected: refused at the door, kept for the console. */
+/**
+ * parked: waiting for a settings fix; skipped and rejected: refused at the door, kept for the console.
+ * An accepted event is skipped too when Perkville refuses it as nothing to award (DAILY_LIMIT_REACHED).
+ */
 export const EVENT_STATUSES = [
   'pending',
   'in_flight',
@@ -129,7 +132,7 @@ export interface DeliveryStats {
   delivered: number
   /** Failed deliveries by reason and door rejects by code (errors). Skips are not here. */
   notDelivered: Record<string, number>
-  /** Skipped at the door by code: nothing to send, not errors. */
+  /** Skipped by code (at the door, or by Perkville at delivery: DAILY_LIMIT_REACHED): nothing to send, not errors. */
   skipped: Record<string, number>
   pending: number
   retrying: number

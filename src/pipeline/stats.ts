@@ -84,6 +84,7 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
   let pending = 0
   let retrying = 0
   let parked = 0
+  const skipped: Record<string, number> = {}
   const noteError = (reason: string, id: string, hasError: boolean) => {
     const e = errorCounts.get(reason) ?? { count: 0, lastId: null }
     e.count++
@@ -116,6 +117,13 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
           retrying++
           if (r.hasError) noteError('retrying', r.id, true)
           break
+        case 'skipped': {
+          // Perkville's skip (DAILY_LIMIT_REACHED): counted with the door's skips, never as an error.
+          const code = r.failureReason ?? 'skipped'
+          skipped[code] = (skipped[code] ?? 0) + 1
+          bucket(r.receivedAt).skipped++
+          break
+        }
         case 'parked':
           // Not an error of the event: its message says which setting to fix.
           parked++
@@ -129,7 +137,6 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
 
   // Door refusals: a reject is an error (not delivered); a skip is nothing to send, counted apart.
   let dropped = 0
-  const skipped: Record<string, number> = {}
   for (const d of await storage.dropCounts(from, to)) {
     dropped += d.count
     if (isSkipCode(d.code)) {

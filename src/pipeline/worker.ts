@@ -153,6 +153,10 @@ export function createWorker(deps: WorkerDeps) {
       depth.remove(1)
       metrics.failed.inc({ reason: r.reason })
       logger.warn({ eventId: claim.id, reason: r.reason, error: r.error }, 'event failed')
+    } else if (r.status === 'skipped') {
+      depth.remove(1)
+      metrics.skipped.inc({ code: r.reason })
+      logger.info({ eventId: claim.id, code: r.reason }, 'event skipped by Perkville: nothing to award')
     } else if (r.status === 'parked') {
       depth.remove(1)
       metrics.parked.inc({ reason: r.reason })

@@ -6,6 +6,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { SandboxActivity } from './activity.js'
+import { calendarDay } from './calendar-day.js'
+import { type DailyLimitAnswer, dailyLimitBody } from './daily-limit.js'
 import type { FaultInjector } from './faults.js'
 import { id, listPage, listQuery, queryError } from './list-query.js'
 import { notFound } from './not-found.js'
@@ -26,6 +28,10 @@ export interface ApiOptions {
   /** The grant of a bearer token (seeded or issued by the token endpoint), if it is one. */
   tokens: (token: string) => TokenGrant | undefined
   activity: SandboxActivity
+  /** The form of a refused second once-per-day award (default error_codes). */
+  dailyLimitAnswer?: DailyLimitAnswer
+  /** The sandbox's clock (the store's too): which calendar day it is. */
+  now?: () => number
 }
 
 declare module 'fastify' {
@@ -128,8 +134,8 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
       if (!input.ok) return reply.code(400).send({ errors: input.errors })
       const tx = input.value
       if (!requireBusiness(request, reply, tx.business)) return reply
-      if (!store.business(tx.business))
-        return reply.code(404).send({ detail: `business ${tx.business} not found` })
+      const business = store.business(tx.business)
+      if (!business) return reply.code(404).send({ detail: `business ${tx.business} not found` })
       if (store.location(tx.location)?.business_id !== tx.business) {
         return reply
           .code(404)
@@ -138,6 +144,12 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
       const perk = store.perk(tx.perk)
       if (perk?.business_id !== tx.business) {
         return reply.code(404).send({ detail: `perk ${tx.perk} not found in business ${tx.business}` })
+      }
+      // Before the key's own check, as a validation would run before a unique constraint: a resend of
+      // a once-per-day award that got through is refused as the daily limit, not answered as a duplicate.
+      if (tx.oncePerDay && store.awardedToday(tx, business.timezone)) {
+        const day = calendarDay((options.now ?? Date.now)(), business.timezone)
+        return reply.code(400).send(dailyLimitBody(options.dailyLimitAnswer ?? 'error_codes', tx.perk, day))
       }
       const result = store.insertTransaction(tx, perk)
       if (result.kind === 'exists') {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { SandboxActivity } from './activity.js'
 import { apiRoutes } from './api-plugin.js'
 import { controlRoutes } from './control-plugin.js'
+import type { DailyLimitAnswer } from './daily-limit.js'
 import type { FaultInjector } from './faults.js'
 import { IssuedTokens } from './issued-tokens.js'
 import { QueryError } from './list-query.js'
@@ -21,9 +22,11 @@ export interface AppDeps {
   /** Who may get a token from `POST /api/token/`. */
   accounts?: { clients: readonly SeedClient[]; users: readonly SeedUser[] }
   logger: boolean
+  dailyLimitAnswer?: DailyLimitAnswer
+  now?: () => number
 }
 
-export function buildApp({ store, faults, tokens, accounts, logger }: AppDeps): FastifyInstance {
+export function buildApp({ store, faults, tokens, accounts, logger, ...daily }: AppDeps): FastifyInstance {
   const app = Fastify({ logger, forceCloseConnections: true, bodyLimit: 1024 * 1024 })
   const activity = new SandboxActivity()
   app.addHook('onClose', async () => activity.closeHung())
@@ -43,7 +46,7 @@ export function buildApp({ store, faults, tokens, accounts, logger }: AppDeps): 
   app.get('/healthz', async () => ({ ok: true }))
   const issued = new IssuedTokens(store)
   const lookup = (token: string) => tokens.get(token) ?? issued.grant(token)
-  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens: lookup, activity })
+  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens: lookup, activity, ...daily })
   void app.register(tokenRoutes, { prefix: '/api', clients: [], users: [], ...accounts, issued })
   void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity })
   return app

@@ -4,11 +4,13 @@
  */
 import type { TransactionResource } from '../perkville/wire.js'
 import { buildApp } from './app.js'
+import type { DailyLimitAnswer } from './daily-limit.js'
 import { FaultInjector, type Faults, parseFaults, type Random } from './faults.js'
 import { transactionResource } from './resources.js'
 import { DEFAULT_SEED, DEFAULT_TOKEN, parseSeed, type SandboxSeed, SCOPES, type TokenGrant } from './seed.js'
 import { SandboxStore } from './store.js'
 
+export { DAILY_LIMIT_ANSWERS, type DailyLimitAnswer } from './daily-limit.js'
 export type { Faults } from './faults.js'
 export { FaultsError, parseFaults, seededRandom } from './faults.js'
 export type { SandboxSeed } from './seed.js'
@@ -40,6 +42,10 @@ export interface SandboxOptions {
   logger?: boolean
   /** Fault randomness (default Math.random); a `seed` in the faults overrides it. */
   random?: Random
+  /** The form of the 400 refusing a second once-per-day award (default error_codes: the documented shape). */
+  dailyLimitAnswer?: DailyLimitAnswer
+  /** The sandbox's clock (default Date.now): which calendar day once-per-day awards count on. */
+  now?: () => number
 }
 
 export interface RunningSandbox {
@@ -67,13 +73,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const token = opts.token ?? firstFullToken(tokens) ?? DEFAULT_TOKEN
   if (!tokens.has(token)) tokens.set(token, full)
 
-  const faults = new FaultInjector(parseFaults(opts.faults ?? {}), opts.random)
+  const now = opts.now ?? Date.now
+  const faults = new FaultInjector(parseFaults(opts.faults ?? {}), opts.random, now)
   const store = new SandboxStore(
     opts.dataDir === undefined ? { memory: true } : { dataDir: opts.dataDir },
     seed,
+    now,
   )
   const accounts = { clients: seed.clients ?? [], users: seed.users ?? [] }
-  const app = buildApp({ store, faults, tokens, accounts, logger: opts.logger ?? false })
+  const app = buildApp({
+    store,
+    faults,
+    tokens,
+    accounts,
+    logger: opts.logger ?? false,
+    now,
+    ...(opts.dailyLimitAnswer === undefined ? {} : { dailyLimitAnswer: opts.dailyLimitAnswer }),
+  })
   try {
     await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   } catch (err) {

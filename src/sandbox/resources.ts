@@ -10,7 +10,12 @@ import {
 import type { BusinessRow, ConnectionRow, LocationRow, PerkRow, TransactionRow } from './store.js'
 
 export function businessResource(row: BusinessRow): BusinessResource {
-  return { id: row.id, name: row.name, resource_uri: resourceUri('businesses', row.id) }
+  return {
+    id: row.id,
+    name: row.name,
+    timezone: row.timezone,
+    resource_uri: resourceUri('businesses', row.id),
+  }
 }
 
 export function locationResource(row: LocationRow): LocationResource {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { parseJson } from '../core/json-syntax.js'
 import { PERKVILLE_SCOPES, type PerkvilleScope } from '../perkville/scopes.js'
+import { isTimeZone } from './calendar-day.js'
 
 export const SCOPES = PERKVILLE_SCOPES
 export type Scope = PerkvilleScope
@@ -24,10 +25,22 @@ const perkSchema = z
 
 const locationSchema = z.object({ id, name: z.string().min(1).max(200) }).strict()
 
+/**
+ * Where a business without one counts its calendar days (once-per-day perks): Perkville's
+ * businesses are mostly North American gyms and studios, and an offset from UTC keeps the
+ * difference between the two visible in tests.
+ */
+export const DEFAULT_TIMEZONE = 'America/New_York'
+
 const businessSchema = z
   .object({
     id,
     name: z.string().min(1).max(200),
+    timezone: z
+      .string()
+      .max(100)
+      .refine(isTimeZone, 'must be an IANA time zone name such as America/New_York or UTC')
+      .default(DEFAULT_TIMEZONE),
     locations: z.array(locationSchema).default([]),
     perks: z.array(perkSchema).default([]),
   })

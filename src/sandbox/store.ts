@@ -5,12 +5,14 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { calendarDay } from './calendar-day.js'
 import { pointsFor } from './points.js'
-import type { ParsedSeed } from './seed.js'
+import { DEFAULT_TIMEZONE, type ParsedSeed } from './seed.js'
 
 export interface BusinessRow {
   id: number
   name: string
+  timezone: string
 }
 export interface LocationRow {
   id: number
@@ -55,6 +57,8 @@ export interface NewTransaction {
   sendEmail: boolean
   externalId: string | null
   transactionDt: string | null
+  /** `limit_to_once_per_calendar_day`: refused when the customer had this perk today (business time). */
+  oncePerDay: boolean
 }
 
 export type InsertResult = { kind: 'created'; row: TransactionRow } | { kind: 'exists'; row: TransactionRow }
@@ -68,7 +72,9 @@ export const DATABASE_FILE = 'sandbox.sqlite'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS businesses (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS businesses (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL DEFAULT '${DEFAULT_TIMEZONE}'
+);
 CREATE TABLE IF NOT EXISTS locations (id INTEGER PRIMARY KEY, business_id INTEGER NOT NULL, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS perks (
   id INTEGER PRIMARY KEY, business_id INTEGER NOT NULL, title TEXT NOT NULL,
@@ -96,6 +102,8 @@ export class SandboxStore {
   constructor(
     location: { dataDir: string } | { memory: true },
     private readonly seed: ParsedSeed,
+    /** The sandbox's clock: when a transaction is recorded, and so which calendar day it counts on. */
+    private readonly now: () => number = Date.now,
   ) {
     if ('dataDir' in location) {
       mkdirSync(location.dataDir, { recursive: true })
@@ -107,6 +115,11 @@ export class SandboxStore {
       this.db = new Database(':memory:')
     }
     this.db.exec(SCHEMA)
+    // A data directory made before businesses had a time zone gets the column (and the default).
+    const columns = this.db.prepare('PRAGMA table_info(businesses)').all() as Array<{ name: string }>
+    if (!columns.some((c) => c.name === 'timezone')) {
+      this.db.exec(`ALTER TABLE businesses ADD COLUMN timezone TEXT NOT NULL DEFAULT '${DEFAULT_TIMEZONE}'`)
+    }
     const seeded = this.sql('SELECT value FROM meta WHERE key = ?').get('seeded')
     if (!seeded) this.reset()
   }
@@ -126,13 +139,13 @@ export class SandboxStore {
         this.sql(`DELETE FROM ${table}`).run()
       }
       this.sql(`DELETE FROM sqlite_sequence`).run()
-      const business = this.sql('INSERT INTO businesses (id, name) VALUES (?, ?)')
+      const business = this.sql('INSERT INTO businesses (id, name, timezone) VALUES (?, ?, ?)')
       const location = this.sql('INSERT INTO locations (id, business_id, name) VALUES (?, ?, ?)')
       const perk = this.sql(
         'INSERT INTO perks (id, business_id, title, kind, points_per_unit) VALUES (?, ?, ?, ?, ?)',
       )
       for (const b of this.seed.businesses) {
-        business.run(b.id, b.name)
+        business.run(b.id, b.name, b.timezone)
         for (const l of b.locations) location.run(l.id, b.id, l.name)
         for (const p of b.perks) perk.run(p.id, b.id, p.title, p.kind, p.pointsPerUnit)
       }
@@ -164,7 +177,25 @@ export class SandboxStore {
   }
 
   business(id: number): BusinessRow | undefined {
-    return this.sql('SELECT id, name FROM businesses WHERE id = ?').get(id) as BusinessRow | undefined
+    return this.sql('SELECT id, name, timezone FROM businesses WHERE id = ?').get(id) as
+      | BusinessRow
+      | undefined
+  }
+
+  /**
+   * Whether the customer was already awarded this perk (a positive quantity) on today's calendar
+   * day in the business's time zone, by the sandbox's clock.
+   */
+  awardedToday(tx: Pick<NewTransaction, 'business' | 'perk' | 'email'>, timeZone: string): boolean {
+    const now = this.now()
+    const today = calendarDay(now, timeZone)
+    // No calendar day is longer than 26 hours; the rows since then are few and checked one by one.
+    const since = new Date(now - 2 * 86_400_000).toISOString()
+    const rows = this.sql(
+      `SELECT created_dt FROM transactions
+        WHERE business_id = ? AND email = ? AND perk_id = ? AND quantity > 0 AND created_dt >= ?`,
+    ).all(tx.business, normaliseEmail(tx.email), tx.perk, since) as Array<{ created_dt: string }>
+    return rows.some((r) => calendarDay(Date.parse(r.created_dt), timeZone) === today)
   }
 
   location(id: number): LocationRow | undefined {
@@ -264,7 +295,7 @@ export class SandboxStore {
         tx.sendEmail ? 1 : 0,
         tx.externalId,
         tx.transactionDt,
-        new Date().toISOString(),
+        new Date(this.now()).toISOString(),
       )
       const row = this.sql('SELECT * FROM transactions WHERE id = ?').get(info.lastInsertRowid)
       return { kind: 'created', row: row as TransactionRow }

@@ -74,9 +74,16 @@ export function validateTransactionInput(
     } else transactionDt = b.transaction_dt
   }
 
+  let oncePerDay = false
+  const limit = b.limit_to_once_per_calendar_day
+  if (limit !== undefined && limit !== null) {
+    if (typeof limit !== 'boolean') add('limit_to_once_per_calendar_day', 'must be true or false')
+    else oncePerDay = limit
+  }
+
   if (Object.keys(errors).length > 0) return { ok: false, errors }
   return {
     ok: true,
-    value: { business, location, perk, email, quantity, sendEmail, externalId, transactionDt },
+    value: { business, location, perk, email, quantity, sendEmail, externalId, transactionDt, oncePerDay },
   }
 }

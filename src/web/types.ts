@@ -50,6 +50,7 @@ export interface SettingsView {
     locationId: string
     eventToPerkMap: Record<string, string>
     audienceToPerkMap?: Record<string, string>
+    oncePerDayEvents?: string[]
     sendEmail: boolean
   }
   check?: { state: string; checkedAt: string | null; items: CheckItem[] }

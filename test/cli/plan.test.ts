@@ -67,6 +67,49 @@ describe('perkville-destination plan (built CLI)', () => {
     expect(run.stderr).not.toContain('secret-key-123456')
   })
 
+  it('shows "oncePerDay": true on the transactions of oncePerDayEvents only, and refuses an unmapped name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'))
+    const file = join(dir, 'settings.json')
+    const settings = {
+      apiKey: 'secret-key-123456',
+      businessId: 1001,
+      locationId: 2001,
+      eventToPerkMap: { 'Checked In': 3001, 'Order Completed': 3002 },
+      oncePerDayEvents: ['Checked In'],
+    }
+    writeFileSync(file, JSON.stringify(settings))
+    const events = [
+      '{"type":"track","event":"Checked In","email":"a@b.co","messageId":"d1"}',
+      '{"type":"track","event":"Order Completed","email":"a@b.co","messageId":"d2","properties":{"order_id":"o1","revenue":5}}',
+    ].join('\n')
+    const run = plan(['--settings', file], events)
+    expect(run.status).toBe(0)
+    const [daily, order] = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(daily.transaction).toEqual({
+      perkId: '3001',
+      email: 'a@b.co',
+      businessId: '1001',
+      locationId: '2001',
+      sendEmail: false,
+      quantity: 1,
+      kind: 'event',
+      orderId: null,
+      oncePerDay: true,
+    })
+    expect(order.transaction).not.toHaveProperty('oncePerDay')
+
+    writeFileSync(file, JSON.stringify({ ...settings, oncePerDayEvents: ['Checked in'] }))
+    const refused = plan(['--settings', file], events)
+    expect(refused.status).toBe(2)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toContain(
+      'oncePerDayEvents has "Checked in", which is not a key of eventToPerkMap',
+    )
+  })
+
   it('exits 2 when the settings file is missing or not JSON', () => {
     const missing = plan(['--settings', '/nonexistent/settings.json'], '')
     expect(missing.status).toBe(2)

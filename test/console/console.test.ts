@@ -283,6 +283,36 @@ describe('settings', () => {
     await page.close()
   })
 
+  test('once per day is ticked per event, saved as oncePerDayEvents and named in the history', async () => {
+    const before = await adminJson<{ version: number; settings: Record<string, unknown> }>('/admin/settings')
+    const page = await open('#/settings')
+    await page.getByLabel('Once per day for Checked In').check()
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved as version ${before.version + 1}` })
+      .waitFor()
+    const entry = page.locator(`.history li[data-version="${before.version + 1}"]`)
+    await entry.waitFor()
+    expect(await entry.textContent()).toContain('oncePerDayEvents "Checked In" added')
+    const after = await adminJson<{ settings: { oncePerDayEvents: string[] } }>('/admin/settings')
+    expect(after.settings.oncePerDayEvents).toEqual(['Checked In'])
+    // A fresh page shows it ticked; unticking it saves it away again.
+    const again = await open('#/settings')
+    const box = again.getByLabel('Once per day for Checked In')
+    expect(await box.isChecked()).toBe(true)
+    expect(await again.getByLabel('Once per day for Order Completed').isChecked()).toBe(false)
+    await box.uncheck()
+    await again.getByRole('button', { name: 'Save settings' }).click()
+    await again
+      .getByRole('status')
+      .filter({ hasText: `Saved as version ${before.version + 2}` })
+      .waitFor()
+    expect((await adminJson<typeof after>('/admin/settings')).settings.oncePerDayEvents).toEqual([])
+    await page.close()
+    await again.close()
+  })
+
   test('the event tester shows the decision for a pasted event', async () => {
     const page = await open('#/settings')
     const box = page.getByLabel('An event (JSON), decided with the settings in force')

@@ -286,3 +286,49 @@ describe('hostile input', () => {
     expect(JSON.stringify(out)).not.toContain('k-123')
   })
 })
+
+describe('once per calendar day (oncePerDayEvents)', () => {
+  const daily = parseSettings({
+    apiKey: 'k-123',
+    businessId: 1001,
+    locationId: 2001,
+    eventToPerkMap: { 'Checked In': 3001, 'Order Completed': 3002, 'Class Booked': 3003 },
+    oncePerDayEvents: ['Checked In', 'Order Completed'],
+    audienceToPerkMap: { gym_regulars: 3003 },
+  })
+  const email = { properties: { email: 'ana@example.com' } }
+
+  it('marks a listed event’s transaction, and changes nothing else of the decision', () => {
+    const listed = decide(daily, track('Checked In', email))
+    const plain = decide({ ...daily, oncePerDayEvents: [] }, track('Checked In', email))
+    expect(listed).toEqual({
+      status: 'send',
+      transaction: { ...(plain as { transaction: object }).transaction, oncePerDay: true },
+    })
+  })
+
+  it('marks a listed order event too (spend and refund rules unchanged)', () => {
+    const outcome = decide(daily, order({ revenue: 12.5 }))
+    expect(outcome).toMatchObject({
+      status: 'send',
+      transaction: { kind: 'spend', quantity: 12.5, oncePerDay: true },
+    })
+  })
+
+  it('leaves the field out of every other transaction: not listed, or an audience', () => {
+    const other = decide(daily, track('Class Booked', email))
+    expect(other.status).toBe('send')
+    expect('oncePerDay' in (other as { transaction: object }).transaction).toBe(false)
+    const audience = decide(daily, {
+      type: 'identify',
+      traits: { email: 'ana@example.com', gym_regulars: true },
+    })
+    expect(audience).toMatchObject({ status: 'send', transaction: { kind: 'audience' } })
+    expect('oncePerDay' in (audience as { transaction: object }).transaction).toBe(false)
+  })
+
+  it('does not rescue a skip or a reject', () => {
+    expect(code(decide(daily, order({ revenue: 0 })))).toBe('ZERO_AMOUNT')
+    expect(code(decide(daily, track('Checked In')))).toBe('MISSING_EMAIL')
+  })
+})

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseSettings, parseSettingsJson, redactSettings, SettingsError } from '../../src/core/index.js'
+import { describeSettingsChange } from '../../src/core/settings-diff.js'
 
 const KEY = 'pk_live_very_secret_token_value'
 const valid = { apiKey: KEY, businessId: '1001', locationId: 2001, eventToPerkMap: { A: 1 } }
@@ -105,5 +106,60 @@ describe('settings', () => {
     expect(Object.getOwnPropertyDescriptor(s.eventToPerkMap, '__proto__')?.value).toBe('7')
     expect(s.eventToPerkMap.constructor).toBe('8')
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
+
+describe('oncePerDayEvents', () => {
+  it('defaults to an empty list and trims each name like the map keys (a repeat counts once)', () => {
+    expect(parseSettings(valid).oncePerDayEvents).toEqual([])
+    expect(parseSettings({ ...valid, oncePerDayEvents: null }).oncePerDayEvents).toEqual([])
+    const s = parseSettings({
+      ...valid,
+      eventToPerkMap: { ' Checked In ': 3001, A: 1 },
+      oncePerDayEvents: ['Checked In ', ' Checked In'],
+    })
+    expect(s.oncePerDayEvents).toEqual(['Checked In'])
+  })
+
+  it('refuses a name that is not a key of eventToPerkMap, naming the entry', () => {
+    expect(problems({ ...valid, oncePerDayEvents: ['A', 'Checked  In'] })).toEqual([
+      'oncePerDayEvents has "Checked  In", which is not a key of eventToPerkMap (only mapped events are awarded)',
+    ])
+  })
+
+  it('refuses a non-list and a bad entry, naming its position', () => {
+    expect(problems({ ...valid, oncePerDayEvents: 'A' })).toEqual([
+      'oncePerDayEvents must be a list of event names, got "A"',
+    ])
+    expect(problems({ ...valid, oncePerDayEvents: ['A', 7, '  '] })).toEqual([
+      'oncePerDayEvents[1] must be a non-empty event name, got 7',
+      'oncePerDayEvents[2] must be a non-empty event name, got "  "',
+    ])
+  })
+
+  it('is checked against the map even when another setting is bad, so every problem is told at once', () => {
+    expect(problems({ ...valid, businessId: 0, oncePerDayEvents: ['B'] })).toEqual([
+      'businessId must be a positive integer, got 0',
+      'oncePerDayEvents has "B", which is not a key of eventToPerkMap (only mapped events are awarded)',
+    ])
+  })
+
+  it('is kept by redactSettings as a copy', () => {
+    const s = parseSettings({ ...valid, oncePerDayEvents: ['A'] })
+    const shown = redactSettings(s)
+    expect(shown.oncePerDayEvents).toEqual(['A'])
+    expect(shown.oncePerDayEvents).not.toBe(s.oncePerDayEvents)
+  })
+})
+
+describe('describeSettingsChange', () => {
+  it('names once-per-day events added and removed', () => {
+    const before = parseSettings({ ...valid, eventToPerkMap: { A: 1, B: 2 }, oncePerDayEvents: ['A'] })
+    const after = parseSettings({ ...valid, eventToPerkMap: { A: 1, B: 2 }, oncePerDayEvents: ['B'] })
+    expect(describeSettingsChange(before, after)).toEqual([
+      'oncePerDayEvents "B" added',
+      'oncePerDayEvents "A" removed',
+    ])
+    expect(describeSettingsChange(before, before)).toEqual([])
   })
 })

@@ -488,6 +488,52 @@ export function storageContract(make: () => Promise<Storage>): void {
     ])
   })
 
+  it('finishes a skipped event (Perkville’s DAILY_LIMIT_REACHED) like a failure that is no error: lane and order share freed, counted and found as skipped, pruned, never retried', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const order = orderEvents('day@x.co', 'D-1', now - 10_000)
+    await storage.accept(
+      [{ events: [order('Order Completed', { revenue: 10 }), order('Order Refunded', { total: 4 })] }],
+      ctx(now),
+    )
+    const [award] = await storage.claim(5, now, 60_000)
+    expect(await storage.complete([skipped(award!, now)], now)).toEqual({
+      applied: [true],
+      cascadedFailures: 1,
+    })
+    const stored = await storage.getEvent(award!.id)
+    expect(stored).toMatchObject({
+      status: 'skipped',
+      failureReason: 'DAILY_LIMIT_REACHED',
+      lastError: 'HTTP 400: once per calendar day',
+      attempts: 1,
+      unknown: false,
+      nextAttemptAt: null,
+    })
+    expect(await storage.queueDepth()).toBe(0)
+    expect(await storage.nextDueAt()).toBeNull()
+    expect(await storage.retry(award!.id, now)).toBe(false)
+    // Nothing was awarded, so the refund of it has nothing to remove and the order may be awarded again.
+    const events = await storage.listEvents({ orderId: 'D-1', limit: 10 })
+    expect(events.map((e) => [e.kind, e.status, e.failureReason])).toEqual([
+      ['refund', 'failed', 'refund_exceeds_order'],
+      ['spend', 'skipped', 'DAILY_LIMIT_REACHED'],
+    ])
+    const range = [now - 20_000, now + 1] as const
+    const counts = Object.fromEntries((await storage.statusCounts(...range)).map((c) => [c.status, c.count]))
+    expect(counts).toEqual({ skipped: 1, failed: 1 })
+    expect(await storage.failureCounts(...range)).toEqual([
+      { status: 'failed', reason: 'refund_exceeds_order', count: 1 },
+    ])
+    const found = await storage.search({ status: 'skipped', limit: 10 })
+    expect(found.map((h) => h.event?.id)).toEqual([award!.id])
+    expect(await storage.search({ status: 'skipped', code: 'DAILY_LIMIT_REACHED', limit: 10 })).toHaveLength(
+      1,
+    )
+    expect(await storage.prune(now - 5_000, 0)).toEqual({ events: 2, refusals: 0 })
+    expect(await storage.getEvent(award!.id)).toBeNull()
+  })
+
   it('prunes only finished events received before the cut-off', async () => {
     const storage = await make()
     const now = Date.now()
@@ -705,6 +751,12 @@ function orderEvents(email: string, orderId: string, receivedAt: number) {
 
 function failed(claim: ClaimedEvent, at: number): Completion {
   const result = { status: 'failed' as const, at, reason: 'permanent', error: 'HTTP 422' }
+  return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
+}
+
+function skipped(claim: ClaimedEvent, at: number): Completion {
+  const error = 'HTTP 400: once per calendar day'
+  const result = { status: 'skipped' as const, at, reason: 'DAILY_LIMIT_REACHED', error }
   return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
 }
 

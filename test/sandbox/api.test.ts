@@ -108,7 +108,12 @@ describe('auth', () => {
 describe('businesses, locations, perks', () => {
   it('reads a business and 404s an unknown one', async () => {
     const ok = await api('GET', 'businesses/1001/')
-    expect(ok.body).toEqual({ id: 1001, name: 'Sandbox Fitness', resource_uri: '/v2/businesses/1001/' })
+    expect(ok.body).toEqual({
+      id: 1001,
+      name: 'Sandbox Fitness',
+      timezone: 'America/New_York',
+      resource_uri: '/v2/businesses/1001/',
+    })
     expect((await api('GET', 'businesses/9/')).status).toBe(404)
     expect((await api('GET', 'businesses/abc/')).status).toBe(404)
     expect((await api('GET', 'businesses/1001')).status).toBe(404)

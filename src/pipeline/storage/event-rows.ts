@@ -18,6 +18,8 @@ export interface EventRow<Flag extends number | boolean> {
   location_id: string
   perk_id: string
   send_email: Flag
+  /** Absent in rows read by a query that does not ask for it (only claims and lookups need it). */
+  once_per_day?: Flag
   kind: string
   quantity: number
   requested_quantity: number | null
@@ -69,7 +71,7 @@ export function toSeq(id: string): number | null {
 }
 
 export function rowTransaction(row: EventRow<number | boolean>): Transaction {
-  return {
+  const tx: Transaction = {
     perkId: row.perk_id,
     email: row.email,
     businessId: row.business_id,
@@ -81,6 +83,8 @@ export function rowTransaction(row: EventRow<number | boolean>): Transaction {
     messageId: row.message_id,
     timestamp: row.event_timestamp,
   }
+  if (row.once_per_day) tx.oncePerDay = true
+  return tx
 }
 
 /** The part of a stored event the order ledger looks at. */

@@ -24,7 +24,8 @@ export function searchSelects(
   const refusedKind =
     f.status !== undefined ? (REFUSED_STATUS as Record<string, string | undefined>)[f.status] : undefined
   if (table === 'refusals' && (f.kind !== undefined || (f.status !== undefined && !refusedKind))) return []
-  if (table === 'events' && refusedKind !== undefined) return []
+  // Rejects are the door's alone; a skip can also be Perkville's, at delivery (DAILY_LIMIT_REACHED).
+  if (table === 'events' && refusedKind === 'reject') return []
   const matches: Array<Match | null> =
     f.q === undefined
       ? [null]

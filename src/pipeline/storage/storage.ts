@@ -181,6 +181,11 @@ export type CompletionResult =
       error: string
       firstFailedAt: number
     }
+  /**
+   * Perkville refused it as nothing to award now (DAILY_LIMIT_REACHED, in `reason`): finished, not an
+   * error, never retried; like a failure it gives back its order-ledger share.
+   */
+  | { status: 'skipped'; at: number; reason: string; error: string }
   /** Waits for a settings change (Perkville does not know the business, location or perk). */
   | { status: 'parked'; at: number; reason: string; error: string }
   /** Put back untouched (credentials pause, shutdown): no attempt is burned. */

@@ -3,7 +3,7 @@ import { decide, type RejectCode } from '../../core/index.js'
 import {
   apiPathUrl,
   authorizationHeader,
-  classifyTransactionResponse,
+  classifyTransactionAnswer,
   PATHS,
   transactionRequestBody,
 } from '../../perkville/wire.js'
@@ -74,7 +74,8 @@ async function deliver(runtime: FunctionRuntime, event: unknown, rawSettings: un
     throw new errors.RetryError(redactSecret(`could not reach Perkville: ${messageOf(err)}`, core.apiKey))
   }
 
-  const verdict = classifyTransactionResponse(
+  const verdict = classifyTransactionAnswer(
+    outcome.transaction,
     answer.status,
     parseJson(text),
     answer.headers.get('retry-after'),
@@ -82,6 +83,8 @@ async function deliver(runtime: FunctionRuntime, event: unknown, rawSettings: un
   switch (verdict.class) {
     case 'delivered':
     case 'already_delivered':
+    // DAILY_LIMIT_REACHED: the customer had this once-per-day perk today: a skip, not an error.
+    case 'daily_limit':
       return
     case 'temporary':
       throw new errors.RetryError(redactSecret(`Perkville is unavailable: ${verdict.message}`, core.apiKey))

@@ -22,6 +22,7 @@ export function functionSettingsOf(input: unknown, errors: FunctionErrors): Func
       eventToPerkMap: raw.eventToPerkMap,
       sendEmail: raw.sendEmail,
       audienceToPerkMap: raw.audienceToPerkMap,
+      oncePerDayEvents: raw.oncePerDayEvents,
     })
   } catch (err) {
     if (err instanceof SettingsError) throw new errors.ValidationError(err.message)

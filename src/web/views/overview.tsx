@@ -14,7 +14,12 @@ const REFRESH_MS = 15_000
 /** The funnel in the order an event goes through it; indented rows split the row above. */
 const FUNNEL: Array<{ key: keyof Overview['funnel']; label: string; level: number; status?: string }> = [
   { key: 'received', label: 'Received', level: 0 },
-  { key: 'skipped', label: 'Skipped (nothing to send)', level: 1, status: 'skipped' },
+  {
+    key: 'skipped',
+    label: 'Skipped (nothing to send, or already awarded that day)',
+    level: 1,
+    status: 'skipped',
+  },
   { key: 'rejected', label: 'Rejected (refused at the door)', level: 1, status: 'rejected' },
   { key: 'pending', label: 'Pending', level: 1, status: 'pending' },
   { key: 'retrying', label: 'Retrying', level: 1, status: 'retrying' },

@@ -12,6 +12,8 @@ type MapName = 'eventToPerkMap' | 'audienceToPerkMap'
 interface Row {
   name: string
   perk: string
+  /** Event rows only: the event is in oncePerDayEvents. */
+  daily?: boolean
 }
 interface Form {
   apiKey: string
@@ -27,12 +29,15 @@ type Problems = Record<string, string[]>
 const rowsOf = (map: Record<string, string> | undefined): Row[] =>
   Object.entries(map ?? {}).map(([name, perk]) => ({ name, perk: String(perk) }))
 
+const eventRowsOf = (s: Settings['settings']): Row[] =>
+  rowsOf(s.eventToPerkMap).map((row) => ({ ...row, daily: s.oncePerDayEvents?.includes(row.name) ?? false }))
+
 const formOf = (s: Settings['settings']): Form => ({
   apiKey: '',
   businessId: s.businessId,
   locationId: s.locationId,
   sendEmail: s.sendEmail,
-  eventToPerkMap: rowsOf(s.eventToPerkMap),
+  eventToPerkMap: eventRowsOf(s),
   audienceToPerkMap: rowsOf(s.audienceToPerkMap),
 })
 
@@ -95,6 +100,7 @@ export function SettingsView() {
       sendEmail: form.sendEmail,
       eventToPerkMap: Object.fromEntries(form.eventToPerkMap.map((r) => [r.name, r.perk.trim()])),
       audienceToPerkMap: Object.fromEntries(form.audienceToPerkMap.map((r) => [r.name, r.perk.trim()])),
+      oncePerDayEvents: form.eventToPerkMap.filter((r) => r.daily).map((r) => r.name),
     }
     if (form.apiKey !== '') body.apiKey = form.apiKey
     try {
@@ -181,7 +187,7 @@ export function SettingsView() {
           </div>
           <MapEditor
             name="eventToPerkMap"
-            title="Events that award a perk"
+            title="Events that award a perk (once per day: Perkville awards it at most once per customer and calendar day)"
             keyLabel="Event name"
             form={form}
             setForm={setForm}
@@ -289,7 +295,9 @@ function MapEditor(props: {
     else next[i] = row
     props.setForm({ ...props.form, [props.name]: next })
   }
-  const mapProblems = props.problems[props.name]
+  // A once-per-day problem names an event of the event map, so it is shown there.
+  const listed = props.name === 'eventToPerkMap' ? (props.problems.oncePerDayEvents ?? []) : []
+  const mapProblems = [...(props.problems[props.name] ?? []), ...listed]
   return (
     <fieldset class="map" data-map={props.name}>
       <legend>{props.title}</legend>
@@ -320,6 +328,17 @@ function MapEditor(props: {
               aria-invalid={!!rowProblems}
               aria-describedby={rowProblems ? `${id}-error` : undefined}
             />
+            {props.name === 'eventToPerkMap' && (
+              <label class="inline daily">
+                <input
+                  type="checkbox"
+                  checked={row.daily ?? false}
+                  onChange={(e) => update(i, { ...row, daily: (e.target as HTMLInputElement).checked })}
+                  aria-label={`Once per day for ${row.name || `row ${i + 1}`}`}
+                />{' '}
+                once per day
+              </label>
+            )}
             <button
               type="button"
               class="secondary"
@@ -336,7 +355,7 @@ function MapEditor(props: {
           </div>
         )
       })}
-      {mapProblems && <p class="field-error">{mapProblems.join('; ')}</p>}
+      {mapProblems.length > 0 && <p class="field-error">{mapProblems.join('; ')}</p>}
       <button
         type="button"
         class="secondary"

@@ -103,16 +103,16 @@ export async function accept(
         `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
            send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
            ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
-           event_name, audience_key, write_key_source)
-         SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws
+           event_name, audience_key, write_key_source, once_per_day)
+         SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od
          FROM (
-           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws
+           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::bool[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[],
              $15::text[], $16::text[], $17::bool[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[],
-             $22::text[], $23::bigint[], $24::text[], $25::text[], $26::text[])
+             $22::text[], $23::bigint[], $24::text[], $25::text[], $26::text[], $27::bool[])
              WITH ORDINALITY AS u(m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le,
-               sv, en, ak, ws, n)
+               sv, en, ak, ws, od, n)
            ORDER BY n
          ) AS ordered
          RETURNING seq, external_id`,
@@ -143,6 +143,7 @@ export async function accept(
           col((r) => r.f.ev.eventName ?? null),
           col((r) => r.f.ev.audienceKey ?? null),
           col((r) => r.f.ev.writeKeySource ?? null),
+          col((r) => r.f.ev.tx.oncePerDay === true),
         ],
       )
       // The first decision of each event an order rule failed; a queued event's is its row (see

@@ -41,11 +41,11 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
        FROM heads h
        WHERE h.take AND e.seq = h.seq AND e.status IN ('pending', 'in_flight', 'retrying')
        RETURNING e.seq, e.message_id, e.external_id, e.email, e.business_id, e.location_id, e.perk_id,
-         e.send_email, e.kind, e.quantity, e.order_id, e.event_timestamp, e.unknown, e.attempts, e.received_at,
+         e.send_email, e.once_per_day, e.kind, e.quantity, e.order_id, e.event_timestamp, e.unknown, e.attempts, e.received_at,
          e.first_failed_at, e.lease_id, e.settings_version, e.payload
      )
      SELECT c.seq, c.message_id, c.external_id, c.email, c.business_id, c.location_id, c.perk_id, c.send_email,
-       c.kind, c.quantity, c.order_id, c.event_timestamp, c.unknown, c.attempts, c.received_at,
+       c.once_per_day, c.kind, c.quantity, c.order_id, c.event_timestamp, c.unknown, c.attempts, c.received_at,
        c.first_failed_at, c.lease_id, c.settings_version, c.payload, n.next_due
      FROM (SELECT LEAST(
        (SELECT MIN(due_at) FROM lanes WHERE customer_key NOT IN (SELECT customer_key FROM due)),

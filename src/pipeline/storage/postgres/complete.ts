@@ -59,7 +59,8 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
     let cascaded = 0
     for (const { comp } of list) {
       const row = done.get(`${comp.id}:${comp.leaseId}`)
-      if (row && comp.result.status === 'failed' && row.ledger) cascaded += await release(c, row, now)
+      const finishedUnsent = comp.result.status === 'failed' || comp.result.status === 'skipped'
+      if (row && finishedUnsent && row.ledger) cascaded += await release(c, row, now)
     }
     await aimLanes(c, sortedUnique(recorded.map((r) => r.customer_key)), now)
     return { applied, cascadedFailures: cascaded }
@@ -88,17 +89,18 @@ async function recordOutcomes(
     `UPDATE events e SET
        status = CASE WHEN u.st <> 'released' THEN u.st
          WHEN e.attempts > 0 OR e.first_failed_at IS NOT NULL OR u.unk THEN 'retrying' ELSE 'pending' END,
-       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'parked' THEN false WHEN 'failed' THEN e.unknown
+       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'parked' THEN false WHEN 'skipped' THEN false
+         WHEN 'failed' THEN e.unknown
          ELSE u.unk END,
        lease_id = NULL,
-       next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed', 'parked') THEN NULL ELSE u.next END,
+       next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed', 'parked', 'skipped') THEN NULL ELSE u.next END,
        attempts = e.attempts + CASE WHEN u.st = 'released' THEN 0 ELSE u.made END,
-       finished_at = CASE WHEN u.st IN ('delivered', 'failed') THEN u.at ELSE e.finished_at END,
+       finished_at = CASE WHEN u.st IN ('delivered', 'failed', 'skipped') THEN u.at ELSE e.finished_at END,
        latency_ms = CASE WHEN u.st = 'delivered' THEN u.at - e.received_at ELSE e.latency_ms END,
        transaction_id = CASE WHEN u.st = 'delivered' THEN u.txid ELSE e.transaction_id END,
-       failure_reason = CASE WHEN u.st = 'delivered' THEN NULL WHEN u.st IN ('failed', 'parked') THEN u.reason
+       failure_reason = CASE WHEN u.st = 'delivered' THEN NULL WHEN u.st IN ('failed', 'parked', 'skipped') THEN u.reason
          ELSE e.failure_reason END,
-       last_error = CASE WHEN u.st IN ('failed', 'retrying', 'parked') THEN u.err ELSE e.last_error END,
+       last_error = CASE WHEN u.st IN ('failed', 'retrying', 'parked', 'skipped') THEN u.err ELSE e.last_error END,
        first_failed_at = CASE WHEN u.st = 'retrying' THEN u.ff ELSE e.first_failed_at END
      FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bigint[], $5::int[], $6::bigint[], $7::text[],
        $8::text[], $9::text[], $10::bigint[], $11::bigint[])
@@ -113,7 +115,7 @@ async function recordOutcomes(
       col((x) => x.attemptsMade),
       col((x) => ('at' in x.result ? x.result.at : null)),
       col((x) => (x.result.status === 'delivered' ? x.result.transactionId : null)),
-      col((x) => (x.result.status === 'failed' || x.result.status === 'parked' ? x.result.reason : null)),
+      col((x) => ('reason' in x.result ? x.result.reason : null)),
       col((x) => ('error' in x.result ? x.result.error : null)),
       col((x) => (x.result.status === 'retrying' ? x.result.firstFailedAt : null)),
       col((x) => x.leaseId),
@@ -123,7 +125,7 @@ async function recordOutcomes(
 }
 
 /**
- * A failed event gives back what it reserved in its order's ledger. When an award goes, queued
+ * A failed (or skipped) event gives back what it reserved in its order's ledger. When an award goes, queued
  * refunds that it covered go too (newest first), so a refund never removes points that were
  * never given.
  */

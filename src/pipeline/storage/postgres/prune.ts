@@ -8,7 +8,7 @@ export async function prune(db: PgDb, deliveredBefore: number, ledgerBefore: num
     const n = await db.tx(async (c) => {
       const res = await c.query(
         `WITH doomed AS (
-           SELECT seq FROM events WHERE received_at < $1 AND status IN ('delivered', 'failed')
+           SELECT seq FROM events WHERE received_at < $1 AND status IN ('delivered', 'failed', 'skipped')
            LIMIT ${PAGE} FOR UPDATE SKIP LOCKED
          ), gone AS (
            DELETE FROM attempts WHERE event_seq IN (SELECT seq FROM doomed)

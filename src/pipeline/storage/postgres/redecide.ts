@@ -101,7 +101,7 @@ export async function redecide(
     const sent = quantity === tx.quantity ? tx : { ...tx, quantity }
     await c.query(
       `UPDATE events SET business_id = $1, location_id = $2, perk_id = $3, send_email = $4, quantity = $5,
-         requested_quantity = $6, ledger = $7, settings_version = $8 WHERE seq = $9`,
+         requested_quantity = $6, ledger = $7, settings_version = $8, once_per_day = $10 WHERE seq = $9`,
       [
         tx.businessId,
         tx.locationId,
@@ -112,6 +112,7 @@ export async function redecide(
         ledger,
         r.settingsVersion,
         seq,
+        tx.oncePerDay === true,
       ],
     )
     await decided('queue', null, null, decisionTx(sent))

@@ -17,8 +17,8 @@ export function acceptOp(
     `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
        send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
        ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
-       event_name, audience_key, write_key_source)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       event_name, audience_key, write_key_source, once_per_day)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const decided = db.prepare(
     `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -96,6 +96,7 @@ export function acceptOp(
         ev.eventName ?? null,
         ev.audienceKey ?? null,
         ev.writeKeySource ?? null,
+        tx.oncePerDay ? 1 : 0,
       )
       if (failure) {
         // A queued event's decision is its row (see acceptDecision); a failed one's row says only

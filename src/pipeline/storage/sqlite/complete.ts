@@ -25,6 +25,10 @@ export function completeOp(
     `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, attempts = attempts + ?,
        finished_at = ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
   )
+  const skipped = p(
+    `UPDATE events SET status = 'skipped', unknown = 0, lease_id = NULL, next_attempt_at = NULL,
+       attempts = attempts + ?, finished_at = ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
+  )
   const retrying = p(
     `UPDATE events SET status = 'retrying', lease_id = NULL, next_attempt_at = ?, unknown = ?,
        attempts = attempts + ?, last_error = ?, first_failed_at = ? WHERE seq = ?`,
@@ -48,7 +52,7 @@ export function completeOp(
   )
   const unreserve = p(`UPDATE events SET ledger = 0 WHERE seq = ?`)
 
-  /** A failed event gives back its share of its order; returns how many queued refunds went with it. */
+  /** A failed (or skipped) event gives back its share of its order; returns how many queued refunds went with it. */
   const release = (row: SqliteRow, now: number): number => {
     if (row.order_id === null) return 0
     unreserve.run(row.seq)
@@ -80,6 +84,10 @@ export function completeOp(
         break
       case 'failed':
         failed.run(c.attemptsMade, r.at, r.reason, r.error, seq)
+        if (row.ledger === 1) cascaded = release(row, now)
+        break
+      case 'skipped':
+        skipped.run(c.attemptsMade, r.at, r.reason, r.error, seq)
         if (row.ledger === 1) cascaded = release(row, now)
         break
       case 'retrying':

@@ -9,7 +9,7 @@ import { PAGE, yieldToLoop } from './paging.js'
 export function pruneOp(db: Database.Database) {
   const pruneIds = db
     .prepare(
-      `SELECT seq FROM events WHERE received_at < ? AND status IN ('delivered', 'failed') LIMIT ${PAGE}`,
+      `SELECT seq FROM events WHERE received_at < ? AND status IN ('delivered', 'failed', 'skipped') LIMIT ${PAGE}`,
     )
     .pluck()
   const pruneLedger = db.prepare(`DELETE FROM order_ledger WHERE updated_at < ?`)

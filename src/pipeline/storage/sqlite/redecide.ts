@@ -20,8 +20,8 @@ export function redecideOp(
   )
   const hasDecisions = db.prepare(`SELECT 1 FROM event_decisions WHERE event_seq = ? LIMIT 1`).pluck()
   const setTx = db.prepare(
-    `UPDATE events SET business_id = ?, location_id = ?, perk_id = ?, send_email = ?, quantity = ?,
-       requested_quantity = ?, ledger = ?, settings_version = ? WHERE seq = ?`,
+    `UPDATE events SET business_id = ?, location_id = ?, perk_id = ?, send_email = ?, once_per_day = ?,
+       quantity = ?, requested_quantity = ?, ledger = ?, settings_version = ? WHERE seq = ?`,
   )
   const park = db.prepare(
     `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = 0, ledger = 0,
@@ -85,6 +85,7 @@ export function redecideOp(
       tx.locationId,
       tx.perkId,
       tx.sendEmail ? 1 : 0,
+      tx.oncePerDay ? 1 : 0,
       quantity,
       quantity === tx.quantity ? null : tx.quantity,
       ledger,

@@ -2,7 +2,7 @@ import type { RequestClient } from '@segment/actions-core'
 import type { Transaction } from '../../../core/index.js'
 import {
   apiUrl,
-  classifyTransactionResponse,
+  classifyTransactionAnswer,
   DEFAULT_BASE_URL,
   PATHS,
   transactionRequestBody,
@@ -40,7 +40,8 @@ export async function postTransaction(
     throw new RetryableError(redactSecret(`Could not reach Perkville: ${(err as Error).message}`, apiKey))
   }
 
-  const answer = classifyTransactionResponse(
+  const answer = classifyTransactionAnswer(
+    tx,
     response.status,
     response.data ?? response.content,
     response.headers.get('retry-after'),
@@ -50,6 +51,10 @@ export async function postTransaction(
   switch (answer.class) {
     case 'delivered':
     case 'already_delivered':
+      return response
+    case 'daily_limit':
+      // DAILY_LIMIT_REACHED: the customer had this once-per-day perk today. A skip, so neither an
+      // error for Segment to show nor a retry that could only be refused again.
       return response
     case 'temporary':
       throw new RetryableError(

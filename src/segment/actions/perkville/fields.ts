@@ -15,6 +15,13 @@ export const sentEventField: InputField = {
   default: { '@path': '$.' },
 }
 
+export const oncePerDayField: InputField = {
+  label: 'Once per Day',
+  description:
+    'On: Perkville awards this subscription’s events at most once per customer and calendar day (limit_to_once_per_calendar_day); a second one that day is skipped, not an error. Off: never limited. Unset: the Once-per-Day Events setting decides.',
+  type: 'boolean',
+}
+
 export const sendEmailField: InputField = {
   label: 'Send Email',
   description: 'Overrides the Send Email setting for this action.',

@@ -25,4 +25,8 @@ export interface Settings {
    * A JSON object from Engage audience key (the snake_cased audience name, e.g. order_completed_last_30days) to Perkville perk id, e.g. {"order_completed_last_30days": 3003}. Entering a mapped audience awards its perk once per customer; other audiences are discarded.
    */
   audienceToPerkMap?: string
+  /**
+   * A JSON list of event names from the Event → Perk Map whose perk Perkville awards at most once per customer and calendar day (in the business time zone), e.g. ["Checked In"]: a second one that day is skipped, not an error. The Once per Day field of an Award Points subscription overrides it.
+   */
+  oncePerDayEvents?: string
 }

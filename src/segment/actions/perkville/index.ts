@@ -64,6 +64,13 @@ const destination: DestinationDefinition<Settings> = {
         type: 'string',
         default: '{}',
       },
+      oncePerDayEvents: {
+        label: 'Once-per-Day Events',
+        description:
+          'A JSON list of event names from the Event → Perk Map whose perk Perkville awards at most once per customer and calendar day (in the business time zone), e.g. ["Checked In"]: a second one that day is skipped, not an error. The Once per Day field of an Award Points subscription overrides it.',
+        type: 'string',
+        default: '[]',
+      },
     },
     testAuthentication: async (request, { settings }) => {
       const core = coreSettingsOf(settings)

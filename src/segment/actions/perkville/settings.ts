@@ -21,6 +21,13 @@ export function coreSettingsOf(settings: Settings): CoreSettings {
     '{"audience_key": perkId, ...}',
     problems,
   )
+  const oncePerDayEvents = mapFromText(
+    settings.oncePerDayEvents,
+    'oncePerDayEvents',
+    '["Event Name", ...]',
+    problems,
+    [],
+  )
   if (problems.length > 0) throw invalidSettings(problems)
   try {
     return parseSettings({
@@ -30,6 +37,7 @@ export function coreSettingsOf(settings: Settings): CoreSettings {
       eventToPerkMap,
       sendEmail: settings.sendEmail,
       audienceToPerkMap,
+      oncePerDayEvents,
     })
   } catch (err) {
     if (err instanceof SettingsError) throw invalidSettings(err.problems)
@@ -37,11 +45,17 @@ export function coreSettingsOf(settings: Settings): CoreSettings {
   }
 }
 
-/** A map setting's JSON text as a value for the core to check; blank text is an empty map. */
-function mapFromText(value: unknown, name: string, example: string, problems: string[]): unknown {
+/** A map (or list) setting's JSON text as a value for the core to check; blank text is empty. */
+function mapFromText(
+  value: unknown,
+  name: string,
+  example: string,
+  problems: string[],
+  blank: unknown = {},
+): unknown {
   if (typeof value !== 'string') return value
   const text = value.trim()
-  if (text === '') return {}
+  if (text === '') return blank
   try {
     return JSON.parse(text)
   } catch {

@@ -15,4 +15,8 @@ export interface Payload {
    * Overrides the Send Email setting for this action.
    */
   send_email?: boolean
+  /**
+   * On: Perkville awards this subscription’s events at most once per customer and calendar day (limit_to_once_per_calendar_day); a second one that day is skipped, not an error. Off: never limited. Unset: the Once-per-Day Events setting decides.
+   */
+  once_per_day?: boolean
 }

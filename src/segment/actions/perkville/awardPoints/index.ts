@@ -2,7 +2,7 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings as CoreSettings } from '../../../../core/index.js'
 import { PayloadValidationError } from '../../actions-core.js'
 import { decideAndPost, sentEvent, withSendEmail } from '../decide-and-post.js'
-import { sendEmailField, sentEventField } from '../fields.js'
+import { oncePerDayField, sendEmailField, sentEventField } from '../fields.js'
 import type { Settings } from '../generated-types.js'
 import { coreSettingsOf } from '../settings.js'
 import type { Payload } from './generated-types.js'
@@ -21,12 +21,27 @@ const action: ActionDefinition<Settings, Payload> = {
       type: 'string',
     },
     send_email: sendEmailField,
+    once_per_day: oncePerDayField,
   },
   perform: async (request, { payload, settings }) => {
     const event = sentEvent(payload.event)
     const core = withPerkOverride(withSendEmail(coreSettingsOf(settings), payload.send_email), payload, event)
-    return decideAndPost(request, core, event)
+    return decideAndPost(request, withOncePerDay(core, payload.once_per_day, event), event)
   },
+}
+
+/** The Once per Day field: this subscription's event joins (or leaves) the once-per-day events. */
+function withOncePerDay(
+  core: CoreSettings,
+  oncePerDay: boolean | undefined,
+  event: Record<string, unknown>,
+): CoreSettings {
+  const name = Object.hasOwn(event, 'event') ? event.event : undefined
+  // Only a mapped event can be awarded at all; anything else is left to the rules to reject.
+  if (oncePerDay === undefined || typeof name !== 'string' || !Object.hasOwn(core.eventToPerkMap, name))
+    return core
+  const others = core.oncePerDayEvents.filter((n) => n !== name)
+  return { ...core, oncePerDayEvents: oncePerDay ? [...others, name] : others }
 }
 
 /** The Perk ID field: the subscription's trigger is the allowlist for this action, so the event joins the map. */
