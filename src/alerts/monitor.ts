@@ -194,8 +194,16 @@ export class AlertMonitor {
       case 'seen':
         return { kind: 'seen', id: t.open.id, count: t.condition.count, at: now, by }
       case 'resolve':
-        // Another instance that still sees it keeps it open; quiet for three looks, it is gone.
-        return { kind: 'resolve', id: t.open.id, at: now, by, quietBefore: now - 3 * this.o.intervalMs }
+        // Missed on two looks in a row (one miss is a flap, not a fix); another instance that still
+        // sees it keeps it open until it has been quiet for three looks.
+        return {
+          kind: 'resolve',
+          id: t.open.id,
+          at: now,
+          by,
+          ownQuietBefore: now - 1.5 * this.o.intervalMs,
+          quietBefore: now - 3 * this.o.intervalMs,
+        }
     }
   }
 

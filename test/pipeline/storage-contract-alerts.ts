@@ -62,27 +62,32 @@ export function alertsContract(make: () => Promise<Storage>): void {
       count: 7,
       seenAt: 2_000,
     })
-    // b does not see the condition, but a saw it at 2 000: not quiet since 1 500.
+    const resolve = (at: number, by: string, ownQuietBefore: number, quietBefore: number) =>
+      storage.recordAlert({ kind: 'resolve', id: opened.id, at, by, ownQuietBefore, quietBefore })
+    // a itself, which saw it at 2 000, resolves only once it has missed it since then…
+    expect(await resolve(2_100, 'a', 1_999, 1_500)).toBeNull()
+    // …b, which never saw it, only once a has been quiet longer.
+    expect(await resolve(2_100, 'b', 2_050, 1_500)).toBeNull()
+    expect(await resolve(2_200, 'b', 2_150, 2_001)).toMatchObject({ resolvedAt: 2_200, count: 7 })
+    expect(await resolve(2_300, 'a', 9_999, 9_999)).toBeNull()
+    const own = (await storage.recordAlert(fire(2_400, 'a', 'queue_stale')))!
     expect(
-      await storage.recordAlert({ kind: 'resolve', id: opened.id, at: 2_100, by: 'b', quietBefore: 1_500 }),
-    ).toBeNull()
-    const resolved = await storage.recordAlert({
-      kind: 'resolve',
-      id: opened.id,
-      at: 2_200,
-      by: 'b',
-      quietBefore: 2_001,
-    })
-    expect(resolved).toMatchObject({ resolvedAt: 2_200, count: 7 })
-    expect(
-      await storage.recordAlert({ kind: 'resolve', id: opened.id, at: 2_300, by: 'a', quietBefore: 9_999 }),
-    ).toBeNull()
+      await storage.recordAlert({
+        kind: 'resolve',
+        id: own.id,
+        at: 2_500,
+        by: 'a',
+        ownQuietBefore: 2_401,
+        quietBefore: 0,
+      }),
+    ).toMatchObject({ resolvedAt: 2_500 })
     expect(await storage.openAlerts()).toEqual([])
     // The condition again: a new alert, the old one stays in the history.
     const again = await storage.recordAlert(fire(3_000))
     expect(again!.id).not.toBe(opened.id)
     expect((await storage.alertHistory(10)).map((a) => [a.id, a.resolvedAt])).toEqual([
       [again!.id, null],
+      [own.id, 2_500],
       [opened.id, 2_200],
     ])
     expect(await storage.alertHistory(1)).toHaveLength(1)
@@ -91,7 +96,14 @@ export function alertsContract(make: () => Promise<Storage>): void {
   it('forgets resolved alerts older than the retention when a new one opens', async () => {
     const storage = await make()
     const old = (await storage.recordAlert(fire(1_000)))!
-    await storage.recordAlert({ kind: 'resolve', id: old.id, at: 1_100, by: 'a', quietBefore: 0 })
+    await storage.recordAlert({
+      kind: 'resolve',
+      id: old.id,
+      at: 1_100,
+      by: 'a',
+      ownQuietBefore: 1_001,
+      quietBefore: 0,
+    })
     await storage.recordAlert({ ...fire(9_000, 'a', 'queue_stale'), forgetBefore: 2_000 })
     expect((await storage.alertHistory(10)).map((a) => a.key)).toEqual(['queue_stale'])
   })

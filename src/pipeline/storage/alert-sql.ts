@@ -62,7 +62,8 @@ export function alertChangeSql(dialect: Dialect, change: AlertChange): Statement
       case 'resolve':
         return `UPDATE alerts SET resolved_at = ${p.add(change.at)}
           WHERE id = ${p.add(Number(change.id))} AND resolved_at IS NULL
-            AND (seen_by = ${p.add(change.by)} OR seen_at < ${p.add(change.quietBefore)})
+            AND ((seen_by = ${p.add(change.by)} AND seen_at < ${p.add(change.ownQuietBefore)})
+              OR seen_at < ${p.add(change.quietBefore)})
           RETURNING ${COLUMNS}`
     }
   })()

@@ -468,8 +468,11 @@ export type AlertChange =
   /** Claims a reminder: only while `notifiedAt` is still the value read. */
   | { kind: 'remind'; id: string; notifiedAt: number; count: number; at: number; by: string }
   | { kind: 'seen'; id: string; count: number; at: number; by: string }
-  /** Only by the instance that saw it last, or by any once that one has been quiet since `quietBefore`. */
-  | { kind: 'resolve'; id: string; at: number; by: string; quietBefore: number }
+  /**
+   * Only once unseen since `ownQuietBefore` by the instance that saw it last (this one), or since
+   * `quietBefore` by any: one look that misses a condition does not clear it.
+   */
+  | { kind: 'resolve'; id: string; at: number; by: string; ownQuietBefore: number; quietBefore: number }
 
 /** Where a settings version came from. */
 export type SettingsSource = 'start' | 'file' | 'api'
