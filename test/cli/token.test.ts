@@ -59,10 +59,11 @@ const argsWithSecret = (secret: string, out: string, ...extra: string[]) => [
 
 const readToken = (file: string) => readFileSync(file, 'utf8').trim()
 
-function settingsWith(apiKey: string, name: string): string {
+/** `check` against the sandbox with the conformance settings and this token as apiKey. */
+function checkWith(apiKey: string, name: string) {
   const path = join(dir, name)
   writeFileSync(path, JSON.stringify({ ...conformance, apiKey }))
-  return path
+  return runCli(['check', '--settings', path, '--perkville-url', sandbox.url])
 }
 
 describe('perkville-destination token', () => {
@@ -81,13 +82,7 @@ describe('perkville-destination token', () => {
     expect(run.stdout + run.stderr).not.toContain(DEFAULT_CLIENT.clientSecret)
 
     // The sandbox's API takes the token it issued: `check` passes every item with it.
-    const check = await runCli([
-      'check',
-      '--settings',
-      settingsWith(issued, 'issued.json'),
-      '--perkville-url',
-      sandbox.url,
-    ])
+    const check = await checkWith(issued, 'issued.json')
     expect(check.stdout).toContain('All 8 checks passed.')
     expect(check.code).toBe(0)
     expect(check.stdout + check.stderr).not.toContain(issued)
@@ -157,13 +152,7 @@ describe('perkville-destination token', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('Scopes: PUBLIC ADMIN_CUSTOMER_INFO')
     expect(run.stdout).toContain('Missing ADMIN_CUSTOMER_GRANT_POINTS: the destination needs it to award')
-    const check = await runCli([
-      'check',
-      '--settings',
-      settingsWith(readToken(out), 'no-grant.json'),
-      '--perkville-url',
-      sandbox.url,
-    ])
+    const check = await checkWith(readToken(out), 'no-grant.json')
     expect(check.code).toBe(1)
     expect(check.stdout).toMatch(
       /^FAIL scope ADMIN_CUSTOMER_GRANT_POINTS: the token may not grant points: it lacks the ADMIN_CUSTOMER_GRANT_POINTS scope/m,
@@ -178,13 +167,7 @@ describe('perkville-destination token', () => {
       DEFAULT_USER.password,
     )
     expect(run.stdout).toContain('Missing PUBLIC')
-    const check = await runCli([
-      'check',
-      '--settings',
-      settingsWith(readToken(out), 'no-public.json'),
-      '--perkville-url',
-      sandbox.url,
-    ])
+    const check = await checkWith(readToken(out), 'no-public.json')
     expect(check.code).toBe(1)
     expect(check.stdout).toMatch(/^FAIL token: token rejected: it lacks the PUBLIC scope/m)
   })
