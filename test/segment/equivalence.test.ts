@@ -40,6 +40,7 @@ const rawSettings = {
     'order refunded': 3003,
   },
   audienceToPerkMap: AUDIENCE_MAP,
+  oncePerDayEvents: ['Checked In'],
 }
 const core = parseSettings(rawSettings)
 const actionSettings = {
@@ -47,6 +48,7 @@ const actionSettings = {
   locationId: String(rawSettings.locationId),
   eventToPerkMap: JSON.stringify(rawSettings.eventToPerkMap),
   audienceToPerkMap: JSON.stringify(rawSettings.audienceToPerkMap),
+  oncePerDayEvents: JSON.stringify(rawSettings.oncePerDayEvents),
 }
 
 /** What a form did with one event, in terms every form can show. */
