@@ -58,11 +58,14 @@ function audiences(events: ReturnType<typeof eventSummary>[]): CustomerView['aud
   return [...byKey.values()]
 }
 
-/** Orders and their refunds, in points basis, counting events not failed (delivered or on their way). */
+/**
+ * Orders and their refunds, in points basis, counting events delivered or on their way (not failed,
+ * nor skipped by Perkville's daily limit: neither awards anything).
+ */
 function orders(events: StoredEvent[]): CustomerView['orders'] {
   const byOrder = new Map<string, { orderId: string; awarded: number; refunded: number }>()
   for (const e of events) {
-    if (e.orderId === null || e.status === 'failed') continue
+    if (e.orderId === null || e.status === 'failed' || e.status === 'skipped') continue
     const o = byOrder.get(e.orderId) ?? { orderId: e.orderId, awarded: 0, refunded: 0 }
     if (e.kind === 'refund') o.refunded += Math.abs(e.quantity)
     else o.awarded += e.quantity
