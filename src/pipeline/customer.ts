@@ -68,13 +68,14 @@ function audiences(events: ReturnType<typeof eventSummary>[]): CustomerView['aud
 }
 
 /**
- * Orders and their refunds: amounts counting events not failed (delivered or on their way), points
- * as Perkville recorded them for the delivered ones.
+ * Orders and their refunds: amounts counting events not failed nor skipped by Perkville's daily limit
+ * (delivered or on their way: the others award nothing), points as Perkville recorded them for the
+ * delivered ones.
  */
 function orders(events: StoredEvent[]): CustomerView['orders'] {
   const byOrder = new Map<string, CustomerView['orders'][number]>()
   for (const e of events) {
-    if (e.orderId === null || e.status === 'failed') continue
+    if (e.orderId === null || e.status === 'failed' || e.status === 'skipped') continue
     const o = byOrder.get(e.orderId) ?? {
       orderId: e.orderId,
       awarded: 0,

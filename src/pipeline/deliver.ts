@@ -7,7 +7,7 @@ import { EXPIRED, PERMANENT } from './failure-reasons.js'
 import { parkingFor } from './parking.js'
 import { scrub, scrubbedJson } from './redact.js'
 import { settleByLookup } from './settle.js'
-import type { AttemptRow, ClaimedEvent, Completion } from './storage/storage.js'
+import type { AttemptRow, ClaimedEvent, Completion, CompletionResult } from './storage/storage.js'
 
 export interface DeliverDeps {
   client: PerkvilleClient
@@ -52,6 +52,13 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
       retry: null,
     }
   }
+  /** The one POST of this turn was answered and the event leaves the queue (parked, failed, skipped). */
+  const answered = (result: CompletionResult): DeliverOutcome => ({
+    completion: { ...base, attemptsMade: 1, log, result },
+    credentials: null,
+    latencyMs: null,
+    retry: null,
+  })
   const released = (unknown: boolean, status: number | null, message: string): DeliverOutcome => ({
     completion: {
       ...base,
@@ -151,55 +158,24 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
       return delivered(1, r.resourceUri)
     case 'permanent': {
       const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx)
-      if (parking) {
-        return {
-          completion: {
-            ...base,
-            attemptsMade: 1,
-            log,
-            result: { status: 'parked', at: now(), reason: parking.reason, error: parking.error },
-          },
-          credentials: null,
-          latencyMs: null,
-          retry: null,
-        }
-      }
-      return {
-        completion: {
-          ...base,
-          attemptsMade: 1,
-          log,
-          result: {
-            status: 'failed',
-            at: now(),
-            reason: PERMANENT,
-            error: errorText ?? `HTTP ${r.status}`,
-          },
-        },
-        credentials: null,
-        latencyMs: null,
-        retry: null,
-      }
+      if (parking)
+        return answered({ status: 'parked', at: now(), reason: parking.reason, error: parking.error })
+      return answered({
+        status: 'failed',
+        at: now(),
+        reason: PERMANENT,
+        error: errorText ?? `HTTP ${r.status}`,
+      })
     }
     case 'daily_limit':
       // The customer had this perk today: nothing to award, not an error, never sent again. An earlier
       // attempt of this event that may have landed was looked up above (unknown), so this is no resend.
-      return {
-        completion: {
-          ...base,
-          attemptsMade: 1,
-          log,
-          result: {
-            status: 'skipped',
-            at: now(),
-            reason: DAILY_LIMIT_REACHED,
-            error: `Perkville awards perk ${tx.perkId} once per calendar day and ${tx.email} already had it that day (${errorText ?? `HTTP ${r.status}`}); skipped, not an error`,
-          },
-        },
-        credentials: null,
-        latencyMs: null,
-        retry: null,
-      }
+      return answered({
+        status: 'skipped',
+        at: now(),
+        reason: DAILY_LIMIT_REACHED,
+        error: `Perkville awards perk ${tx.perkId} once per calendar day and ${tx.email} already had it that day (${errorText ?? `HTTP ${r.status}`}); skipped, not an error`,
+      })
     case 'credentials':
       // The attempt is not burned: the event waits for working credentials.
       return released(claim.unknown, r.status, errorText ?? `HTTP ${r.status}`)

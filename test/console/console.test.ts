@@ -235,6 +235,18 @@ describe('retry and replay ask first', () => {
   })
 })
 
+/** Saves the settings form and waits for it to become `version`: the history entry's text. */
+async function saveAs(page: Page, version: number): Promise<string | null> {
+  await page.getByRole('button', { name: 'Save settings' }).click()
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Saved as version ${version}` })
+    .waitFor()
+  const entry = page.locator(`.history li[data-version="${version}"]`)
+  await entry.waitFor()
+  return entry.textContent()
+}
+
 describe('settings', () => {
   test('a bad perk id is shown beside its field and changes nothing', async () => {
     const before = await adminJson<{ version: number; settings: { eventToPerkMap: Record<string, string> } }>(
@@ -262,15 +274,9 @@ describe('settings', () => {
     const before = await adminJson<{ version: number }>('/admin/settings')
     const page = await open('#/settings')
     await page.getByLabel('Location id').fill('2002')
-    await page.getByRole('button', { name: 'Save settings' }).click()
-    await page
-      .getByRole('status')
-      .filter({ hasText: `Saved as version ${before.version + 1}` })
-      .waitFor()
-    const entry = page.locator(`.history li[data-version="${before.version + 1}"]`)
-    await entry.waitFor()
-    expect(await entry.textContent()).toContain('locationId')
-    expect(await entry.textContent()).toContain('api')
+    const entry = await saveAs(page, before.version + 1)
+    expect(entry).toContain('locationId')
+    expect(entry).toContain('api')
     const after = await adminJson<{ version: number; settings: { locationId: string } }>('/admin/settings')
     expect(after.settings.locationId).toBe('2002')
     // Put it back for the tests after this one.
@@ -287,14 +293,7 @@ describe('settings', () => {
     const before = await adminJson<{ version: number; settings: Record<string, unknown> }>('/admin/settings')
     const page = await open('#/settings')
     await page.getByLabel('Once per day for Checked In').check()
-    await page.getByRole('button', { name: 'Save settings' }).click()
-    await page
-      .getByRole('status')
-      .filter({ hasText: `Saved as version ${before.version + 1}` })
-      .waitFor()
-    const entry = page.locator(`.history li[data-version="${before.version + 1}"]`)
-    await entry.waitFor()
-    expect(await entry.textContent()).toContain('oncePerDayEvents "Checked In" added')
+    expect(await saveAs(page, before.version + 1)).toContain('oncePerDayEvents "Checked In" added')
     const after = await adminJson<{ settings: { oncePerDayEvents: string[] } }>('/admin/settings')
     expect(after.settings.oncePerDayEvents).toEqual(['Checked In'])
     // A fresh page shows it ticked; unticking it saves it away again.
@@ -303,11 +302,7 @@ describe('settings', () => {
     expect(await box.isChecked()).toBe(true)
     expect(await again.getByLabel('Once per day for Order Completed').isChecked()).toBe(false)
     await box.uncheck()
-    await again.getByRole('button', { name: 'Save settings' }).click()
-    await again
-      .getByRole('status')
-      .filter({ hasText: `Saved as version ${before.version + 2}` })
-      .waitFor()
+    expect(await saveAs(again, before.version + 2)).toContain('oncePerDayEvents "Checked In" removed')
     expect((await adminJson<typeof after>('/admin/settings')).settings.oncePerDayEvents).toEqual([])
     await page.close()
     await again.close()

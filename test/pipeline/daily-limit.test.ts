@@ -18,7 +18,11 @@ afterEach(async () => {
 /** The sandbox's clock stands at noon in New York: every award of the test falls on one calendar day. */
 const NOON = Date.parse('2026-12-07T17:00:00Z')
 
-async function setUp(store: 'sqlite' | 'postgres', sandbox?: RunningSandbox) {
+async function setUp(
+  store: 'sqlite' | 'postgres',
+  sandbox?: RunningSandbox,
+  oncePerDayEvents = ['Checked In'],
+) {
   const sb = sandbox ?? (await startSandbox({ memory: true, now: () => NOON }))
   if (!sandbox) cleanups.push(() => sb.close())
   const dir = mkdtempSync(join(tmpdir(), 'daily-'))
@@ -39,7 +43,7 @@ async function setUp(store: 'sqlite' | 'postgres', sandbox?: RunningSandbox) {
       businessId: 1001,
       locationId: 2001,
       eventToPerkMap: MAP,
-      oncePerDayEvents: ['Checked In'],
+      oncePerDayEvents,
     }),
     client,
     registry,
@@ -159,6 +163,23 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(sb.transactions()).toHaveLength(1)
       const stats = await service.stats({ from: Date.now() - 60_000, to: Date.now() + 1_000 })
       expect(stats).toMatchObject({ delivered: 1, skipped: { DAILY_LIMIT_REACHED: 1 }, notDelivered: {} })
+    })
+
+    it('a skipped order award earns nothing: its order shows nothing awarded in the customer view', async () => {
+      const { sb, service } = await setUp(store, undefined, ['Order Completed'])
+      await service.accept([
+        track('ola@example.com', 'Order Completed', { order_id: 'A-1', revenue: 20 }),
+        track('ola@example.com', 'Order Completed', { order_id: 'A-2', revenue: 30 }),
+      ])
+      const events = await finished(service, 2)
+      expect(events.map((e) => [e.orderId, e.status])).toEqual([
+        ['A-2', 'skipped'],
+        ['A-1', 'delivered'],
+      ])
+      expect(sb.transactions().map((t) => t.quantity)).toEqual([20])
+      const customer = await service.customer('ola@example.com')
+      expect(customer.orders).toEqual([{ orderId: 'A-1', awarded: 20, refunded: 0 }])
+      expect(customer.points).toEqual({ awarded: 20, removed: 0 })
     })
   },
 )

@@ -43,6 +43,7 @@ const rawSettings = {
     'Audience Entered': 3001,
   },
   audienceToPerkMap: AUDIENCE_MAP,
+  oncePerDayEvents: ['Checked In'],
 }
 const core = parseSettings(rawSettings)
 const actionSettings = {
@@ -50,6 +51,7 @@ const actionSettings = {
   locationId: String(rawSettings.locationId),
   eventToPerkMap: JSON.stringify(rawSettings.eventToPerkMap),
   audienceToPerkMap: JSON.stringify(rawSettings.audienceToPerkMap),
+  oncePerDayEvents: JSON.stringify(rawSettings.oncePerDayEvents),
 }
 
 /** What a form did with one event, in terms every form can show. */
