@@ -5,6 +5,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { isStorageUnavailable } from '../pipeline/service-api.js'
+import { AuthThrottle } from './auth-throttle.js'
 import { BodyBudget } from './body-budget.js'
 import { ConsoleSessions } from './console-session.js'
 import type { ServerDeps } from './deps.js'
@@ -33,6 +34,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     consoleSessions: given.consoleSessions ?? new ConsoleSessions(),
     bodyBudget: given.bodyBudget ?? new BodyBudget(IN_FLIGHT_BODY_BYTES),
     lifecycle,
+    authThrottle: given.authThrottle ?? new AuthThrottle(given.logger as FastifyBaseLogger),
   }
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -50,6 +52,13 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     const answer = toHttpError(error)
     if (answer.statusCode >= 500)
       request.log.error({ err: error, route: request.routeOptions.url }, 'request failed')
+    // Refused credentials are counted and logged at warn in one line a minute (auth-throttle.ts), not
+    // one line per guess.
+    else if (answer.statusCode === 401 || answer.statusCode === 429)
+      request.log.debug(
+        { code: answer.code, status: answer.statusCode, route: request.routeOptions.url },
+        answer.message,
+      )
     else
       request.log.info(
         { code: answer.code, status: answer.statusCode, route: request.routeOptions.url },
@@ -76,6 +85,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     })
   })
 
+  app.addHook('onClose', async () => deps.authThrottle?.close())
   installHttpMetrics(app, deps.registry)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
   await app.register(webhookRoutes, { deps })

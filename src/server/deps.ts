@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { AlertMonitor } from '../alerts/monitor.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
+import type { AuthThrottle } from './auth-throttle.js'
 import type { BodyBudget } from './body-budget.js'
 import type { ConsoleSessions } from './console-session.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'
@@ -19,6 +20,8 @@ export interface ServerDeps {
   bodyBudget?: BodyBudget
   /** Signed-in console sessions (in memory); buildServer makes the store when absent. */
   consoleSessions?: ConsoleSessions
+  /** Failed admin-token attempts per address (sign-in and Bearer); buildServer makes it when absent. */
+  authThrottle?: AuthThrottle
   /** The URL browsers reach the service at (a proxy's); null: as each request says. */
   publicUrl?: string | null
   /** The destination settings as versions (GET/PUT /admin/settings); absent: those routes answer 404. */

@@ -11,7 +11,7 @@ import { HttpError, unauthorized } from '../http-error.js'
 import { publicOrigin } from '../public-origin.js'
 
 export interface ConsoleOptions {
-  deps: Pick<ServerDeps, 'adminToken' | 'publicUrl'>
+  deps: Pick<ServerDeps, 'adminToken' | 'publicUrl' | 'authThrottle'>
   sessions: ConsoleSessions
   /** The built page (index.html, console.js, console.css); dist/web of the package by default. */
   webDir?: string
@@ -85,7 +85,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     const token = typeof body === 'object' && body !== null ? (body as { token?: unknown }).token : undefined
     if (typeof token !== 'string' || token === '')
       throw new HttpError(400, 'send {"token": "<admin token>"}', 'INVALID_REQUEST')
-    if (!secretsEqual(token, deps.adminToken)) throw unauthorized('the admin token is not valid')
+    deps.authThrottle?.check(request.ip)
+    if (!secretsEqual(token, deps.adminToken)) {
+      deps.authThrottle?.failed(request.ip)
+      throw unauthorized('the admin token is not valid')
+    }
     const previous = sessionOf(sessions, request)
     if (previous) sessions.delete(previous.id)
     const session = sessions.create()
