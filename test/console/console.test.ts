@@ -324,6 +324,61 @@ describe('settings', () => {
   })
 })
 
+describe('refused events awarded after a fix', () => {
+  test('Errors: "Award these now…" previews how many would be awarded, and cancelling does nothing', async () => {
+    const page = await open('#/errors?range=1h')
+    const group = page.locator('.group[data-code="EVENT_NOT_ALLOWLISTED"]')
+    await group.getByRole('button', { name: 'Award these now…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText(/would be awarded/).waitFor()
+    expect(await dialog.textContent()).toMatch(/[1-9]\d* refused events match\. .*0 would be awarded/)
+    expect(await dialog.textContent()).toMatch(/Still refused: EVENT_NOT_ALLOWLISTED [1-9]/)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await page.close()
+  })
+
+  test('after a map change in Settings the console offers the refused events it would now award', async () => {
+    const email = `booked-${Date.now()}@example.com`
+    const sent = await post(
+      `${svc.url}/v1/track`,
+      { type: 'track', event: 'Class Booked', userId: 'booker', properties: { email } },
+      AUTH,
+    )
+    expect(sent.status).toBe(200)
+    const before = await adminJson<{ settings: Record<string, unknown> }>('/admin/settings')
+    const page = await open('#/settings')
+    const map = page.locator('fieldset[data-map="eventToPerkMap"]')
+    await map.getByRole('button', { name: 'Add a row' }).click()
+    const row = map.locator('.map-row').last()
+    await row.locator('input').first().fill('Class Booked')
+    await row.locator('input.perk').fill('3001')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    const offer = page.locator('.offer')
+    await offer.waitFor()
+    expect(await offer.textContent()).toMatch(
+      /^[1-9]\d* refused events would now be awarded under these settings/,
+    )
+    await offer.getByRole('button', { name: 'Award them now…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByRole('button', { name: /^Award [1-9]/ }).click()
+    await page.getByRole('status').filter({ hasText: 'refused events queued to be awarded' }).waitFor()
+    await eventually(async () => {
+      const found = await adminJson<{ events: Array<{ status: string }> }>(
+        `/admin/events?q=${encodeURIComponent(email)}&status=delivered`,
+      )
+      return found.events.length === 1 ? true : undefined
+    })
+    // Put the map back for the tests after this one.
+    const restore = await fetch(`${svc.url}/admin/settings`, {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...before.settings, apiKey: undefined }),
+    })
+    expect(restore.status).toBe(200)
+    await page.close()
+  })
+})
+
 test('the live view shows an event sent after it opened', async () => {
   const page = await open('#/live')
   await page.locator('[data-state="open"]').waitFor()

@@ -231,6 +231,17 @@ describe('customer', () => {
   })
 })
 
+describe('refused events decided again', () => {
+  test('POST /admin/refused/redecide previews with dryRun, and refuses unknown fields', async () => {
+    const preview = await post(`${svc.url}/admin/refused/redecide`, { q: EMAIL, dryRun: true }, ADMIN)
+    expect(preview.status).toBe(200)
+    expect(preview.json).toEqual({ matched: 1, wouldSend: 0, stillRefused: { EVENT_NOT_ALLOWLISTED: 1 } })
+    const bad = await post(`${svc.url}/admin/refused/redecide`, { status: 'failed' }, ADMIN)
+    expect(bad.status).toBe(400)
+    expect((await fetch(`${svc.url}/admin/refused/redecide`, { method: 'POST' })).status).toBe(401)
+  })
+})
+
 describe('event tester', () => {
   test('decides with the current settings, and sends through intake when asked', async () => {
     const decideOnly = await post(

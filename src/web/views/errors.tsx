@@ -6,6 +6,7 @@ import { go, href } from '../route'
 import type { ErrorGroup } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
+import { AwardRefused } from './award-refused'
 import { Message } from './message'
 import { RangeSelect } from './range-select'
 
@@ -65,6 +66,9 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
                 </li>
               ))}
             </ul>
+          )}
+          {g.kind === 'reject' && (
+            <AwardRefused filter={{ code: g.code, from: range.from, to: range.to }} onDone={errors.reload} />
           )}
           {g.kind === 'parked' && (
             <p>

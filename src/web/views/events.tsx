@@ -4,6 +4,7 @@ import { Confirm } from '../confirm'
 import { count } from '../format'
 import { go } from '../route'
 import { type EventSummary, STATUSES } from '../types'
+import { AwardRefused } from './award-refused'
 import { EventTable } from './event-table'
 import { Message } from './message'
 
@@ -152,6 +153,12 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           </button>
         </div>
       </form>
+      {(filters.status === '' || filters.status === 'rejected') && (
+        <AwardRefused
+          filter={{ q: filters.q, code: filters.code, from: filters.from, to: filters.to }}
+          onDone={() => void load(null)}
+        />
+      )}
       <Message kind="notice" text={notice} />
       <Message kind="error" text={error} />
       {events && <EventTable events={events} />}

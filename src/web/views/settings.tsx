@@ -1,10 +1,12 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
+import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
-import { json, time } from '../format'
+import { count, json, time } from '../format'
 import { href } from '../route'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
+import { AwardRefused } from './award-refused'
 import { Message } from './message'
 
 type MapName = 'eventToPerkMap' | 'audienceToPerkMap'
@@ -78,6 +80,8 @@ export function SettingsView() {
     null,
   )
   const [checking, setChecking] = useState(false)
+  // After a change: how many refused events these settings would now award, offered at once.
+  const [award, setAward] = useState<Extract<RedecideRefusedResult, { wouldSend: number }> | null>(null)
 
   useEffect(() => {
     if (current.data && form === null) setForm(formOf(current.data.settings))
@@ -88,6 +92,7 @@ export function SettingsView() {
     if (!form) return
     setProblems({})
     setNotice(null)
+    setAward(null)
     const body: Record<string, unknown> = {
       businessId: form.businessId.trim(),
       locationId: form.locationId.trim(),
@@ -103,6 +108,14 @@ export function SettingsView() {
       if (answer.check) setCheck(answer.check)
       current.reload()
       history.reload()
+      if (answer.changed !== false)
+        void api<Extract<RedecideRefusedResult, { wouldSend: number }>>('/admin/refused/redecide', {
+          method: 'POST',
+          body: { dryRun: true },
+        }).then(
+          (preview) => setAward(preview.wouldSend > 0 ? preview : null),
+          () => setAward(null),
+        )
     } catch (err) {
       if (err instanceof ApiError && err.status === 400) setProblems(problemsOf(err))
       else setProblems({ form: [(err as Error).message] })
@@ -213,6 +226,14 @@ export function SettingsView() {
             </button>
           </div>
           <Message kind="notice" text={notice} />
+          {award && (
+            <div class="offer">
+              <p role="status">
+                {count(award.wouldSend)} refused events would now be awarded under these settings.
+              </p>
+              <AwardRefused filter={{}} preview={award} label="Award them now…" />
+            </div>
+          )}
         </form>
       )}
 
