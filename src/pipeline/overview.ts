@@ -39,6 +39,7 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
   const latency = new LatencyHistogram()
   let sent = 0
   let firstTry = 0
+  let retried = 0
   for (let start = from; start < to; start += bucketMs) {
     const end = Math.min(to, start + bucketMs)
     const point = {
@@ -64,9 +65,13 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
           break
         case 'retrying':
           funnel.retrying += c.count
+          // Sent and not accepted: a first try that failed (its end is not known yet).
+          retried += c.sent
           break
         case 'parked':
           funnel.parked += c.count
+          // Sent and refused (Perkville does not know the perk, say): not delivered, at the first try or since.
+          sent += c.sent
           break
         default:
           funnel.pending += c.count
@@ -101,7 +106,7 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
     series,
     latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
     deliverability: {
-      firstTry: sent === 0 ? null : firstTry / sent,
+      firstTry: sent + retried === 0 ? null : firstTry / (sent + retried),
       final: sent === 0 ? null : funnel.delivered / sent,
     },
     queue: {

@@ -179,7 +179,8 @@ describe('overview and errors', () => {
     const sum = (k: 'delivered' | 'notDelivered' | 'skipped') => o.series.reduce((a, p) => a + p[k], 0)
     // Not delivered: the rejected and the order-rule failure; the failure was never sent.
     expect([sum('delivered'), sum('notDelivered'), sum('skipped')]).toEqual([2, 2, 1])
-    expect(o.deliverability).toEqual({ firstTry: 1, final: 1 })
+    // The parked event was sent and refused (404): it counts against both, it is not left out.
+    expect(o.deliverability).toEqual({ firstTry: 2 / 3, final: 2 / 3 })
     expect(o.latencyMs.p95).not.toBeNull()
     expect(o.queue).toEqual({ depth: 0, oldestWaitingAgeMs: null })
     const empty = (await getJson(`${svc.url}/admin/overview?from=0&to=1000`)).json as unknown as Overview
