@@ -125,6 +125,31 @@ test("an event opens to Perkville's request (token redacted) and response", asyn
   await page.close()
 })
 
+test("dates are in the browser's locale with the zone shown, the exact ISO time on hover", async () => {
+  const context = await browser.newContext({
+    locale: 'en-US',
+    timezoneId: 'America/New_York',
+    storageState: await signedIn.storageState(),
+  })
+  const page = await context.newPage()
+  await page.goto(`${svc.url}/#/events/${seeded.ids.order}`)
+  const received = page.locator('.facts time').first()
+  await received.waitFor()
+  const iso = (await received.getAttribute('title'))!
+  expect(iso).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+  const expected = new Intl.DateTimeFormat('en-US', {
+    dateStyle: 'medium',
+    timeStyle: 'long',
+    timeZone: 'America/New_York',
+  }).format(new Date(iso))
+  expect(await received.textContent()).toBe(expected)
+  // Month first for en-US, and the zone named (EST or EDT).
+  expect(expected).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, .* E[SD]T$/)
+  await page.goto(`${svc.url}/#/events`)
+  await page.getByLabel('From (America/New_York)').waitFor()
+  await context.close()
+})
+
 test('the health banner says what is wrong, what to do, and links to the fix', async () => {
   // The test settings map "Unknown Perk" to perk 9999, which the sandbox does not have.
   const page = await open('#/overview')

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks'
 import { api, query } from '../api'
 import { Confirm } from '../confirm'
-import { count, time } from '../format'
+import { count } from '../format'
 import { go, href } from '../route'
+import { Time } from '../time'
 import type { ErrorGroup } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
@@ -61,7 +62,9 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
             <ul class="samples">
               {g.samples.map((s) => (
                 <li key={s.id}>
-                  <a href={href(`events/${encodeURIComponent(s.id)}`)}>{time(s.at)}</a>{' '}
+                  <a href={href(`events/${encodeURIComponent(s.id)}`)}>
+                    <Time iso={s.at} />
+                  </a>{' '}
                   {s.email ?? '(no email)'} — {s.message}
                 </li>
               ))}

@@ -17,6 +17,8 @@ const toLocalInput = (ms: string | undefined) => {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16)
 }
 const fromLocalInput = (text: string) => (text ? String(new Date(text).getTime()) : '')
+/** The zone the From and To inputs are read in: the browser's. */
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
 
 export function EventsView({ params }: { params: Record<string, string> }) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] ?? ''])) as Record<
@@ -128,7 +130,7 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           </select>
         </label>
         <label>
-          From
+          From ({ZONE})
           <input
             type="datetime-local"
             value={toLocalInput(form.from)}
@@ -136,7 +138,7 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           />
         </label>
         <label>
-          To
+          To ({ZONE})
           <input
             type="datetime-local"
             value={toLocalInput(form.to)}

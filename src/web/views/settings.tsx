@@ -2,8 +2,9 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
-import { count, json, time } from '../format'
+import { count, json } from '../format'
 import { href } from '../route'
+import { Time } from '../time'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
 import { AwardRefused } from './award-refused'
@@ -144,7 +145,7 @@ export function SettingsView() {
       <Message kind="error" text={current.error} />
       {current.data && (
         <p class="hint">
-          Version {current.data.version} from {current.data.source}, {time(current.data.at)}. API key{' '}
+          Version {current.data.version} from {current.data.source}, <Time iso={current.data.at} />. API key{' '}
           <code>{current.data.settings.apiKey}</code>.
         </p>
       )}
@@ -262,8 +263,8 @@ export function SettingsView() {
       <ol class="history">
         {history.data?.versions.map((v) => (
           <li key={v.version} data-version={v.version}>
-            <strong>Version {v.version}</strong> ({v.source}, {time(v.at)}):{' '}
-            {v.changes.length > 0 ? v.changes.join('; ') : 'first version'}
+            <strong>Version {v.version}</strong> ({v.source}, <Time iso={v.at} />
+            ): {v.changes.length > 0 ? v.changes.join('; ') : 'first version'}
           </li>
         ))}
       </ol>
