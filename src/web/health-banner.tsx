@@ -1,3 +1,5 @@
+import { useEffect } from 'preact/hooks'
+import { onHealthChanged } from './health-events'
 import { href } from './route'
 import { useData } from './use-data'
 
@@ -14,6 +16,15 @@ interface Readyz {
 export function HealthBanner() {
   const health = useData<Healthz>('/healthz', 15_000)
   const ready = useData<Readyz>('/readyz', 15_000)
+  // The banner follows a check or a save at once, not at the next refresh.
+  useEffect(
+    () =>
+      onHealthChanged(() => {
+        health.reload()
+        ready.reload()
+      }),
+    [health.reload, ready.reload],
+  )
   const problems: Array<{ key: string; title: string; what: string; link: string; linkText: string }> = []
   if (health.data?.credentials.state === 'rejected')
     problems.push({

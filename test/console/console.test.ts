@@ -566,6 +566,34 @@ describe('long unbroken strings and a phone', () => {
   }
 })
 
+test('the banner follows the settings check at once: fixed, it goes', async () => {
+  const before = await adminJson<{ settings: { eventToPerkMap: Record<string, string> } }>('/admin/settings')
+  const page = await open('#/settings')
+  const banner = page.locator('[data-problem="settings"]')
+  await banner.waitFor({ timeout: 15_000 })
+  // The fix: the event mapped to a perk Perkville does not have leaves the map.
+  const { 'Unknown Perk': _gone, ...map } = before.settings.eventToPerkMap
+  const put = await fetch(`${svc.url}/admin/settings`, {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...before.settings, apiKey: undefined, eventToPerkMap: map }),
+  })
+  expect(put.status).toBe(200)
+  const checked = page.waitForResponse((r) => r.url().endsWith('/admin/settings/check'))
+  await page.getByRole('button', { name: 'Check settings' }).click()
+  await checked
+  // The page asks for the health right after the check (not at its next 15 s refresh).
+  await page.waitForResponse((r) => r.url().endsWith('/healthz'))
+  await expect.poll(() => banner.count()).toBe(0)
+  const restore = await fetch(`${svc.url}/admin/settings`, {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...before.settings, apiKey: undefined }),
+  })
+  expect(restore.status).toBe(200)
+  await page.close()
+})
+
 test('a cross-site form post to a state-changing route is refused, even with the session cookie', async () => {
   const id = seeded.ids.otherFailed
   const before = (await eventOf(id)).attemptLog.length

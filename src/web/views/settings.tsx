@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
 import { count, json } from '../format'
+import { healthChanged } from '../health-events'
 import { href } from '../route'
 import { Time } from '../time'
 import type { CheckItem, SettingsView as Settings } from '../types'
@@ -107,6 +108,7 @@ export function SettingsView() {
       setNotice(answer.changed === false ? 'Nothing changed.' : `Saved as version ${answer.version}.`)
       setForm(formOf(answer.settings))
       if (answer.check) setCheck(answer.check)
+      healthChanged()
       current.reload()
       history.reload()
       if (answer.changed !== false)
@@ -127,6 +129,7 @@ export function SettingsView() {
     setChecking(true)
     try {
       setCheck(await api('/admin/settings/check', { method: 'POST' }))
+      healthChanged()
     } catch (err) {
       setCheck({
         state: 'problem',
