@@ -7,6 +7,7 @@ import type { LiveEvents } from './live-events.js'
 import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import { computeOverview } from './overview.js'
 import type { QueueDepth } from './queue-depth.js'
+import { redecideRefused } from './redecide-refused.js'
 import type { AcceptResult, ConsoleOperations, EventSearch, IncomingEvent } from './service-api.js'
 import type { Storage } from './storage/storage.js'
 import { testEvent } from './test-event.js'
@@ -63,6 +64,8 @@ export function createConsoleOperations(deps: ConsoleDeps): ConsoleOperations {
       }
       return n
     },
+    redecideRefused: (query, dryRun) =>
+      redecideRefused({ storage, destination: deps.destination, accept: deps.accept }, query, dryRun),
     customer: (email) => customerView(storage, deps.destination, email),
     testEvent: (event, send) =>
       testEvent({ storage, destination: deps.destination, accept: deps.accept, now }, event, send),

@@ -55,6 +55,7 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
   const latency = new LatencyHistogram()
   let sent = 0
   let firstTry = 0
+  let retried = 0
   for (let start = from; start < to; start += bucketMs) {
     const end = Math.min(to, start + bucketMs)
     const point = {
@@ -81,6 +82,8 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
           break
         case 'retrying':
           funnel.retrying += c.count
+          // Sent and not accepted: a first try that failed (its end is not known yet).
+          retried += c.sent
           break
         case 'skipped':
           // Perkville's skip at delivery (DAILY_LIMIT_REACHED): with the door's skips, not an error.
@@ -89,6 +92,8 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
           break
         case 'parked':
           funnel.parked += c.count
+          // Sent and refused (Perkville does not know the perk, say): not delivered, at the first try or since.
+          sent += c.sent
           break
         default:
           funnel.pending += c.count
@@ -123,7 +128,7 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
     series,
     latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
     deliverability: {
-      firstTry: sent === 0 ? null : firstTry / sent,
+      firstTry: sent + retried === 0 ? null : firstTry / (sent + retried),
       final: sent === 0 ? null : funnel.delivered / sent,
     },
     queue: {

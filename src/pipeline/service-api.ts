@@ -333,6 +333,11 @@ export interface CustomerView {
   balance: { points: number } | { unavailable: string }
 }
 
+/** POST /admin/refused/redecide: a preview (dryRun), or what was queued. */
+export type RedecideRefusedResult =
+  | { matched: number; wouldSend: number; stillRefused: Record<string, number> }
+  | { matched: number; queued: number; alreadyQueued: number; stillRefused: Record<string, number> }
+
 export interface TestEventResult {
   decision: {
     outcome: 'queue' | 'skip' | 'reject'
@@ -353,6 +358,11 @@ export interface ConsoleOperations {
   replayPreview(query: EventSearch): Promise<{ count: number }>
   /** Queues again the failed events of this search; answers how many. */
   replaySearch(query: EventSearch): Promise<number>
+  /** Refused events matching the search, decided again under the settings in force (see redecide-refused.ts). */
+  redecideRefused(
+    query: Pick<EventSearch, 'q' | 'code' | 'from' | 'to'>,
+    dryRun: boolean,
+  ): Promise<RedecideRefusedResult>
   customer(email: string): Promise<CustomerView>
   testEvent(event: unknown, send: boolean): Promise<TestEventResult>
   /** Calls `listener` with each event as it is stored; returns the unsubscribe. */

@@ -84,6 +84,20 @@ const searchFields = {
 /** GET /admin/replay/preview: the search's filters, no paging. */
 export const replayPreviewQuery = z.object(searchFields).strict()
 
+/** POST /admin/refused/redecide: the search's text, code and time filters; dryRun previews. */
+export const redecideBody = z.preprocess(
+  (value) => value ?? {},
+  z
+    .object({
+      q: searchFields.q,
+      code: searchFields.code,
+      from: searchFields.from,
+      to: searchFields.to,
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+)
+
 /** GET /admin/overview and /admin/errors: a range, the last day by default. */
 export const rangeQuery = z.object({ from: time('from').optional(), to: time('to').optional() }).strict()
 

@@ -22,12 +22,9 @@ export function onSignedOut(listener: () => void): () => void {
 /** Whether a session is open (and its CSRF token known). */
 export async function loadSession(): Promise<boolean> {
   const res = await fetch('/console/session', { credentials: 'same-origin' })
-  if (res.status !== 200) {
-    csrfToken = null
-    return false
-  }
-  csrfToken = ((await res.json()) as { csrfToken: string }).csrfToken
-  return true
+  const answer = res.status === 200 ? ((await res.json()) as { signedIn?: boolean; csrfToken?: string }) : {}
+  csrfToken = answer.signedIn === true && typeof answer.csrfToken === 'string' ? answer.csrfToken : null
+  return csrfToken !== null
 }
 
 export async function signIn(token: string): Promise<void> {

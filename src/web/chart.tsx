@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
+import { AXIS_DAY, AXIS_TIME } from './format'
 
 export interface ChartSeries {
   label: string
@@ -34,7 +35,14 @@ export function Chart(props: {
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v}${props.unit ?? ''}`),
         })),
       ],
-      axes: [{}, { size: 60 }],
+      // The page's locale and zone on the time axis too (uPlot's own labels are month/day first).
+      axes: [
+        {
+          values: (_u: uPlot, ticks: number[], _space: number, _i: number, step: number) =>
+            ticks.map((t) => (step >= 86_400 ? AXIS_DAY : AXIS_TIME).format(new Date(t * 1000))),
+        },
+        { size: 60 },
+      ],
       legend: { live: true },
     }
     const plot = new uPlot(opts, [props.times, ...props.series.map((s) => s.values)], el)

@@ -36,10 +36,16 @@ export function duration(ms: number | null | undefined): string {
   return `${(ms / 86_400_000).toFixed(1)} d`
 }
 
+/** The browser's locale and zone, the zone named ("7 Dec 2026, 04:18:11 UTC", "Dec 7, 2026, 4:18:11 AM EST"). */
+export const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' })
+/** The same locale for chart axes: a time of day, or a day. */
+export const AXIS_TIME = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' })
+export const AXIS_DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' })
+
 export function time(iso: string | null | undefined): string {
   if (!iso) return '–'
   const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { hour12: false })
+  return Number.isNaN(d.getTime()) ? iso : DATE_TIME.format(d)
 }
 
 export const json = (value: unknown) => JSON.stringify(value, null, 2)

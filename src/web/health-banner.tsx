@@ -1,3 +1,5 @@
+import { useEffect } from 'preact/hooks'
+import { onHealthChanged } from './health-events'
 import { href } from './route'
 import type { SettingsView } from './types'
 import { useData } from './use-data'
@@ -16,6 +18,16 @@ export function HealthBanner() {
   const health = useData<Healthz>('/admin/health', 15_000)
   const ready = useData<Readyz>('/readyz', 15_000)
   const settings = useData<SettingsView>('/admin/settings', 15_000)
+  // The banner follows a check or a save at once, not at the next refresh.
+  useEffect(
+    () =>
+      onHealthChanged(() => {
+        health.reload()
+        ready.reload()
+        settings.reload()
+      }),
+    [health.reload, ready.reload, settings.reload],
+  )
   const problems: Array<{ key: string; title: string; what: string; link: string; linkText: string }> = []
   if (settings.data?.problem)
     problems.push({

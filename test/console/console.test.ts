@@ -53,6 +53,10 @@ test('sign in: a wrong token is refused with a message, the right one opens the 
   const context = await browser.newContext()
   const page = await context.newPage()
   const watch = await watchPage(page)
+  await page.goto(`${svc.url}/`)
+  await page.getByLabel('Admin token').waitFor()
+  // Asking whether one is signed in is no error: no 401 for the browser to log.
+  expect(watch.responses.filter((r) => r.status >= 400)).toEqual([])
   await signInPage(page, 'not-the-token-123')
   await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid')
   expect(await page.getByRole('heading', { name: 'Overview' }).count()).toBe(0)
@@ -119,6 +123,31 @@ test("an event opens to Perkville's request (token redacted) and response", asyn
   expect(text).toMatch(/"status": 20[01]/)
   expect(text).not.toContain(svc.sandbox.token)
   await page.close()
+})
+
+test("dates are in the browser's locale with the zone shown, the exact ISO time on hover", async () => {
+  const context = await browser.newContext({
+    locale: 'en-US',
+    timezoneId: 'America/New_York',
+    storageState: await signedIn.storageState(),
+  })
+  const page = await context.newPage()
+  await page.goto(`${svc.url}/#/events/${seeded.ids.order}`)
+  const received = page.locator('.facts time').first()
+  await received.waitFor()
+  const iso = (await received.getAttribute('title'))!
+  expect(iso).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+  const expected = new Intl.DateTimeFormat('en-US', {
+    dateStyle: 'medium',
+    timeStyle: 'long',
+    timeZone: 'America/New_York',
+  }).format(new Date(iso))
+  expect(await received.textContent()).toBe(expected)
+  // Month first for en-US, and the zone named (EST or EDT).
+  expect(expected).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, .* E[SD]T$/)
+  await page.goto(`${svc.url}/#/events`)
+  await page.getByLabel('From (America/New_York)').waitFor()
+  await context.close()
 })
 
 test('the health banner says what is wrong, what to do, and links to the fix', async () => {
@@ -349,6 +378,61 @@ describe('settings', () => {
   })
 })
 
+describe('refused events awarded after a fix', () => {
+  test('Errors: "Award these now…" previews how many would be awarded, and cancelling does nothing', async () => {
+    const page = await open('#/errors?range=1h')
+    const group = page.locator('.group[data-code="EVENT_NOT_ALLOWLISTED"]')
+    await group.getByRole('button', { name: 'Award these now…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText(/would be awarded/).waitFor()
+    expect(await dialog.textContent()).toMatch(/[1-9]\d* refused events match\. .*0 would be awarded/)
+    expect(await dialog.textContent()).toMatch(/Still refused: EVENT_NOT_ALLOWLISTED [1-9]/)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await page.close()
+  })
+
+  test('after a map change in Settings the console offers the refused events it would now award', async () => {
+    const email = `booked-${Date.now()}@example.com`
+    const sent = await post(
+      `${svc.url}/v1/track`,
+      { type: 'track', event: 'Class Booked', userId: 'booker', properties: { email } },
+      AUTH,
+    )
+    expect(sent.status).toBe(200)
+    const before = await adminJson<{ settings: Record<string, unknown> }>('/admin/settings')
+    const page = await open('#/settings')
+    const map = page.locator('fieldset[data-map="eventToPerkMap"]')
+    await map.getByRole('button', { name: 'Add a row' }).click()
+    const row = map.locator('.map-row').last()
+    await row.locator('input').first().fill('Class Booked')
+    await row.locator('input.perk').fill('3001')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    const offer = page.locator('.offer')
+    await offer.waitFor()
+    expect(await offer.textContent()).toMatch(
+      /^[1-9]\d* refused events would now be awarded under these settings/,
+    )
+    await offer.getByRole('button', { name: 'Award them now…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByRole('button', { name: /^Award [1-9]/ }).click()
+    await page.getByRole('status').filter({ hasText: 'refused events queued to be awarded' }).waitFor()
+    await eventually(async () => {
+      const found = await adminJson<{ events: Array<{ status: string }> }>(
+        `/admin/events?q=${encodeURIComponent(email)}&status=delivered`,
+      )
+      return found.events.length === 1 ? true : undefined
+    })
+    // Put the map back for the tests after this one.
+    const restore = await fetch(`${svc.url}/admin/settings`, {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...before.settings, apiKey: undefined }),
+    })
+    expect(restore.status).toBe(200)
+    await page.close()
+  })
+})
+
 test('the live view shows an event sent after it opened', async () => {
   const page = await open('#/live')
   await page.locator('[data-state="open"]').waitFor()
@@ -505,6 +589,34 @@ describe('long unbroken strings and a phone', () => {
       await context.close()
     })
   }
+})
+
+test('the banner follows the settings check at once: fixed, it goes', async () => {
+  const before = await adminJson<{ settings: { eventToPerkMap: Record<string, string> } }>('/admin/settings')
+  const page = await open('#/settings')
+  const banner = page.locator('[data-problem="settings"]')
+  await banner.waitFor({ timeout: 15_000 })
+  // The fix: the event mapped to a perk Perkville does not have leaves the map.
+  const { 'Unknown Perk': _gone, ...map } = before.settings.eventToPerkMap
+  const put = await fetch(`${svc.url}/admin/settings`, {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...before.settings, apiKey: undefined, eventToPerkMap: map }),
+  })
+  expect(put.status).toBe(200)
+  const checked = page.waitForResponse((r) => r.url().endsWith('/admin/settings/check'))
+  await page.getByRole('button', { name: 'Check settings' }).click()
+  await checked
+  // The page asks for the health right after the check (not at its next 15 s refresh).
+  await page.waitForResponse((r) => r.url().endsWith('/healthz'))
+  await expect.poll(() => banner.count()).toBe(0)
+  const restore = await fetch(`${svc.url}/admin/settings`, {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...before.settings, apiKey: undefined }),
+  })
+  expect(restore.status).toBe(200)
+  await page.close()
 })
 
 test('a cross-site form post to a state-changing route is refused, even with the session cookie', async () => {

@@ -179,7 +179,8 @@ describe('overview and errors', () => {
     const sum = (k: 'delivered' | 'notDelivered' | 'skipped') => o.series.reduce((a, p) => a + p[k], 0)
     // Not delivered: the rejected and the order-rule failure; the failure was never sent.
     expect([sum('delivered'), sum('notDelivered'), sum('skipped')]).toEqual([2, 2, 1])
-    expect(o.deliverability).toEqual({ firstTry: 1, final: 1 })
+    // The parked event was sent and refused (404): it counts against both, it is not left out.
+    expect(o.deliverability).toEqual({ firstTry: 2 / 3, final: 2 / 3 })
     expect(o.latencyMs.p95).not.toBeNull()
     expect(o.queue).toEqual({ depth: 0, oldestWaitingAgeMs: null })
     const empty = (await getJson(`${svc.url}/admin/overview?from=0&to=1000`)).json as unknown as Overview
@@ -250,6 +251,17 @@ describe('customer', () => {
     )
     const tooLong = await getJson(`${svc.url}/admin/customers/${'a'.repeat(250)}%40b.com`)
     expect(tooLong.status).toBe(400)
+  })
+})
+
+describe('refused events decided again', () => {
+  test('POST /admin/refused/redecide previews with dryRun, and refuses unknown fields', async () => {
+    const preview = await post(`${svc.url}/admin/refused/redecide`, { q: EMAIL, dryRun: true }, ADMIN)
+    expect(preview.status).toBe(200)
+    expect(preview.json).toEqual({ matched: 1, wouldSend: 0, stillRefused: { EVENT_NOT_ALLOWLISTED: 1 } })
+    const bad = await post(`${svc.url}/admin/refused/redecide`, { status: 'failed' }, ADMIN)
+    expect(bad.status).toBe(400)
+    expect((await fetch(`${svc.url}/admin/refused/redecide`, { method: 'POST' })).status).toBe(401)
   })
 })
 

@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { MAX_EMAIL_LENGTH } from '../../core/email.js'
-import { checkRange, liveQuery, rangeQuery, replayPreviewQuery, testEventBody } from '../admin-queries.js'
+import {
+  checkRange,
+  liveQuery,
+  rangeQuery,
+  redecideBody,
+  replayPreviewQuery,
+  testEventBody,
+} from '../admin-queries.js'
 import type { ServerDeps } from '../deps.js'
 import { checkEventSize } from '../events.js'
 import { badRequest } from '../http-error.js'
@@ -35,6 +42,12 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ServerDeps): v
     const { query } = request
     if (query.from !== undefined && query.to !== undefined) checkRange(query.from, query.to)
     return service.replayPreview(query)
+  })
+
+  typed.post('/refused/redecide', { schema: { body: redecideBody } }, async (request) => {
+    const { dryRun, ...query } = request.body
+    if (query.from !== undefined && query.to !== undefined) checkRange(query.from, query.to)
+    return service.redecideRefused(query, dryRun === true)
   })
 
   typed.get<{ Params: { email: string } }>('/customers/:email', async (request) => {

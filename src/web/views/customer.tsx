@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
-import { count, time } from '../format'
+import { count } from '../format'
 import { go, href } from '../route'
+import { Time } from '../time'
 import type { CustomerView as Customer } from '../types'
 import { useData } from '../use-data'
 import { EventTable } from './event-table'
@@ -103,8 +104,12 @@ export function CustomerView({ email }: { email: string }) {
             <ul>
               {c.audiences.map((a) => (
                 <li key={`${a.key}-${a.enteredAt}`}>
-                  <code>{a.key}</code>: entered {time(a.enteredAt)}
-                  {a.exitedAt && `, left ${time(a.exitedAt)}`}
+                  <code>{a.key}</code>: entered <Time iso={a.enteredAt} />
+                  {a.exitedAt && (
+                    <>
+                      , left <Time iso={a.exitedAt} />
+                    </>
+                  )}
                 </li>
               ))}
             </ul>

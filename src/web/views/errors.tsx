@@ -1,11 +1,13 @@
 import { useState } from 'preact/hooks'
 import { api, query } from '../api'
 import { Confirm } from '../confirm'
-import { count, time } from '../format'
+import { count } from '../format'
 import { go, href } from '../route'
+import { Time } from '../time'
 import type { ErrorGroup } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
+import { AwardRefused } from './award-refused'
 import { Message } from './message'
 import { RangeSelect } from './range-select'
 
@@ -60,11 +62,16 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
             <ul class="samples">
               {g.samples.map((s) => (
                 <li key={s.id}>
-                  <a href={href(`events/${encodeURIComponent(s.id)}`)}>{time(s.at)}</a>{' '}
+                  <a href={href(`events/${encodeURIComponent(s.id)}`)}>
+                    <Time iso={s.at} />
+                  </a>{' '}
                   {s.email ?? '(no email)'} — {s.message}
                 </li>
               ))}
             </ul>
+          )}
+          {g.kind === 'reject' && (
+            <AwardRefused filter={{ code: g.code, from: range.from, to: range.to }} onDone={errors.reload} />
           )}
           {g.kind === 'parked' && (
             <p>

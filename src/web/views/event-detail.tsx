@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks'
 import { api } from '../api'
 import { Confirm } from '../confirm'
-import { count, duration, json, time } from '../format'
+import { count, duration, json } from '../format'
 import { href } from '../route'
+import { Time } from '../time'
 import type { EventDetail } from '../types'
 import { useData } from '../use-data'
 import { codeOf, StatusBadge } from './event-table'
@@ -48,7 +49,9 @@ export function EventDetailView({ id }: { id: string }) {
               </>
             )}
             <dt>Received</dt>
-            <dd>{time(e.receivedAt)}</dd>
+            <dd>
+              <Time iso={e.receivedAt} />
+            </dd>
             <dt>Email</dt>
             <dd>{e.email ? <a href={href(`customer/${encodeURIComponent(e.email)}`)}>{e.email}</a> : '–'}</dd>
             <dt>Event</dt>
@@ -97,7 +100,7 @@ export function EventDetailView({ id }: { id: string }) {
               <ol class="timeline">
                 {e.timeline.map((t, i) => (
                   <li key={i}>
-                    <time dateTime={t.at}>{time(t.at)}</time> {t.what}
+                    <Time iso={t.at} /> {t.what}
                   </li>
                 ))}
               </ol>
@@ -109,7 +112,7 @@ export function EventDetailView({ id }: { id: string }) {
               {e.decisions.map((d, i) => (
                 <li key={i} data-outcome={d.outcome}>
                   <p>
-                    <time dateTime={d.at}>{time(d.at)}</time> <strong>{d.outcome}</strong>
+                    <Time iso={d.at} /> <strong>{d.outcome}</strong>
                     {d.code && <code> {d.code}</code>}
                     {d.settingsVersion !== undefined &&
                       d.settingsVersion !== null &&
@@ -133,8 +136,7 @@ export function EventDetailView({ id }: { id: string }) {
               {e.attemptLog.map((a, i) => (
                 <li key={i} class="attempt">
                   <p>
-                    <time dateTime={a.at}>{time(a.at)}</time> <strong>{a.outcome}</strong> in{' '}
-                    {duration(a.durationMs)}
+                    <Time iso={a.at} /> <strong>{a.outcome}</strong> in {duration(a.durationMs)}
                     {a.error && ` — ${a.error}`}
                   </p>
                   <Block title="Request (token redacted)" value={a.request} />

@@ -1,5 +1,6 @@
-import { count, time } from '../format'
+import { count } from '../format'
 import { href } from '../route'
+import { Time } from '../time'
 import type { EventSummary } from '../types'
 
 /** A row: a stored event, or one the live feed announced before its id was known (id null). */
@@ -51,7 +52,13 @@ export function EventTable({ events, keys }: { events: Row[]; keys?: string[] })
           {events.map((e, i) => (
             <tr key={keys?.[i] ?? e.id} data-event-id={e.id ?? undefined} data-status={e.status}>
               <td data-label="Received">
-                {linkOf(e) ? <a href={linkOf(e)!}>{time(e.receivedAt)}</a> : time(e.receivedAt)}
+                {linkOf(e) ? (
+                  <a href={linkOf(e)!}>
+                    <Time iso={e.receivedAt} />
+                  </a>
+                ) : (
+                  <Time iso={e.receivedAt} />
+                )}
               </td>
               <td data-label="Status">
                 <StatusBadge status={e.status} />

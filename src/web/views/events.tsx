@@ -4,6 +4,7 @@ import { Confirm } from '../confirm'
 import { count } from '../format'
 import { go } from '../route'
 import { type EventSummary, STATUSES } from '../types'
+import { AwardRefused } from './award-refused'
 import { EventTable } from './event-table'
 import { Message } from './message'
 
@@ -16,6 +17,8 @@ const toLocalInput = (ms: string | undefined) => {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16)
 }
 const fromLocalInput = (text: string) => (text ? String(new Date(text).getTime()) : '')
+/** The zone the From and To inputs are read in: the browser's. */
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
 
 export function EventsView({ params }: { params: Record<string, string> }) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] ?? ''])) as Record<
@@ -127,7 +130,7 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           </select>
         </label>
         <label>
-          From
+          From ({ZONE})
           <input
             type="datetime-local"
             value={toLocalInput(form.from)}
@@ -135,7 +138,7 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           />
         </label>
         <label>
-          To
+          To ({ZONE})
           <input
             type="datetime-local"
             value={toLocalInput(form.to)}
@@ -152,6 +155,12 @@ export function EventsView({ params }: { params: Record<string, string> }) {
           </button>
         </div>
       </form>
+      {(filters.status === '' || filters.status === 'rejected') && (
+        <AwardRefused
+          filter={{ q: filters.q, code: filters.code, from: filters.from, to: filters.to }}
+          onDone={() => void load(null)}
+        />
+      )}
       <Message kind="notice" text={notice} />
       <Message kind="error" text={error} />
       {events && <EventTable events={events} />}

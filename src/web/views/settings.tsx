@@ -1,11 +1,15 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
+import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
-import { json, time } from '../format'
+import { count, json } from '../format'
+import { healthChanged } from '../health-events'
 import { href } from '../route'
+import { Time } from '../time'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
 import { AlertDestinations } from './alerts'
+import { AwardRefused } from './award-refused'
 import { Message } from './message'
 
 type MapName = 'eventToPerkMap' | 'audienceToPerkMap'
@@ -84,6 +88,8 @@ export function SettingsView() {
     null,
   )
   const [checking, setChecking] = useState(false)
+  // After a change: how many refused events these settings would now award, offered at once.
+  const [award, setAward] = useState<Extract<RedecideRefusedResult, { wouldSend: number }> | null>(null)
 
   useEffect(() => {
     if (current.data && form === null) setForm(formOf(current.data.settings))
@@ -94,6 +100,7 @@ export function SettingsView() {
     if (!form) return
     setProblems({})
     setNotice(null)
+    setAward(null)
     const body: Record<string, unknown> = {
       businessId: form.businessId.trim(),
       locationId: form.locationId.trim(),
@@ -108,8 +115,17 @@ export function SettingsView() {
       setNotice(answer.changed === false ? 'Nothing changed.' : `Saved as version ${answer.version}.`)
       setForm(formOf(answer.settings))
       if (answer.check) setCheck(answer.check)
+      healthChanged()
       current.reload()
       history.reload()
+      if (answer.changed !== false)
+        void api<Extract<RedecideRefusedResult, { wouldSend: number }>>('/admin/refused/redecide', {
+          method: 'POST',
+          body: { dryRun: true },
+        }).then(
+          (preview) => setAward(preview.wouldSend > 0 ? preview : null),
+          () => setAward(null),
+        )
     } catch (err) {
       if (err instanceof ApiError && err.status === 400) setProblems(problemsOf(err))
       else setProblems({ form: [(err as Error).message] })
@@ -120,6 +136,7 @@ export function SettingsView() {
     setChecking(true)
     try {
       setCheck(await api('/admin/settings/check', { method: 'POST' }))
+      healthChanged()
     } catch (err) {
       setCheck({
         state: 'problem',
@@ -138,7 +155,7 @@ export function SettingsView() {
       <Message kind="error" text={current.error} />
       {current.data && (
         <p class="hint">
-          Version {current.data.version} from {current.data.source}, {time(current.data.at)}. API key{' '}
+          Version {current.data.version} from {current.data.source}, <Time iso={current.data.at} />. API key{' '}
           <code>{current.data.settings.apiKey}</code>.
         </p>
       )}
@@ -220,6 +237,14 @@ export function SettingsView() {
             </button>
           </div>
           <Message kind="notice" text={notice} />
+          {award && (
+            <div class="offer">
+              <p role="status">
+                {count(award.wouldSend)} refused events would now be awarded under these settings.
+              </p>
+              <AwardRefused filter={{}} preview={award} label="Award them now…" />
+            </div>
+          )}
         </form>
       )}
 
@@ -250,8 +275,8 @@ export function SettingsView() {
       <ol class="history">
         {history.data?.versions.map((v) => (
           <li key={v.version} data-version={v.version}>
-            <strong>Version {v.version}</strong> ({v.source}, {time(v.at)}):{' '}
-            {v.changes.length > 0 ? v.changes.join('; ') : 'first version'}
+            <strong>Version {v.version}</strong> ({v.source}, <Time iso={v.at} />
+            ): {v.changes.length > 0 ? v.changes.join('; ') : 'first version'}
           </li>
         ))}
       </ol>
