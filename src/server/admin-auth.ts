@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { bearerToken, secretsEqual } from './auth.js'
 import { type ConsoleSession, type ConsoleSessions, SESSION_COOKIE } from './console-session.js'
 import { HttpError, unauthorized } from './http-error.js'
+import { proxyAdvice } from './proxy-trust.js'
 import { publicOrigin } from './public-origin.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -35,7 +36,9 @@ export function requireSameOrigin(publicUrl: string | null | undefined, request:
   const origin = request.headers.origin
   if (origin === undefined) return
   if (origin.toLowerCase() !== ownOrigin(publicUrl, request))
-    throw csrfRefused('a request from another origin cannot change anything here')
+    throw csrfRefused(
+      `a request from another origin cannot change anything here${proxyAdvice(request, publicUrl, origin)}`,
+    )
 }
 
 /**

@@ -19,6 +19,7 @@ import { healthRoutes } from './plugins/health.js'
 import { ingestRoutes } from './plugins/ingest.js'
 import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
 import { webhookRoutes } from './plugins/webhook.js'
+import { installProxyWarning, proxyTrust } from './proxy-trust.js'
 import { timeoutOptions } from './timeouts.js'
 
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
@@ -30,7 +31,9 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     bodyBudget: given.bodyBudget ?? new BodyBudget(IN_FLIGHT_BODY_BYTES),
   }
   const lifecycle = deps.lifecycle ?? { shuttingDown: false }
+  const trusted = proxyTrust(deps.trustProxy ?? [])
   const app = Fastify({
+    trustProxy: deps.trustProxy?.length ? (address: string) => trusted(address) : false,
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Per-request logs at info would cost more than the request itself at the rates we aim for;
     // http-metrics logs each response at debug and failures at higher levels instead.
@@ -44,10 +47,10 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     const answer = toHttpError(error)
     if (answer.statusCode >= 500)
-      request.log.error({ err: error, route: request.routeOptions.url }, 'request failed')
+      request.log.error({ err: error, route: request.routeOptions.url, client: request.ip }, 'request failed')
     else
       request.log.info(
-        { code: answer.code, status: answer.statusCode, route: request.routeOptions.url },
+        { code: answer.code, status: answer.statusCode, route: request.routeOptions.url, client: request.ip },
         answer.message,
       )
     reply
@@ -64,6 +67,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   })
 
   installHttpMetrics(app, deps.registry)
+  installProxyWarning(app, deps.publicUrl, trusted)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
   await app.register(webhookRoutes, { deps })
   await app.register(analyticsJsRoutes, { deps })

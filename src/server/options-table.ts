@@ -11,6 +11,7 @@ import {
   LOG_LEVELS,
   logLevel,
   nullableText,
+  proxyAddresses,
   schemaName,
   secret,
   text,
@@ -138,6 +139,15 @@ export const OPTIONS = {
     defaultText: 'as each request says',
     description:
       'The URL browsers reach the service at, behind a proxy: analytics.js settings and scripts point there; the console accepts changes only from its origin, and an `https` URL makes its session cookie `Secure`.',
+  },
+  trustProxy: {
+    cli: '--trust-proxy <addresses>',
+    env: ['PERKVILLE_TRUST_PROXY'],
+    file: ['trustProxy'],
+    type: proxyAddresses,
+    default: 'loopback',
+    description:
+      "Proxies (IP addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`; comma-separated, `none` for no proxy) whose `X-Forwarded-Proto`, `-Host` and `-For` give a request's scheme, host and client address. `--public-url`, when set, wins for the scheme and host.",
   },
   webhookSecret: {
     cli: '--webhook-secret <secret>',
