@@ -227,7 +227,14 @@ async function startLocked(
       logger: logger.child({ component: 'http' }),
       lifecycle,
     })
-    await app.listen({ port: config.port, host: config.host })
+    try {
+      await app.listen({ port: config.port, host: config.host })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE') throw err
+      throw new Error(
+        `port ${config.port} on ${config.host} is already in use (another instance, or another program): choose another with --port <n> or PORT=<n> (0 picks a free one)`,
+      )
+    }
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${displayHost(config.host)}:${port}`
