@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { storageFailureCause } from './storage/failure-cause.js'
 import type { ClaimedEvent, Completion, Storage } from './storage/storage.js'
 
 export interface WriteHealthOptions {
@@ -32,6 +33,7 @@ export function releaseOf(claim: Pick<ClaimedEvent, 'id' | 'leaseId'>, now: numb
  */
 export class WriteHealth {
   private failingSince: number | null = null
+  private cause = ''
   private readonly held = new Map<string, ClaimedEvent>()
   private timer: NodeJS.Timeout | null = null
   private recovering: Promise<boolean> | null = null
@@ -43,12 +45,13 @@ export class WriteHealth {
   problem(): string | null {
     return this.failingSince === null
       ? null
-      : `writes have failed since ${new Date(this.failingSince).toISOString()} (disk full or database unreachable)`
+      : `writes have failed since ${new Date(this.failingSince).toISOString()}: ${this.cause}`
   }
 
   failed(err: unknown): void {
     if (this.failingSince !== null || this.stopped) return
     this.failingSince = this.o.now()
+    this.cause = storageFailureCause(err)
     this.o.logger.error({ err }, 'storage writes are failing; not ready until they work again')
     this.schedule()
   }

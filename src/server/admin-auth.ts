@@ -4,6 +4,7 @@ import { bearerToken, secretsEqual } from './auth.js'
 import type { AuthThrottle } from './auth-throttle.js'
 import { type ConsoleSession, type ConsoleSessions, SESSION_COOKIE } from './console-session.js'
 import { HttpError, unauthorized } from './http-error.js'
+import { proxyAdvice } from './proxy-trust.js'
 import { publicOrigin } from './public-origin.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -36,7 +37,9 @@ export function requireSameOrigin(publicUrl: string | null | undefined, request:
   const origin = request.headers.origin
   if (origin === undefined) return
   if (origin.toLowerCase() !== ownOrigin(publicUrl, request))
-    throw csrfRefused('a request from another origin cannot change anything here')
+    throw csrfRefused(
+      `a request from another origin cannot change anything here${proxyAdvice(request, publicUrl, origin)}`,
+    )
 }
 
 /**

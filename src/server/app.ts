@@ -21,6 +21,7 @@ import { ingestRoutes } from './plugins/ingest.js'
 import { jitsuRoutes } from './plugins/jitsu.js'
 import { rudderStackConfigRoutes } from './plugins/rudderstack-config.js'
 import { webhookRoutes } from './plugins/webhook.js'
+import { installProxyWarning, proxyTrust } from './proxy-trust.js'
 import { timeoutOptions } from './timeouts.js'
 import { UnknownRoutes } from './unknown-routes.js'
 
@@ -36,7 +37,9 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     lifecycle,
     authThrottle: given.authThrottle ?? new AuthThrottle(given.logger as FastifyBaseLogger),
   }
+  const trusted = proxyTrust(deps.trustProxy ?? [])
   const app = Fastify({
+    trustProxy: deps.trustProxy?.length ? (address: string) => trusted(address) : false,
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Per-request logs at info would cost more than the request itself at the rates we aim for;
     // http-metrics logs each response at debug and failures at higher levels instead.
@@ -51,7 +54,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     const answer = toHttpError(error)
     if (answer.statusCode >= 500)
-      request.log.error({ err: error, route: request.routeOptions.url }, 'request failed')
+      request.log.error({ err: error, route: request.routeOptions.url, client: request.ip }, 'request failed')
     // Refused credentials are counted and logged at warn in one line a minute (auth-throttle.ts), not
     // one line per guess.
     else if (answer.statusCode === 401 || answer.statusCode === 429)
@@ -61,7 +64,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
       )
     else
       request.log.info(
-        { code: answer.code, status: answer.statusCode, route: request.routeOptions.url },
+        { code: answer.code, status: answer.statusCode, route: request.routeOptions.url, client: request.ip },
         answer.message,
       )
     reply
@@ -87,6 +90,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
 
   app.addHook('onClose', async () => deps.authThrottle?.close())
   installHttpMetrics(app, deps.registry)
+  installProxyWarning(app, deps.publicUrl, trusted)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
   await app.register(webhookRoutes, { deps })
   await app.register(jitsuRoutes, { deps, prefix: '/api/s' })

@@ -50,11 +50,22 @@ export interface BannerInfo {
   sandboxUrl: string | null
   perkvilleUrl: string
   dataDir: string
+  /** `--public-url`: where browsers reach the service; null: as each request (or a trusted proxy) says. */
+  publicUrl?: string | null
+  /** `--trust-proxy`. */
+  trustProxy?: readonly string[]
   /** The shared PostgreSQL database (password redacted), when one is used instead of SQLite. */
   database?: string
   webhookSigned: boolean
   /** What the curl sends; null when the settings map nothing. */
   example: BannerExample | null
+}
+
+function publicUrlLine(info: BannerInfo): string {
+  if (info.publicUrl) return `${info.publicUrl}   (--public-url: analytics.js and the console's origin)`
+  const trusted = info.trustProxy ?? []
+  const proxies = trusted.length > 0 ? `X-Forwarded-* from ${trusted.join(', ')}` : 'no proxy'
+  return `as each request says (${proxies}; behind another proxy: --trust-proxy or --public-url)`
 }
 
 /**
@@ -77,6 +88,7 @@ export function startupBanner(info: BannerInfo, cwd: string = process.cwd()): st
     info.sandboxUrl
       ? `  Perkville    ${info.sandboxUrl}   (embedded sandbox, data in ${shellPath(`${info.dataDir}/sandbox`, cwd)})`
       : `  Perkville    ${info.perkvilleUrl}`,
+    `  Public URL   ${publicUrlLine(info)}`,
     `  Data         ${shellPath(info.dataDir, cwd)}`,
   ]
   if (info.database) lines.push(`  Database     ${info.database}`)

@@ -24,6 +24,8 @@ export interface ServerDeps {
   authThrottle?: AuthThrottle
   /** The URL browsers reach the service at (a proxy's); null: as each request says. */
   publicUrl?: string | null
+  /** Proxies whose X-Forwarded-* headers are believed (`--trust-proxy`); absent: none. */
+  trustProxy?: readonly string[]
   /** The destination settings as versions (GET/PUT /admin/settings); absent: those routes answer 404. */
   settingsVersions?: SettingsVersions
   /** The settings check run by the service (at start, after changes); absent: not shown. */

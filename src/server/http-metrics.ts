@@ -25,6 +25,6 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     requests.inc({ route, method: request.method, status: String(status) })
     duration.observe({ route }, reply.elapsedTime / 1000)
     // Failures are logged once, with their reason, by the error handler; this is the per-request trace.
-    request.log.debug({ route, status, ms: reply.elapsedTime }, 'answered')
+    request.log.debug({ route, status, ms: reply.elapsedTime, client: request.ip }, 'answered')
   })
 }

@@ -8,7 +8,10 @@ import type { ServiceConfig } from './config.js'
 /** The SQLite database's file name in the data directory. */
 export const DB_FILE = 'destination.db'
 
-export type StorageConfig = Pick<ServiceConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'> & {
+export type StorageConfig = Pick<
+  ServiceConfig,
+  'databaseUrl' | 'databaseSchema' | 'databasePoolSize' | 'databasePooling' | 'databaseListenUrl'
+> & {
   /** Resolved; the SQLite file lives here. */
   dataDir: string
 }
@@ -28,7 +31,13 @@ export async function openStorage(
       connectionString: config.databaseUrl,
       schema: config.databaseSchema,
       poolSize: config.databasePoolSize,
+      pooling: config.databasePooling,
+      listenUrl: config.databaseListenUrl,
       onError: (err) => logger.error({ err }, 'a PostgreSQL connection failed'),
+      onPoolerFound: ({ stoppedListening }) =>
+        logger.warn(
+          `the database connection is pooled per transaction (PgBouncer pool_mode = transaction?): named prepared statements are off from now on${stoppedListening ? ", and other instances' work is found by polling, not LISTEN" : ''}; start with --database-pooling transaction to say so, and --database-listen-url <a URL straight to PostgreSQL> for wake-ups without polling`,
+        ),
     })
   }
   return openSqliteStorage({

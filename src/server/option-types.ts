@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { looksLikeEmail } from '../core/email.js'
 import { isDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { parseDuration } from './duration.js'
+import { proxyEntryProblem } from './proxy-trust.js'
 
 /**
  * The value types of the service's options. Each reads what an operator may write (command-line
@@ -117,6 +118,19 @@ export const databaseUrl = z.unknown().transform((value, ctx): string | null => 
     ctx,
     `must be a postgres:// (or postgresql://) URL, got ${typeof value === 'string' ? 'another text' : kind(value)}`,
   )
+})
+
+/** `--trust-proxy`: addresses, CIDR ranges or named ranges, comma-separated; `none` for no proxy. */
+export const proxyAddresses = z.unknown().transform((value, ctx): string[] => {
+  const list = typeof value === 'string' ? value.split(',') : value
+  if (!Array.isArray(list)) return fail(ctx, `must be a list of proxy addresses, got ${kind(value)}`)
+  const entries = list.map((entry) => (typeof entry === 'string' ? entry.trim() : entry))
+  if (entries.length === 1 && entries[0] === 'none') return []
+  for (const entry of entries) {
+    const problem = typeof entry === 'string' ? proxyEntryProblem(entry) : 'is not a string'
+    if (problem !== null) return fail(ctx, `${show(entry)} ${problem}`)
+  }
+  return entries as string[]
 })
 
 export const schemaName = z.unknown().transform((value, ctx): string => {

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { DATABASE_POOLING } from '../pipeline/storage/postgres/pooler.js'
 import {
   boolean,
   choice,
@@ -11,6 +12,7 @@ import {
   LOG_LEVELS,
   logLevel,
   nullableText,
+  proxyAddresses,
   schemaName,
   secret,
   smtpUrl,
@@ -140,6 +142,15 @@ export const OPTIONS = {
     defaultText: 'as each request says',
     description:
       'The URL browsers reach the service at, behind a proxy: analytics.js settings and scripts point there; the console accepts changes only from its origin, and an `https` URL makes its session cookie `Secure`.',
+  },
+  trustProxy: {
+    cli: '--trust-proxy <addresses>',
+    env: ['PERKVILLE_TRUST_PROXY'],
+    file: ['trustProxy'],
+    type: proxyAddresses,
+    default: 'loopback',
+    description:
+      "Proxies (IP addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`; comma-separated, `none` for no proxy) whose `X-Forwarded-Proto`, `-Host` and `-For` give a request's scheme, host and client address. `--public-url`, when set, wins for the scheme and host.",
   },
   webhookSecret: {
     cli: '--webhook-secret <secret>',
@@ -287,6 +298,25 @@ export const OPTIONS = {
     type: integer(1, 1000),
     default: 10,
     description: 'PostgreSQL connections per instance (1–1000).',
+  },
+  databasePooling: {
+    cli: '--database-pooling <mode>',
+    env: ['PERKVILLE_DATABASE_POOLING'],
+    file: ['databasePooling'],
+    type: choice(DATABASE_POOLING),
+    default: 'session',
+    description:
+      '`transaction` when `--database-url` leads to a pooler lending a connection per transaction (PgBouncer `pool_mode = transaction`): no named prepared statements and no LISTEN through it. `session` (a direct connection or session pooling) finds transaction pooling by its errors and switches.',
+  },
+  databaseListenUrl: {
+    cli: '--database-listen-url <url>',
+    env: ['PERKVILLE_DATABASE_LISTEN_URL'],
+    file: ['databaseListenUrl'],
+    type: databaseUrl,
+    default: null,
+    defaultText: '`--database-url`; none with transaction pooling',
+    description:
+      "A URL straight to PostgreSQL (not through a transaction pooler) for the one connection that LISTENs for other instances' work. Without it, instances behind transaction pooling find each other's work by polling (within a second).",
   },
   leaseMs: {
     cli: '--lease <duration>',

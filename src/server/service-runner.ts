@@ -236,6 +236,7 @@ async function startLocked(
       webhookSignature: config.webhookSignature,
       timeouts: { headersMs: config.headersTimeoutMs, requestMs: config.requestTimeoutMs },
       publicUrl: config.publicUrl,
+      trustProxy: config.trustProxy,
       settingsVersions: versions,
       settingsCheck: checks,
       alerts,
@@ -243,7 +244,14 @@ async function startLocked(
       logger: logger.child({ component: 'http' }),
       lifecycle,
     })
-    await app.listen({ port: config.port, host: config.host })
+    try {
+      await app.listen({ port: config.port, host: config.host })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE') throw err
+      throw new Error(
+        `port ${config.port} on ${config.host} is already in use (another instance, or another program): choose another with --port <n> or PORT=<n> (0 picks a free one)`,
+      )
+    }
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${displayHost(config.host)}:${port}`
@@ -307,6 +315,8 @@ async function startLocked(
         sandboxUrl: sandbox?.url ?? null,
         perkvilleUrl,
         dataDir,
+        publicUrl: config.publicUrl,
+        trustProxy: config.trustProxy,
         ...(database !== null ? { database } : {}),
         webhookSigned: config.webhookSecret !== null,
         example: bannerExample(settings),

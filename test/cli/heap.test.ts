@@ -28,8 +28,12 @@ function growingFactors(apply: boolean, nodeArgs: string[] = []): string[] {
     },
   )
   expect(run.status, run.stderr).toBe(0)
-  // e.g. "[HeapController] Limit: old size: 48435 KB, new limit: 79074 KB (1.3)"
-  return [...run.stdout.matchAll(/\[HeapController\] Limit: .* \(([0-9.]+)\)$/gm)].map((m) => m[1]!)
+  // Node 20 (V8 11): "[HeapController] Limit: old size: 48435 KB, new limit: 79074 KB (1.3)", after a
+  // "factor" line that ignores the flag. Node 24 (V8 13): the "factor 1.3 based on …" line applies it
+  // and the Limit line no longer says it.
+  const limits = [...run.stdout.matchAll(/\[HeapController\] Limit: .* \(([0-9.]+)\)$/gm)]
+  const factors = [...run.stdout.matchAll(/\[HeapController\] factor ([0-9.]+) based on/gm)]
+  return (limits.length > 0 ? limits : factors).map((m) => m[1]!)
 }
 
 describe('the heap setting serve applies to itself', () => {

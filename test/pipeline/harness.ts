@@ -9,6 +9,7 @@ import type { PerkvilleClient } from '../../src/perkville/client-api.js'
 import { createDeliveryService, type DeliveryPolicy, type Tuning } from '../../src/pipeline/index.js'
 import { TUNING } from '../../src/pipeline/options.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
+import type { DatabasePooling } from '../../src/pipeline/storage/postgres/pooler.js'
 import type { Storage } from '../../src/pipeline/storage/storage.js'
 import { type Faults, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { defaultConfig } from '../../src/server/config.js'
@@ -44,6 +45,8 @@ export interface TestServiceOptions extends ServiceOverrides {
   /** postgres://…: the store is this database instead of SQLite in dataDir. */
   databaseUrl?: string
   databaseSchema?: string
+  databasePooling?: DatabasePooling
+  databaseListenUrl?: string
   durability?: 'process' | 'power'
   logger?: Logger
 }
@@ -61,6 +64,8 @@ export async function openTestService(opts: TestServiceOptions): Promise<Deliver
       databaseUrl: opts.databaseUrl ?? null,
       databaseSchema: opts.databaseSchema ?? config.databaseSchema,
       databasePoolSize: config.databasePoolSize,
+      databasePooling: opts.databasePooling ?? config.databasePooling,
+      databaseListenUrl: opts.databaseListenUrl ?? null,
     },
     logger,
     opts.durability,

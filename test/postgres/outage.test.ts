@@ -129,6 +129,10 @@ describe('PostgreSQL stopped and started again', () => {
     expect(ready.status).toBe(503)
     expect(ready.json.ready).toBe(false)
     expect(await ingest('during@example.com')).toBe(503)
+    // Once a write failed, /readyz says what made it fail, not a guess between causes.
+    const reasons = ((await get('/readyz', {})).json.reasons as string[]).join(' ')
+    expect(reasons).toMatch(/writes have failed since \S+: the database is unreachable \(/)
+    expect(reasons).not.toContain('disk')
 
     pg.start()
     await eventually(

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import {
-  basicAuth,
-  eventually,
   removeDir,
   type ServeProcess,
   spawnServe,
@@ -11,7 +9,8 @@ import {
   tempDir,
   writeSandboxSettings,
 } from '../service/helpers.js'
-import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
+import { dropSchema, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
+import { CUSTOMERS, expectDeliveredOnce, sendRounds } from './two-serves.js'
 
 /**
  * Two `serve` processes (dist/, so `npm run build` first) on one PostgreSQL schema and one sandbox
@@ -64,78 +63,22 @@ afterAll(async () => {
   await dropSchema(schema)
 })
 
-async function sendBatch(url: string, batch: object[]): Promise<void> {
-  const res = await fetch(`${url}/v1/batch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) },
-    body: JSON.stringify({ batch }),
-  })
-  if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`)
-}
-
 it('two serve processes share one database; after one is SIGKILLed the other finishes its work', async () => {
   const [a, b] = await Promise.all([
     startServe({ args, env: { PERKVILLE_LOG_LEVEL: 'info' } }),
     startServe({ args, env: { PERKVILLE_LOG_LEVEL: 'info' } }),
   ])
   running.push(a, b)
-  const CUSTOMERS = 30
-  const ROUNDS = 10
   const order = new Map<string, string[]>()
-  // Round r goes to one instance and is acknowledged before round r+1 goes to the other, so each
-  // customer's events have a definite order across instances. Some rounds also go to the other
-  // instance at the same moment (a client retrying elsewhere): queued once.
-  for (let r = 0; r < ROUNDS; r++) {
-    const batch = Array.from({ length: CUSTOMERS }, (_, c) => {
-      const email = `serve${c}@example.com`
-      const messageId = `pgs-${r}-${c}`
-      order.set(email, [...(order.get(email) ?? []), messageId])
-      return { type: 'track', event: 'Checked In', userId: `u${c}`, messageId, properties: { email } }
-    })
-    const [first, other] = r % 2 === 0 ? [a, b] : [b, a]
-    if (r % 3 === 0) await Promise.all([sendBatch(first.url, batch), sendBatch(other.url, batch)])
-    else await sendBatch(first.url, batch)
-  }
-  const total = CUSTOMERS * ROUNDS
+  await sendRounds([a, b], WRITE_KEY, order, 0, 10)
   // Kill one instance while deliveries are under way: its leases are left behind in the database.
-  expect(sandbox.transactions().length).toBeLessThan(total)
+  expect(sandbox.transactions().length).toBeLessThan(CUSTOMERS * 10)
   b.child.kill('SIGKILL')
   expect((await b.exited).signal).toBe('SIGKILL')
 
-  await eventually(
-    () => (new Set(sandbox.transactions().map((t) => t.external_id)).size >= total ? true : undefined),
-    45_000,
-    'every event in the sandbox',
-  )
-  await eventually(
-    async () => {
-      const rows = await queryIn<{ n: number }>(
-        schema,
-        `SELECT COUNT(*)::int AS n FROM events WHERE status IN ('pending', 'in_flight', 'retrying')`,
-      )
-      return rows[0]!.n === 0 ? true : undefined
-    },
-    15_000,
-    'an empty queue',
-  )
-  const txs = [...sandbox.transactions()].sort((x, y) => x.id - y.id)
-  const ids = txs.map((t) => t.external_id)
-  expect(ids.length).toBe(total)
-  expect(new Set(ids).size).toBe(total)
-  for (const [email, sent] of order) {
-    expect(txs.filter((t) => t.email === email).map((t) => t.external_id)).toEqual(sent)
-  }
-  const stored = await queryIn<{ n: number }>(schema, 'SELECT COUNT(*)::int AS n FROM events')
-  expect(stored[0]!.n).toBe(total)
-  // The killed instance's deliveries were taken over after their leases expired, settled by lookup
-  // (never resent blind: no POST met 409).
-  const outcomes = await queryIn<{ outcome: string; n: number }>(
-    schema,
-    'SELECT outcome, COUNT(*)::int AS n FROM attempts GROUP BY outcome',
-  )
-  const count = (o: string) => outcomes.find((x) => x.outcome === o)?.n ?? 0
-  expect(count('settled_found') + count('settled_not_found')).toBeGreaterThan(0)
-  expect(count('already_delivered')).toBe(0)
+  const outcomes = await expectDeliveredOnce(sandbox, schema, order)
+  // The killed instance's deliveries were taken over after their leases expired, settled by lookup.
+  expect((outcomes.get('settled_found') ?? 0) + (outcomes.get('settled_not_found') ?? 0)).toBeGreaterThan(0)
 
   const ready = await fetch(`${a.url}/readyz`)
   expect(ready.status).toBe(200)

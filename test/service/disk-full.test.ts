@@ -102,7 +102,9 @@ describe.skipIf(disk === null)('SQLite on a full disk (a real tmpfs)', () => {
     expect(await batch(customers.map(event))).toBe(503)
     const notReady = await readyz()
     expect(notReady.status).toBe(503)
-    expect(notReady.json.reasons.join(' ')).toMatch(/storage is not available: writes have failed since/)
+    expect(notReady.json.reasons.join(' ')).toMatch(
+      /storage is not available: writes have failed since \S+: the disk is full/,
+    )
     // The heads reach Perkville, but their outcome cannot be recorded.
     await eventually(() => (sandbox.transactions().length >= 3 ? true : undefined), 10_000, 'heads delivered')
     await sleep(500)

@@ -43,3 +43,19 @@ test('an invalid settings file is refused without echoing its API key', async ()
   expect(stderr).toMatch(/businessId must be a positive integer/)
   expect(stderr).not.toContain('real-looking-api-key-123')
 })
+
+test('a port in use is answered with how to choose another (--port, PORT), not a bare EADDRINUSE', async () => {
+  const { createServer } = await import('node:net')
+  const taken = createServer()
+  await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done))
+  const { port } = taken.address() as { port: number }
+  try {
+    const { exit, stderr } = await failingStart(['--port', String(port)])
+    expect(exit.code).toBe(2)
+    expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`)
+    expect(stderr).toMatch(/--port <n> or PORT=<n>/)
+    expect(stderr).not.toContain('EADDRINUSE')
+  } finally {
+    taken.close()
+  }
+})

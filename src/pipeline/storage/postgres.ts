@@ -14,7 +14,8 @@ import {
   refusalCounts,
   statusCounts,
 } from './postgres/overview.js'
-import { prepareStatements } from './postgres/prepared.js'
+import { type DatabasePooling, poolerHint } from './postgres/pooler.js'
+import { prepareStatements, StatementNaming } from './postgres/prepared.js'
 import { prune } from './postgres/prune.js'
 import {
   dropCounts,
@@ -74,6 +75,17 @@ export interface PostgresStorageOptions {
   connectTimeoutMs?: number
   /** Told about connection errors that happen outside any query (an idle connection dropped). */
   onError?: (err: Error) => void
+  /**
+   * `transaction`: the URL leads to a pooler that lends a server connection per transaction
+   * (PgBouncer's `pool_mode = transaction`): no named statements, no LISTEN through it. Default
+   * `session` (a direct connection or session pooling); transaction pooling is then found by the
+   * errors it causes and handled the same way from then on.
+   */
+  pooling?: DatabasePooling
+  /** Where to LISTEN for other instances' work: straight to PostgreSQL. Default: the URL itself, unless pooled per transaction (then polling only). */
+  listenUrl?: string | null
+  /** Told once when the connection turned out to be pooled per transaction although `pooling` said session. */
+  onPoolerFound?: (found: { stoppedListening: boolean }) => void
 }
 
 // int8 (counts, times, ids) as numbers: every value stored here stays below 2^53.
@@ -87,52 +99,72 @@ const types = {
 /** Opens the pool and migrates the schema (under an advisory lock, so instances may start together). */
 export async function openPostgresStorage(opts: PostgresStorageOptions): Promise<Storage> {
   const schema = checkSchemaName(opts.schema ?? 'public')
-  const pool = new pg.Pool({
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000
+  // No startup parameters (a pooler may refuse them); the schema is set per transaction (PgDb).
+  const connection = {
     connectionString: opts.connectionString,
-    max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
-    idleTimeoutMillis: 30_000,
-    // Every connection works inside the configured schema.
-    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: connectTimeoutMs,
     types,
+  }
+  try {
+    // On a connection of its own, with unnamed statements: it runs once.
+    const client = new pg.Client(connection)
+    client.on('error', () => undefined)
+    await client.connect()
+    try {
+      await migratePostgres(client, schema)
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  } catch (err) {
+    const reason = scrubDatabasePassword(
+      err instanceof Error ? err.message : String(err),
+      opts.connectionString,
+    )
+    throw new Error(
+      `cannot open the PostgreSQL database ${redactDatabaseUrl(opts.connectionString)}: ${reason}${poolerHint(err)}`,
+    )
+  }
+  const pooled = opts.pooling === 'transaction'
+  const listenUrl = opts.listenUrl ?? (pooled ? null : opts.connectionString)
+  let stopListeningThroughPool: (() => Promise<void>) | null = null
+  const naming = new StatementNaming(!pooled, () => {
+    const stop = stopListeningThroughPool
+    stopListeningThroughPool = null
+    void stop?.()
+    opts.onPoolerFound?.({ stoppedListening: stop !== null })
   })
+  const pool = new pg.Pool({ ...connection, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 })
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', (err) => opts.onError?.(err))
   // The pool listens only while a connection is idle: one checked out when the server goes away
   // (a fast shutdown) would emit 'error' to nobody and take the process down. Its query still fails.
   pool.on('connect', (client) => {
     client.on('error', (err) => opts.onError?.(err))
-    prepareStatements(client)
+    prepareStatements(client, naming)
   })
-  try {
-    const client = await pool.connect()
-    try {
-      await migratePostgres(client, schema)
-    } finally {
-      client.release()
-    }
-  } catch (err) {
-    await pool.end().catch(() => undefined)
-    const reason = scrubDatabasePassword(
-      err instanceof Error ? err.message : String(err),
-      opts.connectionString,
-    )
-    throw new Error(
-      `cannot open the PostgreSQL database ${redactDatabaseUrl(opts.connectionString)}: ${reason}`,
-    )
-  }
   const sender = newSenderId()
-  const db = new PgDb(pool, { closed: false, notifySql: notifyStatement(schema, sender) })
-  return new PostgresStorage(db, (onWork) =>
-    listenForWork({
-      connectionString: opts.connectionString,
+  const db = new PgDb(pool, {
+    closed: false,
+    notifySql: notifyStatement(schema, sender),
+    begin: `BEGIN; SET LOCAL search_path TO ${schema}`,
+    naming,
+  })
+  return new PostgresStorage(db, (onWork) => {
+    // Through a pooler found to lend connections per transaction, LISTEN hears nothing: poll only.
+    const throughPool = listenUrl === opts.connectionString
+    if (listenUrl === null || (throughPool && !naming.named)) return async () => undefined
+    const stop = listenForWork({
+      connectionString: listenUrl,
       schema,
       sender,
-      connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
+      connectTimeoutMs,
       onWork,
       onError: (err) => opts.onError?.(err),
-    }),
-  )
+    })
+    if (throughPool) stopListeningThroughPool = stop
+    return stop
+  })
 }
 
 /**

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { StatementNaming } from './prepared.js'
 
 export type Client = pg.PoolClient
 
@@ -18,15 +19,28 @@ function retryable(err: unknown, attempt: number): boolean {
 /** Told after a transaction's work whether to wake the other instances (NOTIFY, sent at COMMIT). */
 export type NotifyWhen = (out: unknown) => boolean
 
-/** The pool, and the three ways the operations use it: a transaction, one statement, one query. */
+/** What every view of one pool shares. */
+export interface PgShared {
+  closed: boolean
+  /** `NOTIFY …` for transactions of a `notifying` view. */
+  notifySql: string | null
+  /**
+   * Opens every transaction, one round trip: `BEGIN; SET LOCAL search_path TO <schema>`. The schema
+   * is set for each transaction alone, never for a session, so it holds on whichever server
+   * connection a pooler lends (docs/decisions.md).
+   */
+  begin: string
+  naming: StatementNaming
+}
+
+/**
+ * The pool, and the three ways the operations use it: a transaction, one statement, one query.
+ * A lone statement runs in a transaction of its own too: that is what sets its schema.
+ */
 export class PgDb {
   constructor(
     readonly pool: pg.Pool,
-    /** `NOTIFY …` for transactions of a `notifying` view; shared state (closed) across views. */
-    private readonly shared: { closed: boolean; notifySql: string | null } = {
-      closed: false,
-      notifySql: null,
-    },
+    private readonly shared: PgShared,
     private readonly notifyWhen: NotifyWhen | null = null,
   ) {}
 
@@ -54,7 +68,7 @@ export class PgDb {
       const c = await this.pool.connect()
       let broken: Error | undefined
       try {
-        await c.query('BEGIN')
+        await c.query(this.shared.begin)
         const out = await fn(c)
         const notify = this.shared.notifySql !== null && this.notifyWhen?.(out) === true
         await c.query(notify ? `${this.shared.notifySql}; COMMIT` : 'COMMIT')
@@ -65,7 +79,7 @@ export class PgDb {
         } catch (e) {
           broken = e as Error
         }
-        if (retryable(err, attempt)) continue
+        if (retryable(err, attempt) || this.shared.naming.turnedOffBy(err)) continue
         throw err
       } finally {
         c.release(broken)
@@ -73,20 +87,12 @@ export class PgDb {
     }
   }
 
-  /** One statement outside a transaction, run again when PostgreSQL broke a deadlock. */
-  async statement<R extends pg.QueryResultRow>(sql: string, args: unknown[]): Promise<pg.QueryResult<R>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.query<R>(sql, args)
-      } catch (err) {
-        if (retryable(err, attempt)) continue
-        throw err
-      }
-    }
+  /** One statement, run again when PostgreSQL broke a deadlock. */
+  statement<R extends pg.QueryResultRow>(sql: string, args: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.query<R>(sql, args)
   }
 
   query<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
-    if (this.closed) return Promise.reject(new Error('storage is closed'))
-    return this.pool.query<R>(sql, args)
+    return this.tx((c) => c.query<R>(sql, args))
   }
 }
