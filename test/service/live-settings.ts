@@ -136,6 +136,8 @@ export class LiveService {
         databaseUrl: arg('--database-url'),
         databaseSchema: arg('--database-schema') ?? 'public',
         databasePoolSize: 2,
+        databasePooling: 'session',
+        databaseListenUrl: null,
       },
       pino({ enabled: false }),
     )
