@@ -68,6 +68,7 @@ test('the Alerts view lists what fired; Settings shows the destination redacted 
   const section = page.locator('.alert-destinations')
   await section.getByText(`webhook ${hook.url}/services/…`).waitFor()
   expect(await page.content()).not.toContain('consoleSecretPath')
+  expect(await section.locator('[data-threshold="remindAfterMs"]').textContent()).toBe('remindAfterMs: 4.0 h')
   await section.getByRole('button', { name: 'Send a test alert' }).click()
   await section.locator('li.ok').waitFor()
   expect(hook.received.filter((r) => r.body.alert === 'test')).toHaveLength(1)

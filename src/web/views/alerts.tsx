@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { api } from '../api'
-import { time } from '../format'
+import { duration, time } from '../format'
 import { href } from '../route'
 import { useData } from '../use-data'
 import { Message } from './message'
@@ -125,6 +125,18 @@ export function AlertDestinations() {
             {sending ? 'Sending…' : 'Send a test alert'}
           </button>
         </>
+      )}
+      {answer.data && (
+        <details class="thresholds">
+          <summary>Thresholds (checked every {duration(answer.data.intervalMs)})</summary>
+          <ul>
+            {Object.entries(answer.data.thresholds).map(([name, value]) => (
+              <li key={name} data-threshold={name}>
+                {name}: {typeof value === 'number' && name.endsWith('Ms') ? duration(value) : String(value)}
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {results && (
         <ul class="check" aria-live="polite">
