@@ -4,9 +4,9 @@ import { EXPIRED, ORDER_ALREADY_AWARDED, PERMANENT, REFUND_EXCEEDS_ORDER } from 
 /** What an operator can do about each reason or code, in one sentence. */
 const ACTIONS: Record<string, string> = {
   [PERMANENT]:
-    'Perkville refused these transactions: open a sample to read its answer, fix the perk map or the customer in the settings or in Perkville, then replay them.',
+    'Perkville refused these transactions: open a sample to read its answer, fix "Events that award a perk" in Settings or the customer in Perkville, then replay them.',
   [EXPIRED]:
-    'Perkville could not be reached for the whole retry period: check the credentials and the network (GET /admin/credentials, /healthz), then replay them.',
+    'Perkville could not be reached for the whole retry period: check the API key in Settings and the network, then replay them.',
   [ORDER_ALREADY_AWARDED]:
     'The order had already earned its award for this perk: nothing to do unless the duplicate order ids are a sender bug.',
   [REFUND_EXCEEDS_ORDER]:
@@ -18,13 +18,13 @@ const ACTIONS: Record<string, string> = {
   UNSUPPORTED_EVENT_TYPE:
     'Only track and identify events earn points: send these to another destination or ignore them.',
   EVENT_NOT_ALLOWLISTED:
-    'These event names are in no map of the settings: add them to eventToPerkMap if they should earn points.',
+    'These event names are in no map of the settings: add them to "Events that award a perk" in Settings if they should earn points, then award them from here.',
   MISSING_EMAIL: 'The events carry no email: have the source set properties.email or context.traits.email.',
   INVALID_EMAIL: "The email found is not an address: fix the source's email field.",
   MISSING_AMOUNT: 'Orders without revenue, value or total: have the source send the amount.',
   INVALID_AMOUNT: 'The order amounts are not numbers: fix the source.',
   AUDIENCE_NOT_MAPPED:
-    'These audiences are in no map: add them to audienceToPerkMap if they should earn points.',
+    'These audiences are in no map: add them to "Audiences that award a perk" in Settings if they should earn points.',
   AMBIGUOUS_AUDIENCE:
     'The events name several mapped audiences and no Engage context: send one audience per event.',
   INVALID_AUDIENCE_VALUE:
@@ -32,7 +32,7 @@ const ACTIONS: Record<string, string> = {
 }
 
 const PARKED_ACTION =
-  'These events wait for a settings fix: correct the settings (see the settings check), and they are decided again.'
+  'These events wait for a settings fix: correct them in Settings ("Check settings" shows what is wrong), and they are decided again.'
 
 export function suggestedAction(kind: 'reject' | 'failure' | 'parked', code: string): string {
   if (kind === 'parked') return ACTIONS[code] ?? PARKED_ACTION

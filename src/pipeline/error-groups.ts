@@ -52,9 +52,13 @@ export async function computeErrorGroups(
       count: g.count,
       previousCount: previous.get(key)?.count ?? 0,
       action: suggestedAction(g.kind, g.code),
-      samples: hits
-        .map(hitSummary)
-        .map((s) => ({ id: s.id, at: s.receivedAt, email: s.email, message: s.message })),
+      samples: hits.map(hitSummary).map((s) => ({
+        id: s.id,
+        at: s.receivedAt,
+        email: s.email,
+        eventName: s.eventName,
+        message: s.message,
+      })),
     })
   }
   groups.sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))

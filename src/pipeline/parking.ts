@@ -18,7 +18,7 @@ export interface Parking {
 }
 
 const FIX =
-  'Correct the settings (PUT /admin/settings, or edit the --settings file and send SIGHUP): every parked event is then decided again under the new settings and delivered, without a replay.'
+  'Correct the settings in Settings (or the settings file): every parked event is then decided again under the new settings and delivered, without a replay.'
 
 /**
  * A refusal of `POST transactions/` that the settings caused, or null. A 404 there means Perkville

@@ -295,7 +295,13 @@ export interface ErrorGroup {
   count: number
   previousCount: number
   action: string
-  samples: Array<{ id: string; at: string; email: string | null; message: string | null }>
+  samples: Array<{
+    id: string
+    at: string
+    email: string | null
+    eventName: string | null
+    message: string | null
+  }>
 }
 
 /** One decision an event had (the service's DecisionRecord; settingsVersion 0: none recorded). */

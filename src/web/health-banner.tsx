@@ -3,6 +3,7 @@ import { onHealthChanged } from './health-events'
 import { href } from './route'
 import type { SettingsView } from './types'
 import { useData } from './use-data'
+import { operatorWords } from './words'
 
 interface Healthz {
   credentials: { state: string; message: string | null; action: string | null }
@@ -68,7 +69,7 @@ export function HealthBanner() {
       {problems.map((p) => (
         <div key={p.key} class="banner-item" data-problem={p.key}>
           <strong>{p.title}</strong>
-          <span>{p.what}</span>
+          <span>{operatorWords(p.what)}</span>
           <a href={p.link}>{p.linkText}</a>
         </div>
       ))}

@@ -179,6 +179,29 @@ test('errors are grouped with what to do, and open the matching events', async (
   await page.close()
 })
 
+test("a refused event name near a mapped one: the reason in the Settings view's words, and did you mean", async () => {
+  const messageId = `near-${Date.now()}`
+  const sent = await post(
+    `${svc.url}/v1/track`,
+    { type: 'track', event: 'checked in', userId: 'near', messageId, properties: { email: CUSTOMER } },
+    AUTH,
+  )
+  expect(sent.status).toBe(200)
+  const found = await eventually(async () => {
+    const page = await adminJson<{ events: Array<{ id: string }> }>(`/admin/events?messageId=${messageId}`)
+    return page.events[0]?.id
+  })
+  const page = await open(`#/events/${found}`)
+  const hint = page.locator('.did-you-mean')
+  await hint.waitFor()
+  expect(await hint.textContent()).toContain('Did you mean Checked In?')
+  expect(await hint.getByRole('link', { name: 'Settings' }).getAttribute('href')).toBe('#/settings')
+  const why = (await page.locator('.facts').textContent()) ?? ''
+  expect(why).toContain('"Events that award a perk"')
+  expect(why).not.toContain('eventToPerkMap')
+  await page.close()
+})
+
 test('parked events (an unknown perk) are released after a confirmation', async () => {
   const id = seeded.ids.unknownPerk
   expect((await eventOf(id)).status).toBe('parked')

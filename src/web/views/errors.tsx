@@ -4,9 +4,10 @@ import { Confirm } from '../confirm'
 import { count } from '../format'
 import { go, href } from '../route'
 import { Time } from '../time'
-import type { ErrorGroup } from '../types'
+import type { ErrorGroup, SettingsView } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
+import { nearMatch, operatorWords } from '../words'
 import { AwardRefused } from './award-refused'
 import { Message } from './message'
 import { RangeSelect } from './range-select'
@@ -19,6 +20,9 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
   const errors = useData<{ groups: ErrorGroup[] }>(
     `/admin/errors${query({ from: range.from, to: range.to })}`,
   )
+  // For "did you mean": the names the map has.
+  const settings = useData<SettingsView>('/admin/settings')
+  const mapped = Object.keys(settings.data?.settings.eventToPerkMap ?? {})
   const [asking, setAsking] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
@@ -54,9 +58,10 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
               <strong>{count(g.count)}</strong> <Change now={g.count} before={g.previousCount} />
             </span>
           </header>
-          {g.reason && g.reason !== g.code && <p>{g.reason}</p>}
+          {g.reason && g.reason !== g.code && <p>{operatorWords(g.reason)}</p>}
           <p class="action">
-            <strong>What to do:</strong> {g.action}
+            <strong>What to do:</strong> {operatorWords(g.action)}{' '}
+            <a href={href('settings')}>Open Settings</a>
           </p>
           {g.samples.length > 0 && (
             <ul class="samples">
@@ -65,7 +70,8 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
                   <a href={href(`events/${encodeURIComponent(s.id)}`)}>
                     <Time iso={s.at} />
                   </a>{' '}
-                  {s.email ?? '(no email)'} — {s.message}
+                  {s.email ?? '(no email)'} — {operatorWords(s.message ?? '')}
+                  <DidYouMean code={g.code} name={s.eventName} mapped={mapped} />
                 </li>
               ))}
             </ul>
@@ -117,5 +123,19 @@ function Change({ now, before }: { now: number; before: number }) {
     <span
       class={`change ${delta > 0 ? 'up' : 'down'}`}
     >{`${word} the previous range (${count(before)})`}</span>
+  )
+}
+
+/** For an event name the map lacks: the mapped name it most likely meant, with the way to Settings. */
+export function DidYouMean({ code, name, mapped }: { code: string; name: string | null; mapped: string[] }) {
+  if (code !== 'EVENT_NOT_ALLOWLISTED' || !name) return null
+  const near = nearMatch(name, mapped)
+  if (!near) return null
+  return (
+    <span class="did-you-mean">
+      {' '}
+      Did you mean <code>{near}</code>? Send that name, or add <code>{name}</code> in{' '}
+      <a href={href('settings')}>Settings</a>.
+    </span>
   )
 }

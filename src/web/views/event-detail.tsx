@@ -4,13 +4,17 @@ import { Confirm } from '../confirm'
 import { count, duration, json } from '../format'
 import { href } from '../route'
 import { Time } from '../time'
-import type { EventDetail } from '../types'
+import type { EventDetail, SettingsView } from '../types'
 import { useData } from '../use-data'
+import { operatorWords } from '../words'
+import { DidYouMean } from './errors'
 import { codeOf, StatusBadge } from './event-table'
 import { Message } from './message'
 
 export function EventDetailView({ id }: { id: string }) {
   const event = useData<EventDetail>(`/admin/events/${encodeURIComponent(id)}`)
+  const settings = useData<SettingsView>('/admin/settings')
+  const mapped = Object.keys(settings.data?.settings.eventToPerkMap ?? {})
   const [asking, setAsking] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -45,7 +49,10 @@ export function EventDetailView({ id }: { id: string }) {
             {e.message && e.status !== 'delivered' && (
               <>
                 <dt>Why</dt>
-                <dd>{e.message}</dd>
+                <dd>
+                  {operatorWords(e.message)}
+                  <DidYouMean code={codeOf(e) ?? ''} name={e.eventName} mapped={mapped} />
+                </dd>
               </>
             )}
             <dt>Received</dt>
@@ -85,7 +92,7 @@ export function EventDetailView({ id }: { id: string }) {
             {e.lastError && e.lastError !== e.message && e.status !== 'delivered' && (
               <>
                 <dt>Last error</dt>
-                <dd>{e.lastError}</dd>
+                <dd>{operatorWords(e.lastError)}</dd>
               </>
             )}
           </dl>

@@ -2,6 +2,7 @@ import { count } from '../format'
 import { href } from '../route'
 import { Time } from '../time'
 import type { EventSummary } from '../types'
+import { operatorWords } from '../words'
 
 /** A row: a stored event, or one the live feed announced before its id was known (id null). */
 type Row = Omit<EventSummary, 'id'> & { id: string | null; duplicate?: boolean }
@@ -66,7 +67,7 @@ export function EventTable({ events, keys }: { events: Row[]; keys?: string[] })
               <td data-label="Code, reason" data-empty={codeOf(e) || e.message ? undefined : ''}>
                 <div>
                   <code>{codeOf(e) ?? ''}</code>
-                  {e.message && <div class="reason">{e.message}</div>}
+                  {e.message && <div class="reason">{operatorWords(e.message)}</div>}
                 </div>
               </td>
               <Cell label="Event" text={e.eventName ?? e.audienceKey} />

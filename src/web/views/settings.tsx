@@ -8,6 +8,7 @@ import { href } from '../route'
 import { Time } from '../time'
 import type { CheckItem, SettingsView as Settings } from '../types'
 import { useData } from '../use-data'
+import { operatorWords } from '../words'
 import { AlertDestinations } from './alerts'
 import { AwardRefused } from './award-refused'
 import { Message } from './message'
@@ -259,8 +260,8 @@ export function SettingsView() {
               <strong>
                 {item.ok ? '✓' : '✗'} {item.item}
               </strong>
-              : {item.message}
-              {item.action && <span class="action"> What to do: {item.action}</span>}
+              : {operatorWords(item.message)}
+              {item.action && <span class="action"> What to do: {operatorWords(item.action)}</span>}
             </li>
           ))}
         </ul>
