@@ -64,6 +64,12 @@ program
   .option('--commit-then-fail-mode <mode>', 'error (500), disconnect (connection cut) or hang')
   .option('--fault-scope <scope>', 'all (default) or writes (transaction POSTs only)')
   .option('--fault-seed <n>', 'seed of the fault randomness (repeatable runs)')
+  .option(
+    '--duplicate-answer <answer>',
+    'how a reused trans_source_id is answered: 409 (default), 400 or existing (200 with the first)',
+  )
+  .option('--no-dedup', 'record a reused trans_source_id again: a resend awards twice')
+  .option('--no-lookup-filter', 'refuse the trans_source_id filter of GET /v2/transactions/ (400)')
   .action(async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) => {
     const { sandboxCommand } = await import('./sandbox-command.js')
     process.exitCode = await sandboxCommand(opts)

@@ -4,7 +4,16 @@
  */
 import { resolve } from 'node:path'
 import type { Faults } from '../sandbox/faults.js'
-import { FaultsError, loadSeedFile, parseFaults, SeedError, startSandbox } from '../sandbox/index.js'
+import {
+  BehaviourError,
+  FaultsError,
+  loadSeedFile,
+  parseBehaviour,
+  parseFaults,
+  type ResolvedBehaviour,
+  SeedError,
+  startSandbox,
+} from '../sandbox/index.js'
 
 export interface SandboxCommandOptions {
   port: string
@@ -27,6 +36,11 @@ export interface SandboxCommandOptions {
   commitThenFailMode?: string
   faultScope?: string
   faultSeed?: string
+  duplicateAnswer?: string
+  /** false with --no-dedup */
+  dedup?: boolean
+  /** false with --no-lookup-filter */
+  lookupFilter?: boolean
 }
 
 export { DEFAULT_SANDBOX_PORT } from './defaults.js'
@@ -36,6 +50,7 @@ class UsageError extends Error {}
 /** Runs until a signal; resolves with the exit code. */
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<number> {
   let faults: Faults
+  let behaviour: ResolvedBehaviour
   let port: number
   try {
     if (opts.dataDir !== undefined && opts.memory)
@@ -43,8 +58,13 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
     port = integer('--port', opts.port)
     if (port > 65535) throw new UsageError('--port must be at most 65535')
     faults = parseFaults(faultsFromOptions(opts))
+    behaviour = parseBehaviour({
+      ...(opts.duplicateAnswer === undefined ? {} : { duplicateAnswer: opts.duplicateAnswer }),
+      ...(opts.dedup === false ? { dedup: false } : {}),
+      ...(opts.lookupFilter === false ? { lookupFilter: false } : {}),
+    })
   } catch (e) {
-    if (e instanceof UsageError || e instanceof FaultsError) {
+    if (e instanceof UsageError || e instanceof FaultsError || e instanceof BehaviourError) {
       process.stderr.write(`perkville-destination sandbox: ${e.message}\n`)
       return 2
     }
@@ -60,6 +80,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
       ...(seed === undefined ? {} : { seed }),
       ...(opts.token === undefined ? {} : { token: opts.token }),
       faults,
+      behaviour,
       logger: opts.log ?? false,
     })
   } catch (e) {
@@ -74,6 +95,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
       `token: ${sandbox.token}`,
       `data: ${opts.dataDir === undefined ? 'in memory' : resolve(opts.dataDir)}`,
       `faults: ${JSON.stringify(faults)}`,
+      `behaviour: ${JSON.stringify(behaviour)}`,
       '',
     ].join('\n'),
   )

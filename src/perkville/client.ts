@@ -17,6 +17,7 @@ import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
 import type { JsonPost } from './settings-check.js'
 import {
   apiUrl,
+  asObject,
   authorizationHeader,
   type BusinessResource,
   type ConnectionResource,
@@ -29,7 +30,9 @@ import {
   PATHS,
   type PerkResource,
   type TransactionResource,
+  transactionLookupQuery,
   transactionRequestBody,
+  transSourceIdOf,
 } from './wire.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -140,9 +143,9 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
   return {
     baseUrl,
 
-    async postTransaction(tx: Transaction, externalId: string): Promise<TransactionAttempt> {
+    async postTransaction(tx: Transaction, transSourceId: string): Promise<TransactionAttempt> {
       const url = apiUrl(baseUrl, PATHS.transactions)
-      const body = transactionRequestBody(tx, externalId)
+      const body = transactionRequestBody(tx, transSourceId)
       const sent = {
         method: 'POST' as const,
         url,
@@ -169,11 +172,26 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
       }
     },
 
-    async findTransaction(businessId: string, externalId: string): Promise<TransactionResource | null> {
-      const url = apiUrl(baseUrl, PATHS.transactions, { business: businessId, external_id: externalId })
-      // Match exactly, in case a server ignores the filter rather than failing on it.
-      const found = (await listAll(url)).find((t) => t.external_id === externalId)
-      return (found as TransactionResource | undefined) ?? null
+    async findTransaction(businessId: string, transSourceId: string): Promise<TransactionResource | null> {
+      const url = apiUrl(baseUrl, PATHS.transactions, transactionLookupQuery(businessId, transSourceId))
+      const page = await readJson(url)
+      const objects = asObject(page.body)?.objects
+      if (!Array.isArray(objects)) {
+        throw new PerkvilleApiError(
+          `GET ${redactUrl(url)}: the answer has no "objects" list`,
+          'permanent',
+          page.status,
+        )
+      }
+      // A server that ignores an unknown filter lists other transactions: the lookup then proves nothing.
+      if (objects.some((t) => transSourceIdOf(t) !== transSourceId)) {
+        throw new PerkvilleApiError(
+          `GET ${redactUrl(url)}: Perkville answered transactions without this trans_source_id, so it ignored the trans_source_id filter and the lookup cannot tell whether the transaction exists`,
+          'permanent',
+          page.status,
+        )
+      }
+      return (objects[0] as TransactionResource | undefined) ?? null
     },
 
     async getBusiness(businessId: string): Promise<BusinessResource> {

@@ -15,7 +15,16 @@ export const PATHS = {
   connections: 'connections/',
 } as const
 
-/** The body of `POST /v2/transactions/`. */
+/**
+ * The field Perkville documents as its dedup key ("`trans_source_id` prevents duplicate point awards",
+ * unique across the whole business): the event's stable id, the same on every attempt.
+ */
+export const TRANS_SOURCE_ID = 'trans_source_id'
+
+/**
+ * The body of `POST /v2/transactions/`. `trans_source_id` is documented; the other fields are the
+ * assumed ones docs/perkville-api.md lists, each with why it is sent.
+ */
 export interface TransactionRequestBody {
   business: number
   location: number
@@ -23,13 +32,13 @@ export interface TransactionRequestBody {
   email: string
   quantity: number
   send_email: boolean
-  external_id: string
+  [TRANS_SOURCE_ID]: string
   transaction_dt: string | null
 }
 
 export function transactionRequestBody(
   tx: Transaction,
-  externalId: string,
+  transSourceId: string,
   transactionDt: string | null = tx.timestamp,
 ): TransactionRequestBody {
   return {
@@ -39,9 +48,20 @@ export function transactionRequestBody(
     email: tx.email,
     quantity: tx.quantity,
     send_email: tx.sendEmail,
-    external_id: externalId,
+    [TRANS_SOURCE_ID]: transSourceId,
     transaction_dt: transactionDt,
   }
+}
+
+/** The query of the settling lookup, `GET /v2/transactions/?business=ID&trans_source_id=X`. */
+export function transactionLookupQuery(businessId: string, transSourceId: string): Record<string, string> {
+  return { business: businessId, [TRANS_SOURCE_ID]: transSourceId }
+}
+
+/** A transaction resource's dedup key, or null when the answer does not show one. */
+export function transSourceIdOf(resource: unknown): string | null {
+  const value = asObject(resource)?.[TRANS_SOURCE_ID]
+  return typeof value === 'string' ? value : null
 }
 
 /** The API's version path: a base URL given as a bare origin means the v2 API under it. */

@@ -1,6 +1,6 @@
 import type { PerkvilleClient } from '../perkville/client-api.js'
 import { PerkvilleApiError } from '../perkville/client-api.js'
-import type { DeliveryClass } from '../perkville/wire.js'
+import { type DeliveryClass, transactionLookupQuery } from '../perkville/wire.js'
 import { scrub, scrubbedJson } from './redact.js'
 import type { AttemptRow } from './storage/storage.js'
 
@@ -11,7 +11,7 @@ export type SettleResult =
 
 /**
  * A delivery whose outcome is unknown (timeout, cut connection, 5xx, crash in flight) may already be
- * in Perkville: look its external id up before any resend, so settling never doubles an award.
+ * in Perkville: look its trans_source_id up before any resend, so settling never doubles an award.
  */
 export async function settleByLookup(
   client: PerkvilleClient,
@@ -23,7 +23,7 @@ export async function settleByLookup(
   const at = now()
   const started = performance.now()
   const request = scrubbedJson(
-    { method: 'GET', lookup: { business: businessId, external_id: externalId } },
+    { method: 'GET', lookup: transactionLookupQuery(businessId, externalId) },
     secrets,
   )
   try {

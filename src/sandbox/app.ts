@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { SandboxActivity } from './activity.js'
 import { apiRoutes } from './api-plugin.js'
+import type { ResolvedBehaviour } from './behaviour.js'
 import { controlRoutes } from './control-plugin.js'
 import type { FaultInjector } from './faults.js'
 import { QueryError } from './list-query.js'
@@ -16,10 +17,11 @@ export interface AppDeps {
   store: SandboxStore
   faults: FaultInjector
   tokens: Map<string, TokenGrant>
+  behaviour: { current: ResolvedBehaviour }
   logger: boolean
 }
 
-export function buildApp({ store, faults, tokens, logger }: AppDeps): FastifyInstance {
+export function buildApp({ store, faults, tokens, behaviour, logger }: AppDeps): FastifyInstance {
   const app = Fastify({ logger, forceCloseConnections: true, bodyLimit: 1024 * 1024 })
   const activity = new SandboxActivity()
   app.addHook('onClose', async () => activity.closeHung())
@@ -37,7 +39,7 @@ export function buildApp({ store, faults, tokens, logger }: AppDeps): FastifyIns
   })
 
   app.get('/healthz', async () => ({ ok: true }))
-  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens, activity })
-  void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity })
+  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens, activity, behaviour })
+  void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity, behaviour })
   return app
 }

@@ -4,11 +4,14 @@
  */
 import type { TransactionResource } from '../perkville/wire.js'
 import { buildApp } from './app.js'
+import { type Behaviour, parseBehaviour, type ResolvedBehaviour } from './behaviour.js'
 import { FaultInjector, type Faults, parseFaults, type Random } from './faults.js'
 import { transactionResource } from './resources.js'
 import { DEFAULT_SEED, DEFAULT_TOKEN, parseSeed, type SandboxSeed, SCOPES, type TokenGrant } from './seed.js'
 import { SandboxStore } from './store.js'
 
+export type { Behaviour, DuplicateAnswer, ResolvedBehaviour } from './behaviour.js'
+export { BehaviourError, DUPLICATE_ANSWERS, parseBehaviour } from './behaviour.js'
 export type { Faults } from './faults.js'
 export { FaultsError, parseFaults, seededRandom } from './faults.js'
 export type { SandboxSeed } from './seed.js'
@@ -35,6 +38,8 @@ export interface SandboxOptions {
   /** A token with every scope, added to the seed's tokens; it is the one `RunningSandbox.token` shows. */
   token?: string
   faults?: Faults
+  /** How a duplicate trans_source_id and the lookup are answered (behaviour.ts); default 409, dedup, lookup. */
+  behaviour?: Behaviour
   logger?: boolean
   /** Fault randomness (default Math.random); a `seed` in the faults overrides it. */
   random?: Random
@@ -47,6 +52,9 @@ export interface RunningSandbox {
   port: number
   token: string
   setFaults(f: Faults): void
+  /** Replaces the whole behaviour (fields left out go back to their defaults). */
+  setBehaviour(b: Behaviour): void
+  behaviour(): ResolvedBehaviour
   reset(): void
   transactions(): TransactionResource[]
   close(): Promise<void>
@@ -66,11 +74,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   if (!tokens.has(token)) tokens.set(token, full)
 
   const faults = new FaultInjector(parseFaults(opts.faults ?? {}), opts.random)
+  const behaviour = { current: parseBehaviour(opts.behaviour ?? {}) }
   const store = new SandboxStore(
     opts.dataDir === undefined ? { memory: true } : { dataDir: opts.dataDir },
     seed,
   )
-  const app = buildApp({ store, faults, tokens, logger: opts.logger ?? false })
+  const app = buildApp({ store, faults, tokens, behaviour, logger: opts.logger ?? false })
   try {
     await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   } catch (err) {
@@ -88,6 +97,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     port: address.port,
     token,
     setFaults: (f) => faults.set(parseFaults(f)),
+    setBehaviour: (b) => {
+      behaviour.current = parseBehaviour(b)
+    },
+    behaviour: () => ({ ...behaviour.current }),
     reset: () => store.reset(),
     transactions: () => store.allTransactions().map(transactionResource),
     close: async () => {

@@ -66,7 +66,7 @@ describe('postTransaction', () => {
     expect(attempt.request.body).toMatchObject({
       business: 1001,
       perk: 3002,
-      external_id: 'evt-1',
+      trans_source_id: 'evt-1',
       quantity: 9.99,
     })
     expect(attempt.response?.status).toBe(201)
@@ -74,13 +74,13 @@ describe('postTransaction', () => {
     const stored = sandbox.transactions()
     expect(stored).toHaveLength(1)
     expect(stored[0]).toMatchObject({
-      external_id: 'evt-1',
+      trans_source_id: 'evt-1',
       points: 9,
       transaction_dt: '2026-11-23T10:00:00Z',
     })
   })
 
-  it('treats a reused external_id (409) as already delivered, pointing at the first transaction', async () => {
+  it('treats a reused trans_source_id (409) as already delivered, pointing at the first transaction', async () => {
     const first = await client.postTransaction(tx(), 'evt-dup')
     const second = await client.postTransaction(tx(), 'evt-dup')
     expect(first.result.class).toBe('delivered')
@@ -150,13 +150,13 @@ describe('postTransaction', () => {
     expect(sandbox.transactions()).toHaveLength(0)
   })
 
-  it('commit then 500: temporary, and the lookup by external_id finds the transaction', async () => {
+  it('commit then 500: temporary, and the lookup by trans_source_id finds the transaction', async () => {
     sandbox.setFaults({ commitThenFailRate: 1, commitThenFailMode: 'error' })
     const attempt = await client.postTransaction(tx(), 'evt-ctf-500')
     expect(attempt.result).toMatchObject({ class: 'temporary', status: 500 })
     sandbox.setFaults({})
     const found = await client.findTransaction('1001', 'evt-ctf-500')
-    expect(found).toMatchObject({ external_id: 'evt-ctf-500', points: 9, business: 1001 })
+    expect(found).toMatchObject({ trans_source_id: 'evt-ctf-500', points: 9, business: 1001 })
     const retry = await client.postTransaction(tx(), 'evt-ctf-500')
     expect(retry.result.class).toBe('already_delivered')
     expect(sandbox.transactions()).toHaveLength(1)
@@ -170,7 +170,7 @@ describe('postTransaction', () => {
     expect(attempt.response).toBeNull()
     // The faults stay on: a lookup is a GET, and commit-then-fail only touches transaction POSTs.
     const found = await client.findTransaction('1001', 'evt-ctf-cut')
-    expect(found?.external_id).toBe('evt-ctf-cut')
+    expect(found?.trans_source_id).toBe('evt-ctf-cut')
     // The pool recovered from the cut socket.
     sandbox.setFaults({})
     expect((await client.postTransaction(tx(), 'evt-after-cut')).result.class).toBe('delivered')
@@ -208,7 +208,7 @@ describe('postTransaction', () => {
     const attempt = await quick.postTransaction(tx(), 'evt-late')
     expect(attempt.result).toMatchObject({ class: 'temporary', message: 'timeout after 100 ms' })
     while (sandbox.transactions().length === 0) await new Promise((r) => setTimeout(r, 20))
-    expect((await client.findTransaction('1001', 'evt-late'))?.external_id).toBe('evt-late')
+    expect((await client.findTransaction('1001', 'evt-late'))?.trans_source_id).toBe('evt-late')
   })
 
   it('is temporary on a refused connection', async () => {

@@ -15,8 +15,9 @@ function idsOf(events: IncomingEvent[]): string[] {
 /** Every accepted event is in the sandbox exactly once, and nothing else is. */
 function expectExactlyOnce(h: Harness, ids: string[]): void {
   const counts = new Map<string, number>()
-  for (const t of h.sandbox.transactions()) counts.set(t.external_id, (counts.get(t.external_id) ?? 0) + 1)
-  for (const id of ids) expect(counts.get(id), `transactions with external_id ${id}`).toBe(1)
+  for (const t of h.sandbox.transactions())
+    counts.set(t.trans_source_id, (counts.get(t.trans_source_id) ?? 0) + 1)
+  for (const id of ids) expect(counts.get(id), `transactions with trans_source_id ${id}`).toBe(1)
   expect(h.sandbox.transactions()).toHaveLength(ids.length)
 }
 

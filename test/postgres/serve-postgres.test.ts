@@ -103,7 +103,7 @@ it('two serve processes share one database; after one is SIGKILLed the other fin
   expect((await b.exited).signal).toBe('SIGKILL')
 
   await eventually(
-    () => (new Set(sandbox.transactions().map((t) => t.external_id)).size >= total ? true : undefined),
+    () => (new Set(sandbox.transactions().map((t) => t.trans_source_id)).size >= total ? true : undefined),
     45_000,
     'every event in the sandbox',
   )
@@ -119,11 +119,11 @@ it('two serve processes share one database; after one is SIGKILLed the other fin
     'an empty queue',
   )
   const txs = [...sandbox.transactions()].sort((x, y) => x.id - y.id)
-  const ids = txs.map((t) => t.external_id)
+  const ids = txs.map((t) => t.trans_source_id)
   expect(ids.length).toBe(total)
   expect(new Set(ids).size).toBe(total)
   for (const [email, sent] of order) {
-    expect(txs.filter((t) => t.email === email).map((t) => t.external_id)).toEqual(sent)
+    expect(txs.filter((t) => t.email === email).map((t) => t.trans_source_id)).toEqual(sent)
   }
   const stored = await queryIn<{ n: number }>(schema, 'SELECT COUNT(*)::int AS n FROM events')
   expect(stored[0]!.n).toBe(total)

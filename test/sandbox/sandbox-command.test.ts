@@ -14,7 +14,7 @@ const body = {
   email: 'cli@example.com',
   quantity: 2,
   send_email: false,
-  external_id: 'cli-1',
+  trans_source_id: 'cli-1',
   transaction_dt: null,
 }
 
@@ -48,9 +48,9 @@ describe('perkville-destination sandbox', () => {
     const second = await startSandboxChild(['--data-dir', dataDir])
     try {
       const all = (await (await fetch(`${second.origin}/_sandbox/transactions`)).json()) as {
-        objects: { external_id: string; points: number }[]
+        objects: { trans_source_id: string; points: number }[]
       }
-      expect(all.objects).toEqual([expect.objectContaining({ external_id: 'cli-1', points: 20 })])
+      expect(all.objects).toEqual([expect.objectContaining({ trans_source_id: 'cli-1', points: 20 })])
     } finally {
       await second.stop()
     }

@@ -41,9 +41,9 @@ test('SIGKILL right after acknowledgements loses nothing and doubles nothing aft
 
   const second = await startServe({ dataDir: fx.dataDir, args: fx.args })
   fx.running.push(second)
-  await waitForAllDelivered(fx, second.url, load.acknowledged, (tx) => tx.external_id)
+  await waitForAllDelivered(fx, second.url, load.acknowledged, (tx) => tx.trans_source_id)
 
-  const externalIds = fx.sandbox.transactions().map((tx) => tx.external_id)
+  const externalIds = fx.sandbox.transactions().map((tx) => tx.trans_source_id)
   // Exactly once: no external id twice, and nothing that was never sent.
   expect(externalIds.length).toBe(new Set(externalIds).size)
   for (const id of externalIds) expect(load.sent.has(id)).toBe(true)
