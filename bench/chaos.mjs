@@ -41,6 +41,8 @@ const opts = options({
   'service-args': '',
   postgres: false,
   keep: false,
+  // How the sandbox answers a duplicate trans_source_id (Perkville documents none): 409, 400 or existing.
+  'duplicate-answer': '409',
 })
 // --postgres: the service keeps its events in a fresh schema of the local PostgreSQL (dropped at the end).
 const pgSchema = opts.postgres ? benchSchema('chaos') : null
@@ -84,8 +86,11 @@ let servicePort = null
 let exitCode = 0
 
 try {
-  progress(`seed ${seed}; work dir ${work}`)
-  sandbox = await startSandboxProcess({ dataDir: join(work, 'sandbox') })
+  progress(`seed ${seed}; duplicates answered ${opts['duplicate-answer']}; work dir ${work}`)
+  sandbox = await startSandboxProcess({
+    dataDir: join(work, 'sandbox'),
+    extraArgs: ['--duplicate-answer', opts['duplicate-answer']],
+  })
   const settingsFile = writeSettingsFile(work)
   const settings = parseSettings(BENCH_SETTINGS)
   servicePort = await freePort()
@@ -297,6 +302,7 @@ try {
   const model = expectedTransactions(settings, traffic.logical.values())
   const txs = await sandboxTransactions(sandbox.origin)
   const r = reconcile(model, txs)
+  const sandboxStats = await (await fetch(`${sandbox.origin}/_sandbox/stats`)).json()
   const logical = [...traffic.logical.values()]
   const acknowledged = traffic.emitted.filter((id) => traffic.logical.get(id).ackedAt !== null).length
   const sent = traffic.emitted.length
@@ -314,7 +320,7 @@ try {
   exitCode = ok ? 0 : 1
 
   printTable(
-    `chaos — seed ${seed}, ${opts.seconds} s of load at ~${opts.rate} events/s`,
+    `chaos — seed ${seed}, ${opts.seconds} s of load at ~${opts.rate} events/s, duplicates answered ${opts['duplicate-answer']}`,
     ['figure', 'value'],
     [
       ['events sent (incl. verbatim resends)', sent],
@@ -341,6 +347,7 @@ try {
       ['unexpected transactions', r.unexpected],
       ['unacknowledged events delivered / absent', `${r.maybe_delivered} / ${r.maybe_absent}`],
       ['sandbox transactions', txs.length],
+      [`duplicate POSTs answered ${opts['duplicate-answer']}`, sandboxStats.duplicates],
       ['verdict', ok ? 'PASS' : 'FAIL'],
     ],
   )
@@ -350,6 +357,8 @@ try {
   printNote(`run time ${((Date.now() - started) / 1000).toFixed(0)} s; replay the mix with --seed ${seed}`)
   printResult({
     store: pgSchema ? 'postgres' : 'sqlite',
+    duplicate_answer: opts['duplicate-answer'],
+    duplicate_posts: sandboxStats.duplicates,
     sent,
     acknowledged,
     expected_transactions: r.expected_transactions,

@@ -21,6 +21,7 @@ import {
   authorizationHeader,
   type BusinessResource,
   type ConnectionResource,
+  classifyStatus,
   classifyTransactionResponse,
   classifyTransportError,
   DEFAULT_BASE_URL,
@@ -98,7 +99,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
     try {
       const res = await exchange('GET', url)
       if (res.status >= 200 && res.status < 300) return res
-      const kind = classifyTransactionResponse(res.status, res.body, res.headers['retry-after'] ?? null).class
+      const kind = classifyStatus(res.status)
       throw new PerkvilleApiError(
         `GET ${redactUrl(url)}: ${errorMessage(res.status, res.body)}`,
         kind,
@@ -122,7 +123,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
         err.reason === 'transport'
           ? 'temporary'
           : err.reason === 'status' && err.status !== null
-            ? classifyTransactionResponse(err.status, null, null).class
+            ? classifyStatus(err.status)
             : 'permanent'
       throw new PerkvilleApiError(`GET ${redactUrl(err.url)}: ${err.message}`, kind, err.status)
     }

@@ -112,7 +112,7 @@ export function authorizationHeader(token: string): string {
 export type DeliveryClass =
   | { class: 'delivered'; status: number; transactionId: string | null; points: number | null }
   | { class: 'already_delivered'; status: number; resourceUri: string | null }
-  | { class: 'permanent'; status: number; message: string }
+  | { class: 'permanent'; status: number; message: string; code: string | null }
   | { class: 'credentials'; status: number; message: string }
   | { class: 'temporary'; status: number | null; message: string; retryAfterMs: number | null }
 
@@ -126,6 +126,7 @@ export function classifyTransactionResponse(
   retryAfterHeader: string | null,
   now: number = Date.now(),
 ): DeliveryClass {
+  // A 2xx may be a new transaction or, for a reused trans_source_id, the existing one: delivered either way.
   if (status >= 200 && status < 300) {
     const obj = asObject(body)
     const id = obj?.id
@@ -136,22 +137,104 @@ export function classifyTransactionResponse(
       points: typeof obj?.points === 'number' ? obj.points : null,
     }
   }
-  if (status === 409) {
+  if (isDuplicateAnswer(status, body)) {
     const uri = asObject(body)?.resource_uri
     return { class: 'already_delivered', status, resourceUri: typeof uri === 'string' ? uri : null }
   }
-  if (status === 401 || status === 403) {
-    return { class: 'credentials', status, message: errorMessage(status, body) }
-  }
-  if (status === 408 || status === 429 || status >= 500) {
+  const kind = classifyStatus(status)
+  if (kind === 'credentials') return { class: kind, status, message: errorMessage(status, body) }
+  if (kind === 'temporary') {
     return {
-      class: 'temporary',
+      class: kind,
       status,
       message: errorMessage(status, body),
       retryAfterMs: parseRetryAfter(retryAfterHeader, now),
     }
   }
-  return { class: 'permanent', status, message: errorMessage(status, body) }
+  return { class: 'permanent', status, message: errorMessage(status, body), code: errorCode(body) }
+}
+
+/** What a failed status means for any request (a read has no duplicate and no success body). */
+export function classifyStatus(status: number): 'credentials' | 'temporary' | 'permanent' {
+  if (status === 401 || status === 403) return 'credentials'
+  if (status === 408 || status === 429 || status >= 500) return 'temporary'
+  return 'permanent'
+}
+
+/**
+ * Perkville does not document how it answers a `trans_source_id` the business already has, so every
+ * plausible refusal counts: 409, or a 400 that says the key is taken, in either error shape (an error
+ * on the trans_source_id field or naming it with "already"/"exists"/"unique"/"duplicate", or any
+ * message saying "already exists"). A 400 that only finds the key malformed is not a duplicate.
+ */
+export function isDuplicateAnswer(status: number, body: unknown): boolean {
+  if (status === 409) return true
+  if (status !== 400) return false
+  return perkvilleErrors(body).some(
+    (e) =>
+      /already exists/i.test(e.message) ||
+      ((e.field === TRANS_SOURCE_ID || /trans[_ ]source[_ ]id/i.test(e.message)) &&
+        /already|exist|unique|duplicate/i.test(e.message)),
+  )
+}
+
+/** One error Perkville gave: its code (`E003`), the field it is about, and its words. */
+export interface PerkvilleError {
+  code: string | null
+  field: string | null
+  message: string
+}
+
+/** Keys of an error answer that are not field names. */
+const ERROR_ENVELOPE = new Set([
+  'status',
+  'error_codes',
+  'errors',
+  'detail',
+  'error',
+  'error_description',
+  'message',
+])
+
+/**
+ * Every error in an answer, in both shapes Perkville uses: the documented
+ * `{"status":"failure","error_codes":[{"code","message"}],"errors":["..."]}`, and field-keyed errors
+ * (`{"field": ["..."]}`, at the top or under `errors`), plus a plain `detail`/`error`/`message`.
+ */
+export function perkvilleErrors(body: unknown): PerkvilleError[] {
+  const obj = asObject(body)
+  if (!obj) return []
+  const out: PerkvilleError[] = []
+  if (Array.isArray(obj.error_codes)) {
+    for (const entry of obj.error_codes) {
+      const e = asObject(entry)
+      const message = typeof e?.message === 'string' ? e.message : null
+      if (message !== null)
+        out.push({ code: typeof e?.code === 'string' ? e.code : null, field: null, message })
+    }
+  }
+  if (Array.isArray(obj.errors) && out.length === 0) {
+    for (const m of obj.errors) if (typeof m === 'string') out.push({ code: null, field: null, message: m })
+  }
+  // Field-keyed: `{"errors": {"field": "msg" | ["msg"]}}`, or Tastypie/DRF-style lists at the top.
+  const nested = asObject(obj.errors)
+  for (const [field, value] of Object.entries(nested ?? {})) {
+    for (const message of [value].flat())
+      if (typeof message === 'string') out.push({ code: null, field, message })
+  }
+  for (const [field, value] of Object.entries(obj)) {
+    if (ERROR_ENVELOPE.has(field) || !Array.isArray(value)) continue
+    for (const message of value) if (typeof message === 'string') out.push({ code: null, field, message })
+  }
+  for (const key of ['detail', 'message']) {
+    if (typeof obj[key] === 'string') out.push({ code: null, field: null, message: obj[key] as string })
+  }
+  return out
+}
+
+/** The first documented error code of an answer (`E000`…), or null. */
+export function errorCode(body: unknown): string | null {
+  return perkvilleErrors(body).find((e) => e.code !== null)?.code ?? null
 }
 
 /** A timeout or a broken connection: temporary, and the outcome is unknown. */
@@ -171,25 +254,33 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /**
- * Perkville's own message, kept for the operator: `{"errors": {"field": ["msg"]}}` flattened to
- * `field: msg`, or an OAuth-style `error`/`error_description`, or `detail`.
+ * Perkville's own message, kept for the operator: its errors in either shape (`E003: Perk 34 does
+ * not exist`, `field: msg, msg`), or an OAuth-style `error_description`/`error`.
  */
 export function errorMessage(status: number, body: unknown): string {
+  const errors = perkvilleErrors(body)
+  if (errors.length > 0) return `HTTP ${status}: ${describeErrors(errors)}`
   const obj = asObject(body)
-  if (obj) {
-    const errors = asObject(obj.errors)
-    if (errors) {
-      const parts = Object.entries(errors).map(
-        ([field, msgs]) => `${field}: ${Array.isArray(msgs) ? msgs.map(String).join(', ') : String(msgs)}`,
-      )
-      if (parts.length > 0) return `HTTP ${status}: ${parts.join('; ')}`
-    }
-    for (const key of ['error_description', 'detail', 'error', 'message']) {
-      if (typeof obj[key] === 'string') return `HTTP ${status}: ${obj[key]}`
-    }
+  for (const key of ['error_description', 'error']) {
+    if (typeof obj?.[key] === 'string') return `HTTP ${status}: ${obj[key]}`
   }
   if (typeof body === 'string' && body.trim() !== '') return `HTTP ${status}: ${body.trim().slice(0, 500)}`
   return `HTTP ${status}`
+}
+
+/** The errors in order; one field's messages together (`email: a, b`). */
+function describeErrors(errors: PerkvilleError[]): string {
+  const parts: Array<string | { field: string; messages: string[] }> = []
+  for (const e of errors) {
+    if (e.code !== null) parts.push(`${e.code}: ${e.message}`)
+    else if (e.field === null) parts.push(e.message)
+    else {
+      const same = parts.find((p) => typeof p !== 'string' && p.field === e.field)
+      if (typeof same === 'object') same.messages.push(e.message)
+      else parts.push({ field: e.field, messages: [e.message] })
+    }
+  }
+  return parts.map((p) => (typeof p === 'string' ? p : `${p.field}: ${p.messages.join(', ')}`)).join('; ')
 }
 
 /** A list response: `{"meta": {...}, "objects": [...]}`. */

@@ -21,3 +21,8 @@ export const UNKNOWN_PERK = 'unknown_perk'
 export const UNKNOWN_TO_PERKVILLE = 'unknown_to_perkville'
 /** Decided again under newer settings, the event earns nothing (its name left the map). */
 export const NOT_AWARDED = 'not_awarded'
+/**
+ * An attempt's answer was lost and Perkville refused (or ignored) the lookup that would settle it:
+ * sending again could award twice, so the event waits for an operator. It stays marked unknown.
+ */
+export const CANNOT_SETTLE = 'cannot_settle'

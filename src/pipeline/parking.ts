@@ -4,6 +4,7 @@
  */
 import type { Transaction } from '../core/types.js'
 import {
+  CANNOT_SETTLE,
   NOT_AWARDED,
   UNKNOWN_BUSINESS,
   UNKNOWN_LOCATION,
@@ -61,5 +62,21 @@ export function notAwarded(code: string, message: string): Parking {
   return {
     reason: NOT_AWARDED,
     error: `The settings in force no longer award this event (${code}: ${message}). It stays parked and is not sent; a later settings version that awards it again delivers it.`,
+  }
+}
+
+/**
+ * An earlier attempt's answer was lost and Perkville refused the lookup that would tell whether it
+ * landed: the event waits for an operator rather than risk a second award.
+ */
+export function cannotSettle(
+  message: string,
+  tx: Transaction,
+  transSourceId: string,
+  eventId: string,
+): Parking {
+  return {
+    reason: CANNOT_SETTLE,
+    error: `An earlier attempt's answer was lost, and Perkville refused the lookup that tells whether it landed (${message}); sending again could award twice, so the event is not sent. Look in Perkville for a transaction of ${tx.email} with trans_source_id ${transSourceId}: if there is one, nothing is missing; if there is none, retry this event (POST /admin/events/${eventId}/retry), which sends it once with the same trans_source_id. Once Perkville accepts the lookup, POST /admin/parked/release settles every such event by lookup.`,
   }
 }

@@ -8,6 +8,8 @@ export type SettleResult =
   | { kind: 'found'; transactionId: string; log: AttemptRow }
   | { kind: 'not_found'; log: AttemptRow }
   | { kind: 'error'; class: DeliveryClass['class']; message: string; log: AttemptRow }
+  /** Perkville refused (or ignored) the lookup: retrying it cannot help, and a resend could double. */
+  | { kind: 'refused'; message: string; log: AttemptRow }
 
 /**
  * A delivery whose outcome is unknown (timeout, cut connection, 5xx, crash in flight) may already be
@@ -51,11 +53,17 @@ export async function settleByLookup(
     const durationMs = Math.round(performance.now() - started)
     const message = scrub(err instanceof Error ? err.message : String(err), secrets)
     const cls = err instanceof PerkvilleApiError ? err.kind : 'temporary'
-    return {
-      kind: 'error',
-      class: cls,
-      message,
-      log: { at, durationMs, outcome: 'lookup_failed', request, response: null, error: message },
+    const log: AttemptRow = {
+      at,
+      durationMs,
+      outcome: 'lookup_failed',
+      request,
+      response: null,
+      error: message,
     }
+    if (cls === 'permanent' || cls === 'already_delivered') {
+      return { kind: 'refused', message, log: { ...log, outcome: 'lookup_refused' } }
+    }
+    return { kind: 'error', class: cls, message, log }
   }
 }

@@ -150,6 +150,7 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
       }
       const result = store.insertTransaction(tx, perk, behaviour.current.dedup)
       if (result.kind === 'exists') {
+        activity.duplicates++
         return duplicateAnswer(reply, behaviour.current.duplicateAnswer, result.row, tx.transSourceId ?? '')
       }
       const after = faults.afterCommit()

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Transaction } from '../../src/core/types.js'
 import { createPerkvilleClient, type PerkvilleHttpClient } from '../../src/perkville/client.js'
@@ -54,6 +56,7 @@ afterAll(async () => {
 })
 beforeEach(() => {
   sandbox.setFaults({})
+  sandbox.setBehaviour({})
   sandbox.reset()
 })
 
@@ -90,6 +93,30 @@ describe('postTransaction', () => {
       resourceUri: '/v2/transactions/1/',
     })
     expect(sandbox.transactions()).toHaveLength(1)
+  })
+
+  it.each([
+    ['409', 409],
+    ['400', 400],
+    ['existing', 200],
+  ] as const)(
+    'counts a reused trans_source_id as delivered when Perkville answers it %s',
+    async (answer, status) => {
+      sandbox.setBehaviour({ duplicateAnswer: answer })
+      const first = await client.postTransaction(tx(), 'evt-dup')
+      const second = await client.postTransaction(tx({ quantity: 50 }), 'evt-dup')
+      expect(first.result.class).toBe('delivered')
+      expect(second.response?.status).toBe(status)
+      expect(['delivered', 'already_delivered']).toContain(second.result.class)
+      expect(sandbox.transactions()).toHaveLength(1)
+    },
+  )
+
+  it('sends the event id as trans_source_id and no external_id', async () => {
+    const attempt = await client.postTransaction(tx(), 'evt-key')
+    expect(attempt.request.body).toMatchObject({ trans_source_id: 'evt-key' })
+    expect(Object.keys(attempt.request.body)).not.toContain('external_id')
+    expect(sandbox.transactions()[0]).toMatchObject({ trans_source_id: 'evt-key' })
   })
 
   it('keeps Perkville’s message on a 400', async () => {
@@ -233,6 +260,38 @@ describe('read calls', () => {
     await client.postTransaction(tx(), 'evt-known')
     expect(await client.findTransaction('1001', 'evt-unknown')).toBeNull()
     expect(await client.findTransaction('1002', 'evt-known')).toBeNull()
+  })
+
+  it('findTransaction throws a permanent error when Perkville refuses the trans_source_id filter', async () => {
+    sandbox.setBehaviour({ lookupFilter: false })
+    const refused = await client.findTransaction('1001', 'evt-x').catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(PerkvilleApiError)
+    expect(refused).toMatchObject({ kind: 'permanent', status: 400 })
+    expect((refused as Error).message).toContain("The 'trans_source_id' field does not allow filtering.")
+  })
+
+  it('findTransaction throws a permanent error when the answer shows the filter was ignored', async () => {
+    // A real server that ignores the filter and lists every transaction of the business.
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(
+        JSON.stringify({
+          meta: { limit: 20, next: null, offset: 0, previous: null, total_count: 1 },
+          objects: [{ id: 1, trans_source_id: 'someone-else', resource_uri: '/v2/transactions/1/' }],
+        }),
+      )
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    try {
+      const { port } = server.address() as AddressInfo
+      const ignoring = extraClient({ baseUrl: `http://127.0.0.1:${port}/v2/` })
+      const err = await ignoring.findTransaction('1001', 'evt-x').catch((e: unknown) => e)
+      expect(err).toMatchObject({ kind: 'permanent', status: 200 })
+      expect((err as Error).message).toContain('ignored the trans_source_id filter')
+    } finally {
+      server.closeAllConnections()
+      await new Promise((done) => server.close(done))
+    }
   })
 
   it('throws PerkvilleApiError with the answer class, never the token', async () => {

@@ -182,7 +182,8 @@ export type CompletionResult =
       firstFailedAt: number
     }
   /** Waits for a settings change (Perkville does not know the business, location or perk). */
-  | { status: 'parked'; at: number; reason: string; error: string }
+  /** `unknown`: an earlier attempt's fate is still unknown (cannot_settle): settled before any resend. */
+  | { status: 'parked'; at: number; reason: string; error: string; unknown?: boolean }
   /** Put back untouched (credentials pause, shutdown): no attempt is burned. */
   | { status: 'released'; nextAttemptAt: number; unknown: boolean }
 
