@@ -232,6 +232,21 @@ export function perkvilleErrors(body: unknown): PerkvilleError[] {
   return out
 }
 
+/**
+ * Perkville's documented error codes (its v1 reference) about what a transaction names: which setting
+ * is wrong, and how. The destination parks the events they affect until the setting is fixed.
+ */
+export const TRANSACTION_ERROR_CODES: Readonly<
+  Record<string, { names: 'location' | 'perk'; problem: 'missing' | 'inactive' | 'other_business' }>
+> = {
+  E000: { names: 'location', problem: 'missing' },
+  E001: { names: 'location', problem: 'inactive' },
+  E002: { names: 'location', problem: 'other_business' },
+  E003: { names: 'perk', problem: 'missing' },
+  E004: { names: 'perk', problem: 'inactive' },
+  E005: { names: 'perk', problem: 'other_business' },
+}
+
 /** The first documented error code of an answer (`E000`…), or null. */
 export function errorCode(body: unknown): string | null {
   return perkvilleErrors(body).find((e) => e.code !== null)?.code ?? null

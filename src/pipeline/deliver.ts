@@ -165,7 +165,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
       // A duplicate trans_source_id (409, or a 400 saying so): an earlier attempt got through.
       return delivered(1, r.resourceUri)
     case 'permanent': {
-      const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx)
+      const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx, r.code)
       if (parking) return parked(1, parking, false)
       return {
         completion: {

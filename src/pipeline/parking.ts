@@ -3,8 +3,11 @@
  * settings name something Perkville does not know, and the words an operator sees on the event.
  */
 import type { Transaction } from '../core/types.js'
+import { TRANSACTION_ERROR_CODES } from '../perkville/wire.js'
 import {
   CANNOT_SETTLE,
+  INACTIVE_LOCATION,
+  INACTIVE_PERK,
   NOT_AWARDED,
   UNKNOWN_BUSINESS,
   UNKNOWN_LOCATION,
@@ -21,12 +24,23 @@ export interface Parking {
 const FIX =
   'Correct the settings (PUT /admin/settings, or edit the --settings file and send SIGHUP): every parked event is then decided again under the new settings and delivered, without a replay.'
 
+/** What to do once Perkville itself is fixed (nothing in the settings changes then). */
+const RELEASE = 'then release the parked events (POST /admin/parked/release).'
+
 /**
- * A refusal of `POST transactions/` that the settings caused, or null. A 404 there means Perkville
- * does not know something the transaction names (or the base URL is wrong); a 400 whose message
- * names the business, location or perk field says the same in a validation error's words.
+ * A refusal of `POST transactions/` that the settings caused, or null. Perkville's documented codes
+ * E000–E005 say which of location and perk is wrong and how; a 404 means Perkville does not know
+ * something the transaction names (or the base URL is wrong); a 400 whose message names the
+ * business, location or perk field says the same in a validation error's words.
  */
-export function parkingFor(status: number, message: string, tx: Transaction): Parking | null {
+export function parkingFor(
+  status: number,
+  message: string,
+  tx: Transaction,
+  code: string | null = null,
+): Parking | null {
+  const documented = code === null ? undefined : TRANSACTION_ERROR_CODES[code]
+  if (documented) return parkingForCode(documented, message, tx)
   const named = /\b(business|location|perk)\b/i.exec(message)?.[1]?.toLowerCase()
   if (
     status !== 404 &&
@@ -53,6 +67,33 @@ export function parkingFor(status: number, message: string, tx: Transaction): Pa
       return {
         reason: UNKNOWN_TO_PERKVILLE,
         error: `Perkville answered that something this transaction names does not exist (${message}); check the Perkville base URL, businessId, locationId and the perk map. ${FIX}`,
+      }
+  }
+}
+
+function parkingForCode(
+  { names, problem }: (typeof TRANSACTION_ERROR_CODES)[string],
+  message: string,
+  tx: Transaction,
+): Parking {
+  const id = names === 'location' ? tx.locationId : tx.perkId
+  const setting = names === 'location' ? 'Set locationId to' : 'Map the event to'
+  const what = `${names} ${id}`
+  switch (problem) {
+    case 'missing':
+      return {
+        reason: names === 'location' ? UNKNOWN_LOCATION : UNKNOWN_PERK,
+        error: `Perkville has no ${what} (${message}). ${setting} one of business ${tx.businessId}'s ${names}s. ${FIX}`,
+      }
+    case 'other_business':
+      return {
+        reason: names === 'location' ? UNKNOWN_LOCATION : UNKNOWN_PERK,
+        error: `Perkville's ${what} is not of business ${tx.businessId} (${message}). ${setting} one of business ${tx.businessId}'s own ${names}s, or correct businessId. ${FIX}`,
+      }
+    case 'inactive':
+      return {
+        reason: names === 'location' ? INACTIVE_LOCATION : INACTIVE_PERK,
+        error: `Perkville's ${what} is not active (${message}). Activate it in Perkville, ${RELEASE} Or ${setting.charAt(0).toLowerCase()}${setting.slice(1)} an active ${names}: ${FIX}`,
       }
   }
 }
