@@ -26,6 +26,7 @@ import {
   classifyTransportError,
   DEFAULT_BASE_URL,
   errorMessage,
+  foreignOrigin,
   type LocationResource,
   normaliseBaseUrl,
   PATHS,
@@ -75,6 +76,9 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
 
   /** One HTTP exchange; throws only on transport failure, with a message safe to log. */
   async function exchange(method: 'GET' | 'POST', url: string, body?: unknown): Promise<RawResponse> {
+    // Every URL, whoever built it, is checked here: the token never leaves for another origin.
+    const foreign = foreignOrigin(url, baseUrl)
+    if (foreign !== null) throw new PerkvilleApiError(`${method}: ${foreign}`, 'permanent', null)
     const signal = AbortSignal.timeout(timeoutMs)
     try {
       const res = await request(url, {

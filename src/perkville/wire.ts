@@ -360,3 +360,21 @@ export function nextPageUrl(page: unknown, currentUrl: string): string | null {
   const next = asObject(asObject(page)?.meta)?.next
   return typeof next === 'string' && next !== '' ? new URL(next, currentUrl).toString() : null
 }
+
+/**
+ * The token goes only to Perkville: a URL Perkville's answer points to (`meta.next`, a resource URI)
+ * is followed only on the origin of the configured base URL. Null when it may be followed, otherwise
+ * why not (naming origins only, never a path or query).
+ */
+export function foreignOrigin(url: string, baseUrl: string): string | null {
+  let origin: string
+  try {
+    origin = new URL(url).origin
+  } catch {
+    return 'an address that is not a URL'
+  }
+  const base = new URL(baseUrl).origin
+  return origin === base
+    ? null
+    : `a URL on ${origin}, not on the configured Perkville origin ${base}: refused, the token is sent only to Perkville`
+}
