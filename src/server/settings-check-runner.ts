@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Settings } from '../core/settings.js'
 import { createPerkvilleClient } from '../perkville/client.js'
 import type { PerkvilleClientOptions } from '../perkville/client-api.js'
+import type { ContractProbeResult } from '../perkville/contract-probe.js'
 import { type CheckItem, checkSettings } from '../perkville/settings-check.js'
 
 export interface SettingsCheckView {
@@ -9,6 +10,8 @@ export interface SettingsCheckView {
   state: 'ok' | 'problem' | 'unknown'
   checkedAt: string | null
   items: CheckItem[]
+  /** The last live contract check (`check --write-probe`), when one was kept. */
+  contract?: ContractProbeResult | null
 }
 
 /**
@@ -23,6 +26,7 @@ export class SettingsCheckRunner {
   constructor(
     private readonly check: (settings: Settings) => Promise<CheckItem[]>,
     private readonly logger: Logger,
+    private readonly contract: () => ContractProbeResult | null = () => null,
   ) {}
 
   run(settings: Settings): Promise<SettingsCheckView> {
@@ -48,12 +52,14 @@ export class SettingsCheckRunner {
   }
 
   view(): SettingsCheckView {
-    if (this.last === null) return { state: 'unknown', checkedAt: null, items: [] }
+    const contract = this.contract()
+    if (this.last === null) return { state: 'unknown', checkedAt: null, items: [], contract }
     const ok = this.last.items.every((i) => i.ok)
     return {
       state: ok ? 'ok' : 'problem',
       checkedAt: new Date(this.last.at).toISOString(),
       items: this.last.items,
+      contract,
     }
   }
 

@@ -51,5 +51,22 @@ export interface SettingsView {
     audienceToPerkMap?: Record<string, string>
     sendEmail: boolean
   }
-  check?: { state: string; checkedAt: string | null; items: CheckItem[] }
+  check?: SettingsCheck
+}
+
+/** The last live contract check (`check --write-probe`), as the service keeps it. */
+export interface ContractCheck {
+  at: string
+  businessId: string
+  transSourceId: string
+  steps: Array<{ step: string; status: number | null; answer: string }>
+  assumptions: CheckItem[]
+  ok: boolean
+}
+
+export interface SettingsCheck {
+  state: string
+  checkedAt: string | null
+  items: CheckItem[]
+  contract?: ContractCheck | null
 }

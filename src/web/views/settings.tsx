@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api } from '../api'
 import { json, time } from '../format'
 import { href } from '../route'
-import type { CheckItem, SettingsView as Settings } from '../types'
+import type { ContractCheck, SettingsView as Settings, SettingsCheck } from '../types'
 import { useData } from '../use-data'
 import { Message } from './message'
 
@@ -74,9 +74,7 @@ export function SettingsView() {
   const [form, setForm] = useState<Form | null>(null)
   const [problems, setProblems] = useState<Problems>({})
   const [notice, setNotice] = useState<string | null>(null)
-  const [check, setCheck] = useState<{ state: string; checkedAt: string | null; items: CheckItem[] } | null>(
-    null,
-  )
+  const [check, setCheck] = useState<SettingsCheck | null>(null)
   const [checking, setChecking] = useState(false)
 
   useEffect(() => {
@@ -233,6 +231,7 @@ export function SettingsView() {
           ))}
         </ul>
       )}
+      {shownCheck?.contract && <ContractCheckView contract={shownCheck.contract} />}
 
       <EventTester />
 
@@ -423,6 +422,35 @@ function EventTester() {
           )}
         </div>
       )}
+    </div>
+  )
+}
+
+/** The last `check --write-probe`: what Perkville answered at each step and whether the assumptions hold. */
+function ContractCheckView({ contract }: { contract: ContractCheck }) {
+  return (
+    <div class="contract-check" data-contract={contract.ok ? 'ok' : 'bad'}>
+      <p class="hint">
+        Live contract check on test business {contract.businessId}, {time(contract.at)} (trans_source_id{' '}
+        <code>{contract.transSourceId}</code>):{' '}
+        {contract.ok ? 'the assumptions hold.' : 'the assumptions do NOT hold.'}
+      </p>
+      <ul class="check">
+        {contract.steps.map((s) => (
+          <li key={s.step}>
+            {s.step}: {s.answer}
+          </li>
+        ))}
+        {contract.assumptions.map((item) => (
+          <li key={item.item} class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
+            <strong>
+              {item.ok ? '✓' : '✗'} {item.item}
+            </strong>
+            : {item.message}
+            {item.action && <span class="action"> What to do: {item.action}</span>}
+          </li>
+        ))}
+      </ul>
     </div>
   )
 }
