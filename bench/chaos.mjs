@@ -61,6 +61,9 @@ const FAULTS = [
   [0.46, 'commit-then-500 (30%)', { commitThenFailRate: 0.3, commitThenFailMode: 'error' }],
   [0.58, 'commit-then-disconnect (30%)', { commitThenFailRate: 0.3, commitThenFailMode: 'disconnect' }],
   [0.68, 'commit-then-hang (15%)', { commitThenFailRate: 0.15, commitThenFailMode: 'hang' }],
+  // Writes slower than the client's 2 s timeout commit after the caller gave up: a lookup can miss
+  // them and the resend meets the duplicate answer (--duplicate-answer), which must count as delivered.
+  [0.72, 'slow writes past the timeout', { latencyMs: 1500, latencyJitterMs: 1500, scope: 'writes' }],
   [0.76, 'outage (503 for everything)', { outage: true }],
   [0.84, 'mixed light faults', { errorRate: 0.05, rateLimitRate: 0.05, commitThenFailRate: 0.05 }],
 ]
