@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { classifyTransactionResponse, errorMessage, isDuplicateAnswer } from '../../src/perkville/wire.js'
+import { documentedFailure } from '../fixtures/perkville-errors.js'
 
-const failure = (code: string, message: string) => ({
-  status: 'failure',
-  error_codes: [{ code, message }],
-  errors: [message],
-})
+const failure = documentedFailure
 
 describe('a duplicate trans_source_id, in every plausible answer', () => {
   it.each([

@@ -5,6 +5,7 @@ import type { Transaction } from '../../src/core/types.js'
 import { createPerkvilleClient, type PerkvilleHttpClient } from '../../src/perkville/client.js'
 import { deliverOne } from '../../src/pipeline/deliver.js'
 import type { ClaimedEvent } from '../../src/pipeline/storage/storage.js'
+import { documentedFailure } from '../fixtures/perkville-errors.js'
 
 /** A real HTTP server answering every transaction POST with Perkville's documented error shape. */
 let server: Server
@@ -59,11 +60,7 @@ function claim(): ClaimedEvent {
   }
 }
 
-const failure = (code: string, message: string) => ({
-  status: 'failure',
-  error_codes: [{ code, message }],
-  errors: [message],
-})
+const failure = documentedFailure
 
 describe("Perkville's documented error codes park the events they affect, with the fix", () => {
   it.each([

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api } from '../api'
 import { json, time } from '../format'
 import { href } from '../route'
-import type { ContractCheck, SettingsView as Settings, SettingsCheck } from '../types'
+import type { CheckItem, ContractCheck, SettingsView as Settings, SettingsCheck } from '../types'
 import { useData } from '../use-data'
 import { Message } from './message'
 
@@ -221,13 +221,7 @@ export function SettingsView() {
       {shownCheck && (
         <ul class="check" aria-live="polite">
           {shownCheck.items.map((item) => (
-            <li key={item.item} class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
-              <strong>
-                {item.ok ? '✓' : '✗'} {item.item}
-              </strong>
-              : {item.message}
-              {item.action && <span class="action"> What to do: {item.action}</span>}
-            </li>
+            <CheckLine key={item.item} item={item} />
           ))}
         </ul>
       )}
@@ -442,15 +436,22 @@ function ContractCheckView({ contract }: { contract: ContractCheck }) {
           </li>
         ))}
         {contract.assumptions.map((item) => (
-          <li key={item.item} class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
-            <strong>
-              {item.ok ? '✓' : '✗'} {item.item}
-            </strong>
-            : {item.message}
-            {item.action && <span class="action"> What to do: {item.action}</span>}
-          </li>
+          <CheckLine key={item.item} item={item} />
         ))}
       </ul>
     </div>
+  )
+}
+
+/** One item of a check: passed or not, what Perkville said, and what to do. */
+function CheckLine({ item }: { item: CheckItem }) {
+  return (
+    <li class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
+      <strong>
+        {item.ok ? '✓' : '✗'} {item.item}
+      </strong>
+      : {item.message}
+      {item.action && <span class="action"> What to do: {item.action}</span>}
+    </li>
   )
 }
