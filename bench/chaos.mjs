@@ -41,6 +41,8 @@ const opts = options({
   'service-args': '',
   postgres: false,
   keep: false,
+  // How the sandbox answers a duplicate trans_source_id (Perkville documents none): 409, 400 or existing.
+  'duplicate-answer': '409',
 })
 // --postgres: the service keeps its events in a fresh schema of the local PostgreSQL (dropped at the end).
 const pgSchema = opts.postgres ? benchSchema('chaos') : null
@@ -59,6 +61,9 @@ const FAULTS = [
   [0.46, 'commit-then-500 (30%)', { commitThenFailRate: 0.3, commitThenFailMode: 'error' }],
   [0.58, 'commit-then-disconnect (30%)', { commitThenFailRate: 0.3, commitThenFailMode: 'disconnect' }],
   [0.68, 'commit-then-hang (15%)', { commitThenFailRate: 0.15, commitThenFailMode: 'hang' }],
+  // Writes slower than the client's 2 s timeout commit after the caller gave up: a lookup can miss
+  // them and the resend meets the duplicate answer (--duplicate-answer), which must count as delivered.
+  [0.72, 'slow writes past the timeout', { latencyMs: 1500, latencyJitterMs: 1500, scope: 'writes' }],
   [0.76, 'outage (503 for everything)', { outage: true }],
   [0.84, 'mixed light faults', { errorRate: 0.05, rateLimitRate: 0.05, commitThenFailRate: 0.05 }],
 ]
@@ -84,8 +89,11 @@ let servicePort = null
 let exitCode = 0
 
 try {
-  progress(`seed ${seed}; work dir ${work}`)
-  sandbox = await startSandboxProcess({ dataDir: join(work, 'sandbox') })
+  progress(`seed ${seed}; duplicates answered ${opts['duplicate-answer']}; work dir ${work}`)
+  sandbox = await startSandboxProcess({
+    dataDir: join(work, 'sandbox'),
+    extraArgs: ['--duplicate-answer', opts['duplicate-answer']],
+  })
   const settingsFile = writeSettingsFile(work)
   const settings = parseSettings(BENCH_SETTINGS)
   servicePort = await freePort()
@@ -297,6 +305,7 @@ try {
   const model = expectedTransactions(settings, traffic.logical.values())
   const txs = await sandboxTransactions(sandbox.origin)
   const r = reconcile(model, txs)
+  const sandboxStats = await (await fetch(`${sandbox.origin}/_sandbox/stats`)).json()
   const logical = [...traffic.logical.values()]
   const acknowledged = traffic.emitted.filter((id) => traffic.logical.get(id).ackedAt !== null).length
   const sent = traffic.emitted.length
@@ -314,7 +323,7 @@ try {
   exitCode = ok ? 0 : 1
 
   printTable(
-    `chaos — seed ${seed}, ${opts.seconds} s of load at ~${opts.rate} events/s`,
+    `chaos — seed ${seed}, ${opts.seconds} s of load at ~${opts.rate} events/s, duplicates answered ${opts['duplicate-answer']}`,
     ['figure', 'value'],
     [
       ['events sent (incl. verbatim resends)', sent],
@@ -341,6 +350,7 @@ try {
       ['unexpected transactions', r.unexpected],
       ['unacknowledged events delivered / absent', `${r.maybe_delivered} / ${r.maybe_absent}`],
       ['sandbox transactions', txs.length],
+      [`duplicate POSTs answered ${opts['duplicate-answer']}`, sandboxStats.duplicates],
       ['verdict', ok ? 'PASS' : 'FAIL'],
     ],
   )
@@ -350,6 +360,8 @@ try {
   printNote(`run time ${((Date.now() - started) / 1000).toFixed(0)} s; replay the mix with --seed ${seed}`)
   printResult({
     store: pgSchema ? 'postgres' : 'sqlite',
+    duplicate_answer: opts['duplicate-answer'],
+    duplicate_posts: sandboxStats.duplicates,
     sent,
     acknowledged,
     expected_transactions: r.expected_transactions,

@@ -73,7 +73,7 @@ try {
   const txs = await sandboxTransactions(sandbox.origin)
   const latencies = []
   for (const t of txs) {
-    const sent = sentAt.get(t.external_id)
+    const sent = sentAt.get(t.trans_source_id)
     if (sent !== undefined) latencies.push(Date.parse(t.created_dt) - sent)
   }
   const stats = await fetch(`${drain.service.url}/admin/stats?from=${t0 - 1000}&to=${Date.now()}`, {
@@ -91,7 +91,7 @@ try {
       [`steady load: events sent at ${opts.rate}/s`, total],
       ['  achieved send rate (events/s)', total / sendSeconds],
       ['  queued by the service', queued],
-      ['  delivered (matched by external_id)', latencies.length],
+      ['  delivered (matched by trans_source_id)', latencies.length],
       ['  not acknowledged', failures.length],
       ['  latency p50 (ms)', p(50)],
       ['  latency p95 (ms)', p(95)],

@@ -113,7 +113,7 @@ async function sendSpaced(n, prefix, url, gapMs) {
 async function latencies(sandbox, sentAt) {
   const out = []
   for (const t of await sandboxTransactions(sandbox.origin)) {
-    const sent = sentAt.get(t.external_id)
+    const sent = sentAt.get(t.trans_source_id)
     if (sent !== undefined) out.push(Date.parse(t.created_dt) - sent)
   }
   return out
@@ -216,7 +216,7 @@ try {
     const txs = await sandboxTransactions(sandbox.origin)
     const start = []
     for (const t of txs) {
-      const acked = ackAt.get(t.external_id)
+      const acked = ackAt.get(t.trans_source_id)
       if (acked !== undefined) start.push(Date.parse(t.created_dt) - acked - opts['latency-ms'])
     }
     const l = await latencies(sandbox, sentAt)

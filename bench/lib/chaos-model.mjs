@@ -70,9 +70,9 @@ export function expectedTransactions(settings, logical) {
 export function reconcile(model, transactions) {
   const byExt = new Map()
   for (const t of transactions) {
-    const list = byExt.get(t.external_id) ?? []
+    const list = byExt.get(t.trans_source_id) ?? []
     list.push(t)
-    byExt.set(t.external_id, list)
+    byExt.set(t.trans_source_id, list)
   }
   const r = {
     expected_transactions: 0,

@@ -11,12 +11,18 @@ export const WRITE_KEY = 'bench-write-key'
 export const ADMIN_TOKEN = 'bench-admin-token'
 
 /** `perkville-destination sandbox` on a free port; `faults` uses the fields of PUT /_sandbox/faults. */
-export async function startSandboxProcess({ dataDir = null, latencyMs = 0, port = null } = {}) {
+export async function startSandboxProcess({
+  dataDir = null,
+  latencyMs = 0,
+  port = null,
+  extraArgs = [],
+} = {}) {
   const p = port ?? (await freePort())
   const args = [CLI, 'sandbox', '--port', String(p)]
   if (dataDir) args.push('--data-dir', dataDir)
   else args.push('--memory')
   if (latencyMs > 0) args.push('--latency-ms', String(latencyMs))
+  args.push(...extraArgs)
   const child = await startChild({ name: 'sandbox', args, ready: `http://127.0.0.1:${p}/healthz` })
   const origin = `http://127.0.0.1:${p}`
   return { child, origin, url: `${origin}/v2/`, port: p }

@@ -33,7 +33,15 @@ program
   .requiredOption('--settings <file>', 'destination settings (JSON)')
   .option('--perkville-url <url>', 'Perkville API base URL (default https://api.perkville.com/v2/)')
   .option('--timeout <ms>', 'per-request timeout in milliseconds (default 10000)')
-  .action(async (opts: { settings: string; perkvilleUrl?: string; timeout?: string }) => {
+  .option(
+    '--write-probe',
+    'live contract check: post a transaction with a fresh trans_source_id, post it again, look it up (a test business only)',
+  )
+  .option('--perk <id>', 'the perk of the test business the write probe awards')
+  .option('--business-is-test', 'confirm the business is a test business (required by --write-probe)')
+  .option('--email <address>', 'the probe customer (default perkville-destination-probe@example.com)')
+  .option('--data-dir <dir>', "where the probe's result is kept for the console (default ./data)")
+  .action(async (opts: import('./check-command.js').CheckCommandOptions) => {
     const { checkCommand } = await import('./check-command.js')
     process.exitCode = await checkCommand(opts)
   })
@@ -86,6 +94,12 @@ program
     '--daily-limit-answer <form>',
     'how a second once-per-day award is refused (400): error_codes (the documented error shape) or field (keyed by the flag)',
   )
+  .option(
+    '--duplicate-answer <answer>',
+    'how a reused trans_source_id is answered: 409 (default), 400 or existing (200 with the first)',
+  )
+  .option('--no-dedup', 'record a reused trans_source_id again: a resend awards twice')
+  .option('--no-lookup-filter', 'refuse the trans_source_id filter of GET /v2/transactions/ (400)')
   .action(async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) => {
     const { sandboxCommand } = await import('./sandbox-command.js')
     process.exitCode = await sandboxCommand(opts)

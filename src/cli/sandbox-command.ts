@@ -5,11 +5,14 @@
 import { resolve } from 'node:path'
 import type { Faults } from '../sandbox/faults.js'
 import {
+  BehaviourError,
   DAILY_LIMIT_ANSWERS,
   type DailyLimitAnswer,
   FaultsError,
   loadSeedFile,
+  parseBehaviour,
   parseFaults,
+  type ResolvedBehaviour,
   SeedError,
   startSandbox,
 } from '../sandbox/index.js'
@@ -36,6 +39,11 @@ export interface SandboxCommandOptions {
   faultScope?: string
   faultSeed?: string
   dailyLimitAnswer?: string
+  duplicateAnswer?: string
+  /** false with --no-dedup */
+  dedup?: boolean
+  /** false with --no-lookup-filter */
+  lookupFilter?: boolean
 }
 
 export { DEFAULT_SANDBOX_PORT } from './defaults.js'
@@ -45,6 +53,7 @@ class UsageError extends Error {}
 /** Runs until a signal; resolves with the exit code. */
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<number> {
   let faults: Faults
+  let behaviour: ResolvedBehaviour
   let port: number
   let dailyLimitAnswer: DailyLimitAnswer | undefined
   try {
@@ -54,8 +63,13 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
     if (port > 65535) throw new UsageError('--port must be at most 65535')
     faults = parseFaults(faultsFromOptions(opts))
     dailyLimitAnswer = dailyLimitAnswerOption(opts.dailyLimitAnswer)
+    behaviour = parseBehaviour({
+      ...(opts.duplicateAnswer === undefined ? {} : { duplicateAnswer: opts.duplicateAnswer }),
+      ...(opts.dedup === false ? { dedup: false } : {}),
+      ...(opts.lookupFilter === false ? { lookupFilter: false } : {}),
+    })
   } catch (e) {
-    if (e instanceof UsageError || e instanceof FaultsError) {
+    if (e instanceof UsageError || e instanceof FaultsError || e instanceof BehaviourError) {
       process.stderr.write(`perkville-destination sandbox: ${e.message}\n`)
       return 2
     }
@@ -71,6 +85,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
       ...(seed === undefined ? {} : { seed }),
       ...(opts.token === undefined ? {} : { token: opts.token }),
       faults,
+      behaviour,
       logger: opts.log ?? false,
       ...(dailyLimitAnswer === undefined ? {} : { dailyLimitAnswer }),
     })
@@ -87,6 +102,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<numbe
       `token endpoint: ${sandbox.origin}/api/token/ (resource-owner grant; see docs/sandbox.md)`,
       `data: ${opts.dataDir === undefined ? 'in memory' : resolve(opts.dataDir)}`,
       `faults: ${JSON.stringify(faults)}`,
+      `behaviour: ${JSON.stringify(behaviour)}`,
       '',
     ].join('\n'),
   )

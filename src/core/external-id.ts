@@ -3,9 +3,9 @@ import { withoutNul } from './text-safe.js'
 import type { Transaction } from './types.js'
 
 /**
- * The `external_id` of the transaction an event turned into, in every form of the destination.
+ * The `trans_source_id` (Perkville's dedup key) of the transaction an event turned into, in every form of the destination.
  * An audience award's id depends only on the audience and the customer, so Engage's re-syncs and
- * re-entries (new messageIds) meet Perkville's uniqueness of external_id and award at most once;
+ * re-entries (new messageIds) meet Perkville's uniqueness of trans_source_id and award at most once;
  * every other transaction's id is the event's (externalIdFor).
  */
 export function transactionExternalId(event: unknown, tx: Transaction): string {
@@ -23,7 +23,7 @@ export function audienceExternalId(audienceKey: string, email: string): string {
 }
 
 /**
- * The stable id of an event, sent to Perkville as `external_id` so that a resend can never award
+ * The stable id of an event, sent to Perkville as `trans_source_id` so that a resend can never award
  * twice. Every form of the destination (service, Actions, Function) derives it here, so the same event
  * gets the same id whichever form delivers it.
  *

@@ -36,9 +36,13 @@ export interface TransactionAttempt {
 
 export interface PerkvilleClient {
   readonly baseUrl: string
-  postTransaction(tx: Transaction, externalId: string): Promise<TransactionAttempt>
-  /** Settles an unknown outcome: the transaction with this external id, or null when none exists. */
-  findTransaction(businessId: string, externalId: string): Promise<TransactionResource | null>
+  /** `transSourceId`: the event's stable id, sent as Perkville's dedup key `trans_source_id`. */
+  postTransaction(tx: Transaction, transSourceId: string): Promise<TransactionAttempt>
+  /**
+   * Settles an unknown outcome: the transaction with this `trans_source_id`, or null when none exists.
+   * Throws PerkvilleApiError of kind `permanent` when Perkville refuses or ignores the filter.
+   */
+  findTransaction(businessId: string, transSourceId: string): Promise<TransactionResource | null>
   getBusiness(businessId: string): Promise<BusinessResource>
   listLocations(businessId: string): Promise<LocationResource[]>
   listPerks(businessId: string): Promise<PerkResource[]>

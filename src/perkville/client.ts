@@ -19,20 +19,25 @@ import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
 import type { JsonPost } from './settings-check.js'
 import {
   apiUrl,
+  asObject,
   authorizationHeader,
   type BusinessResource,
   type ConnectionResource,
+  classifyStatus,
   classifyTransactionAnswer,
   classifyTransactionResponse,
   classifyTransportError,
   DEFAULT_BASE_URL,
   errorMessage,
+  foreignOrigin,
   type LocationResource,
   normaliseBaseUrl,
   PATHS,
   type PerkResource,
   type TransactionResource,
+  transactionLookupQuery,
   transactionRequestBody,
+  transSourceIdOf,
 } from './wire.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -70,6 +75,9 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
 
   /** One HTTP exchange; throws only on transport failure, with a message safe to log. */
   async function exchange(method: 'GET' | 'POST', url: string, body?: unknown): Promise<RawResponse> {
+    // Every URL, whoever built it, is checked here: the token never leaves for another origin.
+    const foreign = foreignOrigin(url, baseUrl)
+    if (foreign !== null) throw new PerkvilleApiError(`${method}: ${foreign}`, 'permanent', null)
     const signal = AbortSignal.timeout(timeoutMs)
     try {
       const res = await request(url, {
@@ -94,7 +102,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
     try {
       const res = await exchange('GET', url)
       if (res.status >= 200 && res.status < 300) return res
-      const kind = classifyTransactionResponse(res.status, res.body, res.headers['retry-after'] ?? null).class
+      const kind = classifyStatus(res.status)
       throw new PerkvilleApiError(
         `GET ${redactUrl(url)}: ${errorMessage(res.status, res.body)}`,
         kind,
@@ -118,7 +126,7 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
         err.reason === 'transport'
           ? 'temporary'
           : err.reason === 'status' && err.status !== null
-            ? classifyTransactionResponse(err.status, null, null).class
+            ? classifyStatus(err.status)
             : 'permanent'
       throw new PerkvilleApiError(`GET ${redactUrl(err.url)}: ${err.message}`, kind, err.status)
     }
@@ -139,9 +147,9 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
   return {
     baseUrl,
 
-    async postTransaction(tx: Transaction, externalId: string): Promise<TransactionAttempt> {
+    async postTransaction(tx: Transaction, transSourceId: string): Promise<TransactionAttempt> {
       const url = apiUrl(baseUrl, PATHS.transactions)
-      const body = transactionRequestBody(tx, externalId)
+      const body = transactionRequestBody(tx, transSourceId)
       const sent = {
         method: 'POST' as const,
         url,
@@ -168,11 +176,26 @@ export function createPerkvilleClient(opts: PerkvilleClientOptions): PerkvilleHt
       }
     },
 
-    async findTransaction(businessId: string, externalId: string): Promise<TransactionResource | null> {
-      const url = apiUrl(baseUrl, PATHS.transactions, { business: businessId, external_id: externalId })
-      // Match exactly, in case a server ignores the filter rather than failing on it.
-      const found = (await listAll(url)).find((t) => t.external_id === externalId)
-      return (found as TransactionResource | undefined) ?? null
+    async findTransaction(businessId: string, transSourceId: string): Promise<TransactionResource | null> {
+      const url = apiUrl(baseUrl, PATHS.transactions, transactionLookupQuery(businessId, transSourceId))
+      const page = await readJson(url)
+      const objects = asObject(page.body)?.objects
+      if (!Array.isArray(objects)) {
+        throw new PerkvilleApiError(
+          `GET ${redactUrl(url)}: the answer has no "objects" list`,
+          'permanent',
+          page.status,
+        )
+      }
+      // A server that ignores an unknown filter lists other transactions: the lookup then proves nothing.
+      if (objects.some((t) => transSourceIdOf(t) !== transSourceId)) {
+        throw new PerkvilleApiError(
+          `GET ${redactUrl(url)}: Perkville answered transactions without this trans_source_id, so it ignored the trans_source_id filter and the lookup cannot tell whether the transaction exists`,
+          'permanent',
+          page.status,
+        )
+      }
+      return (objects[0] as TransactionResource | undefined) ?? null
     },
 
     async getBusiness(businessId: string): Promise<BusinessResource> {

@@ -2,7 +2,7 @@
  * Reads a whole Perkville list by following `meta.next`, over any transport. Shared by the client
  * and the settings check so both treat a broken list the same way.
  */
-import { asObject, errorMessage, nextPageUrl } from './wire.js'
+import { asObject, errorMessage, foreignOrigin, nextPageUrl } from './wire.js'
 
 /** GETs a URL with the caller's auth; answers the status and the parsed JSON body (or text). */
 export type JsonGet = (url: string) => Promise<{ status: number; body: unknown }>
@@ -10,7 +10,7 @@ export type JsonGet = (url: string) => Promise<{ status: number; body: unknown }
 /** A list longer than this many pages is treated as a broken API rather than followed forever. */
 export const MAX_PAGES = 1000
 
-export type ListFailure = 'transport' | 'status' | 'shape' | 'endless'
+export type ListFailure = 'transport' | 'status' | 'shape' | 'endless' | 'foreign'
 
 export class ListReadError extends Error {
   constructor(
@@ -51,7 +51,10 @@ export async function readAllPages(get: JsonGet, firstUrl: string): Promise<Reco
       const obj = asObject(o)
       if (obj) objects.push(obj)
     }
-    url = nextPageUrl(page.body, url)
+    const next = nextPageUrl(page.body, url)
+    const foreign = next === null ? null : foreignOrigin(next, firstUrl)
+    if (foreign !== null) throw new ListReadError(`meta.next is ${foreign}`, 'foreign', url, page.status)
+    url = next
   }
   return objects
 }

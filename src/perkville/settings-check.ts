@@ -6,7 +6,7 @@
 import type { Settings } from '../core/settings.js'
 import { type JsonGet, ListReadError, readAllPages } from './pagination.js'
 import { scopeNamedIn } from './scopes.js'
-import { apiUrl, asObject, errorMessage, PATHS } from './wire.js'
+import { apiUrl, asObject, errorMessage, PATHS, transactionLookupQuery } from './wire.js'
 
 export type { JsonGet } from './pagination.js'
 /** POSTs a JSON body with the caller's auth; answers as JsonGet does. */
@@ -234,12 +234,13 @@ async function grantScopeItem(post: JsonPost, baseUrl: string, businessId: strin
   )
 }
 
-/** Reading transactions by external_id is how delivery settles an unknown outcome without sending twice. */
+/** Reading transactions by trans_source_id is how delivery settles an unknown outcome without sending twice. */
 async function readScopeItem(get: JsonGet, baseUrl: string, businessId: string): Promise<CheckItem> {
-  const url = apiUrl(baseUrl, PATHS.transactions, {
-    business: businessId,
-    external_id: 'perkville-destination-check',
-  })
+  const url = apiUrl(
+    baseUrl,
+    PATHS.transactions,
+    transactionLookupQuery(businessId, 'perkville-destination-check'),
+  )
   return scopeItem(
     {
       item: SCOPE_ITEMS.read,

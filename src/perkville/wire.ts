@@ -15,7 +15,16 @@ export const PATHS = {
   connections: 'connections/',
 } as const
 
-/** The body of `POST /v2/transactions/`. */
+/**
+ * The field Perkville documents as its dedup key ("`trans_source_id` prevents duplicate point awards",
+ * unique across the whole business): the event's stable id, the same on every attempt.
+ */
+export const TRANS_SOURCE_ID = 'trans_source_id'
+
+/**
+ * The body of `POST /v2/transactions/`. `trans_source_id` is documented; the other fields are the
+ * assumed ones docs/perkville-api.md lists, each with why it is sent.
+ */
 export interface TransactionRequestBody {
   business: number
   location: number
@@ -23,7 +32,7 @@ export interface TransactionRequestBody {
   email: string
   quantity: number
   send_email: boolean
-  external_id: string
+  [TRANS_SOURCE_ID]: string
   transaction_dt: string | null
   /** Perkville's documented flag: sent (true) only for a once-per-day transaction, otherwise left out. */
   limit_to_once_per_calendar_day?: true
@@ -31,7 +40,7 @@ export interface TransactionRequestBody {
 
 export function transactionRequestBody(
   tx: Transaction,
-  externalId: string,
+  transSourceId: string,
   transactionDt: string | null = tx.timestamp,
 ): TransactionRequestBody {
   const body: TransactionRequestBody = {
@@ -41,11 +50,22 @@ export function transactionRequestBody(
     email: tx.email,
     quantity: tx.quantity,
     send_email: tx.sendEmail,
-    external_id: externalId,
+    [TRANS_SOURCE_ID]: transSourceId,
     transaction_dt: transactionDt,
   }
   if (tx.oncePerDay) body.limit_to_once_per_calendar_day = true
   return body
+}
+
+/** The query of the settling lookup, `GET /v2/transactions/?business=ID&trans_source_id=X`. */
+export function transactionLookupQuery(businessId: string, transSourceId: string): Record<string, string> {
+  return { business: businessId, [TRANS_SOURCE_ID]: transSourceId }
+}
+
+/** A transaction resource's dedup key, or null when the answer does not show one. */
+export function transSourceIdOf(resource: unknown): string | null {
+  const value = asObject(resource)?.[TRANS_SOURCE_ID]
+  return typeof value === 'string' ? value : null
 }
 
 /** The API's version path: a base URL given as a bare origin means the v2 API under it. */
@@ -96,7 +116,7 @@ export function authorizationHeader(token: string): string {
 export type DeliveryClass =
   | { class: 'delivered'; status: number; transactionId: string | null; points: number | null }
   | { class: 'already_delivered'; status: number; resourceUri: string | null }
-  | { class: 'permanent'; status: number; message: string }
+  | { class: 'permanent'; status: number; message: string; code: string | null }
   | { class: 'credentials'; status: number; message: string }
   /** Perkville refused a once-per-day award: the customer had that perk today. A skip, never retried. */
   | { class: 'daily_limit'; status: number; message: string }
@@ -112,6 +132,7 @@ export function classifyTransactionResponse(
   retryAfterHeader: string | null,
   now: number = Date.now(),
 ): DeliveryClass {
+  // A 2xx may be a new transaction or, for a reused trans_source_id, the existing one: delivered either way.
   if (status >= 200 && status < 300) {
     const obj = asObject(body)
     const id = obj?.id
@@ -122,22 +143,119 @@ export function classifyTransactionResponse(
       points: typeof obj?.points === 'number' ? obj.points : null,
     }
   }
-  if (status === 409) {
+  if (isDuplicateAnswer(status, body)) {
     const uri = asObject(body)?.resource_uri
     return { class: 'already_delivered', status, resourceUri: typeof uri === 'string' ? uri : null }
   }
-  if (status === 401 || status === 403) {
-    return { class: 'credentials', status, message: errorMessage(status, body) }
-  }
-  if (status === 408 || status === 429 || status >= 500) {
+  const kind = classifyStatus(status)
+  if (kind === 'credentials') return { class: kind, status, message: errorMessage(status, body) }
+  if (kind === 'temporary') {
     return {
-      class: 'temporary',
+      class: kind,
       status,
       message: errorMessage(status, body),
       retryAfterMs: parseRetryAfter(retryAfterHeader, now),
     }
   }
-  return { class: 'permanent', status, message: errorMessage(status, body) }
+  return { class: 'permanent', status, message: errorMessage(status, body), code: errorCode(body) }
+}
+
+/** What a failed status means for any request (a read has no duplicate and no success body). */
+export function classifyStatus(status: number): 'credentials' | 'temporary' | 'permanent' {
+  if (status === 401 || status === 403) return 'credentials'
+  if (status === 408 || status === 429 || status >= 500) return 'temporary'
+  return 'permanent'
+}
+
+/**
+ * Perkville does not document how it answers a `trans_source_id` the business already has, so every
+ * plausible refusal counts: 409, or a 400 that says the key is taken, in either error shape (an error
+ * on the trans_source_id field or naming it with "already"/"exists"/"unique"/"duplicate", or any
+ * message saying "already exists"). A 400 that only finds the key malformed is not a duplicate.
+ */
+export function isDuplicateAnswer(status: number, body: unknown): boolean {
+  if (status === 409) return true
+  if (status !== 400) return false
+  return perkvilleErrors(body).some(
+    (e) =>
+      /already exists/i.test(e.message) ||
+      ((e.field === TRANS_SOURCE_ID || /trans[_ ]source[_ ]id/i.test(e.message)) &&
+        /already|exist|unique|duplicate/i.test(e.message)),
+  )
+}
+
+/** One error Perkville gave: its code (`E003`), the field it is about, and its words. */
+export interface PerkvilleError {
+  code: string | null
+  field: string | null
+  message: string
+}
+
+/** Keys of an error answer that are not field names. */
+const ERROR_ENVELOPE = new Set([
+  'status',
+  'error_codes',
+  'errors',
+  'detail',
+  'error',
+  'error_description',
+  'message',
+])
+
+/**
+ * Every error in an answer, in both shapes Perkville uses: the documented
+ * `{"status":"failure","error_codes":[{"code","message"}],"errors":["..."]}`, and field-keyed errors
+ * (`{"field": ["..."]}`, at the top or under `errors`), plus a plain `detail`/`error`/`message`.
+ */
+export function perkvilleErrors(body: unknown): PerkvilleError[] {
+  const obj = asObject(body)
+  if (!obj) return []
+  const out: PerkvilleError[] = []
+  if (Array.isArray(obj.error_codes)) {
+    for (const entry of obj.error_codes) {
+      const e = asObject(entry)
+      const message = typeof e?.message === 'string' ? e.message : null
+      if (message !== null)
+        out.push({ code: typeof e?.code === 'string' ? e.code : null, field: null, message })
+    }
+  }
+  if (Array.isArray(obj.errors) && out.length === 0) {
+    for (const m of obj.errors) if (typeof m === 'string') out.push({ code: null, field: null, message: m })
+  }
+  // Field-keyed: `{"errors": {"field": "msg" | ["msg"]}}`, or Tastypie/DRF-style lists at the top.
+  const nested = asObject(obj.errors)
+  for (const [field, value] of Object.entries(nested ?? {})) {
+    for (const message of [value].flat())
+      if (typeof message === 'string') out.push({ code: null, field, message })
+  }
+  for (const [field, value] of Object.entries(obj)) {
+    if (ERROR_ENVELOPE.has(field) || !Array.isArray(value)) continue
+    for (const message of value) if (typeof message === 'string') out.push({ code: null, field, message })
+  }
+  for (const key of ['detail', 'message']) {
+    if (typeof obj[key] === 'string') out.push({ code: null, field: null, message: obj[key] as string })
+  }
+  return out
+}
+
+/**
+ * Perkville's documented error codes (its v1 reference) about what a transaction names: which setting
+ * is wrong, and how. The destination parks the events they affect until the setting is fixed.
+ */
+export const TRANSACTION_ERROR_CODES: Readonly<
+  Record<string, { names: 'location' | 'perk'; problem: 'missing' | 'inactive' | 'other_business' }>
+> = {
+  E000: { names: 'location', problem: 'missing' },
+  E001: { names: 'location', problem: 'inactive' },
+  E002: { names: 'location', problem: 'other_business' },
+  E003: { names: 'perk', problem: 'missing' },
+  E004: { names: 'perk', problem: 'inactive' },
+  E005: { names: 'perk', problem: 'other_business' },
+}
+
+/** The first documented error code of an answer (`E000`…), or null. */
+export function errorCode(body: unknown): string | null {
+  return perkvilleErrors(body).find((e) => e.code !== null)?.code ?? null
 }
 
 /**
@@ -209,25 +327,33 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /**
- * Perkville's own message, kept for the operator: `{"errors": {"field": ["msg"]}}` flattened to
- * `field: msg`, or an OAuth-style `error`/`error_description`, or `detail`.
+ * Perkville's own message, kept for the operator: its errors in either shape (`E003: Perk 34 does
+ * not exist`, `field: msg, msg`), or an OAuth-style `error_description`/`error`.
  */
 export function errorMessage(status: number, body: unknown): string {
+  const errors = perkvilleErrors(body)
+  if (errors.length > 0) return `HTTP ${status}: ${describeErrors(errors)}`
   const obj = asObject(body)
-  if (obj) {
-    const errors = asObject(obj.errors)
-    if (errors) {
-      const parts = Object.entries(errors).map(
-        ([field, msgs]) => `${field}: ${Array.isArray(msgs) ? msgs.map(String).join(', ') : String(msgs)}`,
-      )
-      if (parts.length > 0) return `HTTP ${status}: ${parts.join('; ')}`
-    }
-    for (const key of ['error_description', 'detail', 'error', 'message']) {
-      if (typeof obj[key] === 'string') return `HTTP ${status}: ${obj[key]}`
-    }
+  for (const key of ['error_description', 'error']) {
+    if (typeof obj?.[key] === 'string') return `HTTP ${status}: ${obj[key]}`
   }
   if (typeof body === 'string' && body.trim() !== '') return `HTTP ${status}: ${body.trim().slice(0, 500)}`
   return `HTTP ${status}`
+}
+
+/** The errors in order; one field's messages together (`email: a, b`). */
+function describeErrors(errors: PerkvilleError[]): string {
+  const parts: Array<string | { field: string; messages: string[] }> = []
+  for (const e of errors) {
+    if (e.code !== null) parts.push(`${e.code}: ${e.message}`)
+    else if (e.field === null) parts.push(e.message)
+    else {
+      const same = parts.find((p) => typeof p !== 'string' && p.field === e.field)
+      if (typeof same === 'object') same.messages.push(e.message)
+      else parts.push({ field: e.field, messages: [e.message] })
+    }
+  }
+  return parts.map((p) => (typeof p === 'string' ? p : `${p.field}: ${p.messages.join(', ')}`)).join('; ')
 }
 
 /** A list response: `{"meta": {...}, "objects": [...]}`. */
@@ -293,4 +419,22 @@ export function asObject(value: unknown): Record<string, unknown> | null {
 export function nextPageUrl(page: unknown, currentUrl: string): string | null {
   const next = asObject(asObject(page)?.meta)?.next
   return typeof next === 'string' && next !== '' ? new URL(next, currentUrl).toString() : null
+}
+
+/**
+ * The token goes only to Perkville: a URL Perkville's answer points to (`meta.next`, a resource URI)
+ * is followed only on the origin of the configured base URL. Null when it may be followed, otherwise
+ * why not (naming origins only, never a path or query).
+ */
+export function foreignOrigin(url: string, baseUrl: string): string | null {
+  let origin: string
+  try {
+    origin = new URL(url).origin
+  } catch {
+    return 'an address that is not a URL'
+  }
+  const base = new URL(baseUrl).origin
+  return origin === base
+    ? null
+    : `a URL on ${origin}, not on the configured Perkville origin ${base}: refused, the token is sent only to Perkville`
 }

@@ -4,7 +4,7 @@ import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-ap
 import { classifyTransportError } from '../perkville/wire.js'
 import { type BackoffOptions, retryDelayMs } from './backoff.js'
 import { EXPIRED, PERMANENT } from './failure-reasons.js'
-import { parkingFor } from './parking.js'
+import { cannotSettle, type Parking, parkingFor } from './parking.js'
 import { scrub, scrubbedJson } from './redact.js'
 import { settleByLookup } from './settle.js'
 import type { AttemptRow, ClaimedEvent, Completion, CompletionResult } from './storage/storage.js'
@@ -110,10 +110,26 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     }
   }
 
+  const parked = (attemptsMade: number, parking: Parking, unknown: boolean): DeliverOutcome => ({
+    completion: {
+      ...base,
+      attemptsMade,
+      log,
+      result: { status: 'parked', at: now(), reason: parking.reason, error: parking.error, unknown },
+    },
+    credentials: null,
+    latencyMs: null,
+    retry: null,
+  })
+
   if (claim.unknown) {
     const settled = await settleByLookup(deps.client, claim.tx.businessId, claim.externalId, now, secrets)
     log.push(settled.log)
     if (settled.kind === 'found') return delivered(0, settled.transactionId)
+    if (settled.kind === 'refused') {
+      // Still unknown: a later release settles it by lookup again, never by a blind resend.
+      return parked(0, cannotSettle(settled.message, claim.tx, claim.externalId, claim.id), true)
+    }
     if (settled.kind === 'error') {
       if (settled.class === 'credentials') return released(true, null, settled.message)
       // Without an answer the event stays unknown: never resend blind.
@@ -154,12 +170,11 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     case 'delivered':
       return delivered(1, r.transactionId)
     case 'already_delivered':
-      // 409 on the external id: an earlier attempt got through. Delivered, never a failure.
+      // A duplicate trans_source_id (409, or a 400 saying so): an earlier attempt got through.
       return delivered(1, r.resourceUri)
     case 'permanent': {
-      const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx)
-      if (parking)
-        return answered({ status: 'parked', at: now(), reason: parking.reason, error: parking.error })
+      const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx, r.code)
+      if (parking) return parked(1, parking, false)
       return answered({
         status: 'failed',
         at: now(),

@@ -1,5 +1,11 @@
 import { MISSING_IDENTITY } from './door.js'
-import { EXPIRED, ORDER_ALREADY_AWARDED, PERMANENT, REFUND_EXCEEDS_ORDER } from './failure-reasons.js'
+import {
+  CANNOT_SETTLE,
+  EXPIRED,
+  ORDER_ALREADY_AWARDED,
+  PERMANENT,
+  REFUND_EXCEEDS_ORDER,
+} from './failure-reasons.js'
 
 /** What an operator can do about each reason or code, in one sentence. */
 const ACTIONS: Record<string, string> = {
@@ -11,6 +17,8 @@ const ACTIONS: Record<string, string> = {
     'The order had already earned its award for this perk: nothing to do unless the duplicate order ids are a sender bug.',
   [REFUND_EXCEEDS_ORDER]:
     "The refunds exceed what the order was awarded: check the sender's refund amounts; nothing was removed beyond the award.",
+  [CANNOT_SETTLE]:
+    'Perkville refused the lookup that tells whether a lost answer landed: check each event in Perkville by its trans_source_id, retry those it does not have; release them all once Perkville accepts the lookup.',
   [MISSING_IDENTITY]:
     'The sender sets neither userId nor anonymousId: fix the source; Segment drops such events too.',
   INVALID_JSON: 'The sender posts bodies that are not JSON: fix the source.',

@@ -17,7 +17,15 @@ export const REFUND_EXCEEDS_ORDER = 'refund_exceeds_order'
 export const UNKNOWN_BUSINESS = 'unknown_business'
 export const UNKNOWN_LOCATION = 'unknown_location'
 export const UNKNOWN_PERK = 'unknown_perk'
+/** Perkville knows the location or perk but it is not active (E001, E004). */
+export const INACTIVE_LOCATION = 'inactive_location'
+export const INACTIVE_PERK = 'inactive_perk'
 /** Perkville answered 404 without saying what it does not know (a wrong base URL, say). */
 export const UNKNOWN_TO_PERKVILLE = 'unknown_to_perkville'
 /** Decided again under newer settings, the event earns nothing (its name left the map). */
 export const NOT_AWARDED = 'not_awarded'
+/**
+ * An attempt's answer was lost and Perkville refused (or ignored) the lookup that would settle it:
+ * sending again could award twice, so the event waits for an operator. It stays marked unknown.
+ */
+export const CANNOT_SETTLE = 'cannot_settle'

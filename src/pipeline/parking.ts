@@ -3,7 +3,11 @@
  * settings name something Perkville does not know, and the words an operator sees on the event.
  */
 import type { Transaction } from '../core/types.js'
+import { TRANSACTION_ERROR_CODES } from '../perkville/wire.js'
 import {
+  CANNOT_SETTLE,
+  INACTIVE_LOCATION,
+  INACTIVE_PERK,
   NOT_AWARDED,
   UNKNOWN_BUSINESS,
   UNKNOWN_LOCATION,
@@ -20,12 +24,23 @@ export interface Parking {
 const FIX =
   'Correct the settings in Settings (or the settings file): every parked event is then decided again under the new settings and delivered, without a replay.'
 
+/** What to do once Perkville itself is fixed (nothing in the settings changes then). */
+const RELEASE = 'then release the parked events (POST /admin/parked/release).'
+
 /**
- * A refusal of `POST transactions/` that the settings caused, or null. A 404 there means Perkville
- * does not know something the transaction names (or the base URL is wrong); a 400 whose message
- * names the business, location or perk field says the same in a validation error's words.
+ * A refusal of `POST transactions/` that the settings caused, or null. Perkville's documented codes
+ * E000–E005 say which of location and perk is wrong and how; a 404 means Perkville does not know
+ * something the transaction names (or the base URL is wrong); a 400 whose message names the
+ * business, location or perk field says the same in a validation error's words.
  */
-export function parkingFor(status: number, message: string, tx: Transaction): Parking | null {
+export function parkingFor(
+  status: number,
+  message: string,
+  tx: Transaction,
+  code: string | null = null,
+): Parking | null {
+  const documented = code === null ? undefined : TRANSACTION_ERROR_CODES[code]
+  if (documented) return parkingForCode(documented, message, tx)
   const named = /\b(business|location|perk)\b/i.exec(message)?.[1]?.toLowerCase()
   if (
     status !== 404 &&
@@ -56,10 +71,53 @@ export function parkingFor(status: number, message: string, tx: Transaction): Pa
   }
 }
 
+function parkingForCode(
+  { names, problem }: (typeof TRANSACTION_ERROR_CODES)[string],
+  message: string,
+  tx: Transaction,
+): Parking {
+  const id = names === 'location' ? tx.locationId : tx.perkId
+  const setting = names === 'location' ? 'Set locationId to' : 'Map the event to'
+  const what = `${names} ${id}`
+  switch (problem) {
+    case 'missing':
+      return {
+        reason: names === 'location' ? UNKNOWN_LOCATION : UNKNOWN_PERK,
+        error: `Perkville has no ${what} (${message}). ${setting} one of business ${tx.businessId}'s ${names}s. ${FIX}`,
+      }
+    case 'other_business':
+      return {
+        reason: names === 'location' ? UNKNOWN_LOCATION : UNKNOWN_PERK,
+        error: `Perkville's ${what} is not of business ${tx.businessId} (${message}). ${setting} one of business ${tx.businessId}'s own ${names}s, or correct businessId. ${FIX}`,
+      }
+    case 'inactive':
+      return {
+        reason: names === 'location' ? INACTIVE_LOCATION : INACTIVE_PERK,
+        error: `Perkville's ${what} is not active (${message}). Activate it in Perkville, ${RELEASE} Or ${setting.charAt(0).toLowerCase()}${setting.slice(1)} an active ${names}: ${FIX}`,
+      }
+  }
+}
+
 /** An event that newer settings no longer award (its name or audience left the map). */
 export function notAwarded(code: string, message: string): Parking {
   return {
     reason: NOT_AWARDED,
     error: `The settings in force no longer award this event (${code}: ${message}). It stays parked and is not sent; a later settings version that awards it again delivers it.`,
+  }
+}
+
+/**
+ * An earlier attempt's answer was lost and Perkville refused the lookup that would tell whether it
+ * landed: the event waits for an operator rather than risk a second award.
+ */
+export function cannotSettle(
+  message: string,
+  tx: Transaction,
+  transSourceId: string,
+  eventId: string,
+): Parking {
+  return {
+    reason: CANNOT_SETTLE,
+    error: `An earlier attempt's answer was lost, and Perkville refused the lookup that tells whether it landed (${message}); sending again could award twice, so the event is not sent. Look in Perkville for a transaction of ${tx.email} with trans_source_id ${transSourceId}: if there is one, nothing is missing; if there is none, retry this event (POST /admin/events/${eventId}/retry), which sends it once with the same trans_source_id. Once Perkville accepts the lookup, POST /admin/parked/release settles every such event by lookup.`,
   }
 }

@@ -1,6 +1,6 @@
 import type { PerkvilleClient } from '../perkville/client-api.js'
 import { PerkvilleApiError } from '../perkville/client-api.js'
-import type { DeliveryClass } from '../perkville/wire.js'
+import { type DeliveryClass, transactionLookupQuery } from '../perkville/wire.js'
 import { scrub, scrubbedJson } from './redact.js'
 import type { AttemptRow } from './storage/storage.js'
 
@@ -8,10 +8,12 @@ export type SettleResult =
   | { kind: 'found'; transactionId: string; log: AttemptRow }
   | { kind: 'not_found'; log: AttemptRow }
   | { kind: 'error'; class: DeliveryClass['class']; message: string; log: AttemptRow }
+  /** Perkville refused (or ignored) the lookup: retrying it cannot help, and a resend could double. */
+  | { kind: 'refused'; message: string; log: AttemptRow }
 
 /**
  * A delivery whose outcome is unknown (timeout, cut connection, 5xx, crash in flight) may already be
- * in Perkville: look its external id up before any resend, so settling never doubles an award.
+ * in Perkville: look its trans_source_id up before any resend, so settling never doubles an award.
  */
 export async function settleByLookup(
   client: PerkvilleClient,
@@ -23,7 +25,7 @@ export async function settleByLookup(
   const at = now()
   const started = performance.now()
   const request = scrubbedJson(
-    { method: 'GET', lookup: { business: businessId, external_id: externalId } },
+    { method: 'GET', lookup: transactionLookupQuery(businessId, externalId) },
     secrets,
   )
   try {
@@ -51,11 +53,17 @@ export async function settleByLookup(
     const durationMs = Math.round(performance.now() - started)
     const message = scrub(err instanceof Error ? err.message : String(err), secrets)
     const cls = err instanceof PerkvilleApiError ? err.kind : 'temporary'
-    return {
-      kind: 'error',
-      class: cls,
-      message,
-      log: { at, durationMs, outcome: 'lookup_failed', request, response: null, error: message },
+    const log: AttemptRow = {
+      at,
+      durationMs,
+      outcome: 'lookup_failed',
+      request,
+      response: null,
+      error: message,
     }
+    if (cls === 'permanent' || cls === 'already_delivered') {
+      return { kind: 'refused', message, log: { ...log, outcome: 'lookup_refused' } }
+    }
+    return { kind: 'error', class: cls, message, log }
   }
 }

@@ -7,6 +7,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
  */
 export class SandboxActivity {
   apiRequests = 0
+  /** POSTs whose trans_source_id the business already had (answered as the behaviour says). */
+  duplicates = 0
   readonly injected = { outage: 0, error: 0, rate_limit: 0, hang: 0, commit_then_fail: 0 }
   private readonly hung = new Set<Socket>()
 
@@ -25,6 +27,11 @@ export class SandboxActivity {
   }
 
   snapshot() {
-    return { apiRequests: this.apiRequests, injected: { ...this.injected }, hungOpen: this.hung.size }
+    return {
+      apiRequests: this.apiRequests,
+      duplicates: this.duplicates,
+      injected: { ...this.injected },
+      hungOpen: this.hung.size,
+    }
   }
 }

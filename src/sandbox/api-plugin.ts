@@ -6,10 +6,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { SandboxActivity } from './activity.js'
+import type { DuplicateAnswer, ResolvedBehaviour } from './behaviour.js'
 import { calendarDay } from './calendar-day.js'
 import { type DailyLimitAnswer, dailyLimitBody } from './daily-limit.js'
 import type { FaultInjector } from './faults.js'
-import { id, listPage, listQuery, queryError } from './list-query.js'
+import { id, listPage, listQuery, onlyFilters, queryError } from './list-query.js'
 import { notFound } from './not-found.js'
 import {
   businessResource,
@@ -19,7 +20,7 @@ import {
   transactionResource,
 } from './resources.js'
 import type { Scope, TokenGrant } from './seed.js'
-import type { SandboxStore } from './store.js'
+import type { SandboxStore, TransactionRow } from './store.js'
 import { validateTransactionInput } from './transaction-input.js'
 
 export interface ApiOptions {
@@ -32,6 +33,8 @@ export interface ApiOptions {
   dailyLimitAnswer?: DailyLimitAnswer
   /** The sandbox's clock (the store's too): which calendar day it is. */
   now?: () => number
+  /** Read on every request: `setBehaviour` replaces `current`. */
+  behaviour: { current: ResolvedBehaviour }
 }
 
 declare module 'fastify' {
@@ -43,7 +46,7 @@ declare module 'fastify' {
 const businessParams = z.object({ id: z.string() })
 
 export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, options) => {
-  const { store, faults, activity } = options
+  const { store, faults, activity, behaviour } = options
   const app = instance.withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSchemaErrorFormatter((errors) => queryError(errors))
@@ -96,33 +99,47 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
     },
   )
 
-  const list = { schema: { querystring: listQuery } }
-  const customerInfo = { ...list, preValidation: scopeCheck('ADMIN_CUSTOMER_INFO') }
-  const publicList = { ...list, preValidation: publicInfo }
+  // Reads of the business's own resources need PUBLIC; each list refuses filters Perkville does not document.
+  const list = (...filters: string[]) => ({
+    schema: { querystring: listQuery },
+    preValidation: [publicInfo, onlyFilters(() => filters)],
+  })
+  const byBusiness = list('business')
+  const customerInfo = (filters: () => readonly string[]) => ({
+    schema: { querystring: listQuery },
+    preValidation: [scopeCheck('ADMIN_CUSTOMER_INFO'), onlyFilters(filters)],
+  })
 
-  app.get('/locations/', publicList, async (request, reply) => {
+  app.get('/locations/', byBusiness, async (request, reply) => {
     const q = request.query
     if (!requireBusiness(request, reply, q.business)) return reply
     return listPage(request, store.locations(q.business ?? null, q.limit, q.offset), q, locationResource)
   })
 
-  app.get('/perks/', publicList, async (request, reply) => {
+  app.get('/perks/', byBusiness, async (request, reply) => {
     const q = request.query
     if (!requireBusiness(request, reply, q.business)) return reply
     return listPage(request, store.perks(q.business ?? null, q.limit, q.offset), q, perkResource)
   })
 
-  app.get('/connections/', customerInfo, async (request, reply) => {
-    const q = request.query
-    if (!requireBusiness(request, reply, q.business)) return reply
-    const filter = { business: q.business, email: q.user__emails__email }
-    return listPage(request, store.connections(filter, q.limit, q.offset), q, connectionResource)
-  })
+  app.get(
+    '/connections/',
+    customerInfo(() => ['business', 'user__emails__email']),
+    async (request, reply) => {
+      const q = request.query
+      if (!requireBusiness(request, reply, q.business)) return reply
+      const filter = { business: q.business, email: q.user__emails__email }
+      return listPage(request, store.connections(filter, q.limit, q.offset), q, connectionResource)
+    },
+  )
 
-  app.get('/transactions/', customerInfo, async (request, reply) => {
+  // trans_source_id is the assumed lookup filter (docs/perkville-api.md); `lookupFilter: false` refuses it.
+  const transactionFilters = () =>
+    behaviour.current.lookupFilter ? ['business', 'trans_source_id'] : ['business']
+  app.get('/transactions/', customerInfo(transactionFilters), async (request, reply) => {
     const q = request.query
     if (!requireBusiness(request, reply, q.business)) return reply
-    const filter = { business: q.business, externalId: q.external_id, email: q.email }
+    const filter = { business: q.business, transSourceId: q.trans_source_id }
     return listPage(request, store.transactions(filter, q.limit, q.offset), q, transactionResource)
   })
 
@@ -151,14 +168,10 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
         const day = calendarDay((options.now ?? Date.now)(), business.timezone)
         return reply.code(400).send(dailyLimitBody(options.dailyLimitAnswer ?? 'error_codes', tx.perk, day))
       }
-      const result = store.insertTransaction(tx, perk)
+      const result = store.insertTransaction(tx, perk, behaviour.current.dedup)
       if (result.kind === 'exists') {
-        const existing = transactionResource(result.row)
-        return reply.code(409).send({
-          detail: `a transaction with external_id ${JSON.stringify(tx.externalId)} already exists`,
-          id: existing.id,
-          resource_uri: existing.resource_uri,
-        })
+        activity.duplicates++
+        return duplicateAnswer(reply, behaviour.current.duplicateAnswer, result.row, tx.transSourceId ?? '')
       }
       const after = faults.afterCommit()
       if (after !== 'none') activity.injected.commit_then_fail++
@@ -182,6 +195,25 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (instance, option
         .send(transactionResource(result.row))
     },
   )
+}
+
+/** A POST whose trans_source_id the business already has, answered in the configured way. */
+function duplicateAnswer(reply: FastifyReply, answer: DuplicateAnswer, row: TransactionRow, key: string) {
+  const existing = transactionResource(row)
+  const message = `A transaction with trans_source_id ${JSON.stringify(key)} already exists`
+  switch (answer) {
+    case '409':
+      return reply.code(409).send({ detail: message, id: existing.id, resource_uri: existing.resource_uri })
+    case '400':
+      // Perkville's documented error shape; it documents no code for this, so the code is the sandbox's.
+      return reply.code(400).send({
+        status: 'failure',
+        error_codes: [{ code: 'DUPLICATE_TRANS_SOURCE_ID', message }],
+        errors: [message],
+      })
+    case 'existing':
+      return reply.code(200).send(existing)
+  }
 }
 
 function authenticate(tokens: ApiOptions['tokens'], request: FastifyRequest, reply: FastifyReply) {

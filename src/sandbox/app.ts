@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { SandboxActivity } from './activity.js'
 import { apiRoutes } from './api-plugin.js'
+import type { ResolvedBehaviour } from './behaviour.js'
 import { controlRoutes } from './control-plugin.js'
 import type { DailyLimitAnswer } from './daily-limit.js'
 import type { FaultInjector } from './faults.js'
@@ -21,12 +22,21 @@ export interface AppDeps {
   tokens: Map<string, TokenGrant>
   /** Who may get a token from `POST /api/token/`. */
   accounts?: { clients: readonly SeedClient[]; users: readonly SeedUser[] }
+  behaviour: { current: ResolvedBehaviour }
   logger: boolean
   dailyLimitAnswer?: DailyLimitAnswer
   now?: () => number
 }
 
-export function buildApp({ store, faults, tokens, accounts, logger, ...daily }: AppDeps): FastifyInstance {
+export function buildApp({
+  store,
+  faults,
+  tokens,
+  accounts,
+  behaviour,
+  logger,
+  ...daily
+}: AppDeps): FastifyInstance {
   const app = Fastify({ logger, forceCloseConnections: true, bodyLimit: 1024 * 1024 })
   const activity = new SandboxActivity()
   app.addHook('onClose', async () => activity.closeHung())
@@ -46,8 +56,16 @@ export function buildApp({ store, faults, tokens, accounts, logger, ...daily }: 
   app.get('/healthz', async () => ({ ok: true }))
   const issued = new IssuedTokens(store)
   const lookup = (token: string) => tokens.get(token) ?? issued.grant(token)
-  void app.register(apiRoutes, { prefix: '/v2', store, faults, tokens: lookup, activity, ...daily })
+  void app.register(apiRoutes, {
+    prefix: '/v2',
+    store,
+    faults,
+    tokens: lookup,
+    activity,
+    behaviour,
+    ...daily,
+  })
   void app.register(tokenRoutes, { prefix: '/api', clients: [], users: [], ...accounts, issued })
-  void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity })
+  void app.register(controlRoutes, { prefix: '/_sandbox', store, faults, activity, behaviour })
   return app
 }

@@ -4,12 +4,15 @@
  */
 import type { TransactionResource } from '../perkville/wire.js'
 import { buildApp } from './app.js'
+import { type Behaviour, parseBehaviour, type ResolvedBehaviour } from './behaviour.js'
 import type { DailyLimitAnswer } from './daily-limit.js'
 import { FaultInjector, type Faults, parseFaults, type Random } from './faults.js'
 import { transactionResource } from './resources.js'
 import { DEFAULT_SEED, DEFAULT_TOKEN, parseSeed, type SandboxSeed, SCOPES, type TokenGrant } from './seed.js'
 import { SandboxStore } from './store.js'
 
+export type { Behaviour, DuplicateAnswer, ResolvedBehaviour } from './behaviour.js'
+export { BehaviourError, DUPLICATE_ANSWERS, parseBehaviour } from './behaviour.js'
 export { DAILY_LIMIT_ANSWERS, type DailyLimitAnswer } from './daily-limit.js'
 export type { Faults } from './faults.js'
 export { FaultsError, parseFaults, seededRandom } from './faults.js'
@@ -39,6 +42,8 @@ export interface SandboxOptions {
   /** A token with every scope, added to the seed's tokens; it is the one `RunningSandbox.token` shows. */
   token?: string
   faults?: Faults
+  /** How a duplicate trans_source_id and the lookup are answered (behaviour.ts); default 409, dedup, lookup. */
+  behaviour?: Behaviour
   logger?: boolean
   /** Fault randomness (default Math.random); a `seed` in the faults overrides it. */
   random?: Random
@@ -55,6 +60,9 @@ export interface RunningSandbox {
   port: number
   token: string
   setFaults(f: Faults): void
+  /** Replaces the whole behaviour (fields left out go back to their defaults). */
+  setBehaviour(b: Behaviour): void
+  behaviour(): ResolvedBehaviour
   reset(): void
   transactions(): TransactionResource[]
   close(): Promise<void>
@@ -75,6 +83,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 
   const now = opts.now ?? Date.now
   const faults = new FaultInjector(parseFaults(opts.faults ?? {}), opts.random, now)
+  const behaviour = { current: parseBehaviour(opts.behaviour ?? {}) }
   const store = new SandboxStore(
     opts.dataDir === undefined ? { memory: true } : { dataDir: opts.dataDir },
     seed,
@@ -86,6 +95,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     faults,
     tokens,
     accounts,
+    behaviour,
     logger: opts.logger ?? false,
     now,
     ...(opts.dailyLimitAnswer === undefined ? {} : { dailyLimitAnswer: opts.dailyLimitAnswer }),
@@ -107,6 +117,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     port: address.port,
     token,
     setFaults: (f) => faults.set(parseFaults(f)),
+    setBehaviour: (b) => {
+      behaviour.current = parseBehaviour(b)
+    },
+    behaviour: () => ({ ...behaviour.current }),
     reset: () => store.reset(),
     transactions: () => store.allTransactions().map(transactionResource),
     close: async () => {

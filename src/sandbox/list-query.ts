@@ -1,4 +1,4 @@
-import type { FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import type { FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { z } from 'zod'
 import type { Page } from './store.js'
 
@@ -38,11 +38,29 @@ export const listQuery = z.object({
   offset: count(0, Number.MAX_SAFE_INTEGER).default(0),
   business: id.optional(),
   user__emails__email: filterText.optional(),
-  external_id: filterText.optional(),
-  email: filterText.optional(),
+  trans_source_id: filterText.optional(),
 })
 
 export type ListQuery = z.output<typeof listQuery>
+
+/** Paging and the output format are no filters: every list takes them. */
+const PAGING = ['limit', 'offset', 'format']
+
+/**
+ * A route hook: the list takes only the filters Perkville documents for it (`allowed()` is read per
+ * request, so a behaviour change applies at once). Any other is refused as Tastypie refuses a field
+ * it does not filter on: 400 `{"error": "The 'x' field does not allow filtering."}`.
+ */
+export function onlyFilters(allowed: () => readonly string[]) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const known = new Set([...PAGING, ...allowed()])
+    const query = (request.query ?? {}) as Record<string, unknown>
+    const refused = Object.keys(query).find((key) => !known.has(key))
+    if (refused === undefined) return
+    const field = refused.split('__')[0] ?? refused
+    return reply.code(400).send({ error: `The '${field}' field does not allow filtering.` })
+  }
+}
 
 /** A query that failed its schema: answered 400 as Tastypie does, `{"errors": {field: [message]}}`. */
 export class QueryError extends Error {

@@ -50,7 +50,7 @@ export function transactionResource(row: TransactionRow): TransactionResource & 
     quantity: row.quantity,
     points: row.points,
     send_email: row.send_email === 1,
-    external_id: row.external_id ?? '',
+    trans_source_id: row.trans_source_id ?? '',
     transaction_dt: row.transaction_dt,
     created_dt: row.created_dt,
     user: resourceUri('users', row.user_id),

@@ -36,7 +36,7 @@ export interface TransactionRow {
   quantity: number
   points: number
   send_email: number
-  external_id: string | null
+  trans_source_id: string | null
   transaction_dt: string | null
   created_dt: string
 }
@@ -55,7 +55,7 @@ export interface NewTransaction {
   email: string
   quantity: number
   sendEmail: boolean
-  externalId: string | null
+  transSourceId: string | null
   transactionDt: string | null
   /** `limit_to_once_per_calendar_day`: refused when the customer had this perk today (business time). */
   oncePerDay: boolean
@@ -88,10 +88,28 @@ CREATE TABLE IF NOT EXISTS connections (
 CREATE TABLE IF NOT EXISTS transactions (
   id INTEGER PRIMARY KEY AUTOINCREMENT, business_id INTEGER NOT NULL, location_id INTEGER NOT NULL,
   perk_id INTEGER NOT NULL, user_id INTEGER NOT NULL, email TEXT NOT NULL, quantity REAL NOT NULL,
-  points INTEGER NOT NULL, send_email INTEGER NOT NULL, external_id TEXT, transaction_dt TEXT,
-  created_dt TEXT NOT NULL, UNIQUE (business_id, external_id)
+  points INTEGER NOT NULL, send_email INTEGER NOT NULL, trans_source_id TEXT, transaction_dt TEXT,
+  created_dt TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS transactions_email ON transactions (business_id, email);
+CREATE INDEX IF NOT EXISTS transactions_source ON transactions (business_id, trans_source_id);
+`
+
+/**
+ * A data dir from before the key was `trans_source_id` has an `external_id` column with a UNIQUE
+ * constraint (which `--no-dedup` must be able to break): rebuilt once, every row kept.
+ */
+const UPGRADE_TRANSACTIONS = `
+ALTER TABLE transactions RENAME TO transactions_old;
+CREATE TABLE transactions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, business_id INTEGER NOT NULL, location_id INTEGER NOT NULL,
+  perk_id INTEGER NOT NULL, user_id INTEGER NOT NULL, email TEXT NOT NULL, quantity REAL NOT NULL,
+  points INTEGER NOT NULL, send_email INTEGER NOT NULL, trans_source_id TEXT, transaction_dt TEXT,
+  created_dt TEXT NOT NULL
+);
+INSERT INTO transactions SELECT id, business_id, location_id, perk_id, user_id, email, quantity, points,
+  send_email, external_id, transaction_dt, created_dt FROM transactions_old;
+DROP TABLE transactions_old;
 `
 
 export class SandboxStore {
@@ -114,10 +132,12 @@ export class SandboxStore {
     } else {
       this.db = new Database(':memory:')
     }
+    const txColumns = this.db.prepare(`SELECT name FROM pragma_table_info('transactions')`).pluck().all()
+    if (txColumns.includes('external_id')) this.db.transaction(() => this.db.exec(UPGRADE_TRANSACTIONS))()
     this.db.exec(SCHEMA)
     // A data directory made before businesses had a time zone gets the column (and the default).
-    const columns = this.db.prepare('PRAGMA table_info(businesses)').all() as Array<{ name: string }>
-    if (!columns.some((c) => c.name === 'timezone')) {
+    const businessColumns = this.db.prepare('PRAGMA table_info(businesses)').all() as Array<{ name: string }>
+    if (!businessColumns.some((c) => c.name === 'timezone')) {
       this.db.exec(`ALTER TABLE businesses ADD COLUMN timezone TEXT NOT NULL DEFAULT '${DEFAULT_TIMEZONE}'`)
     }
     const seeded = this.sql('SELECT value FROM meta WHERE key = ?').get('seeded')
@@ -215,14 +235,13 @@ export class SandboxStore {
   }
 
   transactions(
-    filter: { business?: number; externalId?: string; email?: string },
+    filter: { business?: number; transSourceId?: string },
     limit: number,
     offset: number,
   ): Page<TransactionRow> {
     const where: Record<string, string | number> = {}
     if (filter.business !== undefined) where.business_id = filter.business
-    if (filter.externalId !== undefined) where.external_id = filter.externalId
-    if (filter.email !== undefined) where.email = normaliseEmail(filter.email)
+    if (filter.transSourceId !== undefined) where.trans_source_id = filter.transSourceId
     return this.page('transactions', where, limit, offset)
   }
 
@@ -257,16 +276,15 @@ export class SandboxStore {
   }
 
   /**
-   * Records a transaction and moves the customer's balance, atomically; a reused external id
-   * answers the transaction already recorded. The customer comes into being with the first one.
+   * Records a transaction and moves the customer's balance, atomically; with `dedup`, a reused
+   * trans_source_id answers the transaction already recorded. The customer comes into being with the first one.
    */
-  insertTransaction(tx: NewTransaction, perk: PerkRow): InsertResult {
+  insertTransaction(tx: NewTransaction, perk: PerkRow, dedup = true): InsertResult {
     return this.db.transaction((): InsertResult => {
-      if (tx.externalId !== null) {
-        const existing = this.sql('SELECT * FROM transactions WHERE business_id = ? AND external_id = ?').get(
-          tx.business,
-          tx.externalId,
-        ) as TransactionRow | undefined
+      if (dedup && tx.transSourceId !== null) {
+        const existing = this.sql(
+          'SELECT * FROM transactions WHERE business_id = ? AND trans_source_id = ? ORDER BY id LIMIT 1',
+        ).get(tx.business, tx.transSourceId) as TransactionRow | undefined
         if (existing) return { kind: 'exists', row: existing }
       }
       const email = normaliseEmail(tx.email)
@@ -282,7 +300,7 @@ export class SandboxStore {
       ).run(points, tx.business, user.id)
       const info = this.sql(
         `INSERT INTO transactions (business_id, location_id, perk_id, user_id, email, quantity, points,
-             send_email, external_id, transaction_dt, created_dt)
+             send_email, trans_source_id, transaction_dt, created_dt)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         tx.business,
@@ -293,7 +311,7 @@ export class SandboxStore {
         tx.quantity,
         points,
         tx.sendEmail ? 1 : 0,
-        tx.externalId,
+        tx.transSourceId,
         tx.transactionDt,
         new Date(this.now()).toISOString(),
       )

@@ -60,11 +60,12 @@ export function validateTransactionInput(
     else sendEmail = b.send_email
   }
 
-  let externalId: string | null = null
-  if (b.external_id !== undefined && b.external_id !== null) {
-    if (typeof b.external_id !== 'string' || b.external_id === '' || b.external_id.length > 255) {
-      add('external_id', 'must be a string of 1 to 255 characters')
-    } else externalId = b.external_id
+  // Any other field (an `external_id`, say) is ignored, as Tastypie does: it dedups nothing.
+  let transSourceId: string | null = null
+  if (b.trans_source_id !== undefined && b.trans_source_id !== null) {
+    if (typeof b.trans_source_id !== 'string' || b.trans_source_id === '' || b.trans_source_id.length > 255) {
+      add('trans_source_id', 'must be a string of 1 to 255 characters')
+    } else transSourceId = b.trans_source_id
   }
 
   let transactionDt: string | null = null
@@ -84,6 +85,6 @@ export function validateTransactionInput(
   if (Object.keys(errors).length > 0) return { ok: false, errors }
   return {
     ok: true,
-    value: { business, location, perk, email, quantity, sendEmail, externalId, transactionDt, oncePerDay },
+    value: { business, location, perk, email, quantity, sendEmail, transSourceId, transactionDt, oncePerDay },
   }
 }

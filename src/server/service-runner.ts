@@ -15,6 +15,7 @@ import { alertMonitorFor } from './alert-monitor.js'
 import { buildServer } from './app.js'
 import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
+import { readContractCheck } from './contract-check-file.js'
 import { prepareDataDir } from './data-dir.js'
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js'
 import type { Lifecycle } from './deps.js'
@@ -196,6 +197,7 @@ async function startLocked(
     const checks = new SettingsCheckRunner(
       (s) => checkWithOwnClient(s, clientOptions),
       logger.child({ component: 'settings-check' }),
+      () => readContractCheck(dataDir),
     )
     void checks.run(settings)
     versions.onChange(async (next, version, decidesSince) => {

@@ -3,6 +3,7 @@ import type { Settings } from '../core/settings.js'
 import { boundErrorText } from '../perkville/bounded-body.js'
 import { createPerkvilleClient } from '../perkville/client.js'
 import type { PerkvilleClientOptions } from '../perkville/client-api.js'
+import type { ContractProbeResult } from '../perkville/contract-probe.js'
 import { type CheckItem, checkSettings } from '../perkville/settings-check.js'
 
 export interface SettingsCheckView {
@@ -10,6 +11,8 @@ export interface SettingsCheckView {
   state: 'ok' | 'problem' | 'unknown'
   checkedAt: string | null
   items: CheckItem[]
+  /** The last live contract check (`check --write-probe`), when one was kept. */
+  contract?: ContractProbeResult | null
 }
 
 /**
@@ -24,6 +27,7 @@ export class SettingsCheckRunner {
   constructor(
     private readonly check: (settings: Settings) => Promise<CheckItem[]>,
     private readonly logger: Logger,
+    private readonly contract: () => ContractProbeResult | null = () => null,
   ) {}
 
   run(settings: Settings): Promise<SettingsCheckView> {
@@ -50,12 +54,14 @@ export class SettingsCheckRunner {
   }
 
   view(): SettingsCheckView {
-    if (this.last === null) return { state: 'unknown', checkedAt: null, items: [] }
+    const contract = this.contract()
+    if (this.last === null) return { state: 'unknown', checkedAt: null, items: [], contract }
     const ok = this.last.items.every((i) => i.ok)
     return {
       state: ok ? 'ok' : 'problem',
       checkedAt: new Date(this.last.at).toISOString(),
       items: this.last.items,
+      contract,
     }
   }
 

@@ -53,7 +53,24 @@ export interface SettingsView {
     oncePerDayEvents?: string[]
     sendEmail: boolean
   }
-  check?: { state: string; checkedAt: string | null; items: CheckItem[] }
+  check?: SettingsCheck
   /** Stored versions this start passed over because they cannot be applied. */
   problem?: SettingsVersionProblem
+}
+
+/** The last live contract check (`check --write-probe`), as the service keeps it. */
+export interface ContractCheck {
+  at: string
+  businessId: string
+  transSourceId: string
+  steps: Array<{ step: string; status: number | null; answer: string }>
+  assumptions: CheckItem[]
+  ok: boolean
+}
+
+export interface SettingsCheck {
+  state: string
+  checkedAt: string | null
+  items: CheckItem[]
+  contract?: ContractCheck | null
 }

@@ -98,7 +98,7 @@ export function expectExactlyTheAwards(result: Visit): void {
   expect(watch.errors, 'no script error on the page').toEqual([])
   const byPerk = awards.map((tx) => tx.perk).sort()
   expect(byPerk).toEqual([3001, 3002])
-  expect(new Set(awards.map((tx) => tx.external_id)).size).toBe(2)
+  expect(new Set(awards.map((tx) => tx.trans_source_id)).size).toBe(2)
   expect(awards.find((tx) => tx.perk === 3001)?.quantity).toBe(1)
 }
 

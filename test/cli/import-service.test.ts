@@ -122,7 +122,7 @@ describe('a 20,000-event JSONL history', () => {
     const ids = sandbox
       .transactions()
       .filter((t) => members(t.email))
-      .map((t) => t.external_id)
+      .map((t) => t.trans_source_id)
     expect(new Set(ids).size).toBe(count)
     expect(ids.every((id) => /^imp-[0-9a-f]{40}$/.test(id))).toBe(true)
   }, 180_000)

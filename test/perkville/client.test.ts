@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Transaction } from '../../src/core/types.js'
 import { createPerkvilleClient, type PerkvilleHttpClient } from '../../src/perkville/client.js'
@@ -54,6 +56,7 @@ afterAll(async () => {
 })
 beforeEach(() => {
   sandbox.setFaults({})
+  sandbox.setBehaviour({})
   sandbox.reset()
 })
 
@@ -66,7 +69,7 @@ describe('postTransaction', () => {
     expect(attempt.request.body).toMatchObject({
       business: 1001,
       perk: 3002,
-      external_id: 'evt-1',
+      trans_source_id: 'evt-1',
       quantity: 9.99,
     })
     expect(attempt.response?.status).toBe(201)
@@ -74,13 +77,13 @@ describe('postTransaction', () => {
     const stored = sandbox.transactions()
     expect(stored).toHaveLength(1)
     expect(stored[0]).toMatchObject({
-      external_id: 'evt-1',
+      trans_source_id: 'evt-1',
       points: 9,
       transaction_dt: '2026-11-23T10:00:00Z',
     })
   })
 
-  it('treats a reused external_id (409) as already delivered, pointing at the first transaction', async () => {
+  it('treats a reused trans_source_id (409) as already delivered, pointing at the first transaction', async () => {
     const first = await client.postTransaction(tx(), 'evt-dup')
     const second = await client.postTransaction(tx(), 'evt-dup')
     expect(first.result.class).toBe('delivered')
@@ -90,6 +93,30 @@ describe('postTransaction', () => {
       resourceUri: '/v2/transactions/1/',
     })
     expect(sandbox.transactions()).toHaveLength(1)
+  })
+
+  it.each([
+    ['409', 409],
+    ['400', 400],
+    ['existing', 200],
+  ] as const)(
+    'counts a reused trans_source_id as delivered when Perkville answers it %s',
+    async (answer, status) => {
+      sandbox.setBehaviour({ duplicateAnswer: answer })
+      const first = await client.postTransaction(tx(), 'evt-dup')
+      const second = await client.postTransaction(tx({ quantity: 50 }), 'evt-dup')
+      expect(first.result.class).toBe('delivered')
+      expect(second.response?.status).toBe(status)
+      expect(['delivered', 'already_delivered']).toContain(second.result.class)
+      expect(sandbox.transactions()).toHaveLength(1)
+    },
+  )
+
+  it('sends the event id as trans_source_id and no external_id', async () => {
+    const attempt = await client.postTransaction(tx(), 'evt-key')
+    expect(attempt.request.body).toMatchObject({ trans_source_id: 'evt-key' })
+    expect(Object.keys(attempt.request.body)).not.toContain('external_id')
+    expect(sandbox.transactions()[0]).toMatchObject({ trans_source_id: 'evt-key' })
   })
 
   it('keeps Perkville’s message on a 400', async () => {
@@ -150,13 +177,13 @@ describe('postTransaction', () => {
     expect(sandbox.transactions()).toHaveLength(0)
   })
 
-  it('commit then 500: temporary, and the lookup by external_id finds the transaction', async () => {
+  it('commit then 500: temporary, and the lookup by trans_source_id finds the transaction', async () => {
     sandbox.setFaults({ commitThenFailRate: 1, commitThenFailMode: 'error' })
     const attempt = await client.postTransaction(tx(), 'evt-ctf-500')
     expect(attempt.result).toMatchObject({ class: 'temporary', status: 500 })
     sandbox.setFaults({})
     const found = await client.findTransaction('1001', 'evt-ctf-500')
-    expect(found).toMatchObject({ external_id: 'evt-ctf-500', points: 9, business: 1001 })
+    expect(found).toMatchObject({ trans_source_id: 'evt-ctf-500', points: 9, business: 1001 })
     const retry = await client.postTransaction(tx(), 'evt-ctf-500')
     expect(retry.result.class).toBe('already_delivered')
     expect(sandbox.transactions()).toHaveLength(1)
@@ -170,7 +197,7 @@ describe('postTransaction', () => {
     expect(attempt.response).toBeNull()
     // The faults stay on: a lookup is a GET, and commit-then-fail only touches transaction POSTs.
     const found = await client.findTransaction('1001', 'evt-ctf-cut')
-    expect(found?.external_id).toBe('evt-ctf-cut')
+    expect(found?.trans_source_id).toBe('evt-ctf-cut')
     // The pool recovered from the cut socket.
     sandbox.setFaults({})
     expect((await client.postTransaction(tx(), 'evt-after-cut')).result.class).toBe('delivered')
@@ -208,7 +235,7 @@ describe('postTransaction', () => {
     const attempt = await quick.postTransaction(tx(), 'evt-late')
     expect(attempt.result).toMatchObject({ class: 'temporary', message: 'timeout after 100 ms' })
     while (sandbox.transactions().length === 0) await new Promise((r) => setTimeout(r, 20))
-    expect((await client.findTransaction('1001', 'evt-late'))?.external_id).toBe('evt-late')
+    expect((await client.findTransaction('1001', 'evt-late'))?.trans_source_id).toBe('evt-late')
   })
 
   it('is temporary on a refused connection', async () => {
@@ -233,6 +260,38 @@ describe('read calls', () => {
     await client.postTransaction(tx(), 'evt-known')
     expect(await client.findTransaction('1001', 'evt-unknown')).toBeNull()
     expect(await client.findTransaction('1002', 'evt-known')).toBeNull()
+  })
+
+  it('findTransaction throws a permanent error when Perkville refuses the trans_source_id filter', async () => {
+    sandbox.setBehaviour({ lookupFilter: false })
+    const refused = await client.findTransaction('1001', 'evt-x').catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(PerkvilleApiError)
+    expect(refused).toMatchObject({ kind: 'permanent', status: 400 })
+    expect((refused as Error).message).toContain("The 'trans_source_id' field does not allow filtering.")
+  })
+
+  it('findTransaction throws a permanent error when the answer shows the filter was ignored', async () => {
+    // A real server that ignores the filter and lists every transaction of the business.
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(
+        JSON.stringify({
+          meta: { limit: 20, next: null, offset: 0, previous: null, total_count: 1 },
+          objects: [{ id: 1, trans_source_id: 'someone-else', resource_uri: '/v2/transactions/1/' }],
+        }),
+      )
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    try {
+      const { port } = server.address() as AddressInfo
+      const ignoring = extraClient({ baseUrl: `http://127.0.0.1:${port}/v2/` })
+      const err = await ignoring.findTransaction('1001', 'evt-x').catch((e: unknown) => e)
+      expect(err).toMatchObject({ kind: 'permanent', status: 200 })
+      expect((err as Error).message).toContain('ignored the trans_source_id filter')
+    } finally {
+      server.closeAllConnections()
+      await new Promise((done) => server.close(done))
+    }
   })
 
   it('throws PerkvilleApiError with the answer class, never the token', async () => {

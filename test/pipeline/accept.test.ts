@@ -38,7 +38,7 @@ describe('accept → deliver', () => {
     await waitFor(async () => (await h!.service.health()).queueDepth === 0, 'queue to drain')
     const txs = h.sandbox.transactions()
     expect(txs).toHaveLength(3)
-    const byExt = new Map(txs.map((t) => [t.external_id, t]))
+    const byExt = new Map(txs.map((t) => [t.trans_source_id, t]))
     const ann = byExt.get((events[0]!.payload as { messageId: string }).messageId)
     // The sandbox stores emails lower-cased, as Perkville matches them.
     expect(ann).toMatchObject({
@@ -169,7 +169,7 @@ describe('accept → deliver', () => {
       const { events } = await h!.service.listEvents({ messageId })
       return events.length === 2 && events.every((e) => e.status === 'delivered')
     }, 'the re-accepted copy to settle as delivered (409)')
-    expect(h.sandbox.transactions().filter((t) => t.external_id === messageId)).toHaveLength(1)
+    expect(h.sandbox.transactions().filter((t) => t.trans_source_id === messageId)).toHaveLength(1)
     const { events } = await h.service.listEvents({ messageId })
     expect(events[0]!.attemptLog[0]).toMatchObject({ outcome: 'already_delivered' })
     expect((events[0]!.attemptLog[0]!.response as { status: number }).status).toBe(409)
@@ -200,7 +200,7 @@ describe('accept → deliver', () => {
     await waitFor(() => h!.sandbox.transactions().length === 1, 'delivery')
     const id = externalIdFor(payload)
     expect(id).toMatch(/^sha256-[0-9a-f]{40}$/)
-    expect(h.sandbox.transactions()[0]!.external_id).toBe(id)
+    expect(h.sandbox.transactions()[0]!.trans_source_id).toBe(id)
     const other = { ...payload, properties: { email: 'h@example.com', plan: 'gold' } }
     expect(
       await h.service.accept([{ source: 'webhook', receivedAt: Date.now(), payload: other }]),
@@ -219,7 +219,7 @@ describe('accept → deliver', () => {
     expect((await h.service.health()).queueDepth).toBe(1000)
     await h.service.start()
     await waitFor(() => h!.sandbox.transactions().length === 1000, '1000 deliveries')
-    expect(new Set(h.sandbox.transactions().map((t) => t.external_id)).size).toBe(1000)
+    expect(new Set(h.sandbox.transactions().map((t) => t.trans_source_id)).size).toBe(1000)
   })
 })
 

@@ -81,7 +81,7 @@ describe('permanent failures, retry and replay', () => {
     // The 404, then the retry; a pooled connection to the restarted sandbox may fail once more and be
     // settled by lookup, so more than two attempts is allowed — more than one transaction is not.
     expect(retried.attempts).toBeGreaterThanOrEqual(2)
-    expect(sandbox.transactions().filter((tx) => tx.external_id === retried.externalId)).toHaveLength(1)
+    expect(sandbox.transactions().filter((tx) => tx.trans_source_id === retried.externalId)).toHaveLength(1)
     expect(
       await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000, reason: 'expired' }),
     ).toBe(0)

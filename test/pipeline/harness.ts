@@ -11,7 +11,7 @@ import { TUNING } from '../../src/pipeline/options.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import type { DatabasePooling } from '../../src/pipeline/storage/postgres/pooler.js'
 import type { Storage } from '../../src/pipeline/storage/storage.js'
-import { type Faults, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
+import { type Behaviour, type Faults, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { defaultConfig } from '../../src/server/config.js'
 import { openStorage } from '../../src/server/open-storage.js'
 
@@ -119,6 +119,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   faults?: Faults
+  /** How the sandbox answers a duplicate trans_source_id and the lookup (default: 409, dedup, lookup). */
+  behaviour?: Behaviour
   token?: string
   clientTimeoutMs?: number
   service?: ServiceOverrides
@@ -131,7 +133,12 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pipeline-'))
   const sandbox =
-    opts.sandbox ?? (await startSandbox({ memory: true, ...(opts.faults ? { faults: opts.faults } : {}) }))
+    opts.sandbox ??
+    (await startSandbox({
+      memory: true,
+      ...(opts.faults ? { faults: opts.faults } : {}),
+      ...(opts.behaviour ? { behaviour: opts.behaviour } : {}),
+    }))
   const clients: Array<{ close(): Promise<void> }> = []
   const build = async (extra: ServiceOverrides = {}) => {
     const token = opts.token ?? sandbox.token

@@ -24,7 +24,7 @@ function arrivalOrder(sandbox: RunningSandbox): Map<string, string[]> {
   const out = new Map<string, string[]>()
   for (const t of [...sandbox.transactions()].sort((a, b) => a.id - b.id)) {
     const list = out.get(t.email) ?? []
-    list.push(t.external_id)
+    list.push(t.trans_source_id)
     out.set(t.email, list)
   }
   return out

@@ -62,7 +62,7 @@ describe('crash recovery', () => {
       const h = await startHarness({ dir, sandbox })
       cleanups.push(() => h.close())
       await waitFor(async () => (await h.service.health()).queueDepth === 0, 'recovery')
-      expect(sandbox.transactions().filter((t) => t.external_id === externalId)).toHaveLength(1)
+      expect(sandbox.transactions().filter((t) => t.trans_source_id === externalId)).toHaveLength(1)
       const [record] = (await h.service.listEvents({})).events
       expect(record!.status).toBe('delivered')
       expect(record!.attemptLog.map((a) => a.outcome)).toEqual(
@@ -93,7 +93,7 @@ describe('crash recovery', () => {
     const id = (ev.payload as { messageId: string }).messageId
     await waitFor(() => h.sandbox.transactions().length === 1, 'the commit of the slow POST')
     await new Promise((r) => setTimeout(r, 1_600))
-    expect(h.sandbox.transactions().filter((t) => t.external_id === id)).toHaveLength(1)
+    expect(h.sandbox.transactions().filter((t) => t.trans_source_id === id)).toHaveLength(1)
     const [record] = (await h.service.listEvents({})).events
     expect(record!.status).toBe('delivered')
     expect(record!.attemptLog.some((a) => a.outcome.startsWith('settled_'))).toBe(true)

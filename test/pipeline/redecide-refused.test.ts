@@ -70,7 +70,7 @@ async function scenario(service: DeliveryService, sandbox: RunningSandbox) {
   await new Promise((resolve) => setTimeout(resolve, 300))
   const awards = sandbox.transactions().filter((t) => t.email === email)
   expect(awards).toHaveLength(2)
-  expect(new Set(awards.map((t) => t.external_id)).size).toBe(2)
+  expect(new Set(awards.map((t) => t.trans_source_id)).size).toBe(2)
 }
 
 describe('POST /admin/refused/redecide', () => {

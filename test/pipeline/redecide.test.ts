@@ -56,7 +56,7 @@ describe('an event decided again after an attempt of unknown outcome', () => {
     await h.service.updateSettings(remapped(h.sandbox.token), 1)
     const done = await deliveredAfterHealing(h, event.id)
     expect(sentTo(h, 'landed@example.com')).toEqual([
-      expect.objectContaining({ perk: 3001, external_id: event.externalId }),
+      expect.objectContaining({ perk: 3001, trans_source_id: event.externalId }),
     ])
     // Found by its external id: nothing was decided again, nothing sent again.
     expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0])
@@ -68,7 +68,7 @@ describe('an event decided again after an attempt of unknown outcome', () => {
     await h.service.updateSettings(remapped(h.sandbox.token), 1)
     const done = await deliveredAfterHealing(h, event.id)
     expect(sentTo(h, 'missed@example.com')).toEqual([
-      expect.objectContaining({ perk: 3003, external_id: event.externalId }),
+      expect.objectContaining({ perk: 3003, trans_source_id: event.externalId }),
     ])
     expect(done).toMatchObject({ perkId: '3003', externalId: event.externalId })
     expect(
@@ -85,7 +85,7 @@ describe('an event decided again after an attempt of unknown outcome', () => {
     await h.service.updateSettings(settingsFor(h.sandbox.token), 1)
     const done = await deliveredAfterHealing(h, event.id)
     expect(sentTo(h, 'samekey@example.com')).toEqual([
-      expect.objectContaining({ perk: 3001, external_id: event.externalId }),
+      expect.objectContaining({ perk: 3001, trans_source_id: event.externalId }),
     ])
     expect(done.decisions?.map((d) => d.settingsVersion)).toEqual([0])
   })

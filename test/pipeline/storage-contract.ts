@@ -61,6 +61,56 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect((await storage.getEvent(a.id))?.status).toBe('delivered')
   })
 
+  it('a cannot_settle park keeps the outcome unknown through a release; an operator retry clears it', async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('settle@x.co'), newEvent('other@x.co')] }], ctx(now))
+    const park = async (reason: string, unknown: boolean) => {
+      const claimed = await storage.claim(10, now, 60_000)
+      await storage.complete(
+        claimed.map((c) => ({
+          id: c.id,
+          leaseId: c.leaseId,
+          attemptsMade: 0,
+          log: [],
+          result: { status: 'parked' as const, at: now, reason, error: 'x', unknown },
+        })),
+        now,
+      )
+      return claimed
+    }
+    const [a, b] = await park('cannot_settle', true)
+    expect(await storage.unpark(now, Number.MAX_SAFE_INTEGER)).toBe(2)
+    const again = await storage.claim(10, now, 60_000)
+    expect(again.map((c) => c.unknown)).toEqual([true, true])
+    await storage.complete(
+      again.map((c) => ({
+        id: c.id,
+        leaseId: c.leaseId,
+        attemptsMade: 0,
+        log: [],
+        result: {
+          status: 'parked' as const,
+          at: now,
+          reason: c.id === a!.id ? 'cannot_settle' : 'unknown_perk',
+          error: 'x',
+          unknown: true,
+        },
+      })),
+      now,
+    )
+    expect(await storage.retry(a!.id, now)).toBe(true)
+    expect(await storage.retry(b!.id, now)).toBe(true)
+    const retried = await storage.claim(10, now, 60_000)
+    expect(retried.map((c) => [c.id, c.unknown]).sort()).toEqual(
+      [
+        [a!.id, false],
+        [b!.id, true],
+      ].sort(),
+    )
+    await storage.close()
+  })
+
   it('in one completion call, only the live lease counts, and only once', async () => {
     const storage = await make()
     const now = Date.now()

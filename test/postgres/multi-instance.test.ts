@@ -105,7 +105,7 @@ it('two instances on one database deliver every event once, in order per custome
   }, 'an empty queue')
 
   const txs = [...sandbox.transactions()].sort((x, y) => x.id - y.id)
-  const externalIds = txs.map((t) => t.external_id)
+  const externalIds = txs.map((t) => t.trans_source_id)
   expect(externalIds.length).toBe(total)
   expect(new Set(externalIds).size).toBe(total)
   for (let n = 0; n < ORDERS; n++) {
@@ -113,7 +113,7 @@ it('two instances on one database deliver every event once, in order per custome
     expect(awards).toHaveLength(1)
   }
   for (const [email, ids] of sentOrder) {
-    expect(txs.filter((t) => t.email === email).map((t) => t.external_id)).toEqual(ids)
+    expect(txs.filter((t) => t.email === email).map((t) => t.trans_source_id)).toEqual(ids)
   }
   // Nothing was sent twice (a second POST would have met 409 "already there").
   const resent = await queryIn<{ n: number }>(

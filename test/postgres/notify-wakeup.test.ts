@@ -53,7 +53,7 @@ async function listenerPid(): Promise<number | null> {
   return rows[0]?.pid ?? null
 }
 
-const delivered = (id: string) => sandbox.transactions().some((t) => t.external_id === id)
+const delivered = (id: string) => sandbox.transactions().some((t) => t.trans_source_id === id)
 
 it('an event accepted by one instance is delivered by another at once, not at its next poll', async () => {
   const a = await instance()
@@ -79,7 +79,7 @@ it('an event accepted by one instance is delivered by another at once, not at it
   await new Promise((r) => setTimeout(r, 300))
   expect(await a.accept([visit(2)])).toMatchObject({ queued: 1 })
   await waitFor(() => delivered('notify-2'), 'B to deliver the next event after reconnecting')
-  expect(sandbox.transactions().map((t) => t.external_id)).toEqual(['notify-1', 'notify-2'])
+  expect(sandbox.transactions().map((t) => t.trans_source_id)).toEqual(['notify-1', 'notify-2'])
 }, 60_000)
 
 it('an instance that claims what it accepted itself does not wake the others', async () => {

@@ -102,7 +102,7 @@ describe('PostgreSQL stopped and started again', () => {
         20_000,
         'all four delivered',
       )
-      const ids = sandbox.transactions().map((tx) => tx.external_id)
+      const ids = sandbox.transactions().map((tx) => tx.trans_source_id)
       expect(new Set(ids).size).toBe(4)
       expect(delivering.stdout()).toMatch(/"released":2,.*storage writes work again/)
     } finally {

@@ -54,7 +54,7 @@ export async function expectDeliveredOnce(
 ): Promise<Map<string, number>> {
   const total = [...order.values()].reduce((n, ids) => n + ids.length, 0)
   await eventually(
-    () => (new Set(sandbox.transactions().map((t) => t.external_id)).size >= total ? true : undefined),
+    () => (new Set(sandbox.transactions().map((t) => t.trans_source_id)).size >= total ? true : undefined),
     45_000,
     'every event in the sandbox',
   )
@@ -70,11 +70,11 @@ export async function expectDeliveredOnce(
     'an empty queue',
   )
   const txs = [...sandbox.transactions()].sort((x, y) => x.id - y.id)
-  const ids = txs.map((t) => t.external_id)
+  const ids = txs.map((t) => t.trans_source_id)
   expect(ids.length).toBe(total)
   expect(new Set(ids).size).toBe(total)
   for (const [email, sent] of order) {
-    expect(txs.filter((t) => t.email === email).map((t) => t.external_id)).toEqual(sent)
+    expect(txs.filter((t) => t.email === email).map((t) => t.trans_source_id)).toEqual(sent)
   }
   const stored = await queryIn<{ n: number }>(schema, 'SELECT COUNT(*)::int AS n FROM events')
   expect(stored[0]!.n).toBe(total)

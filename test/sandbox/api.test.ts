@@ -63,7 +63,7 @@ const post = (over: Record<string, unknown> = {}) =>
     email: 'ann@example.com',
     quantity: 9.99,
     send_email: false,
-    external_id: `ext-${Math.random()}`,
+    trans_source_id: `ext-${Math.random()}`,
     transaction_dt: '2026-11-23T10:00:00Z',
     ...over,
   })
@@ -76,6 +76,7 @@ afterAll(async () => {
 })
 beforeEach(() => {
   sb.setFaults({})
+  sb.setBehaviour({})
   sb.reset()
 })
 
@@ -174,7 +175,7 @@ describe('businesses, locations, perks', () => {
 describe('POST transactions', () => {
   it('creates a transaction with points and a customer connection', async () => {
     expect((await api('GET', 'connections/?business=1001')).body.meta.total_count).toBe(0)
-    const res = await post({ external_id: 'e1', email: 'Ann@Example.com' })
+    const res = await post({ trans_source_id: 'e1', email: 'Ann@Example.com' })
     expect(res.status).toBe(201)
     expect(res.headers.get('location')).toBe('/v2/transactions/1/')
     expect(res.body).toMatchObject({
@@ -187,7 +188,7 @@ describe('POST transactions', () => {
       quantity: 9.99,
       points: 9,
       send_email: false,
-      external_id: 'e1',
+      trans_source_id: 'e1',
       transaction_dt: '2026-11-23T10:00:00Z',
     })
     const conn = await api('GET', 'connections/?business=1001&user__emails__email=ANN@example.com')
@@ -216,14 +217,52 @@ describe('POST transactions', () => {
     expect(conn.body.objects[0].point_balance).toBe(10 + 20 - 10 + 9 - 9 + 25 + 0)
   })
 
-  it('answers 409 with the existing resource_uri for a reused external_id, and records nothing new', async () => {
-    const first = await post({ external_id: 'dup' })
-    const second = await post({ external_id: 'dup', quantity: 50 })
+  it('answers 409 with the existing resource_uri for a reused trans_source_id, and records nothing new', async () => {
+    const first = await post({ trans_source_id: 'dup' })
+    const second = await post({ trans_source_id: 'dup', quantity: 50 })
     expect(second.status).toBe(409)
     expect(second.body.resource_uri).toBe(first.body.resource_uri)
-    // external_id is unique per business, not globally.
-    const other = await post({ external_id: 'dup', business: 1002, location: 2101, perk: 3101, quantity: 1 })
+    // trans_source_id is unique per business, not globally.
+    const other = await post({
+      trans_source_id: 'dup',
+      business: 1002,
+      location: 2101,
+      perk: 3101,
+      quantity: 1,
+    })
     expect(other.status).toBe(201)
+    expect(sb.transactions()).toHaveLength(2)
+  })
+
+  it('answers a reused trans_source_id with 400 in the documented shape, or 200 with the first, as configured', async () => {
+    const first = await post({ trans_source_id: 'dup' })
+    sb.setBehaviour({ duplicateAnswer: '400' })
+    const refused = await post({ trans_source_id: 'dup', quantity: 50 })
+    expect(refused.status).toBe(400)
+    expect(refused.body).toMatchObject({
+      status: 'failure',
+      error_codes: [{ message: 'A transaction with trans_source_id "dup" already exists' }],
+      errors: ['A transaction with trans_source_id "dup" already exists'],
+    })
+    sb.setBehaviour({ duplicateAnswer: 'existing' })
+    const returned = await post({ trans_source_id: 'dup', quantity: 50 })
+    expect(returned.status).toBe(200)
+    expect(returned.body).toMatchObject({ id: first.body.id, quantity: first.body.quantity })
+    expect(sb.transactions()).toHaveLength(1)
+  })
+
+  it('with dedup off, records a reused trans_source_id again (a second award)', async () => {
+    sb.setBehaviour({ dedup: false })
+    await post({ trans_source_id: 'dup' })
+    expect((await post({ trans_source_id: 'dup' })).status).toBe(201)
+    expect(sb.transactions().map((t) => t.trans_source_id)).toEqual(['dup', 'dup'])
+  })
+
+  it('ignores an external_id: it is no field of Perkville, so it dedups nothing', async () => {
+    sb.setBehaviour({})
+    const body = { trans_source_id: undefined, external_id: 'old-key' }
+    expect((await post(body)).status).toBe(201)
+    expect((await post(body)).status).toBe(201)
     expect(sb.transactions()).toHaveLength(2)
   })
 
@@ -239,8 +278,8 @@ describe('POST transactions', () => {
       [{ quantity: 0 }, 'quantity'],
       [{ quantity: 1e12 }, 'quantity'],
       [{ send_email: 'yes' }, 'send_email'],
-      [{ external_id: '' }, 'external_id'],
-      [{ external_id: 'x'.repeat(256) }, 'external_id'],
+      [{ trans_source_id: '' }, 'trans_source_id'],
+      [{ trans_source_id: 'x'.repeat(256) }, 'trans_source_id'],
       [{ transaction_dt: 'yesterday' }, 'transaction_dt'],
     ]
     for (const [over, field] of cases) {
@@ -264,36 +303,61 @@ describe('POST transactions', () => {
     }
   })
 
-  it('accepts a transaction without external_id (no dedup possible)', async () => {
-    expect((await post({ external_id: undefined })).status).toBe(201)
-    expect((await post({ external_id: null })).status).toBe(201)
+  it('accepts a transaction without trans_source_id (no dedup possible)', async () => {
+    expect((await post({ trans_source_id: undefined })).status).toBe(201)
+    expect((await post({ trans_source_id: null })).status).toBe(201)
     expect(sb.transactions()).toHaveLength(2)
   })
 })
 
 describe('GET transactions', () => {
-  it('filters by business, external_id and email, and paginates', async () => {
-    for (let i = 0; i < 5; i++) await post({ external_id: `a${i}`, email: 'ann@example.com' })
-    for (let i = 0; i < 3; i++) await post({ external_id: `b${i}`, email: 'bob@example.com' })
-    await post({ external_id: 'a0', business: 1002, location: 2101, perk: 3101, quantity: 1 })
+  it('filters by business and trans_source_id, and paginates', async () => {
+    for (let i = 0; i < 5; i++) await post({ trans_source_id: `a${i}`, email: 'ann@example.com' })
+    for (let i = 0; i < 3; i++) await post({ trans_source_id: `b${i}`, email: 'bob@example.com' })
+    await post({ trans_source_id: 'a0', business: 1002, location: 2101, perk: 3101, quantity: 1 })
 
-    const byId = await api('GET', 'transactions/?business=1001&external_id=a3')
-    expect(byId.body.objects.map((t: { external_id: string }) => t.external_id)).toEqual(['a3'])
-    const none = await api('GET', 'transactions/?business=1001&external_id=zzz')
+    const byId = await api('GET', 'transactions/?business=1001&trans_source_id=a3')
+    expect(byId.body.objects.map((t: { trans_source_id: string }) => t.trans_source_id)).toEqual(['a3'])
+    const none = await api('GET', 'transactions/?business=1001&trans_source_id=zzz')
     expect(none.body).toMatchObject({ meta: { total_count: 0 }, objects: [] })
-    const bob = await api('GET', 'transactions/?business=1001&email=BOB@example.com')
-    expect(bob.body.meta.total_count).toBe(3)
-    const a0 = await api('GET', 'transactions/?external_id=a0')
+    const a0 = await api('GET', 'transactions/?trans_source_id=a0')
     expect(a0.body.meta.total_count).toBe(2)
 
     const seen: string[] = []
     let next: string | null = 'transactions/?business=1001&limit=3'
     while (next) {
       const page = await api('GET', next)
-      seen.push(...page.body.objects.map((t: { external_id: string }) => t.external_id))
+      seen.push(...page.body.objects.map((t: { trans_source_id: string }) => t.trans_source_id))
       next = page.body.meta.next
     }
     expect(seen).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2'])
+  })
+
+  it('refuses filters Perkville does not document with a Tastypie-style 400', async () => {
+    await post({ trans_source_id: 'f1', email: 'ann@example.com' })
+    for (const [path, field] of [
+      ['transactions/?business=1001&external_id=f1', 'external_id'],
+      ['transactions/?business=1001&email=ann@example.com', 'email'],
+      ['perks/?business=1001&title=Spend', 'title'],
+      ['connections/?business=1001&user__username=ann', 'user'],
+    ] as const) {
+      const res = await api('GET', path)
+      expect(res.status, path).toBe(400)
+      expect(res.body).toEqual({ error: `The '${field}' field does not allow filtering.` })
+    }
+    // The documented ones (and paging) still work.
+    expect(
+      (await api('GET', 'connections/?business=1001&user__emails__email=ann@example.com&limit=5')).status,
+    ).toBe(200)
+  })
+
+  it('with lookupFilter off, refuses the trans_source_id filter too', async () => {
+    sb.setBehaviour({ lookupFilter: false })
+    const res = await api('GET', 'transactions/?business=1001&trans_source_id=x')
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({ error: "The 'trans_source_id' field does not allow filtering." })
+    sb.setBehaviour({})
+    expect((await api('GET', 'transactions/?business=1001&trans_source_id=x')).status).toBe(200)
   })
 })
 
@@ -351,22 +415,22 @@ describe('faults', () => {
 
   it('commit then fail records the transaction (500 variant), visible to the control plane', async () => {
     sb.setFaults({ commitThenFailRate: 1 })
-    const res = await post({ external_id: 'ctf' })
+    const res = await post({ trans_source_id: 'ctf' })
     expect(res.status).toBe(500)
     const all = await control('GET', '/_sandbox/transactions')
-    expect(all.body.objects.map((t: { external_id: string }) => t.external_id)).toEqual(['ctf'])
+    expect(all.body.objects.map((t: { trans_source_id: string }) => t.trans_source_id)).toEqual(['ctf'])
   })
 
   it('commit then disconnect cuts the connection', async () => {
     sb.setFaults({ commitThenFailRate: 1, commitThenFailMode: 'disconnect' })
-    await expect(post({ external_id: 'cut' })).rejects.toThrow()
-    expect(sb.transactions().map((t) => t.external_id)).toEqual(['cut'])
+    await expect(post({ trans_source_id: 'cut' })).rejects.toThrow()
+    expect(sb.transactions().map((t) => t.trans_source_id)).toEqual(['cut'])
   })
 })
 
 describe('reset and health', () => {
   it('reset empties the data back to the seed', async () => {
-    await post({ external_id: 'r1' })
+    await post({ trans_source_id: 'r1' })
     expect((await control('POST', '/_sandbox/reset')).status).toBe(200)
     expect(sb.transactions()).toEqual([])
     expect((await api('GET', 'connections/')).body.meta.total_count).toBe(0)

@@ -42,7 +42,7 @@ describe('persistence', () => {
     const second = await startSandbox({ dataDir })
     const c2 = createPerkvilleClient({ baseUrl: second.url, token: second.token })
     try {
-      expect(second.transactions().map((t) => t.external_id)).toEqual(['persist-1', 'persist-2'])
+      expect(second.transactions().map((t) => t.trans_source_id)).toEqual(['persist-1', 'persist-2'])
       expect((await c2.findTransaction('1001', 'persist-2'))?.points).toBe(10)
       expect((await c2.postTransaction(tx, 'persist-1')).result.class).toBe('already_delivered')
       const res = await fetch(`${second.url}connections/?business=1001`, {

@@ -14,7 +14,7 @@ const body = {
   email: 'cli@example.com',
   quantity: 2,
   send_email: false,
-  external_id: 'cli-1',
+  trans_source_id: 'cli-1',
   transaction_dt: null,
 }
 
@@ -48,9 +48,9 @@ describe('perkville-destination sandbox', () => {
     const second = await startSandboxChild(['--data-dir', dataDir])
     try {
       const all = (await (await fetch(`${second.origin}/_sandbox/transactions`)).json()) as {
-        objects: { external_id: string; points: number }[]
+        objects: { trans_source_id: string; points: number }[]
       }
-      expect(all.objects).toEqual([expect.objectContaining({ external_id: 'cli-1', points: 20 })])
+      expect(all.objects).toEqual([expect.objectContaining({ trans_source_id: 'cli-1', points: 20 })])
     } finally {
       await second.stop()
     }
@@ -86,6 +86,40 @@ describe('perkville-destination sandbox', () => {
     }
   })
 
+  it('answers a duplicate trans_source_id as --duplicate-answer says, and records it again with --no-dedup', async () => {
+    const post = (sb: { url: string; token: string }) =>
+      fetch(`${sb.url}transactions/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    for (const [args, status] of [
+      [[], 409],
+      [['--duplicate-answer', '400'], 400],
+      [['--duplicate-answer', 'existing'], 200],
+      [['--no-dedup'], 201],
+    ] as const) {
+      const sb = await startSandboxChild([...args])
+      try {
+        expect((await post(sb)).status).toBe(201)
+        expect((await post(sb)).status, args.join(' ')).toBe(status)
+        const behaviour = await (await fetch(`${sb.origin}/_sandbox/behaviour`)).json()
+        expect(behaviour).toMatchObject({ dedup: !args.includes('--no-dedup' as never) })
+      } finally {
+        await sb.stop()
+      }
+    }
+    const refusing = await startSandboxChild(['--no-lookup-filter'])
+    try {
+      const lookup = await fetch(`${refusing.url}transactions/?business=1001&trans_source_id=cli-1`, {
+        headers: { authorization: `Bearer ${refusing.token}` },
+      })
+      expect(lookup.status).toBe(400)
+    } finally {
+      await refusing.stop()
+    }
+  })
+
   it('exits 2 with a clear message on bad options or a bad seed file', async () => {
     const badSeed = join(dir, 'bad-seed.json')
     writeFileSync(badSeed, JSON.stringify({ businesses: [{ id: 'x' }] }))
@@ -93,6 +127,7 @@ describe('perkville-destination sandbox', () => {
       [['--error-rate', '2'], /errorRate/],
       [['--error-rate', 'lots'], /--error-rate must be a number/],
       [['--commit-then-fail-mode', 'explode'], /commitThenFailMode/],
+      [['--duplicate-answer', '418'], /duplicateAnswer/],
       [['--port', 'eighty'], /--port must be a whole number/],
       [['--memory', '--data-dir', dir], /not both/],
       [['--seed', badSeed], /invalid seed file .*businesses\.0\.id/],

@@ -26,7 +26,7 @@ describe('awardAudiencePerk', () => {
       perk: 3003,
       quantity: 1,
       email: 'Bea@Example.com',
-      external_id: audienceExternalId(KEY, 'bea@example.com'),
+      trans_source_id: audienceExternalId(KEY, 'bea@example.com'),
     })
   })
 
@@ -34,7 +34,7 @@ describe('awardAudiencePerk', () => {
     const { captured } = transactionsAnswer(409, { resource_uri: '/v2/transactions/7/' })
     const responses = await run(identify('bea@example.com', true, 'resync-9'))
     expect(responses.map((r) => r.status)).toEqual([409])
-    expect(captured.body).toMatchObject({ external_id: audienceExternalId(KEY, 'bea@example.com') })
+    expect(captured.body).toMatchObject({ trans_source_id: audienceExternalId(KEY, 'bea@example.com') })
   })
 
   it('leaving, an ordinary identify and a computed trait send nothing and are not errors', async () => {
@@ -66,7 +66,7 @@ describe('awardAudiencePerk', () => {
     })
     expect(captured.body).toMatchObject({
       email: 'ed@example.com',
-      external_id: audienceExternalId(KEY, 'ed@example.com'),
+      trans_source_id: audienceExternalId(KEY, 'ed@example.com'),
     })
   })
 

@@ -58,7 +58,7 @@ describe('the conformance sample, through both actions', () => {
           email: tx.email,
           quantity: tx.quantity,
           send_email: tx.sendEmail,
-          external_id:
+          trans_source_id:
             tx.kind === 'audience' ? audienceExternalId(tx.audienceKey!, tx.email) : c.event?.messageId,
           transaction_dt: TIMESTAMP,
         })
@@ -95,7 +95,7 @@ describe('awardPoints: Perkville answers', () => {
     expect(responses.map((r) => r.status)).toEqual([201])
   })
 
-  it('409 (external_id already used) is delivered, not an error', async () => {
+  it('409 (trans_source_id already used) is delivered, not an error', async () => {
     const { scope } = transactionsAnswer(409, { resource_uri: '/v2/transactions/7/' })
     const responses = await run()
     expect(scope.isDone()).toBe(true)
@@ -214,11 +214,11 @@ describe('awardPoints: fields and settings', () => {
       })
       bodies.push(captured.body)
     }
-    const [first, second] = bodies as { external_id: string }[]
-    expect(first!.external_id).toMatch(/^sha256-[0-9a-f]{40}$/)
-    expect(second!.external_id).toBe(first!.external_id)
+    const [first, second] = bodies as { trans_source_id: string }[]
+    expect(first!.trans_source_id).toMatch(/^sha256-[0-9a-f]{40}$/)
+    expect(second!.trans_source_id).toBe(first!.trans_source_id)
     // The same id the service and the Function derive (the harness's receivedAt/sentAt are transport fields).
-    expect(first!.external_id).toBe(externalIdFor(createTestEvent(event)))
+    expect(first!.trans_source_id).toBe(externalIdFor(createTestEvent(event)))
   })
 
   describe('decides on the values as sent, exactly as the core', () => {
@@ -335,7 +335,7 @@ describe('testAuthentication', () => {
       })
       // The read-scope check: looking up a transaction by external id is allowed.
       .get('/v2/transactions/')
-      .query({ business: '1001', external_id: 'perkville-destination-check' })
+      .query({ business: '1001', trans_source_id: 'perkville-destination-check' })
       .reply(200, { meta: { next: null, total_count: 0 }, objects: [] })
     await expect(createTestIntegration(destination).testAuthentication(settings)).resolves.toBeUndefined()
     expect(auths).toEqual(['Bearer sandbox-token'])

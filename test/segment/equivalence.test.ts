@@ -192,7 +192,7 @@ describe('cross-form equivalence: core, Actions destination, Destination Functio
       const expectedActions = copied ? coreVerdict(copy) : expected
       const label =
         expected.status === 'send'
-          ? `send ${(expected.body as { external_id: string }).external_id.startsWith('aud-') ? 'audience' : 'other'}`
+          ? `send ${(expected.body as { trans_source_id: string }).trans_source_id.startsWith('aud-') ? 'audience' : 'other'}`
           : expected.status === 'reject'
             ? expected.code
             : 'skip'

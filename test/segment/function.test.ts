@@ -102,7 +102,7 @@ describe('the conformance sample, through the Function and the sandbox', () => {
           email: tx.email,
           quantity: tx.quantity,
           send_email: tx.sendEmail,
-          external_id:
+          trans_source_id:
             tx.kind === 'audience' ? audienceExternalId(tx.audienceKey!, tx.email) : event.messageId,
         })
       } else if (c.expected.status === 'skip') {
@@ -151,7 +151,7 @@ describe('Engage audiences', () => {
       quantity: 1,
       // The sandbox keeps emails lower-cased, as Perkville matches customers.
       email: 'ana@example.com',
-      external_id: audienceExternalId(KEY, 'ana@example.com'),
+      trans_source_id: audienceExternalId(KEY, 'ana@example.com'),
     })
   })
 
@@ -170,7 +170,7 @@ describe('Engage audiences', () => {
     expect(sandbox.transactions()).toEqual([
       expect.objectContaining({
         email: 'ed@example.com',
-        external_id: audienceExternalId(KEY, 'ed@example.com'),
+        trans_source_id: audienceExternalId(KEY, 'ed@example.com'),
       }),
     ])
   })
@@ -245,8 +245,8 @@ describe('Perkville answers', () => {
     const txs = sandbox.transactions()
     expect(txs).toHaveLength(1)
     // The same id the service and the Actions form derive for this event.
-    expect(txs[0]!.external_id).toBe(externalIdFor(event))
-    expect(txs[0]!.external_id).toMatch(/^sha256-[0-9a-f]{40}$/)
+    expect(txs[0]!.trans_source_id).toBe(externalIdFor(event))
+    expect(txs[0]!.trans_source_id).toMatch(/^sha256-[0-9a-f]{40}$/)
   })
 
   it('an outage is RetryError, and the retry after it delivers', async () => {

@@ -62,7 +62,7 @@ describe('@segment/analytics-node pointed at the service', () => {
       const [tx] = await waitDelivered(`node-${i}@example.com`)
       expect(tx).toMatchObject({ perk: 3001, quantity: 1 })
       // analytics-node gives every event a messageId, which becomes the external id.
-      expect(tx?.external_id).toMatch(/^node-/)
+      expect(tx?.trans_source_id).toMatch(/^node-/)
     }
     const [order] = await waitDelivered('node-order@example.com')
     expect(order).toMatchObject({ perk: 3002, quantity: 12.5 })

@@ -41,8 +41,8 @@ async function track(url: string, messageId: string): Promise<number> {
 
 async function sandboxTransactions(sandboxUrl: string): Promise<string[]> {
   const res = await fetch(`${new URL(sandboxUrl).origin}/_sandbox/transactions`)
-  const body = (await res.json()) as { objects: { external_id: string }[] }
-  return body.objects.map((t) => t.external_id)
+  const body = (await res.json()) as { objects: { trans_source_id: string }[] }
+  return body.objects.map((t) => t.trans_source_id)
 }
 
 describe('one instance per data directory', () => {

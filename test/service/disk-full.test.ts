@@ -119,7 +119,7 @@ describe.skipIf(disk === null)('SQLite on a full disk (a real tmpfs)', () => {
     )
     expect((await readyz()).status).toBe(200)
     expect(proc.stdout()).toMatch(/"released":[1-3],.*storage writes work again/)
-    const ids = sandbox.transactions().map((tx) => tx.external_id)
+    const ids = sandbox.transactions().map((tx) => tx.trans_source_id)
     expect(new Set(ids).size).toBe(ids.length)
     expect(await batch(customers.map(event))).toBe(200)
   }, 60_000)

@@ -67,7 +67,7 @@ async function drained(): Promise<void> {
 }
 
 const audienceTransactions = () =>
-  svc.sandbox.transactions().filter((tx) => tx.external_id.startsWith('aud-'))
+  svc.sandbox.transactions().filter((tx) => tx.trans_source_id.startsWith('aud-'))
 
 describe('an Engage audience synced through the service with @segment/analytics-node', () => {
   test('every member is awarded once with the audience id; re-syncs, exits and re-entries add nothing', async () => {
@@ -105,7 +105,7 @@ describe('an Engage audience synced through the service with @segment/analytics-
 
     const txs = audienceTransactions()
     expect(txs).toHaveLength(CUSTOMERS)
-    const byId = new Map(txs.map((tx) => [tx.external_id, tx]))
+    const byId = new Map(txs.map((tx) => [tx.trans_source_id, tx]))
     for (const i of all) {
       const tx = byId.get(audienceExternalId(AUDIENCE, emailOf(i)))
       expect(tx, `customer ${i}`).toMatchObject({ perk: 3003, quantity: 1, email: emailOf(i).toLowerCase() })

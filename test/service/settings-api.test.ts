@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
+import { runCli } from '../sandbox/child.js'
 import {
   basicAuth,
   eventually,
@@ -209,5 +210,32 @@ describe('settings are data with versions', () => {
     const now = await fetch(`${proc.url}/admin/settings/check`, { method: 'POST', headers: ADMIN })
     expect(((await now.json()) as { state: string }).state).toBe('ok')
     expect(proc.stdout()).toContain('settings check: the settings have problems')
+  })
+
+  test('the settings check shows the last live contract check kept in the data dir by check --write-probe', async () => {
+    const read = async () =>
+      (await (
+        await fetch(`${proc.url}/admin/settings/check`, { method: 'POST', headers: ADMIN })
+      ).json()) as {
+        contract: { ok: boolean; assumptions: Array<{ item: string; ok: boolean }> } | null
+      }
+    expect((await read()).contract).toBeNull()
+    const run = await runCli([
+      'check',
+      '--settings',
+      settingsFile,
+      '--perkville-url',
+      sandbox.url,
+      '--write-probe',
+      '--perk',
+      '3001',
+      '--business-is-test',
+      '--data-dir',
+      join(dir, 'data'),
+    ])
+    expect(run.code).toBe(0)
+    const shown = await read()
+    expect(shown.contract).toMatchObject({ ok: true })
+    expect(shown.contract?.assumptions.map((a) => a.ok)).toEqual([true, true])
   })
 })

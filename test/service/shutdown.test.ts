@@ -48,13 +48,13 @@ test('SIGTERM under load: exit 0 in time, nothing acknowledged is lost on the ne
   fx.running.push(second)
   await eventually(
     () => {
-      const ids = new Set(fx.sandbox.transactions().map((tx) => tx.external_id))
+      const ids = new Set(fx.sandbox.transactions().map((tx) => tx.trans_source_id))
       return [...load.acknowledged].every((id) => ids.has(id)) ? true : undefined
     },
     30_000,
     'every acknowledged event in the sandbox',
   )
-  const externalIds = fx.sandbox.transactions().map((tx) => tx.external_id)
+  const externalIds = fx.sandbox.transactions().map((tx) => tx.trans_source_id)
   expect(externalIds.length).toBe(new Set(externalIds).size)
   expect((await stopServe(second)).code).toBe(0)
 }, 60_000)

@@ -1,3 +1,4 @@
+import { CANNOT_SETTLE } from '../failure-reasons.js'
 import { toSeq } from './event-rows.js'
 import type { EventFilter } from './storage.js'
 
@@ -55,4 +56,13 @@ export function replayPicks(
 ): boolean {
   const r = reason ?? ''
   return range.reasons !== null ? range.reasons.includes(r) : !range.excludeReasons.includes(r)
+}
+
+/**
+ * An operator's retry of an event parked `cannot_settle` is the operator's word that Perkville has
+ * no such transaction: it is sent again (same trans_source_id) instead of being looked up again.
+ * Every other retried event keeps its unknown mark and is settled first. `no` is the dialect's false.
+ */
+export function retryUnknownSql(no: '0' | 'false'): string {
+  return `unknown = CASE WHEN failure_reason = '${CANNOT_SETTLE}' THEN ${no} ELSE unknown END`
 }

@@ -187,7 +187,8 @@ export type CompletionResult =
    */
   | { status: 'skipped'; at: number; reason: string; error: string }
   /** Waits for a settings change (Perkville does not know the business, location or perk). */
-  | { status: 'parked'; at: number; reason: string; error: string }
+  /** `unknown`: an earlier attempt's fate is still unknown (cannot_settle): settled before any resend. */
+  | { status: 'parked'; at: number; reason: string; error: string; unknown?: boolean }
   /** Put back untouched (credentials pause, shutdown): no attempt is burned. */
   | { status: 'released'; nextAttemptAt: number; unknown: boolean }
 

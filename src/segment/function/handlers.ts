@@ -70,7 +70,7 @@ async function deliver(runtime: FunctionRuntime, event: unknown, rawSettings: un
     })
     text = await answer.text()
   } catch (err) {
-    // Unknown outcome; retrying is safe because Perkville answers a reused external_id with 409.
+    // Unknown outcome; retrying is safe because Perkville dedups on trans_source_id (a duplicate counts as delivered).
     throw new errors.RetryError(redactSecret(`could not reach Perkville: ${messageOf(err)}`, core.apiKey))
   }
 

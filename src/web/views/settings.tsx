@@ -6,7 +6,7 @@ import { count, json } from '../format'
 import { healthChanged } from '../health-events'
 import { href } from '../route'
 import { Time } from '../time'
-import type { CheckItem, SettingsView as Settings } from '../types'
+import type { CheckItem, ContractCheck, SettingsView as Settings, SettingsCheck } from '../types'
 import { useData } from '../use-data'
 import { operatorWords } from '../words'
 import { AlertDestinations } from './alerts'
@@ -85,9 +85,7 @@ export function SettingsView() {
   const [form, setForm] = useState<Form | null>(null)
   const [problems, setProblems] = useState<Problems>({})
   const [notice, setNotice] = useState<string | null>(null)
-  const [check, setCheck] = useState<{ state: string; checkedAt: string | null; items: CheckItem[] } | null>(
-    null,
-  )
+  const [check, setCheck] = useState<SettingsCheck | null>(null)
   const [checking, setChecking] = useState(false)
   // After a change: how many refused events these settings would now award, offered at once.
   const [award, setAward] = useState<Extract<RedecideRefusedResult, { wouldSend: number }> | null>(null)
@@ -256,16 +254,11 @@ export function SettingsView() {
       {shownCheck && (
         <ul class="check" aria-live="polite">
           {shownCheck.items.map((item) => (
-            <li key={item.item} class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
-              <strong>
-                {item.ok ? '✓' : '✗'} {item.item}
-              </strong>
-              : {operatorWords(item.message)}
-              {item.action && <span class="action"> What to do: {operatorWords(item.action)}</span>}
-            </li>
+            <CheckLine key={item.item} item={item} />
           ))}
         </ul>
       )}
+      {shownCheck?.contract && <ContractCheckView contract={shownCheck.contract} />}
 
       <EventTester />
 
@@ -472,5 +465,41 @@ function EventTester() {
         </div>
       )}
     </div>
+  )
+}
+
+/** The last `check --write-probe`: what Perkville answered at each step and whether the assumptions hold. */
+function ContractCheckView({ contract }: { contract: ContractCheck }) {
+  return (
+    <div class="contract-check" data-contract={contract.ok ? 'ok' : 'bad'}>
+      <p class="hint">
+        Live contract check on test business {contract.businessId}, {time(contract.at)} (trans_source_id{' '}
+        <code>{contract.transSourceId}</code>):{' '}
+        {contract.ok ? 'the assumptions hold.' : 'the assumptions do NOT hold.'}
+      </p>
+      <ul class="check">
+        {contract.steps.map((s) => (
+          <li key={s.step}>
+            {s.step}: {s.answer}
+          </li>
+        ))}
+        {contract.assumptions.map((item) => (
+          <CheckLine key={item.item} item={item} />
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+/** One item of a check: passed or not, what Perkville said, and what to do. */
+function CheckLine({ item }: { item: CheckItem }) {
+  return (
+    <li class={item.ok ? 'ok' : 'bad'} data-item={item.item}>
+      <strong>
+        {item.ok ? '✓' : '✗'} {item.item}
+      </strong>
+      : {operatorWords(item.message)}
+      {item.action && <span class="action"> What to do: {operatorWords(item.action)}</span>}
+    </li>
   )
 }

@@ -89,8 +89,7 @@ async function recordOutcomes(
     `UPDATE events e SET
        status = CASE WHEN u.st <> 'released' THEN u.st
          WHEN e.attempts > 0 OR e.first_failed_at IS NOT NULL OR u.unk THEN 'retrying' ELSE 'pending' END,
-       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'parked' THEN false WHEN 'skipped' THEN false
-         WHEN 'failed' THEN e.unknown
+       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'skipped' THEN false WHEN 'failed' THEN e.unknown
          ELSE u.unk END,
        lease_id = NULL,
        next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed', 'parked', 'skipped') THEN NULL ELSE u.next END,
@@ -110,7 +109,7 @@ async function recordOutcomes(
     [
       list.map((d) => d.seq),
       col((x) => x.result.status),
-      col((x) => ('unknown' in x.result ? x.result.unknown : false)),
+      col((x) => ('unknown' in x.result ? x.result.unknown === true : false)),
       col((x) => ('nextAttemptAt' in x.result ? x.result.nextAttemptAt : null)),
       col((x) => x.attemptsMade),
       col((x) => ('at' in x.result ? x.result.at : null)),

@@ -1,5 +1,5 @@
 import { EMPTY_LEDGER, inOrderLedger, reserveAgain } from '../../order-ledger.js'
-import { replayPicks, SqlParams, whereEvents } from '../event-filter.js'
+import { replayPicks, retryUnknownSql, SqlParams, whereEvents } from '../event-filter.js'
 import { type EventRow, ledgerEvent, rowTransaction, toSeq } from '../event-rows.js'
 import type { ReplayRange } from '../storage.js'
 import { ACTIVE, type Client, PAGE, type PgDb } from './db.js'
@@ -57,7 +57,7 @@ async function requeueOne(c: Client, seq: number, now: number): Promise<boolean>
   }
   await c.query(
     `UPDATE events SET status = 'retrying', next_attempt_at = $1, failure_reason = NULL, finished_at = NULL,
-       first_failed_at = NULL WHERE seq = $2 AND status IN ('failed', 'parked')`,
+       first_failed_at = NULL, ${retryUnknownSql('false')} WHERE seq = $2 AND status IN ('failed', 'parked')`,
     [now, seq],
   )
   const ev = ledgerEvent(row)

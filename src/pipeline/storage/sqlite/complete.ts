@@ -39,7 +39,7 @@ export function completeOp(
   )
   // Parked keeps its order-ledger share: the event is still to be delivered once the settings are fixed.
   const parked = p(
-    `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = 0,
+    `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = ?,
        attempts = attempts + ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
   )
   const queuedRefunds = p(
@@ -94,7 +94,7 @@ export function completeOp(
         retrying.run(r.nextAttemptAt, r.unknown ? 1 : 0, c.attemptsMade, r.error, r.firstFailedAt, seq)
         break
       case 'parked':
-        parked.run(c.attemptsMade, r.reason, r.error, seq)
+        parked.run(r.unknown ? 1 : 0, c.attemptsMade, r.reason, r.error, seq)
         break
       case 'released':
         released.run(r.unknown ? 1 : 0, r.nextAttemptAt, r.unknown ? 1 : 0, seq)

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { EMPTY_LEDGER, inOrderLedger, reserveAgain } from '../../order-ledger.js'
-import { replayPicks, SqlParams, whereEvents } from '../event-filter.js'
+import { replayPicks, retryUnknownSql, SqlParams, whereEvents } from '../event-filter.js'
 import { ledgerEvent, toSeq } from '../event-rows.js'
 import type { ReplayRange } from '../storage.js'
 import { ACTIVE, type Lanes } from './lanes.js'
@@ -24,7 +24,7 @@ export function requeueOps(db: Database.Database, lanes: Lanes, ledgers: Ledgers
   )
   const requeue = db.prepare(
     `UPDATE events SET status = 'retrying', next_attempt_at = ?, failure_reason = NULL, finished_at = NULL,
-       first_failed_at = NULL WHERE seq = ? AND status IN ('failed', 'parked')`,
+       first_failed_at = NULL, ${retryUnknownSql('0')} WHERE seq = ? AND status IN ('failed', 'parked')`,
   )
   const reserve = db.prepare(`UPDATE events SET ledger = 1 WHERE seq = ?`)
 

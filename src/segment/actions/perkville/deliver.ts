@@ -36,7 +36,7 @@ export async function postTransaction(
       throwHttpErrors: false,
     })
   } catch (err) {
-    // The outcome is unknown; a retry is safe because Perkville dedups on external_id (409).
+    // The outcome is unknown; a retry is safe because Perkville dedups on trans_source_id.
     throw new RetryableError(redactSecret(`Could not reach Perkville: ${(err as Error).message}`, apiKey))
   }
 

@@ -16,11 +16,11 @@ describe('awardAudiencePerk request body', () => {
       {
         "business": 1001,
         "email": "Bea@Example.com",
-        "external_id": "aud-c2fd2bb66212c293833dd4f760290fee",
         "location": 2001,
         "perk": 3003,
         "quantity": 1,
         "send_email": false,
+        "trans_source_id": "aud-c2fd2bb66212c293833dd4f760290fee",
         "transaction_dt": "2026-11-23T10:00:00.000Z",
       }
     `)
@@ -39,11 +39,11 @@ describe('awardAudiencePerk request body', () => {
       {
         "business": 1001,
         "email": "Bea@Example.com",
-        "external_id": "aud-c2fd2bb66212c293833dd4f760290fee",
         "location": 2001,
         "perk": 3003,
         "quantity": 1,
         "send_email": true,
+        "trans_source_id": "aud-c2fd2bb66212c293833dd4f760290fee",
         "transaction_dt": "2026-11-23T10:00:00.000Z",
       }
     `)
