@@ -47,6 +47,15 @@ export class SettingsCheckRunner {
     return next
   }
 
+  /** The check of settings not (yet) in force: its items, kept nowhere (the banner is about the settings in force). */
+  async preview(settings: Settings): Promise<CheckItem[]> {
+    try {
+      return await this.check(settings)
+    } catch (err) {
+      return [{ item: 'token', ok: false, message: `could not check: ${(err as Error).message}` }]
+    }
+  }
+
   view(): SettingsCheckView {
     if (this.last === null) return { state: 'unknown', checkedAt: null, items: [] }
     const ok = this.last.items.every((i) => i.ok)

@@ -315,6 +315,16 @@ describe('settings', () => {
     const page = await open('#/settings')
     await page.getByLabel('Location id').fill('2002')
     await page.getByRole('button', { name: 'Save settings' }).click()
+    // The settings fail the check (perk 9999 and location 2002 are not the business's): it asks first,
+    // naming what failed; cancelled, nothing is saved.
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText('Save settings that fail the check?').waitFor()
+    expect(await dialog.textContent()).toContain('perk 9999')
+    expect(await dialog.textContent()).toContain('location 2002')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    expect((await adminJson<{ version: number }>('/admin/settings')).version).toBe(before.version)
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await dialog.getByRole('button', { name: 'Save anyway' }).click()
     await page
       .getByRole('status')
       .filter({ hasText: `Saved as version ${before.version + 1}` })
@@ -405,6 +415,7 @@ describe('refused events awarded after a fix', () => {
     await row.locator('input').first().fill('Class Booked')
     await row.locator('input.perk').fill('3001')
     await page.getByRole('button', { name: 'Save settings' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Save anyway' }).click()
     const offer = page.locator('.offer')
     await offer.waitFor()
     expect(await offer.textContent()).toMatch(
