@@ -61,6 +61,74 @@ try {
   await phone.locator('.funnel, .error').first().waitFor()
   await phone.screenshot({ path: `${outDir}/overview-phone.png`, fullPage: true })
   console.log('docs/console/overview-phone.png')
+  await phone.goto(`${svc.url}/#/events?q=${encodeURIComponent('jane.console@example.com')}`)
+  await phone.locator('table.events, .error').first().waitFor()
+  await phone.waitForTimeout(300)
+  await phone.screenshot({ path: `${outDir}/events-phone.png`, fullPage: true })
+  console.log('docs/console/events-phone.png')
+
+  // A new user's first day: a check-in, a referral, an order and its refund, and an event the map
+  // lacks; the event added to the map in Settings; the refused event awarded from the console; the
+  // customer's Perkville points adding up to the balance.
+  const story = 'mia.story@example.com'
+  const track = (event: string, n: string, properties: Record<string, unknown> = {}) => ({
+    type: 'track',
+    event,
+    userId: 'mia',
+    messageId: `docs-story-${n}`,
+    properties: { email: story, ...properties },
+  })
+  await fetch(`${svc.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...wk },
+    body: JSON.stringify({
+      batch: [
+        track('Checked In', 'checkin'),
+        track('Referral Sent', 'referral'),
+        track('Order Completed', 'order', { order_id: 'ORD-MIA-1', revenue: 49.99 }),
+        track('Order Refunded', 'refund', { order_id: 'ORD-MIA-1', revenue: 49.99 }),
+        track('Class Booked', 'booked'),
+      ],
+    }),
+  })
+  await page.waitForTimeout(2000)
+  await page.goto(`${svc.url}/#/errors?range=1h`)
+  const group = page.locator('.group[data-code="EVENT_NOT_ALLOWLISTED"]')
+  await group.waitFor()
+  await page.screenshot({ path: `${outDir}/story-1-refused.png`, fullPage: true })
+  console.log('docs/console/story-1-refused.png')
+  await page.goto(`${svc.url}/#/settings`)
+  const map = page.locator('fieldset[data-map="eventToPerkMap"]')
+  await map.getByRole('button', { name: 'Add a row' }).click()
+  const row = map.locator('.map-row').last()
+  await row.locator('input').first().fill('Class Booked')
+  await row.locator('input.perk').fill('3001')
+  await page.getByRole('button', { name: 'Save settings' }).click()
+  // The demo settings keep a perk Perkville lacks (9999), so the check fails and the page asks first.
+  await page.getByRole('dialog').getByRole('button', { name: 'Save anyway' }).click()
+  const offer = page.locator('.offer')
+  await offer.waitFor()
+  await offer.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: `${outDir}/story-2-settings-offer.png` })
+  console.log('docs/console/story-2-settings-offer.png')
+  await offer.getByRole('button', { name: 'Award them now…' }).click()
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: /^Award / })
+    .waitFor()
+  await page.screenshot({ path: `${outDir}/story-3-award-dialog.png` })
+  console.log('docs/console/story-3-award-dialog.png')
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: /^Award / })
+    .click()
+  await page.getByRole('status').filter({ hasText: 'queued to be awarded' }).waitFor()
+  await page.waitForTimeout(2500)
+  await page.goto(`${svc.url}/#/customer/${encodeURIComponent(story)}`)
+  await page.locator('[data-reconciles]').waitFor({ timeout: 10_000 })
+  await page.waitForTimeout(300)
+  await page.screenshot({ path: `${outDir}/story-4-customer-points.png`, fullPage: true })
+  console.log('docs/console/story-4-customer-points.png')
 } finally {
   await browser.close()
   await svc.close()

@@ -53,6 +53,15 @@ export class SettingsCheckRunner {
     return next
   }
 
+  /** The check of settings not (yet) in force: its items, kept nowhere (the banner is about the settings in force). */
+  async preview(settings: Settings): Promise<CheckItem[]> {
+    try {
+      return await this.check(settings)
+    } catch (err) {
+      return [{ item: 'token', ok: false, message: `could not check: ${(err as Error).message}` }]
+    }
+  }
+
   view(): SettingsCheckView {
     const contract = this.contract()
     if (this.last === null) return { state: 'unknown', checkedAt: null, items: [], contract }

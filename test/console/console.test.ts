@@ -19,6 +19,15 @@ const adminJson = async <T>(path: string): Promise<T> => {
   expect(res.status, path).toBe(200)
   return (await res.json()) as T
 }
+/** A new settings version through the admin API (the API key in force kept); it must be taken. */
+async function putSettings(settings: Record<string, unknown>) {
+  const res = await fetch(`${svc.url}/admin/settings`, {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...settings, apiKey: undefined }),
+  })
+  expect(res.status).toBe(200)
+}
 const eventOf = (id: string) => adminJson<{ status: string; attemptLog: unknown[] }>(`/admin/events/${id}`)
 
 async function signInPage(page: Page, token: string) {
@@ -183,7 +192,13 @@ test("a refused event name near a mapped one: the reason in the Settings view's 
   const messageId = `near-${Date.now()}`
   const sent = await post(
     `${svc.url}/v1/track`,
-    { type: 'track', event: 'checked in', userId: 'near', messageId, properties: { email: CUSTOMER } },
+    {
+      type: 'track',
+      event: 'checked in',
+      userId: 'near',
+      messageId,
+      properties: { email: `${messageId}@example.com` },
+    },
     AUTH,
   )
   expect(sent.status).toBe(200)
@@ -326,18 +341,29 @@ describe('settings', () => {
     const before = await adminJson<{ version: number }>('/admin/settings')
     const page = await open('#/settings')
     await page.getByLabel('Location id').fill('2002')
-    const entry = await saveAs(page, before.version + 1)
-    expect(entry).toContain('locationId')
-    expect(entry).toContain('api')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    // The settings fail the check (perk 9999 and location 2002 are not the business's): it asks first,
+    // naming what failed; cancelled, nothing is saved.
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText('Save settings that fail the check?').waitFor()
+    expect(await dialog.textContent()).toContain('perk 9999')
+    expect(await dialog.textContent()).toContain('location 2002')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    expect((await adminJson<{ version: number }>('/admin/settings')).version).toBe(before.version)
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await dialog.getByRole('button', { name: 'Save anyway' }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved as version ${before.version + 1}` })
+      .waitFor()
+    const entry = page.locator(`.history li[data-version="${before.version + 1}"]`)
+    await entry.waitFor()
+    expect(await entry.textContent()).toContain('locationId')
+    expect(await entry.textContent()).toContain('api')
     const after = await adminJson<{ version: number; settings: { locationId: string } }>('/admin/settings')
     expect(after.settings.locationId).toBe('2002')
     // Put it back for the tests after this one.
-    const restore = await fetch(`${svc.url}/admin/settings`, {
-      method: 'PUT',
-      headers: { ...ADMIN, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...after.settings, apiKey: undefined, locationId: '2001' }),
-    })
-    expect(restore.status).toBe(200)
+    await putSettings({ ...after.settings, locationId: '2001' })
     await page.close()
   })
 
@@ -430,6 +456,7 @@ describe('refused events awarded after a fix', () => {
     await row.locator('input').first().fill('Class Booked')
     await row.locator('input.perk').fill('3001')
     await page.getByRole('button', { name: 'Save settings' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Save anyway' }).click()
     const offer = page.locator('.offer')
     await offer.waitFor()
     expect(await offer.textContent()).toMatch(
@@ -446,12 +473,7 @@ describe('refused events awarded after a fix', () => {
       return found.events.length === 1 ? true : undefined
     })
     // Put the map back for the tests after this one.
-    const restore = await fetch(`${svc.url}/admin/settings`, {
-      method: 'PUT',
-      headers: { ...ADMIN, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...before.settings, apiKey: undefined }),
-    })
-    expect(restore.status).toBe(200)
+    await putSettings({ ...before.settings })
     await page.close()
   })
 })
@@ -621,24 +643,14 @@ test('the banner follows the settings check at once: fixed, it goes', async () =
   await banner.waitFor({ timeout: 15_000 })
   // The fix: the event mapped to a perk Perkville does not have leaves the map.
   const { 'Unknown Perk': _gone, ...map } = before.settings.eventToPerkMap
-  const put = await fetch(`${svc.url}/admin/settings`, {
-    method: 'PUT',
-    headers: { ...ADMIN, 'content-type': 'application/json' },
-    body: JSON.stringify({ ...before.settings, apiKey: undefined, eventToPerkMap: map }),
-  })
-  expect(put.status).toBe(200)
+  await putSettings({ ...before.settings, eventToPerkMap: map })
   const checked = page.waitForResponse((r) => r.url().endsWith('/admin/settings/check'))
   await page.getByRole('button', { name: 'Check settings' }).click()
   await checked
   // The page asks for the health right after the check (not at its next 15 s refresh).
   await page.waitForResponse((r) => r.url().endsWith('/healthz'))
   await expect.poll(() => banner.count()).toBe(0)
-  const restore = await fetch(`${svc.url}/admin/settings`, {
-    method: 'PUT',
-    headers: { ...ADMIN, 'content-type': 'application/json' },
-    body: JSON.stringify({ ...before.settings, apiKey: undefined }),
-  })
-  expect(restore.status).toBe(200)
+  await putSettings({ ...before.settings })
   await page.close()
 })
 

@@ -198,9 +198,14 @@ describe('overview and errors', () => {
     expect(parked.action).toMatch(/settings/)
     const reject = groups.find((g) => g.kind === 'reject')!
     expect(reject).toMatchObject({ count: 1, previousCount: 0 })
-    expect(reject.action).toMatch(/eventToPerkMap/)
+    // In the Settings view's words, not the settings file's.
+    expect(reject.action).toMatch(/"Events that award a perk" in Settings/)
     expect(reject.samples).toEqual([
-      expect.objectContaining({ id: expect.stringMatching(/^r/), email: EMAIL.toUpperCase() }),
+      expect.objectContaining({
+        id: expect.stringMatching(/^r/),
+        email: EMAIL.toUpperCase(),
+        eventName: 'Not In The Map',
+      }),
     ])
     const later = await getJson(`${svc.url}/admin/errors?from=${range.to}&to=${range.to + 120_000}`)
     expect(later.json).toEqual({ groups: [] })

@@ -75,28 +75,14 @@ export async function* readCsv(
         continue
       }
       const line = info.lines
-      if (record.length === 1 && record[0] === bound.marker) {
-        yield {
-          input,
-          line,
-          kind: 'bad',
-          problem: {
-            code: 'INVALID_CSV',
-            message: `the row is larger than ${MAX_ROW_BYTES / 1024 / 1024} MB`,
-          },
-        }
-        continue
-      }
-      if (record.length !== header.length) {
-        yield {
-          input,
-          line,
-          kind: 'bad',
-          problem: {
-            code: 'INVALID_CSV',
-            message: `the row has ${record.length} fields, the header has ${header.length}`,
-          },
-        }
+      const problem =
+        record.length === 1 && record[0] === bound.marker
+          ? `the row is larger than ${MAX_ROW_BYTES / 1024 / 1024} MB`
+          : record.length !== header.length
+            ? `the row has ${record.length} fields, the header has ${header.length}`
+            : null
+      if (problem !== null) {
+        yield { input, line, kind: 'bad', problem: { code: 'INVALID_CSV', message: problem } }
         continue
       }
       const row: Record<string, string> = Object.create(null)

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { SettingsError } from '../../core/settings.js'
+import { parseSettings, type Settings, SettingsError } from '../../core/settings.js'
 import type { ServerDeps } from '../deps.js'
 import { HttpError } from '../http-error.js'
 
@@ -24,11 +24,27 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServerDeps): 
 
   typed.get('/settings', async () => withCheck(versions().view()))
 
-  // The check, run now on the settings in force (the service also runs it at start and on changes).
-  typed.post('/settings/check', async () => {
+  // The check, run now on the settings in force (the service also runs it at start and on changes);
+  // with a body, on those settings instead (the API key left out: the one in force), saving nothing,
+  // so the console can ask before saving settings that fail it.
+  typed.post('/settings/check', async (request) => {
     const control = versions()
     if (!deps.settingsCheck) throw new HttpError(404, 'this server runs no settings check', 'NOT_FOUND')
-    return deps.settingsCheck.run(control.settings)
+    const body = request.body
+    if (body === undefined || body === null) return deps.settingsCheck.run(control.settings)
+    let proposed: Settings
+    try {
+      proposed = parseSettings(
+        typeof body === 'object' && !Array.isArray(body) && !Object.hasOwn(body, 'apiKey')
+          ? { ...body, apiKey: control.settings.apiKey }
+          : body,
+      )
+    } catch (err) {
+      if (!(err instanceof SettingsError)) throw err
+      throw new HttpError(400, err.message, 'INVALID_SETTINGS')
+    }
+    const items = await deps.settingsCheck.preview(proposed)
+    return { state: items.every((i) => i.ok) ? 'ok' : 'problem', checkedAt: new Date().toISOString(), items }
   })
 
   typed.put('/settings', async (request) => {

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
+import { Confirm } from '../confirm'
 import { count, json } from '../format'
 import { healthChanged } from '../health-events'
 import { href } from '../route'
@@ -94,6 +95,8 @@ export function SettingsView() {
     if (current.data && form === null) setForm(formOf(current.data.settings))
   }, [current.data])
 
+  // Settings that fail the check are saved only after the operator confirms, naming what failed.
+  const [failing, setFailing] = useState<{ body: Record<string, unknown>; items: CheckItem[] } | null>(null)
   const save = async (e: Event) => {
     e.preventDefault()
     if (!form) return
@@ -109,6 +112,20 @@ export function SettingsView() {
       oncePerDayEvents: form.eventToPerkMap.filter((r) => r.daily).map((r) => r.name),
     }
     if (form.apiKey !== '') body.apiKey = form.apiKey
+    let checked: { state: string; items: CheckItem[] } | null = null
+    try {
+      checked = await api('/admin/settings/check', { method: 'POST', body })
+    } catch (err) {
+      // Problems with the form itself are shown beside their fields; a check that cannot run asks nothing.
+      if (err instanceof ApiError && err.status === 400) return setProblems(problemsOf(err))
+    }
+    const failed = checked?.items.filter((i) => !i.ok) ?? []
+    if (failed.length > 0) return setFailing({ body, items: failed })
+    await store(body)
+  }
+
+  const store = async (body: Record<string, unknown>) => {
+    setFailing(null)
     try {
       const answer = await api<Settings & { changed?: boolean }>('/admin/settings', { method: 'PUT', body })
       setNotice(answer.changed === false ? 'Nothing changed.' : `Saved as version ${answer.version}.`)
@@ -259,6 +276,25 @@ export function SettingsView() {
         </ul>
       )}
       {shownCheck?.contract && <ContractCheckView contract={shownCheck.contract} />}
+
+      <Confirm
+        open={failing !== null}
+        title="Save settings that fail the check?"
+        confirmLabel="Save anyway"
+        onConfirm={() => failing && void store(failing.body)}
+        onCancel={() => setFailing(null)}
+      >
+        <p>The settings check fails for these settings:</p>
+        <ul class="check">
+          {failing?.items.map((item) => (
+            <li key={item.item} class="bad">
+              <strong>✗ {item.item}</strong>: {operatorWords(item.message)}
+              {item.action && <span class="action"> What to do: {operatorWords(item.action)}</span>}
+            </li>
+          ))}
+        </ul>
+        <p>Events that need what failed will not be delivered until it is fixed.</p>
+      </Confirm>
 
       <EventTester />
 
