@@ -15,7 +15,7 @@ import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import type { AcceptContext, NewEvent } from '../../src/pipeline/storage/storage.js'
 import { startSandbox } from '../../src/sandbox/index.js'
 import { DB_FILE } from '../../src/server/open-storage.js'
-import { openTestService, settingsFor, track } from '../../test/pipeline/harness.js'
+import { claimAndFinish, openTestService, settingsFor, track } from '../../test/pipeline/harness.js'
 
 const args = process.argv.slice(2).filter((a) => a !== '--')
 const replayed = Number(args[0] ?? 20_000)
@@ -43,17 +43,7 @@ for (let i = 0; i < replayed; i += 1000) {
     newEvent(`old-${i + j}@example.com`, t0),
   )
   await storage.accept([{ events }], ctx(t0))
-  const claimed = await storage.claim(1000, t0, 60_000)
-  await storage.complete(
-    claimed.map((c) => ({
-      id: c.id,
-      leaseId: c.leaseId,
-      attemptsMade: 1,
-      log: [],
-      result: { status: 'failed' as const, at: t0, reason: 'expired', error: 'HTTP 503' },
-    })),
-    t0,
-  )
+  await claimAndFinish(storage, t0, 'failed')
 }
 await storage.close()
 

@@ -11,7 +11,7 @@ import type {
   NewRefusal,
   Storage,
 } from '../../src/pipeline/storage/storage.js'
-import { settingsFor, track } from './harness.js'
+import { claimAndFinish, settingsFor, track } from './harness.js'
 import { settingsContract } from './storage-contract-settings.js'
 
 /**
@@ -144,22 +144,9 @@ export function storageContract(make: () => Promise<Storage>): void {
     const depth = await QueueDepth.load(storage)
     expect(depth.value).toBe(2)
     const finish = async (status: 'failed' | 'delivered') => {
-      const claimed = await storage.claim(10, now, 60_000)
-      await storage.complete(
-        claimed.map((c) => ({
-          id: c.id,
-          leaseId: c.leaseId,
-          attemptsMade: 1,
-          log: [],
-          result:
-            status === 'failed'
-              ? { status, at: now, reason: 'permanent', error: 'HTTP 422' }
-              : { status, at: now, transactionId: c.id },
-        })),
-        now,
-      )
-      depth.remove(claimed.length)
-      return claimed.length
+      const n = await claimAndFinish(storage, now, status)
+      depth.remove(n)
+      return n
     }
     expect(await finish('failed')).toBe(2)
     const replayed = await storage.replayFailed(
@@ -182,17 +169,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const now = Date.now()
     const replayed = ['bulk-a@x.co', 'bulk-b@x.co', 'bulk-c@x.co']
     await storage.accept([{ events: replayed.map((e) => newEvent(e, now)) }], ctx(now))
-    const failed = await storage.claim(10, now, 60_000)
-    await storage.complete(
-      failed.map((c) => ({
-        id: c.id,
-        leaseId: c.leaseId,
-        attemptsMade: 1,
-        log: [],
-        result: { status: 'failed' as const, at: now, reason: 'permanent', error: 'HTTP 422' },
-      })),
-      now,
-    )
+    expect(await claimAndFinish(storage, now, 'failed')).toBe(3)
     const range = { from: now - 60_000, to: now + 60_000, reasons: null, excludeReasons: [] }
     expect(await storage.replayFailed(range, now + 1)).toBe(3)
     const live = newEvent('live@x.co', now + 2)
