@@ -58,11 +58,13 @@ const service = await openTestService({
 await service.start()
 console.log(`replayed ${await service.replayFailed({ from: t0 - 60_000, to: Date.now() + 60_000 })}`)
 const start = Date.now()
+const accepts: Array<Promise<unknown>> = []
 for (let i = 0; i < rate * seconds; i++) {
   const wait = start + (i * 1000) / rate - Date.now()
   if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-  void service.accept([track(`live-${i}@example.com`, 'Checked In')])
+  accepts.push(service.accept([track(`live-${i}@example.com`, 'Checked In')]))
 }
+await Promise.all(accepts)
 // Until every live event is delivered.
 const db = () => new Database(join(dir, DB_FILE), { readonly: true })
 for (;;) {
