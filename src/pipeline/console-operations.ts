@@ -57,7 +57,7 @@ export function createConsoleOperations(deps: ConsoleDeps): ConsoleOperations {
       const ids: string[] = []
       for await (const id of replayable(query)) ids.push(id)
       let n = 0
-      for (const id of ids) if (await storage.retry(id, now())) n++
+      for (const id of ids) if (await storage.retry(id, now(), true)) n++
       if (n > 0) {
         deps.depth.add(n)
         deps.wake()

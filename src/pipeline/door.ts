@@ -70,6 +70,7 @@ export function atTheDoor(settings: Settings, incoming: IncomingEvent): DoorVerd
       receivedAt: incoming.receivedAt,
       ...eventLabels(obj!),
       writeKeySource: incoming.writeKeySource ?? null,
+      ...(incoming.bulk ? { bulk: true } : {}),
     },
   }
 }

@@ -18,6 +18,8 @@ export interface IncomingEvent {
   receivedAt: number
   /** Which credential let it in, as a label (`write key 1`, `webhook`): never the key itself. */
   writeKeySource?: string
+  /** Bulk (an import): claimed after every due live event. */
+  bulk?: boolean
 }
 
 export interface AcceptResult {

@@ -194,6 +194,30 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h
 }
 
+/** Claims every due event and completes each as failed (permanently) or delivered; how many. */
+export async function claimAndFinish(
+  storage: Storage,
+  now: number,
+  status: 'failed' | 'delivered',
+  limit = 1000,
+): Promise<number> {
+  const claimed = await storage.claim(limit, now, 60_000)
+  await storage.complete(
+    claimed.map((c) => ({
+      id: c.id,
+      leaseId: c.leaseId,
+      attemptsMade: 1,
+      log: [],
+      result:
+        status === 'failed'
+          ? { status, at: now, reason: 'permanent', error: 'HTTP 422' }
+          : { status, at: now, transactionId: c.id },
+    })),
+    now,
+  )
+  return claimed.length
+}
+
 let counter = 0
 
 export function track(

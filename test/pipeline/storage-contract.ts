@@ -11,7 +11,7 @@ import type {
   NewRefusal,
   Storage,
 } from '../../src/pipeline/storage/storage.js'
-import { settingsFor, track } from './harness.js'
+import { claimAndFinish, settingsFor, track } from './harness.js'
 import { alertsContract } from './storage-contract-alerts.js'
 import { settingsContract } from './storage-contract-settings.js'
 
@@ -195,22 +195,9 @@ export function storageContract(make: () => Promise<Storage>): void {
     const depth = await QueueDepth.load(storage)
     expect(depth.value).toBe(2)
     const finish = async (status: 'failed' | 'delivered') => {
-      const claimed = await storage.claim(10, now, 60_000)
-      await storage.complete(
-        claimed.map((c) => ({
-          id: c.id,
-          leaseId: c.leaseId,
-          attemptsMade: 1,
-          log: [],
-          result:
-            status === 'failed'
-              ? { status, at: now, reason: 'permanent', error: 'HTTP 422' }
-              : { status, at: now, transactionId: c.id },
-        })),
-        now,
-      )
-      depth.remove(claimed.length)
-      return claimed.length
+      const n = await claimAndFinish(storage, now, status)
+      depth.remove(n)
+      return n
     }
     expect(await finish('failed')).toBe(2)
     const replayed = await storage.replayFailed(
@@ -224,6 +211,30 @@ export function storageContract(make: () => Promise<Storage>): void {
     depth.add(replayed)
     expect(depth.value).toBe(await storage.queueDepth())
     expect(depth.value).toBe(0)
+    await storage.close()
+  })
+
+  it('claims live events before a replay that fell due earlier', async () => {
+    // Issue 22 item 7: a replay of 100,000 events delayed new events by 49 s (p50).
+    const storage = await make()
+    const now = Date.now()
+    const replayed = ['bulk-a@x.co', 'bulk-b@x.co', 'bulk-c@x.co']
+    await storage.accept([{ events: replayed.map((e) => newEvent(e, now)) }], ctx(now))
+    expect(await claimAndFinish(storage, now, 'failed')).toBe(3)
+    const range = { from: now - 60_000, to: now + 60_000, reasons: null, excludeReasons: [] }
+    expect(await storage.replayFailed(range, now + 1)).toBe(3)
+    const live = newEvent('live@x.co', now + 2)
+    await storage.accept([{ events: [live] }], ctx(now + 2))
+    const [first] = await storage.claim(1, now + 3, 60_000)
+    expect(first?.externalId).toBe(live.externalId)
+    expect((await storage.claim(10, now + 3, 60_000)).map((c) => c.tx.email).sort()).toEqual(replayed)
+    // An import's events likewise wait for live ones received after them.
+    const imported = { ...newEvent('imported@x.co', now + 4), bulk: true }
+    const later = newEvent('live-later@x.co', now + 5)
+    await storage.accept([{ events: [imported] }], ctx(now + 4))
+    await storage.accept([{ events: [later] }], ctx(now + 5))
+    expect((await storage.claim(1, now + 6, 60_000))[0]?.externalId).toBe(later.externalId)
+    expect((await storage.claim(1, now + 6, 60_000))[0]?.externalId).toBe(imported.externalId)
     await storage.close()
   })
 

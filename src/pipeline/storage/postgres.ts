@@ -244,8 +244,8 @@ class PostgresStorage implements Storage {
     return recoverAbandoned(this.db, now)
   }
 
-  retry(id: string, now: number): Promise<boolean> {
-    return retry(this.db, id, now)
+  retry(id: string, now: number, bulk?: boolean): Promise<boolean> {
+    return retry(this.db, id, now, bulk)
   }
 
   replayFailed(range: ReplayRange, now: number): Promise<number> {

@@ -155,8 +155,8 @@ class SqliteStorage implements Storage {
     return this.requeue.recoverAbandoned(now)
   }
 
-  async retry(id: string, now: number): Promise<boolean> {
-    return this.requeue.retry(id, now)
+  async retry(id: string, now: number, bulk?: boolean): Promise<boolean> {
+    return this.requeue.retry(id, now, bulk)
   }
 
   replayFailed(range: ReplayRange, now: number): Promise<number> {

@@ -29,6 +29,8 @@ export interface NewEvent {
   audienceKey?: string | null
   /** Which configured write key (a label such as `write key 1`) or `webhook`; never the key. */
   writeKeySource?: string | null
+  /** Bulk (an import): its customer's new lane is claimed after every due live lane. */
+  bulk?: boolean
 }
 
 /** An event refused at the door, kept for the console with its decision and what could be read of it. */
@@ -344,7 +346,8 @@ export interface Storage {
    */
   recoverAbandoned(now: number): Promise<number>
   /** Re-queues one failed or parked event (operator action); false when not found or neither. */
-  retry(id: string, now: number): Promise<boolean>
+  /** `bulk`: one of a replay's events, claimed after live traffic (an operator's single retry is live). */
+  retry(id: string, now: number, bulk?: boolean): Promise<boolean>
   /** Re-queues failed events received in the range; `reasons` limits which failure reasons. */
   replayFailed(range: ReplayRange, now: number): Promise<number>
   getEvent(id: string): Promise<StoredEvent | null>

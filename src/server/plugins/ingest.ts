@@ -69,7 +69,10 @@ export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { dep
       const receivedAt = Date.now()
       const { value, bytes, source } = await readBody(request, false)
       const events = labelSource(eventsFromBatch(value, 'tracking-api', receivedAt, bytes), source)
-      return path === 'import' ? answerWithCounts(request, events) : answer(request, events)
+      if (path !== 'import') return answer(request, events)
+      // History from `perkville-destination import`: delivered after live traffic.
+      for (const e of events) e.bulk = true
+      return answerWithCounts(request, events)
     })
   }
 }

@@ -45,11 +45,14 @@ export async function accept(
     const createdLanes = new Set<string>()
     const customers = sortedUnique(admitted.map((f) => f.ev.customerKey))
     if (customers.length > 0) {
+      // A new lane is bulk (claimed after live ones) when all its customer's events here are.
+      const live = new Set(admitted.filter((f) => f.ev.bulk !== true).map((f) => f.ev.customerKey))
       const res = await c.query<{ customer_key: string; created: boolean }>(
-        `INSERT INTO lanes (customer_key, due_at) SELECT k, $2 FROM unnest($1::text[]) AS u(k) ORDER BY k
+        `INSERT INTO lanes (customer_key, due_at, bulk)
+         SELECT k, $2, b FROM unnest($1::text[], $3::bool[]) AS u(k, b) ORDER BY k
          ON CONFLICT (customer_key) DO UPDATE SET due_at = lanes.due_at
          RETURNING customer_key, (xmax = 0) AS created`,
-        [customers, ctx.now],
+        [customers, ctx.now, customers.map((k) => !live.has(k))],
       )
       for (const r of res.rows) if (r.created) createdLanes.add(r.customer_key)
     }

@@ -16,13 +16,14 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
   // One statement, so one round trip: lanes another instance is claiming or completing right now
   // are skipped (SKIP LOCKED), not waited for. A lane without a head goes; a lane whose head is not
   // due yet is re-aimed at it; a due head is leased, and its lane then waits for the lease's end.
-  // A head still in flight on a due lane means its lease expired: its fate is unknown.
+  // A head still in flight on a due lane means its lease expired: its fate is unknown. Live lanes
+  // go before bulk ones (replays, imports), each in due order (lanes_bulk_due).
   // The same statement tells when the next lane falls due (the lanes it did not take up, as they
   // stand, and the due times it sets), which saves the scheduler a second round trip whenever a
   // claim comes back short.
   const res = await db.statement<ClaimRow>(
     `WITH due AS (
-       SELECT customer_key FROM lanes WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       SELECT customer_key FROM lanes WHERE due_at <= $1 ORDER BY bulk, due_at LIMIT $2 FOR UPDATE SKIP LOCKED
      ), heads AS (
        SELECT d.customer_key, h.seq, h.status, h.next_attempt_at, h.unknown,
          (h.seq IS NOT NULL AND (h.status = 'in_flight' OR COALESCE(h.next_attempt_at, 0) <= $1)) AS take

@@ -30,13 +30,13 @@ export async function recoverAbandoned(db: PgDb, now: number): Promise<number> {
   })
 }
 
-export async function retry(db: PgDb, id: string, now: number): Promise<boolean> {
+export async function retry(db: PgDb, id: string, now: number, bulk = false): Promise<boolean> {
   const seq = toSeq(id)
   if (seq === null) return false
-  return db.tx((c) => requeueOne(c, seq, now))
+  return db.tx((c) => requeueOne(c, seq, now, bulk))
 }
 
-async function requeueOne(c: Client, seq: number, now: number): Promise<boolean> {
+async function requeueOne(c: Client, seq: number, now: number, bulk: boolean): Promise<boolean> {
   const peek = await c.query<{ customer_key: string; status: string }>(
     `SELECT customer_key, status FROM events WHERE seq = $1`,
     [seq],
@@ -45,9 +45,9 @@ async function requeueOne(c: Client, seq: number, now: number): Promise<boolean>
   if (owner?.status !== 'failed' && owner?.status !== 'parked') return false
   // The lane first (same lock order as completions), then the event, re-checked under the lock.
   const lane = await c.query<{ created: boolean }>(
-    `INSERT INTO lanes (customer_key, due_at) VALUES ($1, $2)
+    `INSERT INTO lanes (customer_key, due_at, bulk) VALUES ($1, $2, $3)
      ON CONFLICT (customer_key) DO UPDATE SET due_at = lanes.due_at RETURNING (xmax = 0) AS created`,
-    [owner.customer_key, now],
+    [owner.customer_key, now, bulk],
   )
   const locked = await c.query<Row>(`SELECT * FROM events WHERE seq = $1 FOR UPDATE`, [seq])
   const row = locked.rows[0]
@@ -94,7 +94,7 @@ export async function replayFailed(db: PgDb, range: ReplayRange, now: number): P
     const picked = rows.filter((r) => replayPicks(r.failure_reason, range))
     n += await db.tx(async (c) => {
       let done = 0
-      for (const r of picked) if (await requeueOne(c, r.seq, now)) done++
+      for (const r of picked) if (await requeueOne(c, r.seq, now, true)) done++
       return done
     })
     if (rows.length < PAGE) break

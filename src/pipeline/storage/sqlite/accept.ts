@@ -112,7 +112,7 @@ export function acceptOp(
         )
         out.push('order_rule')
       } else {
-        lanes.add(ev.customerKey, ctx.now)
+        lanes.add(ev.customerKey, ctx.now, ev.bulk === true)
         out.push('queued')
       }
     }

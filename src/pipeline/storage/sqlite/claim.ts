@@ -8,13 +8,22 @@ export function claimOp(
   db: Database.Database,
   lanes: Lanes,
 ): (limit: number, now: number, leaseMs: number) => ClaimedEvent[] {
-  const due = db.prepare(`SELECT customer_key FROM lanes WHERE due_at <= ? ORDER BY due_at LIMIT ?`)
+  // Live lanes first, then bulk ones (replays, imports): each a range of lanes_bulk_due.
+  const due = db.prepare(
+    `SELECT customer_key FROM lanes WHERE bulk = ? AND due_at <= ? ORDER BY due_at LIMIT ?`,
+  )
+  const dueLanes = (now: number, limit: number) => {
+    const live = due.all(0, now, limit) as Array<{ customer_key: string }>
+    return live.length < limit
+      ? live.concat(due.all(1, now, limit - live.length) as Array<{ customer_key: string }>)
+      : live
+  }
   const lease = db.prepare(`UPDATE events SET status = 'in_flight', lease_id = ?, unknown = ? WHERE seq = ?`)
   let nextLease = Math.floor(Math.random() * 2 ** 40)
 
   return db.transaction((limit: number, now: number, leaseMs: number): ClaimedEvent[] => {
     const claimed: ClaimedEvent[] = []
-    for (const { customer_key } of due.all(now, limit) as Array<{ customer_key: string }>) {
+    for (const { customer_key } of dueLanes(now, limit)) {
       const head = lanes.head(customer_key)
       if (!head) {
         lanes.remove(customer_key)

@@ -19,7 +19,7 @@ export class Lanes {
 
   constructor(db: Database.Database) {
     this.addStmt = db.prepare(
-      `INSERT INTO lanes (customer_key, due_at) VALUES (?, ?) ON CONFLICT (customer_key) DO NOTHING`,
+      `INSERT INTO lanes (customer_key, due_at, bulk) VALUES (?, ?, ?) ON CONFLICT (customer_key) DO NOTHING`,
     )
     this.setStmt = db.prepare(`UPDATE lanes SET due_at = ? WHERE customer_key = ?`)
     this.deleteStmt = db.prepare(`DELETE FROM lanes WHERE customer_key = ?`)
@@ -35,8 +35,9 @@ export class Lanes {
     this.byIdStmt = db.prepare(`SELECT * FROM events WHERE seq = ?`)
   }
 
-  add(customerKey: string, due: number): void {
-    this.addStmt.run(customerKey, due)
+  /** A new lane; `bulk` (a replay's, an import's) is claimed after every due live lane. */
+  add(customerKey: string, due: number, bulk = false): void {
+    this.addStmt.run(customerKey, due, bulk ? 1 : 0)
   }
 
   set(customerKey: string, due: number): void {

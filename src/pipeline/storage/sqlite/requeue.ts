@@ -10,7 +10,8 @@ import { PAGE, yieldToLoop } from './paging.js'
 /** Puts work back in the queue: abandoned in-flight rows at start, and failed events an operator retries. */
 export interface RequeueOps {
   recoverAbandoned(now: number): number
-  retry(id: string, now: number): boolean
+  /** `bulk`: one of a replay's events, claimed after live traffic. */
+  retry(id: string, now: number, bulk?: boolean): boolean
   replayFailed(range: ReplayRange, now: number): Promise<number>
 }
 
@@ -28,7 +29,7 @@ export function requeueOps(db: Database.Database, lanes: Lanes, ledgers: Ledgers
   )
   const reserve = db.prepare(`UPDATE events SET ledger = 1 WHERE seq = ?`)
 
-  const requeueOne = (seq: number, now: number): boolean => {
+  const requeueOne = (seq: number, now: number, bulk: boolean): boolean => {
     const row = lanes.event(seq)
     if (row?.status !== 'failed' && row?.status !== 'parked') return false
     requeue.run(now, seq)
@@ -42,14 +43,14 @@ export function requeueOps(db: Database.Database, lanes: Lanes, ledgers: Ledgers
       )
       reserve.run(seq)
     }
-    lanes.add(row.customer_key, now)
+    lanes.add(row.customer_key, now, bulk)
     // The re-queued event may now be its customer's head; a lane waiting on a later retry is re-aimed.
     // A lane whose customer has an event in flight keeps its lease: that completion re-aims it.
     if (!lanes.hasInFlight(row.customer_key)) lanes.set(row.customer_key, now)
     return true
   }
   const requeueMany = db.transaction(
-    (seqs: number[], now: number) => seqs.filter((s) => requeueOne(s, now)).length,
+    (seqs: number[], now: number, bulk: boolean) => seqs.filter((s) => requeueOne(s, now, bulk)).length,
   )
 
   const recoverAll = db.transaction((now: number): number => {
@@ -63,9 +64,9 @@ export function requeueOps(db: Database.Database, lanes: Lanes, ledgers: Ledgers
     /** SQLite is one process: every in-flight row was abandoned by a crash and is settled before any resend. */
     recoverAbandoned: (now) => recoverAll(now),
 
-    retry(id: string, now: number): boolean {
+    retry(id: string, now: number, bulk = false): boolean {
       const seq = toSeq(id)
-      return seq !== null && requeueMany([seq], now) === 1
+      return seq !== null && requeueMany([seq], now, bulk) === 1
     },
 
     /** Paged by seq over the failed-only index, so a large replay never sits in memory at once. */
@@ -88,6 +89,7 @@ export function requeueOps(db: Database.Database, lanes: Lanes, ledgers: Ledgers
         n += requeueMany(
           rows.filter((r) => replayPicks(r.failure_reason, range)).map((r) => r.seq),
           now,
+          true,
         )
         if (rows.length < PAGE) break
         await yieldToLoop()
