@@ -1,5 +1,6 @@
 /** What the tests that run the built CLI (dist/) as a child process share. */
 import type { ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))
@@ -20,4 +21,25 @@ export function captureOutput(child: ChildProcess): CapturedOutput {
     err += d
   })
   return { stdout: () => out, stderr: () => err }
+}
+
+/** A server program a test runs in the foreground (PgBouncer, nginx), with the directory of its files. */
+export interface TestDaemon {
+  /** Its standard output and error so far. */
+  log(): string
+  /** SIGTERM, wait for the exit, remove its directory. */
+  stop(): Promise<void>
+}
+
+export function testDaemon(child: ChildProcess, dir: string): TestDaemon {
+  const output = captureOutput(child)
+  const exited = new Promise<void>((done) => child.once('exit', () => done()))
+  return {
+    log: () => output.stdout() + output.stderr(),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }

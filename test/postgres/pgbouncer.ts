@@ -4,24 +4,21 @@
  * `postgres` user when the tests run as root (PgBouncer refuses root).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { captureOutput } from '../cli-child.js'
+import { type TestDaemon, testDaemon } from '../cli-child.js'
 import { freePort } from './own-instance.js'
 import { TEST_DATABASE_URL } from './pg-harness.js'
 
 const PGBOUNCER = '/usr/sbin/pgbouncer'
 
-export interface PgBouncer {
+export interface PgBouncer extends TestDaemon {
   mode: 'session' | 'transaction' | 'statement'
   /** TEST_DATABASE_URL, through PgBouncer. */
   url: string
-  /** PgBouncer's own log so far. */
-  log(): string
-  stop(): Promise<void>
 }
 
 export async function startPgBouncer(opts: {
@@ -59,22 +56,11 @@ export async function startPgBouncer(opts: {
   )
   const args = userInfo().uid === 0 ? ['-u', 'postgres', ini] : [ini]
   const child: ChildProcess = spawn(PGBOUNCER, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  const output = captureOutput(child)
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
   const through = new URL(TEST_DATABASE_URL)
   through.hostname = '127.0.0.1'
   through.port = String(port)
   const url = through.toString()
-  const bouncer: PgBouncer = {
-    mode: opts.poolMode,
-    url,
-    log: () => output.stdout() + output.stderr(),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  const bouncer: PgBouncer = { mode: opts.poolMode, url, ...testDaemon(child, dir) }
   const deadline = Date.now() + 15_000
   for (;;) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 })

@@ -4,12 +4,12 @@
  * a usual nginx setup does (X-Forwarded-Proto, -Host, -For), and serves fixed files of its own.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { captureOutput } from '../cli-child.js'
+import { type TestDaemon, testDaemon } from '../cli-child.js'
 import { freePort } from '../postgres/own-instance.js'
 
 const NGINX = '/usr/sbin/nginx'
@@ -19,10 +19,8 @@ export interface ProxySite {
   url: string
 }
 
-export interface Nginx {
+export interface Nginx extends TestDaemon {
   sites: ProxySite[]
-  log(): string
-  stop(): Promise<void>
 }
 
 /** One site per upstream; `files(siteUrls)` are served under each site's /static/. */
@@ -95,17 +93,7 @@ http {
     ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
-  const output = captureOutput(child)
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
-  const nginx: Nginx = {
-    sites: urls.map((url) => ({ url })),
-    log: () => output.stdout() + output.stderr(),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  const nginx: Nginx = { sites: urls.map((url) => ({ url })), ...testDaemon(child, dir) }
   const deadline = Date.now() + 15_000
   for (const port of ports) {
     while (!(await accepts(port))) {
