@@ -128,7 +128,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     if (settled.kind === 'found') return delivered(0, settled.transactionId)
     if (settled.kind === 'refused') {
       // Still unknown: a later release settles it by lookup again, never by a blind resend.
-      return parked(0, cannotSettle(settled.message, claim.tx, claim.externalId, claim.id), true)
+      return parked(0, cannotSettle(settled.message, claim.externalId, claim.id), true)
     }
     if (settled.kind === 'error') {
       if (settled.class === 'credentials') return released(true, null, settled.message)

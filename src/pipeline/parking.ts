@@ -112,12 +112,13 @@ export function notAwarded(code: string, message: string): Parking {
  */
 export function cannotSettle(
   message: string,
-  tx: Transaction,
   transSourceId: string,
   eventId: string,
 ): Parking {
   return {
     reason: CANNOT_SETTLE,
-    error: `An earlier attempt's answer was lost, and Perkville refused the lookup that tells whether it landed (${message}); sending again could award twice, so the event is not sent. Look in Perkville for a transaction of ${tx.email} with trans_source_id ${transSourceId}: if there is one, nothing is missing; if there is none, retry this event (POST /admin/events/${eventId}/retry), which sends it once with the same trans_source_id. Once Perkville accepts the lookup, POST /admin/parked/release settles every such event by lookup.`,
+    // What to do comes first and Perkville's answer last: stored errors are cut at 500 characters,
+    // and the cut must take Perkville's text, never the operator's way out.
+    error: `Not sent again: an earlier attempt's answer was lost and Perkville refused the lookup that tells whether it landed, so a resend could award twice. If Perkville has a transaction with trans_source_id ${transSourceId}, nothing is missing; if not, retry this event (POST /admin/events/${eventId}/retry: sent once, same trans_source_id). Once the lookup works, POST /admin/parked/release settles every such event. Perkville answered: ${message}`,
   }
 }

@@ -178,8 +178,13 @@ describe.each(['sqlite', 'postgres'] as const)(
       ])
       expect(sb.transactions().map((t) => t.quantity)).toEqual([20])
       const customer = await service.customer('ola@example.com')
-      expect(customer.orders).toEqual([{ orderId: 'A-1', awarded: 20, refunded: 0 }])
-      expect(customer.points).toEqual({ awarded: 20, removed: 0 })
+      // Only the delivered award counts: in the quantities sent, and in the points Perkville recorded.
+      const [landed] = sb.transactions()
+      expect(customer.orders).toEqual([
+        { orderId: 'A-1', awarded: 20, refunded: 0, pointsAwarded: landed!.points, pointsRemoved: 0 },
+      ])
+      expect(customer.quantities).toEqual({ awarded: 20, removed: 0 })
+      expect(customer.points).toMatchObject({ awarded: landed!.points, removed: 0 })
     })
   },
 )

@@ -25,7 +25,7 @@ describe('permanent failures, retry and replay', () => {
     const [failed] = (await h.service.listEvents({ status: 'parked' })).events
     expect(failed).toMatchObject({ failureReason: 'unknown_perk', attempts: 1, perkId: '9999' })
     expect(failed!.lastError).toMatch(/perk 9999 of business 1001 \(HTTP 404: perk 9999 not found/)
-    expect(failed!.lastError).toMatch(/PUT \/admin\/settings/)
+    expect(failed!.lastError).toMatch(/Correct the settings in Settings/)
     expect(failed!.attemptLog).toHaveLength(1)
     const attempt = failed!.attemptLog[0]!
     expect(attempt.request).toMatchObject({ method: 'POST', body: { perk: 9999, email: 'm@example.com' } })

@@ -66,7 +66,7 @@ describe('parkingFor', () => {
   it('parks a 404 naming the location, perk or business, with the reason and what to do', () => {
     expect(parkingFor(404, 'HTTP 404: location 2009 not found in business 1001', tx)).toMatchObject({
       reason: 'unknown_location',
-      error: expect.stringMatching(/location 2009 of business 1001.*Set locationId.*PUT \/admin\/settings/),
+      error: expect.stringMatching(/location 2009 of business 1001.*Correct the settings in Settings/),
     })
     expect(parkingFor(404, 'HTTP 404: perk 3001 not found in business 1001', tx)?.reason).toBe('unknown_perk')
     expect(parkingFor(404, 'HTTP 404: business 1001 not found', tx)?.reason).toBe('unknown_business')

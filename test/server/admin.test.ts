@@ -121,7 +121,7 @@ describe('queries', () => {
     expect(res.status).toBe(200)
     const record = res.json as unknown as EventRecord
     expect(record.failureReason).toBe('unknown_perk')
-    expect(record.lastError).toMatch(/perk 9999 .*PUT \/admin\/settings/)
+    expect(record.lastError).toMatch(/perk 9999 .*Correct the settings in Settings/)
     expect(record.decisions).toEqual([
       expect.objectContaining({ outcome: 'queue', transaction: expect.objectContaining({ perkId: '9999' }) }),
     ])

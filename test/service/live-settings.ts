@@ -187,7 +187,7 @@ export function liveSettingsScenarios(store: () => Promise<string[]>): void {
     const parked = await live.eventOf(emails[0]!)
     expect(parked.failureReason).toBe('unknown_location')
     expect(parked.lastError).toContain(`location ${WRONG_LOCATION}`)
-    expect(parked.lastError).toContain('PUT /admin/settings')
+    expect(parked.lastError).toContain('Correct the settings in Settings')
     for (const e of emails) expect(live.landed(e)).toEqual([])
     return live
   }
