@@ -41,6 +41,9 @@ describe('order rules (on by default)', () => {
       skipped: 0,
       rejected: 0,
       dropped: 1,
+      refusals: [
+        { index: 0, code: 'order_already_awarded', message: expect.stringContaining('already earned') },
+      ],
     })
     await drain(h)
     expect(h.sandbox.transactions()).toHaveLength(1)
@@ -66,6 +69,11 @@ describe('order rules (on by default)', () => {
       skipped: 0,
       rejected: 0,
       dropped: 2,
+      refusals: [3, 4].map((index) => ({
+        index,
+        code: 'refund_exceeds_order',
+        message: expect.stringContaining('nothing of the order is left'),
+      })),
     })
     await drain(h)
     expect(
