@@ -53,12 +53,12 @@ describe('awardPoints request body', () => {
       {
         "business": 1001,
         "email": "Ana@Example.com",
-        "external_id": "snapshot-1",
         "limit_to_once_per_calendar_day": true,
         "location": 2001,
         "perk": 3002,
         "quantity": 20,
         "send_email": false,
+        "trans_source_id": "snapshot-1",
         "transaction_dt": "2026-11-23T10:00:00.000Z",
       }
     `)
