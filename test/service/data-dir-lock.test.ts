@@ -102,6 +102,10 @@ describe('one instance per data directory', () => {
         const pid = Number(
           await new Promise<string>((done) => parent.stdout.once('data', (b: Buffer) => done(String(b)))),
         )
+        // Kill only once the shell has become `sleep`: a shell still running would reap its child
+        // itself (seen in CI: the zombie never appeared and /proc/<pid> was gone).
+        const parentCmd = () => readFileSync(`/proc/${parent.pid}/cmdline`, 'utf8').split('\0')[0]
+        while (parentCmd() !== 'sleep') await sleep(10)
         process.kill(pid, 'SIGKILL')
         const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
         while (state() !== 'Z') await sleep(10)
