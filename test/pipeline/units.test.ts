@@ -10,9 +10,11 @@ import {
   releaseShare,
   reserveAgain,
 } from '../../src/pipeline/order-ledger.js'
-import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
 import { defaultBucketMs, LatencyHistogram, validateStatsQuery } from '../../src/pipeline/stats.js'
+import { applyOrderRule } from '../../src/pipeline/storage/order-step.js'
+import type { AcceptContext, LedgerState } from '../../src/pipeline/storage/storage.js'
 import { settingsFor } from './harness.js'
 
 const settings = settingsFor('secret-token-123456')
@@ -129,6 +131,87 @@ describe('order rules', () => {
         refundedCents: 0,
       }),
     ).toEqual({ action: 'queue', quantity: 1, ledger: null })
+  })
+})
+
+describe('applyOrderRule (the order rules as the stores apply them)', () => {
+  const on: AcceptContext['orderRule'] = (t, l) =>
+    decideOrder({ oneAwardPerOrder: true, capRefunds: true }, t, l)
+  const off: AcceptContext['orderRule'] = (t, l) =>
+    decideOrder({ oneAwardPerOrder: false, capRefunds: false }, t, l)
+  it('queues an event outside any order ledger as it is, without asking the rule', () => {
+    const asked: Transaction[] = []
+    const rule: AcceptContext['orderRule'] = (t, l) => {
+      asked.push(t)
+      return on(t, l)
+    }
+    for (const t of [tx({ orderId: null }), tx({ kind: 'event', quantity: 1 })]) {
+      const step = applyOrderRule(rule, t, { awardedCents: 5000, refundedCents: 0 })
+      expect(step).toEqual({ tx: t, requestedQuantity: null, ledger: null, failure: null })
+      expect(step.tx).toBe(t)
+    }
+    expect(asked).toEqual([])
+  })
+
+  it('runs a first award of an order against an empty ledger and returns the row to write', () => {
+    const t = tx({})
+    expect(applyOrderRule(on, t, null)).toEqual({
+      tx: t,
+      requestedQuantity: null,
+      ledger: { orderId: 'o1', perkId: '3002', state: { awardedCents: 1000, refundedCents: 0 } },
+      failure: null,
+    })
+  })
+
+  it('fails a second award of the order: the transaction unchanged, no ledger to write', () => {
+    const t = tx({})
+    const step = applyOrderRule(on, t, { awardedCents: 1000, refundedCents: 0 })
+    expect(step.tx).toBe(t)
+    expect(step.ledger).toBeNull()
+    expect(step.requestedQuantity).toBeNull()
+    expect(step.failure).toMatchObject({ reason: ORDER_ALREADY_AWARDED })
+    expect(step.failure?.message).toContain('o1')
+  })
+
+  it('lowers a refund to what is left of the order and keeps the quantity asked for', () => {
+    const t = tx({ kind: 'refund', quantity: -8 })
+    const step = applyOrderRule(on, t, { awardedCents: 1000, refundedCents: 500 })
+    expect(step).toEqual({
+      tx: { ...t, quantity: -5 },
+      requestedQuantity: -8,
+      ledger: { orderId: 'o1', perkId: '3002', state: { awardedCents: 1000, refundedCents: 1000 } },
+      failure: null,
+    })
+    expect(t.quantity).toBe(-8)
+  })
+
+  it('fails a refund with nothing left to remove', () => {
+    const step = applyOrderRule(on, tx({ kind: 'refund', quantity: -1 }), null)
+    expect(step.failure).toMatchObject({ reason: REFUND_EXCEEDS_ORDER })
+    expect(step.ledger).toBeNull()
+  })
+
+  it('queues with no ledger share when the rules keep none', () => {
+    const t = tx({ kind: 'refund', quantity: -50 })
+    expect(applyOrderRule(off, t, null)).toEqual({
+      tx: t,
+      requestedQuantity: null,
+      ledger: null,
+      failure: null,
+    })
+  })
+
+  it('never changes the ledger it was given, nor lets the rule keep hold of what it returns', () => {
+    const held: LedgerState = { awardedCents: 0, refundedCents: 0 }
+    const returned: LedgerState = { awardedCents: 1000, refundedCents: 0 }
+    const rule: AcceptContext['orderRule'] = (_t, l) => {
+      l.awardedCents = 99
+      return { action: 'queue', quantity: 10, ledger: returned }
+    }
+    const step = applyOrderRule(rule, tx({}), held)
+    expect(held).toEqual({ awardedCents: 0, refundedCents: 0 })
+    returned.awardedCents = 7
+    expect(step.ledger?.state).toEqual({ awardedCents: 1000, refundedCents: 0 })
   })
 })
 

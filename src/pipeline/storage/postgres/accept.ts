@@ -1,10 +1,12 @@
-import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
+import { inOrderLedger } from '../../order-ledger.js'
+import { type Accepted, PG_INSERT_EVENTS, pgEventArrays } from '../event-columns.js'
 import { decisionTx } from '../event-rows.js'
+import { applyOrderRule } from '../order-step.js'
 import { REFUSAL_COLUMNS } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome, NewRefusal } from '../storage.js'
 import type { Client, PgDb } from './db.js'
 import { sortedUnique } from './lanes.js'
-import { ledgerKey, lockLedgers, writeLedgers } from './ledgers.js'
+import { lockLedgers } from './ledgers.js'
 
 /**
  * Stores the batches in one transaction: dedup on a unique key, the customers' lanes locked before
@@ -60,98 +62,23 @@ export async function accept(
     // 3. The order ledgers these events touch, locked in key order; the rules run against them in
     // receipt order, exactly as on one machine.
     const ledgers = await lockLedgers(c, admitted.map((f) => f.ev.tx).filter(inOrderLedger), ctx.now)
-    const touched = new Set<string>()
-    const rows: Array<{
-      f: (typeof flat)[number]
-      quantity: number
-      ledger: boolean
-      failure: { reason: string; message: string } | null
-    }> = []
-    for (const f of admitted) {
-      const tx = f.ev.tx
-      let quantity = tx.quantity
-      let ledger = false
-      let failure: { reason: string; message: string } | null = null
-      if (inOrderLedger(tx)) {
-        const key = ledgerKey(tx.orderId, tx.perkId)
-        const state = ledgers.get(key) ?? EMPTY_LEDGER
-        const decision = ctx.orderRule(tx, { ...state })
-        if (decision.action === 'fail') {
-          failure = { reason: decision.reason, message: decision.message }
-        } else {
-          quantity = decision.quantity
-          if (decision.ledger) {
-            ledger = true
-            ledgers.set(key, { ...decision.ledger })
-            touched.add(key)
-          }
-        }
-      }
-      rows.push({ f, quantity, ledger, failure })
-      out[f.bi]![f.ei] = failure ? 'order_rule' : 'queued'
-    }
-    await writeLedgers(
-      c,
-      [...touched].map((k) => {
-        const [orderId, perkId] = k.split('\u0000') as [string, string]
-        return { orderId, perkId, state: ledgers.get(k)! }
-      }),
-      ctx.now,
-    )
+    const rows: Accepted[] = admitted.map((f) => {
+      const step = applyOrderRule(ctx.orderRule, f.ev.tx, ledgers.of(f.ev.tx))
+      if (step.ledger) ledgers.put(step.ledger.orderId, step.ledger.perkId, step.ledger.state)
+      out[f.bi]![f.ei] = step.failure ? 'order_rule' : 'queued'
+      return { ev: f.ev, step, settingsVersion: f.ev.settingsVersion ?? 0, now: ctx.now }
+    })
+    await ledgers.flush(c, ctx.now)
 
     // 4. The events, in receipt order (seq follows the ordinality).
     if (rows.length > 0) {
-      const col = <T>(pick: (r: (typeof rows)[number]) => T): T[] => rows.map(pick)
       const inserted = await c.query<{ seq: number; external_id: string }>(
-        `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
-           send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
-           ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
-           event_name, audience_key, write_key_source, once_per_day)
-         SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od
-         FROM (
-           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-             $8::bool[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[],
-             $15::text[], $16::text[], $17::bool[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[],
-             $22::text[], $23::bigint[], $24::text[], $25::text[], $26::text[], $27::bool[])
-             WITH ORDINALITY AS u(m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le,
-               sv, en, ak, ws, od, n)
-           ORDER BY n
-         ) AS ordered
-         RETURNING seq, external_id`,
-        [
-          col((r) => r.f.ev.messageId),
-          col((r) => r.f.ev.externalId),
-          col((r) => r.f.ev.customerKey),
-          col((r) => r.f.ev.tx.email),
-          col((r) => r.f.ev.tx.businessId),
-          col((r) => r.f.ev.tx.locationId),
-          col((r) => r.f.ev.tx.perkId),
-          col((r) => r.f.ev.tx.sendEmail),
-          col((r) => r.f.ev.tx.kind),
-          col((r) => r.quantity),
-          col((r) => (r.quantity === r.f.ev.tx.quantity ? null : r.f.ev.tx.quantity)),
-          col((r) => r.f.ev.tx.orderId),
-          col((r) => r.f.ev.tx.timestamp),
-          col((r) => r.f.ev.payload),
-          col((r) => r.f.ev.source),
-          col((r) => (r.failure ? 'failed' : 'pending')),
-          col((r) => r.ledger),
-          col((r) => r.f.ev.receivedAt),
-          col((r) => (r.failure ? null : ctx.now)),
-          col((r) => (r.failure ? ctx.now : null)),
-          col((r) => r.failure?.reason ?? null),
-          col((r) => r.failure?.message ?? null),
-          col((r) => r.f.ev.settingsVersion ?? 0),
-          col((r) => r.f.ev.eventName ?? null),
-          col((r) => r.f.ev.audienceKey ?? null),
-          col((r) => r.f.ev.writeKeySource ?? null),
-          col((r) => r.f.ev.tx.oncePerDay === true),
-        ],
+        `${PG_INSERT_EVENTS} RETURNING seq, external_id`,
+        pgEventArrays(rows),
       )
       // The first decision of each event an order rule failed; a queued event's is its row (see
       // acceptDecision). Admitted events have distinct external ids (they are the dedup key).
-      const failed = rows.filter((r) => r.failure)
+      const failed = rows.filter((r) => r.step.failure)
       const seqOf = new Map(inserted.rows.map((r) => [r.external_id, Number(r.seq)]))
       const ofFailed = <T>(pick: (r: (typeof rows)[number]) => T): T[] => failed.map(pick)
       if (failed.length > 0)
@@ -160,23 +87,19 @@ export async function accept(
          SELECT s, $2, v, $4, cd, msg, t FROM unnest($1::bigint[], $3::bigint[], $5::text[],
            $6::text[], $7::text[]) AS u(s, v, cd, msg, t)`,
           [
-            ofFailed((r) => seqOf.get(r.f.ev.externalId)),
+            ofFailed((r) => seqOf.get(r.ev.externalId)),
             ctx.now,
-            ofFailed((r) => r.f.ev.settingsVersion ?? 0),
+            ofFailed((r) => r.settingsVersion),
             'fail',
-            ofFailed((r) => r.failure?.reason ?? null),
-            ofFailed((r) => r.failure?.message ?? null),
-            ofFailed((r) =>
-              decisionTx(
-                r.quantity === r.f.ev.tx.quantity ? r.f.ev.tx : { ...r.f.ev.tx, quantity: r.quantity },
-              ),
-            ),
+            ofFailed((r) => r.step.failure?.reason ?? null),
+            ofFailed((r) => r.step.failure?.message ?? null),
+            ofFailed((r) => decisionTx(r.step.tx)),
           ],
         )
     }
 
     // A lane created above for a customer whose every event was held back has nothing to deliver.
-    const queuedCustomers = new Set(rows.filter((r) => !r.failure).map((r) => r.f.ev.customerKey))
+    const queuedCustomers = new Set(rows.filter((r) => !r.step.failure).map((r) => r.ev.customerKey))
     const idle = [...createdLanes].filter((k) => !queuedCustomers.has(k))
     if (idle.length > 0) await c.query(`DELETE FROM lanes WHERE customer_key = ANY($1::text[])`, [idle])
 

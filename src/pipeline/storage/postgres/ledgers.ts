@@ -1,20 +1,17 @@
 /** Order ledger rows, locked and written back; what goes in them is order-rules.ts and order-ledger.ts. */
 import type { Transaction } from '../../../core/types.js'
+import { inOrderLedger } from '../../order-ledger.js'
 import type { LedgerState } from '../storage.js'
 import type { Client } from './db.js'
 
-export const ledgerKey = (orderId: string, perkId: string) => `${orderId}\u0000${perkId}`
+const ledgerKey = (orderId: string, perkId: string) => `${orderId}\u0000${perkId}`
 
 /**
  * Locks the ledger rows of these orders (creating empty ones, so a first award of an order on one
  * instance and a concurrent one on another meet on the same row), in key order.
  */
-export async function lockLedgers(
-  c: Client,
-  txs: Transaction[],
-  now: number,
-): Promise<Map<string, LedgerState>> {
-  const out = new Map<string, LedgerState>()
+export async function lockLedgers(c: Client, txs: Transaction[], now: number): Promise<LockedLedgers> {
+  const out = new LockedLedgers()
   const pairs = new Map<string, { o: string; p: string }>()
   for (const tx of txs)
     if (tx.orderId !== null) pairs.set(ledgerKey(tx.orderId, tx.perkId), { o: tx.orderId, p: tx.perkId })
@@ -38,12 +35,42 @@ export async function lockLedgers(
     [o, p, now],
   )
   for (const r of res.rows) {
-    out.set(ledgerKey(r.order_id, r.perk_id), {
-      awardedCents: r.awarded_cents,
-      refundedCents: r.refunded_cents,
-    })
+    out.load(r.order_id, r.perk_id, { awardedCents: r.awarded_cents, refundedCents: r.refunded_cents })
   }
   return out
+}
+
+/** Ledger rows locked by lockLedgers: read and changed in memory, the changed ones written back by flush. */
+export class LockedLedgers {
+  private readonly rows = new Map<string, { orderId: string; perkId: string; state: LedgerState }>()
+  private readonly changed = new Set<string>()
+
+  load(orderId: string, perkId: string, state: LedgerState): void {
+    this.rows.set(ledgerKey(orderId, perkId), { orderId, perkId, state })
+  }
+
+  get(orderId: string, perkId: string): LedgerState | null {
+    return this.rows.get(ledgerKey(orderId, perkId))?.state ?? null
+  }
+
+  /** The ledger a transaction's order rules run against: null when it is in none. */
+  of(tx: Transaction): LedgerState | null {
+    return inOrderLedger(tx) ? this.get(tx.orderId, tx.perkId) : null
+  }
+
+  put(orderId: string, perkId: string, state: LedgerState): void {
+    this.load(orderId, perkId, state)
+    this.changed.add(ledgerKey(orderId, perkId))
+  }
+
+  async flush(c: Client, now: number): Promise<void> {
+    await writeLedgers(
+      c,
+      [...this.changed].map((k) => this.rows.get(k)!),
+      now,
+    )
+    this.changed.clear()
+  }
 }
 /** Writes back ledgers locked by lockLedgers, in one statement. */
 export async function writeLedgers(

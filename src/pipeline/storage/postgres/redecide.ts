@@ -1,4 +1,5 @@
-import { EMPTY_LEDGER, inOrderLedger, releaseShare } from '../../order-ledger.js'
+import { inOrderLedger, releaseShare } from '../../order-ledger.js'
+import { redecideSql, redecideValues } from '../event-columns.js'
 import {
   acceptDecision,
   decisionTx,
@@ -7,10 +8,11 @@ import {
   rowTransaction,
   toSeq,
 } from '../event-rows.js'
+import { applyOrderRule } from '../order-step.js'
 import type { AcceptContext, RedecideResult, Redecision } from '../storage.js'
-import type { Client, PgDb } from './db.js'
+import type { PgDb } from './db.js'
 import { aimLanes } from './lanes.js'
-import { ledgerKey, lockLedgers, writeLedgers } from './ledgers.js'
+import { lockLedgers } from './ledgers.js'
 
 type Row = EventRow<boolean>
 
@@ -46,14 +48,9 @@ export async function redecide(
     const old = rowTransaction(row)
     const touched = [...(row.ledger ? [old] : []), ...(v.outcome === 'queue' ? [v.tx] : [])]
     const ledgers = await lockLedgers(c, touched.filter(inOrderLedger), ctx.now)
-    const dirty = new Set<string>()
     if (row.ledger && row.order_id !== null) {
-      const key = ledgerKey(row.order_id, row.perk_id)
-      const held = ledgers.get(key)
-      if (held) {
-        ledgers.set(key, releaseShare(held, ledgerEvent(row)))
-        dirty.add(key)
-      }
+      const held = ledgers.get(row.order_id, row.perk_id)
+      if (held) ledgers.put(row.order_id, row.perk_id, releaseShare(held, ledgerEvent(row)))
     }
     const decided = (outcome: string, code: string | null, message: string | null, tx: string | null) =>
       c.query(
@@ -62,7 +59,7 @@ export async function redecide(
         [seq, r.at, r.settingsVersion, outcome, code, message, tx],
       )
     const leave = async (result: RedecideResult): Promise<RedecideResult> => {
-      await flush(c, ledgers, dirty, ctx.now)
+      await ledgers.flush(c, ctx.now)
       await aimLanes(c, [row.customer_key], ctx.now)
       return result
     }
@@ -76,63 +73,24 @@ export async function redecide(
       await decided(v.outcome, v.code, v.message, null)
       return leave({ kind: 'parked' })
     }
-    const tx = v.tx
-    let quantity = tx.quantity
-    let ledger = false
-    if (inOrderLedger(tx)) {
-      const key = ledgerKey(tx.orderId, tx.perkId)
-      const decision = ctx.orderRule(tx, { ...(ledgers.get(key) ?? EMPTY_LEDGER) })
-      if (decision.action === 'fail') {
-        await c.query(
-          `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, ledger = false,
-             settings_version = $1, finished_at = $2, failure_reason = $3, last_error = $4 WHERE seq = $5`,
-          [r.settingsVersion, ctx.now, decision.reason, decision.message, seq],
-        )
-        await decided('fail', decision.reason, decision.message, decisionTx(tx))
-        return leave({ kind: 'failed', reason: decision.reason })
-      }
-      quantity = decision.quantity
-      if (decision.ledger) {
-        ledger = true
-        ledgers.set(key, { ...decision.ledger })
-        dirty.add(key)
-      }
+    const step = applyOrderRule(ctx.orderRule, v.tx, ledgers.of(v.tx))
+    if (step.failure) {
+      const { reason, message } = step.failure
+      await c.query(
+        `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, ledger = false,
+           settings_version = $1, finished_at = $2, failure_reason = $3, last_error = $4 WHERE seq = $5`,
+        [r.settingsVersion, ctx.now, reason, message, seq],
+      )
+      await decided('fail', reason, message, decisionTx(step.tx))
+      return leave({ kind: 'failed', reason })
     }
-    const sent = quantity === tx.quantity ? tx : { ...tx, quantity }
+    if (step.ledger) ledgers.put(step.ledger.orderId, step.ledger.perkId, step.ledger.state)
     await c.query(
-      `UPDATE events SET business_id = $1, location_id = $2, perk_id = $3, send_email = $4, quantity = $5,
-         requested_quantity = $6, ledger = $7, settings_version = $8, once_per_day = $10 WHERE seq = $9`,
-      [
-        tx.businessId,
-        tx.locationId,
-        tx.perkId,
-        tx.sendEmail,
-        quantity,
-        quantity === tx.quantity ? null : tx.quantity,
-        ledger,
-        r.settingsVersion,
-        seq,
-        tx.oncePerDay === true,
-      ],
+      redecideSql('postgres'),
+      redecideValues('postgres', { step, settingsVersion: r.settingsVersion }, seq),
     )
-    await decided('queue', null, null, decisionTx(sent))
-    await flush(c, ledgers, dirty, ctx.now)
-    return { kind: 'send', tx: sent }
+    await decided('queue', null, null, decisionTx(step.tx))
+    await ledgers.flush(c, ctx.now)
+    return { kind: 'send', tx: step.tx }
   })
-}
-
-async function flush(
-  c: Client,
-  ledgers: Map<string, { awardedCents: number; refundedCents: number }>,
-  dirty: Set<string>,
-  now: number,
-): Promise<void> {
-  await writeLedgers(
-    c,
-    [...dirty].map((k) => {
-      const [orderId, perkId] = k.split('\u0000') as [string, string]
-      return { orderId, perkId, state: ledgers.get(k)! }
-    }),
-    now,
-  )
 }

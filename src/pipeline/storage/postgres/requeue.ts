@@ -4,7 +4,7 @@ import { type EventRow, ledgerEvent, rowTransaction, toSeq } from '../event-rows
 import type { ReplayRange } from '../storage.js'
 import { ACTIVE, type Client, PAGE, type PgDb } from './db.js'
 import { aimLanes, setLanes } from './lanes.js'
-import { ledgerKey, lockLedgers, writeLedgers } from './ledgers.js'
+import { lockLedgers, writeLedgers } from './ledgers.js'
 
 type Row = EventRow<boolean>
 
@@ -63,7 +63,7 @@ async function requeueOne(c: Client, seq: number, now: number, bulk: boolean): P
   const ev = ledgerEvent(row)
   if (inOrderLedger(ev) && !row.ledger) {
     const ledgers = await lockLedgers(c, [rowTransaction(row)], now)
-    const state = reserveAgain(ledgers.get(ledgerKey(ev.orderId, row.perk_id)) ?? EMPTY_LEDGER, ev)
+    const state = reserveAgain(ledgers.get(ev.orderId, row.perk_id) ?? EMPTY_LEDGER, ev)
     await writeLedgers(c, [{ orderId: ev.orderId, perkId: row.perk_id, state }], now)
     await c.query(`UPDATE events SET ledger = true WHERE seq = $1`, [seq])
   }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3'
+import type { Transaction } from '../../../core/types.js'
+import { inOrderLedger } from '../../order-ledger.js'
 import type { LedgerState } from '../storage.js'
 
 /** Reads and writes order ledger rows; what goes in them is decided by order-rules.ts and order-ledger.ts. */
@@ -22,6 +24,11 @@ export class Ledgers {
       | { awarded_cents: number; refunded_cents: number }
       | undefined
     return row ? { awardedCents: row.awarded_cents, refundedCents: row.refunded_cents } : null
+  }
+
+  /** The ledger a transaction's order rules run against: null when it is in none or its order is new. */
+  of(tx: Transaction): LedgerState | null {
+    return inOrderLedger(tx) ? this.get(tx.orderId, tx.perkId) : null
   }
 
   put(orderId: string, perkId: string, state: LedgerState, now: number): void {

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3'
-import { EMPTY_LEDGER, inOrderLedger, releaseShare } from '../../order-ledger.js'
+import { releaseShare } from '../../order-ledger.js'
+import { redecideSql, redecideValues } from '../event-columns.js'
 import { acceptDecision, decisionTx, ledgerEvent, toSeq } from '../event-rows.js'
+import { applyOrderRule } from '../order-step.js'
 import type { AcceptContext, RedecideResult, Redecision } from '../storage.js'
 import type { Lanes } from './lanes.js'
 import type { Ledgers } from './ledgers.js'
@@ -19,10 +21,7 @@ export function redecideOp(
     `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
   const hasDecisions = db.prepare(`SELECT 1 FROM event_decisions WHERE event_seq = ? LIMIT 1`).pluck()
-  const setTx = db.prepare(
-    `UPDATE events SET business_id = ?, location_id = ?, perk_id = ?, send_email = ?, once_per_day = ?,
-       quantity = ?, requested_quantity = ?, ledger = ?, settings_version = ? WHERE seq = ?`,
-  )
+  const setTx = db.prepare(redecideSql('sqlite'))
   const park = db.prepare(
     `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = 0, ledger = 0,
        failure_reason = ?, last_error = ? WHERE seq = ?`,
@@ -62,37 +61,17 @@ export function redecideOp(
       lanes.aim(row.customer_key, ctx.now)
       return { kind: 'parked' }
     }
-    const tx = v.tx
-    let quantity = tx.quantity
-    let ledger = 0
-    if (inOrderLedger(tx)) {
-      const decision = ctx.orderRule(tx, ledgers.get(tx.orderId, tx.perkId) ?? { ...EMPTY_LEDGER })
-      if (decision.action === 'fail') {
-        fail.run(r.settingsVersion, ctx.now, decision.reason, decision.message, seq)
-        decided.run(seq, r.at, r.settingsVersion, 'fail', decision.reason, decision.message, decisionTx(tx))
-        lanes.aim(row.customer_key, ctx.now)
-        return { kind: 'failed', reason: decision.reason }
-      }
-      quantity = decision.quantity
-      if (decision.ledger) {
-        ledger = 1
-        ledgers.put(tx.orderId, tx.perkId, decision.ledger, ctx.now)
-      }
+    const step = applyOrderRule(ctx.orderRule, v.tx, ledgers.of(v.tx))
+    if (step.failure) {
+      const { reason, message } = step.failure
+      fail.run(r.settingsVersion, ctx.now, reason, message, seq)
+      decided.run(seq, r.at, r.settingsVersion, 'fail', reason, message, decisionTx(step.tx))
+      lanes.aim(row.customer_key, ctx.now)
+      return { kind: 'failed', reason }
     }
-    const sent = quantity === tx.quantity ? tx : { ...tx, quantity }
-    setTx.run(
-      tx.businessId,
-      tx.locationId,
-      tx.perkId,
-      tx.sendEmail ? 1 : 0,
-      tx.oncePerDay ? 1 : 0,
-      quantity,
-      quantity === tx.quantity ? null : tx.quantity,
-      ledger,
-      r.settingsVersion,
-      seq,
-    )
-    decided.run(seq, r.at, r.settingsVersion, 'queue', null, null, decisionTx(sent))
-    return { kind: 'send', tx: sent }
+    if (step.ledger) ledgers.put(step.ledger.orderId, step.ledger.perkId, step.ledger.state, ctx.now)
+    setTx.run(...redecideValues('sqlite', { step, settingsVersion: r.settingsVersion }, seq))
+    decided.run(seq, r.at, r.settingsVersion, 'queue', null, null, decisionTx(step.tx))
+    return { kind: 'send', tx: step.tx }
   })
 }
