@@ -1,4 +1,5 @@
 import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } from '../../order-ledger.js'
+import { givesBackShare, PG_COMPLETE_EVENTS, pgCompletionArrays } from '../completion-sets.js'
 import { type EventRow, ledgerEvent, toSeq } from '../event-rows.js'
 import type { CompleteResult, Completion } from '../storage.js'
 import type { Client, PgDb } from './db.js'
@@ -59,8 +60,7 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
     let cascaded = 0
     for (const { comp } of list) {
       const row = done.get(`${comp.id}:${comp.leaseId}`)
-      const finishedUnsent = comp.result.status === 'failed' || comp.result.status === 'skipped'
-      if (row && finishedUnsent && row.ledger) cascaded += await release(c, row, now)
+      if (row && givesBackShare(comp.result) && row.ledger) cascaded += await release(c, row, now)
     }
     await aimLanes(c, sortedUnique(recorded.map((r) => r.customer_key)), now)
     return { applied, cascadedFailures: cascaded }
@@ -76,49 +76,17 @@ type Recorded = Pick<
 }
 
 /**
- * Every outcome of one completion batch in one statement (the same columns the SQLite store sets per
- * status), applied only where the event is still in flight under the completing lease: the rows
- * returned are the outcomes that counted.
+ * Every outcome of one completion batch in one statement (completion-sets.ts), applied only where the
+ * event is still in flight under the completing lease: the rows returned are the outcomes that counted.
  */
 async function recordOutcomes(
   c: Client,
   list: Array<{ seq: number; comp: Completion }>,
 ): Promise<Recorded[]> {
-  const col = <T>(pick: (comp: Completion) => T): T[] => list.map((d) => pick(d.comp))
   const res = await c.query<Recorded>(
-    `UPDATE events e SET
-       status = CASE WHEN u.st <> 'released' THEN u.st
-         WHEN e.attempts > 0 OR e.first_failed_at IS NOT NULL OR u.unk THEN 'retrying' ELSE 'pending' END,
-       unknown = CASE u.st WHEN 'delivered' THEN false WHEN 'skipped' THEN false WHEN 'failed' THEN e.unknown
-         ELSE u.unk END,
-       lease_id = NULL,
-       next_attempt_at = CASE WHEN u.st IN ('delivered', 'failed', 'parked', 'skipped') THEN NULL ELSE u.next END,
-       attempts = e.attempts + CASE WHEN u.st = 'released' THEN 0 ELSE u.made END,
-       finished_at = CASE WHEN u.st IN ('delivered', 'failed', 'skipped') THEN u.at ELSE e.finished_at END,
-       latency_ms = CASE WHEN u.st = 'delivered' THEN u.at - e.received_at ELSE e.latency_ms END,
-       transaction_id = CASE WHEN u.st = 'delivered' THEN u.txid ELSE e.transaction_id END,
-       failure_reason = CASE WHEN u.st = 'delivered' THEN NULL WHEN u.st IN ('failed', 'parked', 'skipped') THEN u.reason
-         ELSE e.failure_reason END,
-       last_error = CASE WHEN u.st IN ('failed', 'retrying', 'parked', 'skipped') THEN u.err ELSE e.last_error END,
-       first_failed_at = CASE WHEN u.st = 'retrying' THEN u.ff ELSE e.first_failed_at END
-     FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bigint[], $5::int[], $6::bigint[], $7::text[],
-       $8::text[], $9::text[], $10::bigint[], $11::bigint[])
-       AS u(seq, st, unk, next, made, at, txid, reason, err, ff, lease)
-     WHERE e.seq = u.seq AND e.status = 'in_flight' AND e.lease_id = u.lease
+    `${PG_COMPLETE_EVENTS}
      RETURNING e.seq, u.lease, e.customer_key, e.ledger, e.order_id, e.perk_id, e.kind, e.quantity`,
-    [
-      list.map((d) => d.seq),
-      col((x) => x.result.status),
-      col((x) => ('unknown' in x.result ? x.result.unknown === true : false)),
-      col((x) => ('nextAttemptAt' in x.result ? x.result.nextAttemptAt : null)),
-      col((x) => x.attemptsMade),
-      col((x) => ('at' in x.result ? x.result.at : null)),
-      col((x) => (x.result.status === 'delivered' ? x.result.transactionId : null)),
-      col((x) => ('reason' in x.result ? x.result.reason : null)),
-      col((x) => ('error' in x.result ? x.result.error : null)),
-      col((x) => (x.result.status === 'retrying' ? x.result.firstFailedAt : null)),
-      col((x) => x.leaseId),
-    ],
+    pgCompletionArrays(list),
   )
   return res.rows
 }

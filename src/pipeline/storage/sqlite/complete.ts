@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } from '../../order-ledger.js'
+import { givesBackShare, OUTCOMES, sqliteCompletionSql, sqliteCompletionValues } from '../completion-sets.js'
 import { ledgerEvent } from '../event-rows.js'
 import type { CompleteResult, Completion } from '../storage.js'
 import type { Lanes, SqliteRow } from './lanes.js'
@@ -15,32 +16,12 @@ export function completeOp(
   const attemptAdd = p(
     `INSERT INTO attempts (event_seq, at, duration_ms, outcome, request, response, error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
-  const delivered = p(
-    `UPDATE events SET status = 'delivered', unknown = 0, lease_id = NULL, next_attempt_at = NULL,
-       attempts = attempts + ?, finished_at = ?, latency_ms = ? - received_at, transaction_id = ?,
-       failure_reason = NULL
-     WHERE seq = ?`,
-  )
-  const failed = p(
-    `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, attempts = attempts + ?,
-       finished_at = ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
-  )
-  const skipped = p(
-    `UPDATE events SET status = 'skipped', unknown = 0, lease_id = NULL, next_attempt_at = NULL,
-       attempts = attempts + ?, finished_at = ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
-  )
-  const retrying = p(
-    `UPDATE events SET status = 'retrying', lease_id = NULL, next_attempt_at = ?, unknown = ?,
-       attempts = attempts + ?, last_error = ?, first_failed_at = ? WHERE seq = ?`,
-  )
-  const released = p(
-    `UPDATE events SET status = CASE WHEN attempts > 0 OR first_failed_at IS NOT NULL OR ? THEN 'retrying' ELSE 'pending' END,
-       lease_id = NULL, next_attempt_at = ?, unknown = ? WHERE seq = ?`,
-  )
-  // Parked keeps its order-ledger share: the event is still to be delivered once the settings are fixed.
-  const parked = p(
-    `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = ?,
-       attempts = attempts + ?, failure_reason = ?, last_error = ? WHERE seq = ?`,
+  const outcomes = new Map(
+    OUTCOMES.map((o) => {
+      const { sql, inputs } = sqliteCompletionSql(o)
+      const stmt = p(sql)
+      return [o, (c: Completion, seq: number) => stmt.run(...sqliteCompletionValues(inputs, c, seq))]
+    }),
   )
   const queuedRefunds = p(
     `SELECT seq, quantity FROM events WHERE order_id = ? AND perk_id = ? AND kind = 'refund' AND ledger = 1
@@ -76,30 +57,8 @@ export function completeOp(
     for (const a of c.log) attemptAdd.run(seq, a.at, a.durationMs, a.outcome, a.request, a.response, a.error)
     const row = lanes.event(seq)
     if (row?.status !== 'in_flight' || row.lease_id !== c.leaseId) return -1
-    let cascaded = 0
-    const r = c.result
-    switch (r.status) {
-      case 'delivered':
-        delivered.run(c.attemptsMade, r.at, r.at, r.transactionId, seq)
-        break
-      case 'failed':
-        failed.run(c.attemptsMade, r.at, r.reason, r.error, seq)
-        if (row.ledger === 1) cascaded = release(row, now)
-        break
-      case 'skipped':
-        skipped.run(c.attemptsMade, r.at, r.reason, r.error, seq)
-        if (row.ledger === 1) cascaded = release(row, now)
-        break
-      case 'retrying':
-        retrying.run(r.nextAttemptAt, r.unknown ? 1 : 0, c.attemptsMade, r.error, r.firstFailedAt, seq)
-        break
-      case 'parked':
-        parked.run(r.unknown ? 1 : 0, c.attemptsMade, r.reason, r.error, seq)
-        break
-      case 'released':
-        released.run(r.unknown ? 1 : 0, r.nextAttemptAt, r.unknown ? 1 : 0, seq)
-        break
-    }
+    outcomes.get(c.result.status)!(c, seq)
+    const cascaded = givesBackShare(c.result) && row.ledger === 1 ? release(row, now) : 0
     lanes.aim(row.customer_key, now)
     return cascaded
   }
