@@ -100,20 +100,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Door drop counts by code (since the database began) and a bounded ring of recent samples. */
+/**
+ * A bounded ring of this instance's recent door drops; the counts are the store's (refusalTotals), so
+ * every instance sharing it sees all of them.
+ */
 export class DropLog {
-  private readonly counts = new Map<string, number>()
   private readonly ring: DroppedSample[] = []
   private next = 0
 
   constructor(private readonly capacity = 100) {}
 
-  seed(totals: Record<string, number>): void {
-    for (const [code, n] of Object.entries(totals)) this.counts.set(code, (this.counts.get(code) ?? 0) + n)
-  }
-
   record(at: number, drop: Pick<DoorRefusal, 'kind' | 'code' | 'message' | 'messageId' | 'eventName'>): void {
-    this.counts.set(drop.code, (this.counts.get(drop.code) ?? 0) + 1)
     const sample: DroppedSample = {
       at: new Date(at).toISOString(),
       kind: drop.kind,
@@ -132,11 +129,11 @@ export class DropLog {
     if (this.ring.length < this.capacity) return [...this.ring].reverse()
     return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].reverse()
   }
+}
 
-  /** Counts by code, skips and rejects apart (the codes say which: see isSkipCode). */
-  totals(): RefusalCounts {
-    const out: RefusalCounts = { skipped: {}, rejected: {} }
-    for (const [code, n] of this.counts) out[isSkipCode(code) ? 'skipped' : 'rejected'][code] = n
-    return out
-  }
+/** Door drop counts by code, skips and rejects apart (the codes say which: see isSkipCode). */
+export function refusalTotals(byCode: Record<string, number>): RefusalCounts {
+  const out: RefusalCounts = { skipped: {}, rejected: {} }
+  for (const [code, n] of Object.entries(byCode)) out[isSkipCode(code) ? 'skipped' : 'rejected'][code] = n
+  return out
 }

@@ -28,7 +28,9 @@ export async function computeErrorGroups(
       out.set(key, entry)
     }
     for (const f of await storage.failureCounts(r.from, r.to)) {
-      add(f.status === 'parked' ? 'parked' : 'failure', f.reason ?? 'unknown', f.count)
+      // Perkville's skip (DAILY_LIMIT_REACHED) is nothing to send, not an error.
+      if (f.status !== 'skipped')
+        add(f.status === 'parked' ? 'parked' : 'failure', f.reason ?? 'unknown', f.count)
     }
     for (const c of await storage.refusalCounts(r.from, r.to))
       if (c.kind === 'reject') add('reject', c.code, c.count)

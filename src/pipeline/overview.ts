@@ -1,25 +1,7 @@
+import { addTally, emptyTally, tallyBuckets } from './range-tally.js'
 import type { Overview, TimeRange } from './service-api.js'
 import { defaultBucketMs, LatencyHistogram } from './stats.js'
-import type { StatusCount, Storage } from './storage/storage.js'
-
-/** Latencies read per bucket: percentiles are exact below this many deliveries, estimated above. */
-export const LATENCY_SAMPLE = 1_000
-
-/**
- * Of the events counted, those sent (delivered, or failed after at least one POST: order-rule failures
- * never were) and those delivered on their first POST: first-try deliverability is the second over the first.
- */
-export function firstTryShares(counts: readonly StatusCount[]): { sent: number; firstTry: number } {
-  let sent = 0
-  let firstTry = 0
-  for (const c of counts) {
-    if (c.status === 'delivered') {
-      sent += c.count
-      firstTry += c.firstTry
-    } else if (c.status === 'failed') sent += c.sent
-  }
-  return { sent, firstTry }
-}
+import type { Storage } from './storage/storage.js'
 
 export interface OverviewDeps {
   storage: Storage
@@ -29,9 +11,7 @@ export interface OverviewDeps {
 
 /**
  * The console overview of the events received in [from, to): the funnel, a series of about 60
- * buckets, latency, deliverability and the queue. Each bucket is counted from the indexes alone
- * (statusCounts, refusalCounts), so the cost grows with the number of buckets, not of events read
- * into memory.
+ * buckets, latency, deliverability and the queue, counted as /admin/stats counts (range-tally.ts).
  */
 export async function computeOverview(deps: OverviewDeps, range: TimeRange): Promise<Overview> {
   const { storage } = deps
@@ -41,95 +21,37 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
     throw new RangeError('from and to must be epoch milliseconds, to after from')
   }
   const bucketMs = defaultBucketMs(from, to)
-  const funnel = {
-    received: 0,
-    skipped: 0,
-    rejected: 0,
-    pending: 0,
-    retrying: 0,
-    parked: 0,
-    delivered: 0,
-    failed: 0,
-  }
+  const total = emptyTally()
   const series: Overview['series'] = []
   const latency = new LatencyHistogram()
-  let sent = 0
-  let firstTry = 0
-  let retried = 0
-  for (let start = from; start < to; start += bucketMs) {
-    const end = Math.min(to, start + bucketMs)
-    const point = {
+  for await (const { start, tally, latencies } of tallyBuckets(storage, from, to, bucketMs)) {
+    addTally(total, tally)
+    const bucketLatency = new LatencyHistogram()
+    for (const ms of latencies) {
+      bucketLatency.add(ms)
+      latency.add(ms)
+    }
+    series.push({
       start: new Date(start).toISOString(),
-      delivered: 0,
-      notDelivered: 0,
-      skipped: 0,
-      p95Ms: null as number | null,
-    }
-    const counts = await storage.statusCounts(start, end)
-    const shares = firstTryShares(counts)
-    sent += shares.sent
-    firstTry += shares.firstTry
-    for (const c of counts) {
-      funnel.received += c.count
-      switch (c.status) {
-        case 'delivered':
-          funnel.delivered += c.count
-          point.delivered += c.count
-          break
-        case 'failed':
-          funnel.failed += c.count
-          point.notDelivered += c.count
-          break
-        case 'retrying':
-          funnel.retrying += c.count
-          // Sent and not accepted: a first try that failed (its end is not known yet).
-          retried += c.sent
-          break
-        case 'skipped':
-          // Perkville's skip at delivery (DAILY_LIMIT_REACHED): with the door's skips, not an error.
-          funnel.skipped += c.count
-          point.skipped += c.count
-          break
-        case 'parked':
-          funnel.parked += c.count
-          // Sent and refused (Perkville does not know the perk, say): not delivered, at the first try or since.
-          sent += c.sent
-          break
-        default:
-          funnel.pending += c.count
-      }
-    }
-    for (const c of await storage.refusalCounts(start, end)) {
-      funnel.received += c.count
-      if (c.kind === 'skip') {
-        funnel.skipped += c.count
-        point.skipped += c.count
-      } else {
-        funnel.rejected += c.count
-        point.notDelivered += c.count
-      }
-    }
-    if (point.delivered > 0) {
-      const bucketLatency = new LatencyHistogram()
-      for (const ms of await storage.latencySample(start, end, LATENCY_SAMPLE)) {
-        bucketLatency.add(ms)
-        latency.add(ms)
-      }
-      point.p95Ms = bucketLatency.percentile(0.95)
-    }
-    series.push(point)
+      delivered: tally.delivered,
+      notDelivered: tally.failed + tally.rejected,
+      skipped: tally.skipped,
+      p95Ms: bucketLatency.percentile(0.95),
+    })
   }
   const oldest = await storage.oldestWaiting()
+  const sent = total.sent + total.parkedSent
+  const { received, skipped, rejected, pending, retrying, parked, delivered, failed } = total
   return {
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     bucketMs,
-    funnel,
+    funnel: { received, skipped, rejected, pending, retrying, parked, delivered, failed },
     series,
     latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
     deliverability: {
-      firstTry: sent + retried === 0 ? null : firstTry / (sent + retried),
-      final: sent === 0 ? null : funnel.delivered / sent,
+      firstTry: sent + total.retried === 0 ? null : total.firstTry / (sent + total.retried),
+      final: sent === 0 ? null : delivered / sent,
     },
     queue: {
       depth: deps.queueDepth(),

@@ -196,7 +196,8 @@ export interface DeliveryService extends ConsoleOperations {
    */
   releaseParked(): Promise<number>
   droppedSamples(): DroppedSample[]
-  droppedCounts(): RefusalCounts
+  /** Door drops by code, from the refusals the store keeps (pruned by the same retention). */
+  droppedCounts(): Promise<RefusalCounts>
   credentials(): CredentialsState
   health(): Promise<Health>
   /**

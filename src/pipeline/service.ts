@@ -2,7 +2,7 @@ import { createAdminOperations } from './admin-operations.js'
 import { createConsoleOperations } from './console-operations.js'
 import { CredentialsGate } from './credentials.js'
 import { Destination } from './destination.js'
-import { DropLog } from './door.js'
+import { DropLog, refusalTotals } from './door.js'
 import { createIntake } from './intake.js'
 import { ServiceLifecycle } from './lifecycle.js'
 import { LiveEvents } from './live-events.js'
@@ -39,7 +39,6 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const orderRule: AcceptContext['orderRule'] = (tx, ledger) => decideOrder(rules, tx, ledger)
   const depth = await QueueDepth.load(storage)
   const drops = new DropLog()
-  drops.seed(await storage.dropTotals())
 
   const wake = () => scheduler.wake()
   const gate = new CredentialsGate({
@@ -162,7 +161,8 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     ...createAdminOperations({ storage, depth, now, wake }),
     ...createConsoleOperations({ storage, destination, depth, live, now, accept, wake }),
     droppedSamples: () => drops.samples(),
-    droppedCounts: () => drops.totals(),
+    // From the refusals kept: every instance sharing the store counts every instance's drops.
+    droppedCounts: async () => refusalTotals(await storage.dropTotals()),
     credentials: () => gate.state(),
     // Kept as long as the events themselves, so a replayed signature meets its binding.
     bindSignedBody: (messageId, digest) =>

@@ -1,5 +1,5 @@
-import { isSkipCode } from '../core/types.js'
-import type { DeliveryStats, StatsQuery } from './service-api.js'
+import { addTally, emptyTally, tallyBuckets } from './range-tally.js'
+import type { DeliveryStats, EventStatus, StatsQuery } from './service-api.js'
 import type { Storage } from './storage/storage.js'
 
 const NICE_BUCKETS_MS = [
@@ -52,133 +52,106 @@ export class LatencyHistogram {
   }
 }
 
-interface Bucket {
-  delivered: number
-  failed: number
-  rejected: number
-  skipped: number
-  latency: LatencyHistogram
+/** One reason in `errors`: its count, and which events to read its newest message from. */
+interface ErrorEntry {
+  count: number
+  of: Array<{ status: EventStatus; code: string | null }>
 }
 
 /**
  * Range statistics over the events received in [from, to) (a cohort: received = delivered + not
- * delivered + pending + retrying), plus the door's drops in the same minutes.
+ * delivered + pending + retrying + parked + skipped), door refusals included, counted from the same
+ * index queries as the console overview (range-tally.ts); buckets without an outcome are left out.
  */
 export async function computeStats(storage: Storage, query: StatsQuery): Promise<DeliveryStats> {
   const { from, to, bucketMs } = validateStatsQuery(query)
-  const buckets = new Map<number, Bucket>()
-  const bucket = (at: number): Bucket => {
-    const b = Math.max(0, Math.floor((at - from) / bucketMs))
-    let entry = buckets.get(b)
-    if (!entry) {
-      entry = { delivered: 0, failed: 0, rejected: 0, skipped: 0, latency: new LatencyHistogram() }
-      buckets.set(b, entry)
-    }
-    return entry
-  }
+  const iso = (at: number) => new Date(at).toISOString()
+  const total = emptyTally()
   const latency = new LatencyHistogram()
   const notDelivered: Record<string, number> = {}
-  const errorCounts = new Map<string, { count: number; lastId: string | null }>()
-  let stored = 0
-  let delivered = 0
-  let pending = 0
-  let retrying = 0
-  let parked = 0
   const skipped: Record<string, number> = {}
-  const noteError = (reason: string, id: string, hasError: boolean) => {
-    const e = errorCounts.get(reason) ?? { count: 0, lastId: null }
-    e.count++
-    if (hasError) e.lastId = id
-    errorCounts.set(reason, e)
+  const add = (into: Record<string, number>, code: string, n: number) => {
+    into[code] = (into[code] ?? 0) + n
   }
-
-  for await (const rows of storage.scanForStats(from, to)) {
-    for (const r of rows) {
-      stored++
-      switch (r.status) {
-        case 'delivered': {
-          delivered++
-          const b = bucket(r.receivedAt)
-          b.delivered++
-          if (r.latencyMs !== null) {
-            latency.add(r.latencyMs)
-            b.latency.add(r.latencyMs)
-          }
-          break
-        }
-        case 'failed': {
-          const reason = r.failureReason ?? 'unknown'
-          notDelivered[reason] = (notDelivered[reason] ?? 0) + 1
-          bucket(r.receivedAt).failed++
-          noteError(reason, r.id, r.hasError)
-          break
-        }
-        case 'retrying':
-          retrying++
-          if (r.hasError) noteError('retrying', r.id, true)
-          break
-        case 'skipped': {
-          // Perkville's skip (DAILY_LIMIT_REACHED): counted with the door's skips, never as an error.
-          const code = r.failureReason ?? 'skipped'
-          skipped[code] = (skipped[code] ?? 0) + 1
-          bucket(r.receivedAt).skipped++
-          break
-        }
-        case 'parked':
-          // Not an error of the event: its message says which setting to fix.
-          parked++
-          noteError(r.failureReason ?? 'parked', r.id, r.hasError)
-          break
-        default:
-          pending++
-      }
+  const buckets: DeliveryStats['buckets'] = []
+  for await (const { start, tally, refusals, latencies } of tallyBuckets(storage, from, to, bucketMs)) {
+    addTally(total, tally)
+    // A door reject is an error (not delivered); a skip is nothing to send, counted apart.
+    for (const r of refusals) add(r.kind === 'skip' ? skipped : notDelivered, r.code, r.count)
+    const bucketLatency = new LatencyHistogram()
+    for (const ms of latencies) {
+      bucketLatency.add(ms)
+      latency.add(ms)
     }
+    const { delivered, failed, rejected } = tally
+    if (delivered + failed + rejected + tally.skipped === 0) continue
+    buckets.push({
+      start: iso(start),
+      delivered,
+      failed,
+      rejected,
+      skipped: tally.skipped,
+      p95Ms: bucketLatency.percentile(0.95),
+    })
   }
 
-  // Door refusals: a reject is an error (not delivered); a skip is nothing to send, counted apart.
-  let dropped = 0
-  for (const d of await storage.dropCounts(from, to)) {
-    dropped += d.count
-    if (isSkipCode(d.code)) {
-      skipped[d.code] = (skipped[d.code] ?? 0) + d.count
-      bucket(d.minute * 60_000).skipped += d.count
+  const errors = new Map<string, ErrorEntry>()
+  const noteError = (reason: string, count: number, status: EventStatus, code: string | null) => {
+    const e = errors.get(reason) ?? { count: 0, of: [] }
+    e.count += count
+    e.of.push({ status, code })
+    errors.set(reason, e)
+  }
+  for (const f of await storage.failureCounts(from, to)) {
+    if (f.status === 'skipped') {
+      // Perkville's skip (DAILY_LIMIT_REACHED): counted with the door's skips, never as an error.
+      add(skipped, f.reason ?? 'skipped', f.count)
+    } else if (f.status === 'failed') {
+      add(notDelivered, f.reason ?? 'unknown', f.count)
+      noteError(f.reason ?? 'unknown', f.count, 'failed', f.reason)
     } else {
-      notDelivered[d.code] = (notDelivered[d.code] ?? 0) + d.count
-      bucket(d.minute * 60_000).rejected += d.count
+      // Not an error of the event: its message says which setting to fix.
+      noteError(f.reason ?? 'parked', f.count, 'parked', f.reason)
     }
   }
+  if (total.retrying > 0) noteError('retrying', total.retrying, 'retrying', null)
 
-  const lastIds = [...errorCounts.values()].map((e) => e.lastId).filter((id): id is string => id !== null)
-  const messages = lastIds.length > 0 ? await storage.lastErrors(lastIds) : new Map<string, string | null>()
-  const errors = [...errorCounts.entries()]
-    .map(([reason, e]) => ({
-      reason,
-      count: e.count,
-      lastMessage: e.lastId === null ? null : (messages.get(e.lastId) ?? null),
-    }))
-    .sort((a, b) => b.count - a.count)
+  const listed: DeliveryStats['errors'] = []
+  for (const [reason, e] of errors)
+    listed.push({ reason, count: e.count, lastMessage: await newestError(storage, from, to, e) })
+  listed.sort((a, b) => b.count - a.count)
 
   return {
-    from: new Date(from).toISOString(),
-    to: new Date(to).toISOString(),
-    received: stored + dropped,
-    delivered,
+    from: iso(from),
+    to: iso(to),
+    received: total.received,
+    delivered: total.delivered,
     notDelivered,
     skipped,
-    pending,
-    retrying,
-    parked,
+    pending: total.pending,
+    retrying: total.retrying,
+    parked: total.parked,
     latencyMs: { p50: latency.percentile(0.5), p95: latency.percentile(0.95) },
-    buckets: [...buckets.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([b, v]) => ({
-        start: new Date(from + b * bucketMs).toISOString(),
-        delivered: v.delivered,
-        failed: v.failed,
-        rejected: v.rejected,
-        skipped: v.skipped,
-        p95Ms: v.latency.percentile(0.95),
-      })),
-    errors,
+    buckets,
+    errors: listed,
   }
+}
+
+/** The last error of the newest event counted under one reason (a search per status it spans). */
+async function newestError(
+  storage: Storage,
+  from: number,
+  to: number,
+  e: ErrorEntry,
+): Promise<string | null> {
+  let newest: { at: number; message: string | null } | null = null
+  for (const { status, code } of e.of) {
+    // Only a retrying event is counted without a reason; a null one is not searchable by code.
+    if (code === null && status !== 'retrying') continue
+    const [hit] = await storage.search({ from, to, status, ...(code === null ? {} : { code }), limit: 1 })
+    const event = hit?.event
+    if (event && (newest === null || event.receivedAt > newest.at))
+      newest = { at: event.receivedAt, message: event.lastError }
+  }
+  return newest?.message ?? null
 }

@@ -1,6 +1,6 @@
 import type { Observation } from '../alerts/conditions.js'
 import type { Sighting } from '../alerts/monitor.js'
-import { firstTryShares } from '../pipeline/overview.js'
+import { firstTryShares } from '../pipeline/range-tally.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
 import type { Storage } from '../pipeline/storage/storage.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'

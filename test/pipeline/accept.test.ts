@@ -109,7 +109,7 @@ describe('accept → deliver', () => {
       [4, 'INVALID_EVENT'],
       [5, 'INVALID_EMAIL'],
     ])
-    const counts = h.service.droppedCounts()
+    const counts = await h.service.droppedCounts()
     expect(counts).toEqual({
       skipped: { ZERO_AMOUNT: 1 },
       rejected: {
@@ -141,7 +141,7 @@ describe('accept → deliver', () => {
     expect(stats.buckets.reduce((a, b) => a + b.rejected, 0)).toBe(5)
     expect(stats.buckets.reduce((a, b) => a + b.skipped, 0)).toBe(1)
     await h.restart()
-    expect(h.service.droppedCounts()).toEqual(counts)
+    expect(await h.service.droppedCounts()).toEqual(counts)
   })
 
   it('names each event an order rule fails by its place in the request', async () => {

@@ -127,3 +127,14 @@ it('two instances on one database deliver every event once, in order per custome
   expect(stats[0]).toEqual(stats[1])
   expect(stats[0]).toMatchObject({ delivered: total, notDelivered: { order_already_awarded: ORDERS } })
 }, 60_000)
+
+it('each instance counts the door drops of every instance sharing the database', async () => {
+  const [a, b] = await Promise.all([instance(), instance()])
+  const before = await b!.droppedCounts()
+  const result = await a!.accept([track('dropped@example.com', 'Not Mapped', 'mi-dropped-1')])
+  const code = result.refusals?.[0]?.code
+  expect(code).toBeDefined()
+  const after = await b!.droppedCounts()
+  expect(after.rejected[code!]).toBe((before.rejected[code!] ?? 0) + 1)
+  expect(await a!.droppedCounts()).toEqual(after)
+})

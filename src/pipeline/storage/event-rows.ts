@@ -1,7 +1,7 @@
 import type { Transaction } from '../../core/types.js'
 import type { LedgerEvent } from '../order-ledger.js'
 import type { EventStatus } from '../service-api.js'
-import type { AttemptRow, DecisionOutcome, DecisionRow, StatsRow, StoredEvent } from './storage.js'
+import type { AttemptRow, DecisionOutcome, DecisionRow, StoredEvent } from './storage.js'
 
 /**
  * The `events` and `attempts` rows as every store reads them back. The two stores differ only in how
@@ -192,27 +192,3 @@ export function withAttempts(
   }
   return rows.map((r) => toStored(r, bySeq.get(r.seq) ?? []))
 }
-
-/** A row of a range-statistics scan, as both stores select it. */
-export interface StatsDbRow<Flag extends number | boolean> {
-  seq: number
-  received_at: number
-  status: EventStatus
-  latency_ms: number | null
-  failure_reason: string | null
-  has_error: Flag
-}
-
-export function toStatsRow(r: StatsDbRow<number | boolean>): StatsRow {
-  return {
-    id: String(r.seq),
-    receivedAt: r.received_at,
-    status: r.status,
-    latencyMs: r.latency_ms,
-    failureReason: r.failure_reason,
-    hasError: Boolean(r.has_error),
-  }
-}
-
-/** The range-statistics columns (has_error: whether the event recorded an error). */
-export const STATS_COLUMNS = `seq, received_at, status, latency_ms, failure_reason, last_error IS NOT NULL AS has_error`

@@ -18,11 +18,9 @@ import { type DatabasePooling, poolerHint } from './postgres/pooler.js'
 import { prepareStatements, StatementNaming } from './postgres/prepared.js'
 import { prune } from './postgres/prune.js'
 import {
-  dropCounts,
   dropTotals,
   getEvent,
   getMeta,
-  lastErrors,
   listEvents,
   nextDueAt,
   queueDepth,
@@ -32,7 +30,6 @@ import {
 import { redecide } from './postgres/redecide.js'
 import { recoverAbandoned, replayFailed, retry } from './postgres/requeue.js'
 import { getRefusal, search } from './postgres/search.js'
-import { scanForStats } from './postgres/stats.js'
 import { unpark } from './postgres/unpark.js'
 import { redactDatabaseUrl, scrubDatabasePassword } from './postgres-url.js'
 import type {
@@ -44,7 +41,6 @@ import type {
   ClaimedEvent,
   CompleteResult,
   Completion,
-  DropCount,
   EventFilter,
   FailureCount,
   NewSettingsVersion,
@@ -56,7 +52,6 @@ import type {
   SearchFilter,
   SearchHit,
   SettingsVersionRow,
-  StatsRow,
   StatusCount,
   Storage,
   StoredEvent,
@@ -258,18 +253,6 @@ class PostgresStorage implements Storage {
 
   listEvents(filter: EventFilter): Promise<StoredEvent[]> {
     return listEvents(this.db, filter)
-  }
-
-  scanForStats(from: number, to: number): AsyncIterable<StatsRow[]> {
-    return scanForStats(this.db, from, to)
-  }
-
-  dropCounts(from: number, to: number): Promise<DropCount[]> {
-    return dropCounts(this.db, from, to)
-  }
-
-  lastErrors(ids: string[]): Promise<Map<string, string | null>> {
-    return lastErrors(this.db, ids)
   }
 
   dropTotals(): Promise<Record<string, number>> {

@@ -15,7 +15,6 @@ import { queryOps } from './sqlite/queries.js'
 import { redecideOp } from './sqlite/redecide.js'
 import { requeueOps } from './sqlite/requeue.js'
 import { searchOps } from './sqlite/search.js'
-import { statsOp } from './sqlite/stats.js'
 import { unparkOp } from './sqlite/unpark.js'
 import type {
   AcceptBatch,
@@ -26,7 +25,6 @@ import type {
   ClaimedEvent,
   CompleteResult,
   Completion,
-  DropCount,
   EventFilter,
   FailureCount,
   NewSettingsVersion,
@@ -38,7 +36,6 @@ import type {
   SearchFilter,
   SearchHit,
   SettingsVersionRow,
-  StatsRow,
   StatusCount,
   Storage,
   StoredEvent,
@@ -90,7 +87,6 @@ class SqliteStorage implements Storage {
   private readonly requeue
   private readonly read
   private readonly pruneOld
-  private readonly scan
   private readonly find
   private readonly overview
   private readonly redecideOne
@@ -106,7 +102,6 @@ class SqliteStorage implements Storage {
     this.requeue = requeueOps(db, lanes, ledgers)
     this.read = queryOps(db)
     this.pruneOld = pruneOp(db)
-    this.scan = statsOp(db, () => this.closed)
     this.find = searchOps(db)
     this.overview = overviewOps(db)
     this.redecideOne = redecideOp(db, lanes, ledgers)
@@ -169,18 +164,6 @@ class SqliteStorage implements Storage {
 
   async listEvents(filter: EventFilter): Promise<StoredEvent[]> {
     return this.read.listEvents(filter)
-  }
-
-  scanForStats(from: number, to: number): AsyncIterable<StatsRow[]> {
-    return this.scan(from, to)
-  }
-
-  async dropCounts(from: number, to: number): Promise<DropCount[]> {
-    return this.read.dropCounts(from, to)
-  }
-
-  async lastErrors(ids: string[]): Promise<Map<string, string | null>> {
-    return this.read.lastErrors(ids)
   }
 
   async dropTotals(): Promise<Record<string, number>> {

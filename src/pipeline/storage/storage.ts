@@ -57,13 +57,6 @@ export interface StoredRefusal extends NewRefusal {
   id: string
 }
 
-/** Door drops counted per minute and code (from the refusals kept; see dropCounts). */
-export interface DropCount {
-  minute: number
-  code: string
-  count: number
-}
-
 export interface AcceptBatch {
   events: NewEvent[]
   /** Every refused event of the batch, stored in the same commit. */
@@ -252,17 +245,6 @@ export interface EventFilter {
   beforeId?: string
 }
 
-/** One event as range statistics see it. */
-export interface StatsRow {
-  id: string
-  receivedAt: number
-  status: EventStatus
-  /** received → accepted by Perkville, for delivered events. */
-  latencyMs: number | null
-  failureReason: string | null
-  hasError: boolean
-}
-
 /** Failed events received in [from, to); `reasons` (when set) or else `excludeReasons` pick by failure reason. */
 export interface ReplayRange {
   from: number
@@ -317,7 +299,7 @@ export interface RefusalCount {
   count: number
 }
 
-/** Failed and parked events of a range by reason. */
+/** Failed, parked and skipped (by Perkville) accepted events of a range by reason. */
 export interface FailureCount {
   status: EventStatus
   reason: string | null
@@ -352,15 +334,6 @@ export interface Storage {
   replayFailed(range: ReplayRange, now: number): Promise<number>
   getEvent(id: string): Promise<StoredEvent | null>
   listEvents(filter: EventFilter): Promise<StoredEvent[]>
-  /**
-   * The events received in [from, to), oldest first, in chunks: range statistics are computed
-   * from these, so a large range never blocks other work for long nor sits in memory at once.
-   */
-  scanForStats(from: number, to: number): AsyncIterable<StatsRow[]>
-  /** Door drop counts per minute for the minutes overlapping [from, to), counted from the refusals. */
-  dropCounts(from: number, to: number): Promise<DropCount[]>
-  /** The last error text of each of these events. */
-  lastErrors(ids: string[]): Promise<Map<string, string | null>>
   dropTotals(): Promise<Record<string, number>>
   /** Events not yet delivered or failed. */
   queueDepth(): Promise<number>
@@ -372,7 +345,7 @@ export interface Storage {
   statusCounts(from: number, to: number): Promise<StatusCount[]>
   /** Refusals received in [from, to) by kind and code (index-only). */
   refusalCounts(from: number, to: number): Promise<RefusalCount[]>
-  /** Failed and parked events received in [from, to) by reason. */
+  /** Failed, parked and skipped (by Perkville) events received in [from, to) by reason. */
   failureCounts(from: number, to: number): Promise<FailureCount[]>
   /** Up to `limit` received→accepted latencies of events delivered in [from, to), oldest first. */
   latencySample(from: number, to: number, limit: number): Promise<number[]>

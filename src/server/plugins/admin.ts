@@ -97,5 +97,5 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
   app.get('/credentials', async () => service.credentials())
 
   // Skips (nothing to send) and rejects (errors) apart; samples of both, newest first.
-  app.get('/dropped', async () => ({ ...service.droppedCounts(), samples: service.droppedSamples() }))
+  app.get('/dropped', async () => ({ ...(await service.droppedCounts()), samples: service.droppedSamples() }))
 }

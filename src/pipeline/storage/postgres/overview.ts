@@ -28,7 +28,7 @@ export async function refusalCounts(db: PgDb, from: number, to: number): Promise
 export async function failureCounts(db: PgDb, from: number, to: number): Promise<FailureCount[]> {
   const res = await db.query<FailureCount>(
     `SELECT status, failure_reason AS reason, COUNT(*)::int AS count FROM events
-     WHERE received_at >= $1 AND received_at < $2 AND status IN ('failed', 'parked')
+     WHERE received_at >= $1 AND received_at < $2 AND status IN ('failed', 'parked', 'skipped')
      GROUP BY status, failure_reason`,
     [from, to],
   )

@@ -9,7 +9,7 @@ import {
   toStored,
   withAttempts,
 } from '../event-rows.js'
-import type { DropCount, EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
+import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type PgDb } from './db.js'
 
 type Row = EventRow<boolean>
@@ -50,34 +50,6 @@ export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[
     [res.rows.map((r) => r.seq)],
   )
   return withAttempts(res.rows, attempts.rows)
-}
-
-export async function dropCounts(db: PgDb, from: number, to: number): Promise<DropCount[]> {
-  // Minute granularity: every minute that overlaps the range counts. Drops are the refusals kept, plus
-  // the counts a store from before refusals wrote to drop_counts, until those are pruned.
-  const res = await db.query<DropCount>(
-    `SELECT minute, code, SUM(count)::bigint AS count FROM (
-       SELECT received_at / 60000 AS minute, code, COUNT(*) AS count FROM refusals
-       WHERE received_at >= $1::bigint * 60000 AND received_at < $2::bigint * 60000 GROUP BY 1, 2
-       UNION ALL SELECT minute, code, count FROM drop_counts WHERE minute >= $1 AND minute < $2
-     ) AS d GROUP BY minute, code`,
-    [Math.floor(from / 60_000), Math.ceil(to / 60_000)],
-  )
-  return res.rows
-}
-
-export async function lastErrors(db: PgDb, ids: string[]): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>()
-  for (const id of ids) out.set(id, null)
-  const seqs = ids.map(toSeq).filter((s): s is number => s !== null)
-  if (seqs.length === 0) return out
-  const res = await db.query<{ seq: number; last_error: string | null }>(
-    `SELECT seq, last_error FROM events WHERE seq = ANY($1::bigint[])`,
-    [seqs],
-  )
-  const bySeq = new Map(res.rows.map((r) => [r.seq, r.last_error]))
-  for (const id of ids) out.set(id, bySeq.get(Number(id)) ?? null)
-  return out
 }
 
 export async function dropTotals(db: PgDb): Promise<Record<string, number>> {

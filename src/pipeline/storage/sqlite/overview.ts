@@ -25,7 +25,7 @@ export function overviewOps(db: Database.Database) {
   )
   const failures = db.prepare(
     `SELECT status, failure_reason AS reason, COUNT(*) AS count FROM events INDEXED BY events_status
-     WHERE status IN ('failed', 'parked') AND received_at >= ? AND received_at < ? GROUP BY status, failure_reason`,
+     WHERE status IN ('failed', 'parked', 'skipped') AND received_at >= ? AND received_at < ? GROUP BY status, failure_reason`,
   )
   const latencies = db
     .prepare(

@@ -9,7 +9,7 @@ import {
   toStored,
   withAttempts,
 } from '../event-rows.js'
-import type { DropCount, EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
+import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type SqliteRow } from './lanes.js'
 
 /** What the admin API and the health checks read; nothing here writes. */
@@ -41,14 +41,6 @@ export function queryOps(db: Database.Database) {
        UNION ALL SELECT code, SUM(count) AS n FROM drop_counts GROUP BY code
      ) GROUP BY code`,
   )
-  const dropsIn = db.prepare(
-    `SELECT minute, code, SUM(count) AS count FROM (
-       SELECT received_at / 60000 AS minute, code, COUNT(*) AS count FROM refusals INDEXED BY refusals_received
-       WHERE received_at >= ? * 60000 AND received_at < ? * 60000 GROUP BY 1, 2
-       UNION ALL SELECT minute, code, count FROM drop_counts WHERE minute >= ? AND minute < ?
-     ) GROUP BY minute, code`,
-  )
-  const lastError = db.prepare(`SELECT last_error FROM events WHERE seq = ?`).pluck()
 
   return {
     nextDueAt(): number | null {
@@ -80,18 +72,6 @@ export function queryOps(db: Database.Database) {
         .prepare(`SELECT * FROM attempts WHERE event_seq IN (${rows.map(() => '?').join(',')}) ORDER BY id`)
         .all(...rows.map((r) => r.seq)) as AttemptDbRow[]
       return withAttempts(rows, attempts)
-    },
-
-    dropCounts(from: number, to: number): DropCount[] {
-      // Minute granularity: every minute that overlaps the range counts.
-      const [first, end] = [Math.floor(from / 60_000), Math.ceil(to / 60_000)]
-      return dropsIn.all(first, end, first, end) as DropCount[]
-    },
-
-    lastErrors(ids: string[]): Map<string, string | null> {
-      const out = new Map<string, string | null>()
-      for (const id of ids) out.set(id, (lastError.get(Number(id)) as string | null | undefined) ?? null)
-      return out
     },
 
     dropTotals(): Record<string, number> {
