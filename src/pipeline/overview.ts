@@ -1,4 +1,4 @@
-import type { Overview, TimeRange } from './service-api.js'
+import type { EventStatus, Overview, TimeRange } from './service-api.js'
 import { defaultBucketMs, LatencyHistogram } from './stats.js'
 import type { StatusCount, Storage } from './storage/storage.js'
 
@@ -19,6 +19,28 @@ export function firstTryShares(counts: readonly StatusCount[]): { sent: number; 
     } else if (c.status === 'failed') sent += c.sent
   }
   return { sent, firstTry }
+}
+
+type Stage = keyof Overview['funnel']
+
+/** The funnel stage of each stored status that has one of its own; the others (pending, in flight) are pending. */
+const STAGE_OF: Partial<Record<EventStatus, Stage>> = {
+  retrying: 'retrying',
+  parked: 'parked',
+  delivered: 'delivered',
+  failed: 'failed',
+  skipped: 'skipped',
+}
+
+/**
+ * The line of the chart a stage adds to: delivered, not delivered (failed at delivery or refused at the
+ * door), or skipped (Perkville's DAILY_LIMIT_REACHED at delivery, with the door's skips: not an error).
+ */
+const LINE_OF: Partial<Record<Stage, 'delivered' | 'notDelivered' | 'skipped'>> = {
+  delivered: 'delivered',
+  failed: 'notDelivered',
+  rejected: 'notDelivered',
+  skipped: 'skipped',
 }
 
 export interface OverviewDeps {
@@ -69,46 +91,21 @@ export async function computeOverview(deps: OverviewDeps, range: TimeRange): Pro
     const shares = firstTryShares(counts)
     sent += shares.sent
     firstTry += shares.firstTry
+    const add = (stage: Stage, n: number) => {
+      funnel.received += n
+      funnel[stage] += n
+      const line = LINE_OF[stage]
+      if (line) point[line] += n
+    }
     for (const c of counts) {
-      funnel.received += c.count
-      switch (c.status) {
-        case 'delivered':
-          funnel.delivered += c.count
-          point.delivered += c.count
-          break
-        case 'failed':
-          funnel.failed += c.count
-          point.notDelivered += c.count
-          break
-        case 'retrying':
-          funnel.retrying += c.count
-          // Sent and not accepted: a first try that failed (its end is not known yet).
-          retried += c.sent
-          break
-        case 'skipped':
-          // Perkville's skip at delivery (DAILY_LIMIT_REACHED): with the door's skips, not an error.
-          funnel.skipped += c.count
-          point.skipped += c.count
-          break
-        case 'parked':
-          funnel.parked += c.count
-          // Sent and refused (Perkville does not know the perk, say): not delivered, at the first try or since.
-          sent += c.sent
-          break
-        default:
-          funnel.pending += c.count
-      }
+      add(STAGE_OF[c.status] ?? 'pending', c.count)
+      // Sent and not accepted: a first try that failed (its end is not known yet).
+      if (c.status === 'retrying') retried += c.sent
+      // Sent and refused (Perkville does not know the perk, say): not delivered, at the first try or since.
+      if (c.status === 'parked') sent += c.sent
     }
-    for (const c of await storage.refusalCounts(start, end)) {
-      funnel.received += c.count
-      if (c.kind === 'skip') {
-        funnel.skipped += c.count
-        point.skipped += c.count
-      } else {
-        funnel.rejected += c.count
-        point.notDelivered += c.count
-      }
-    }
+    for (const c of await storage.refusalCounts(start, end))
+      add(c.kind === 'skip' ? 'skipped' : 'rejected', c.count)
     if (point.delivered > 0) {
       const bucketLatency = new LatencyHistogram()
       for (const ms of await storage.latencySample(start, end, LATENCY_SAMPLE)) {
