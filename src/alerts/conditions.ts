@@ -97,6 +97,23 @@ function bounded(text: string): string {
   return text.length > REASON_CHARS ? `${text.slice(0, REASON_CHARS - 1)}…` : text
 }
 
+/**
+ * One condition per group (a parked reason, a refusal code) with at least `min` events, keyed by the
+ * group so each fires and clears on its own; a `min` of 0 turns the alert off.
+ */
+function perGroup<G extends { count: number }>(
+  alert: AlertName,
+  min: number,
+  groups: G[],
+  nameOf: (g: G) => string,
+  now: number,
+): Condition[] {
+  if (min <= 0) return []
+  return groups
+    .filter((g) => g.count >= min)
+    .map((g) => ({ key: `${alert}:${nameOf(g)}`, alert, since: now, count: g.count, reason: nameOf(g) }))
+}
+
 /** The conditions that hold in this observation. */
 export function conditionsOf(o: Observation, t: AlertThresholds, now: number): Condition[] {
   const out: Condition[] = []
@@ -110,19 +127,7 @@ export function conditionsOf(o: Observation, t: AlertThresholds, now: number): C
       reason: 'credentials rejected',
     })
   }
-  if (t.parkedMin > 0) {
-    for (const p of o.parked) {
-      if (p.count >= t.parkedMin) {
-        out.push({
-          key: `events_parked:${p.reason}`,
-          alert: 'events_parked',
-          since: now,
-          count: p.count,
-          reason: p.reason,
-        })
-      }
-    }
-  }
+  out.push(...perGroup('events_parked', t.parkedMin, o.parked, (p) => p.reason, now))
   const failing = deliveryFailing(o, t, now)
   if (failing) out.push(failing)
   if (o.oldestWaitingAt !== null && now - o.oldestWaitingAt >= t.oldestWaitingMs) {
@@ -157,19 +162,7 @@ export function conditionsOf(o: Observation, t: AlertThresholds, now: number): C
       ),
     })
   }
-  if (t.refusalSurge > 0) {
-    for (const r of o.refusals) {
-      if (r.count >= t.refusalSurge) {
-        out.push({
-          key: `refusal_surge:${r.code}`,
-          alert: 'refusal_surge',
-          since: now,
-          count: r.count,
-          reason: r.code,
-        })
-      }
-    }
-  }
+  out.push(...perGroup('refusal_surge', t.refusalSurge, o.refusals, (r) => r.code, now))
   return out
 }
 

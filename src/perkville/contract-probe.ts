@@ -97,8 +97,8 @@ export async function runContractProbe(
   if (first === null || first.status < 200 || first.status >= 300) {
     const why = 'the first POST did not create the probe transaction, so nothing could be proved'
     return result([
-      { item: DUPLICATE_ITEM, ok: false, message: `not checked: ${why}`, action: probeAction(first?.status) },
-      { item: LOOKUP_ITEM, ok: false, message: `not checked: ${why}`, action: probeAction(first?.status) },
+      notChecked(DUPLICATE_ITEM, why, probeAction(first?.status)),
+      notChecked(LOOKUP_ITEM, why, probeAction(first?.status)),
     ])
   }
   const firstId = asObject(first.body)?.id
@@ -112,15 +112,16 @@ export async function runContractProbe(
   return result([duplicateItem(second, firstId), lookupItem(lookup, transSourceId)])
 }
 
+/** An item the probe could not decide: it fails, saying why and what to do. */
+const notChecked = (item: string, why: string, action: string): CheckItem => ({
+  item,
+  ok: false,
+  message: `not checked: ${why}`,
+  action,
+})
+
 function duplicateItem(answer: { status: number; body: unknown } | null, firstId: unknown): CheckItem {
-  if (answer === null) {
-    return {
-      item: DUPLICATE_ITEM,
-      ok: false,
-      message: 'not checked: the second POST got no answer',
-      action: 'try again',
-    }
-  }
+  if (answer === null) return notChecked(DUPLICATE_ITEM, 'the second POST got no answer', 'try again')
   const verdict = classifyTransactionResponse(answer.status, answer.body, null)
   if (verdict.class === 'already_delivered') {
     return {
@@ -155,14 +156,7 @@ function duplicateItem(answer: { status: number; body: unknown } | null, firstId
 }
 
 function lookupItem(answer: { status: number; body: unknown } | null, transSourceId: string): CheckItem {
-  if (answer === null) {
-    return {
-      item: LOOKUP_ITEM,
-      ok: false,
-      message: 'not checked: the lookup got no answer',
-      action: 'try again',
-    }
-  }
+  if (answer === null) return notChecked(LOOKUP_ITEM, 'the lookup got no answer', 'try again')
   const objects = asObject(answer.body)?.objects
   if (answer.status >= 200 && answer.status < 300 && Array.isArray(objects)) {
     const matching = objects.filter((o) => transSourceIdOf(o) === transSourceId).length

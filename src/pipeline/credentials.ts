@@ -65,19 +65,7 @@ export class CredentialsGate {
   }
 
   accepted(): void {
-    const wasRejected = this.mode !== 'open'
-    this.mode = 'open'
-    this.rejectedStatus = null
-    if (this.current.state !== 'ok') {
-      this.current = {
-        state: 'ok',
-        since: new Date(this.opts.now()).toISOString(),
-        message: null,
-        action: null,
-      }
-    }
-    this.clearTimer()
-    if (wasRejected) {
+    if (this.open('ok')) {
       this.opts.logger.info('Perkville accepts the credentials again: delivery resumed')
       this.opts.onResume()
     }
@@ -85,17 +73,19 @@ export class CredentialsGate {
 
   /** New settings: resume at once; the next delivery or probe tells whether they work. */
   reset(): void {
+    if (this.open('unknown')) this.opts.onResume()
+  }
+
+  /** Delivery open again, in `state` from now (an `ok` already held keeps its since); true if it was not open. */
+  private open(state: 'ok' | 'unknown'): boolean {
     const wasRejected = this.mode !== 'open'
     this.mode = 'open'
     this.rejectedStatus = null
-    this.current = {
-      state: 'unknown',
-      since: new Date(this.opts.now()).toISOString(),
-      message: null,
-      action: null,
+    if (state !== 'ok' || this.current.state !== 'ok') {
+      this.current = { state, since: new Date(this.opts.now()).toISOString(), message: null, action: null }
     }
     this.clearTimer()
-    if (wasRejected) this.opts.onResume()
+    return wasRejected
   }
 
   /** One probe now; resolves to the state after it. */

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import type { ServerDeps } from '../deps.js'
 import { HttpError } from '../http-error.js'
+import { limitQuery, needed } from './admin-parts.js'
 
-const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() })
+const listQuery = limitQuery(500)
 
 /**
  * Alerts under /admin/alerts, inside the admin plugin so its authentication covers them: where they
@@ -12,10 +12,7 @@ const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500
  * fired and when it cleared; and a test message to every destination.
  */
 export function registerAlertRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const monitor = () => {
-    if (!deps.alerts) throw new HttpError(404, 'this server sends no alerts', 'NOT_FOUND')
-    return deps.alerts
-  }
+  const monitor = needed(() => deps.alerts, 'this server sends no alerts')
   const typed = app.withTypeProvider<ZodTypeProvider>()
 
   typed.get('/alerts', { schema: { querystring: listQuery } }, async (request) => {

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import { parseSettings, type Settings, SettingsError } from '../../core/settings.js'
 import type { ServerDeps } from '../deps.js'
 import { HttpError } from '../http-error.js'
+import { limitQuery, needed } from './admin-parts.js'
 
-const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000).optional() })
+const historyQuery = limitQuery(1_000)
 
 /**
  * The destination settings under /admin/settings, registered inside the admin plugin so its
@@ -13,10 +13,8 @@ const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(
  * JSON as the settings file, and the history. A PUT with any problem changes nothing.
  */
 export function registerSettingsRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const versions = () => {
-    if (!deps.settingsVersions) throw new HttpError(404, 'settings are not kept by this server', 'NOT_FOUND')
-    return deps.settingsVersions
-  }
+  const versions = needed(() => deps.settingsVersions, 'settings are not kept by this server')
+  const checker = needed(() => deps.settingsCheck, 'this server runs no settings check')
   const typed = app.withTypeProvider<ZodTypeProvider>()
 
   const withCheck = <T extends object>(answer: T) =>
@@ -29,9 +27,9 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServerDeps): 
   // so the console can ask before saving settings that fail it.
   typed.post('/settings/check', async (request) => {
     const control = versions()
-    if (!deps.settingsCheck) throw new HttpError(404, 'this server runs no settings check', 'NOT_FOUND')
+    const check = checker()
     const body = request.body
-    if (body === undefined || body === null) return deps.settingsCheck.run(control.settings)
+    if (body === undefined || body === null) return check.run(control.settings)
     let proposed: Settings
     try {
       proposed = parseSettings(
@@ -43,7 +41,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServerDeps): 
       if (!(err instanceof SettingsError)) throw err
       throw new HttpError(400, err.message, 'INVALID_SETTINGS')
     }
-    const items = await deps.settingsCheck.preview(proposed)
+    const items = await check.preview(proposed)
     return { state: items.every((i) => i.ok) ? 'ok' : 'problem', checkedAt: new Date().toISOString(), items }
   })
 
