@@ -26,13 +26,22 @@ export function alertHistorySql(dialect: Dialect, limit: number): Statement {
   return { sql: `SELECT ${COLUMNS} FROM alerts ORDER BY id DESC LIMIT ${p.add(limit)}`, values: p.values }
 }
 
-/** Resolved alerts older than the retention go when a new one opens: the table stays small. */
-export function forgetAlertsSql(dialect: Dialect, before: number): Statement {
+/**
+ * The statements that record a change, run in order; the last one's row, if it returns one, is the
+ * change that won. Resolved alerts older than the retention go when a new one
+ * opens: the table stays small.
+ */
+export function recordAlertSql(dialect: Dialect, change: AlertChange): Statement[] {
+  const write = alertChangeSql(dialect, change)
+  return change.kind === 'fire' ? [forgetAlertsSql(dialect, change.forgetBefore), write] : [write]
+}
+
+function forgetAlertsSql(dialect: Dialect, before: number): Statement {
   const p = new SqlParams(dialect)
   return { sql: `DELETE FROM alerts WHERE resolved_at < ${p.add(before)}`, values: p.values }
 }
 
-export function alertChangeSql(dialect: Dialect, change: AlertChange): Statement {
+function alertChangeSql(dialect: Dialect, change: AlertChange): Statement {
   const p = new SqlParams(dialect)
   const sql = (() => {
     switch (change.kind) {

@@ -94,7 +94,7 @@ export function ledgerEvent(
   return { orderId: row.order_id, kind: row.kind as Transaction['kind'], quantity: row.quantity }
 }
 
-export function toAttempt(a: AttemptDbRow): AttemptRow {
+function toAttempt(a: AttemptDbRow): AttemptRow {
   return {
     at: a.at,
     durationMs: a.duration_ms,
@@ -136,7 +136,7 @@ export function acceptDecision(row: EventRow<number | boolean>): DecisionRow {
 }
 
 /** An event's decisions: its decision rows, or when it has none, the one its row holds. */
-export function eventDecisions(row: EventRow<number | boolean>, rows: DecisionDbRow[]): DecisionRow[] {
+function eventDecisions(row: EventRow<number | boolean>, rows: DecisionDbRow[]): DecisionRow[] {
   return rows.length > 0 ? rows.map(toDecision) : [acceptDecision(row)]
 }
 
@@ -177,6 +177,15 @@ export function toStored(
     transaction: rowTransaction(row),
     decisions,
   }
+}
+
+/** One event with its whole record: its attempts and decisions (each in id order). */
+export function storedEvent(
+  row: EventRow<number | boolean>,
+  attempts: AttemptDbRow[],
+  decisions: DecisionDbRow[],
+): StoredEvent {
+  return toStored(row, attempts.map(toAttempt), eventDecisions(row, decisions))
 }
 
 /** Events with their attempt logs, from the rows of both (attempts in id order). */

@@ -3,10 +3,8 @@ import {
   type AttemptDbRow,
   type DecisionDbRow,
   type EventRow,
-  eventDecisions,
-  toAttempt,
+  storedEvent,
   toSeq,
-  toStored,
   withAttempts,
 } from '../event-rows.js'
 import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
@@ -32,7 +30,7 @@ export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null
     `SELECT * FROM event_decisions WHERE event_seq = $1 ORDER BY id`,
     [seq],
   )
-  return toStored(row, attempts.rows.map(toAttempt), eventDecisions(row, decisions.rows))
+  return storedEvent(row, attempts.rows, decisions.rows)
 }
 
 export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[]> {

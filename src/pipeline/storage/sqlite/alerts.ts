@@ -1,11 +1,10 @@
 import Database from 'better-sqlite3'
 import {
-  alertChangeSql,
   alertHistorySql,
-  forgetAlertsSql,
   NEWEST_DELIVERY_SQL,
   openAlertsSql,
   PARKED_BY_REASON_SQL,
+  recordAlertSql,
   toAlertRow,
 } from '../alert-sql.js'
 import type { AlertChange, AlertRow } from '../storage.js'
@@ -19,12 +18,13 @@ export function alertOps(db: Database.Database) {
   const openStmt = db.prepare(open.sql)
   const rows = (list: unknown[]) => list.map((r) => toAlertRow(r as Record<string, unknown>))
   const record = db.transaction((change: AlertChange): AlertRow | null => {
-    if (change.kind === 'fire') {
-      const forget = forgetAlertsSql('sqlite', change.forgetBefore)
-      db.prepare(forget.sql).run(...forget.values)
+    let row: unknown
+    for (const s of recordAlertSql('sqlite', change)) {
+      const stmt = db.prepare(s.sql)
+      // Only the change returns its row; the forgetting before it does not.
+      if (stmt.reader) row = stmt.get(...s.values)
+      else stmt.run(...s.values)
     }
-    const s = alertChangeSql('sqlite', change)
-    const row = db.prepare(s.sql).get(...s.values)
     return row === undefined ? null : toAlertRow(row as Record<string, unknown>)
   })
   return {

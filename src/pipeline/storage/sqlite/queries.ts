@@ -1,14 +1,6 @@
 import type Database from 'better-sqlite3'
 import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
-import {
-  type AttemptDbRow,
-  type DecisionDbRow,
-  eventDecisions,
-  toAttempt,
-  toSeq,
-  toStored,
-  withAttempts,
-} from '../event-rows.js'
+import { type AttemptDbRow, type DecisionDbRow, storedEvent, toSeq, withAttempts } from '../event-rows.js'
 import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type SqliteRow } from './lanes.js'
 
@@ -52,11 +44,7 @@ export function queryOps(db: Database.Database) {
       if (seq === null) return null
       const row = byId.get(seq) as SqliteRow | undefined
       if (!row) return null
-      return toStored(
-        row,
-        (attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt),
-        eventDecisions(row, decisionsOf.all(seq) as DecisionDbRow[]),
-      )
+      return storedEvent(row, attemptsOf.all(seq) as AttemptDbRow[], decisionsOf.all(seq) as DecisionDbRow[])
     },
 
     listEvents(f: EventFilter): StoredEvent[] {
