@@ -17,6 +17,8 @@ export interface RefusalRow {
   write_key_source: string | null
   settings_version: number
   payload: string
+  user_id: string | null
+  anonymous_id: string | null
 }
 
 /** The refusals' ids: `r` and the row number, so they never meet an accepted event's numeric id. */
@@ -45,9 +47,11 @@ export function toRefusal(r: RefusalRow): StoredRefusal {
     writeKeySource: r.write_key_source,
     settingsVersion: r.settings_version,
     payload: r.payload,
+    userId: r.user_id,
+    anonymousId: r.anonymous_id,
   }
 }
 
 /** The columns a refusal is inserted with, in this order (both stores). */
 export const REFUSAL_COLUMNS =
-  'received_at, kind, code, message, email, customer_key, order_id, message_id, event_name, audience_key, source, write_key_source, settings_version, payload'
+  'received_at, kind, code, message, email, customer_key, order_id, message_id, event_name, audience_key, source, write_key_source, settings_version, payload, user_id, anonymous_id'

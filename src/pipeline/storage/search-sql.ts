@@ -33,6 +33,8 @@ export function searchSelects(
           { column: 'customer_key', value: f.q.trim().toLowerCase() },
           { column: 'order_id', value: f.q },
           { column: 'message_id', value: f.q },
+          { column: 'user_id', value: f.q },
+          { column: 'anonymous_id', value: f.q },
         ]
   return matches.map((match) => {
     const params = new SqlParams(dialect)

@@ -106,16 +106,16 @@ export async function accept(
         `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
            send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
            ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
-           event_name, audience_key, write_key_source, once_per_day)
-         SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od
+           event_name, audience_key, write_key_source, once_per_day, user_id, anonymous_id)
+         SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od, ui, ai
          FROM (
-           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od
+           SELECT m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le, sv, en, ak, ws, od, ui, ai
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::bool[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[],
              $15::text[], $16::text[], $17::bool[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[],
-             $22::text[], $23::bigint[], $24::text[], $25::text[], $26::text[], $27::bool[])
+             $22::text[], $23::bigint[], $24::text[], $25::text[], $26::text[], $27::bool[], $28::text[], $29::text[])
              WITH ORDINALITY AS u(m, x, ck, em, b, lo, pk, se, ki, q, rq, o, ts, pl, src, st, lg, ra, na, fa, fr, le,
-               sv, en, ak, ws, od, n)
+               sv, en, ak, ws, od, ui, ai, n)
            ORDER BY n
          ) AS ordered
          RETURNING seq, external_id`,
@@ -147,6 +147,8 @@ export async function accept(
           col((r) => r.f.ev.audienceKey ?? null),
           col((r) => r.f.ev.writeKeySource ?? null),
           col((r) => r.f.ev.tx.oncePerDay === true),
+          col((r) => r.f.ev.userId ?? null),
+          col((r) => r.f.ev.anonymousId ?? null),
         ],
       )
       // The first decision of each event an order rule failed; a queued event's is its row (see
@@ -194,10 +196,10 @@ async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
   const col = <T>(pick: (r: NewRefusal) => T): T[] => list.map(pick)
   await c.query(
     `INSERT INTO refusals (${REFUSAL_COLUMNS})
-     SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14
+     SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])
-       AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)`,
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[])
+       AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16)`,
     [
       col((r) => r.receivedAt),
       col((r) => r.kind),
@@ -213,6 +215,8 @@ async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
       col((r) => r.writeKeySource),
       col((r) => r.settingsVersion ?? 0),
       col((r) => r.payload),
+      col((r) => r.userId ?? null),
+      col((r) => r.anonymousId ?? null),
     ],
   )
 }

@@ -17,14 +17,14 @@ export function acceptOp(
     `INSERT INTO events (message_id, external_id, customer_key, email, business_id, location_id, perk_id,
        send_email, kind, quantity, requested_quantity, order_id, event_timestamp, payload, source, status,
        ledger, received_at, next_attempt_at, finished_at, failure_reason, last_error, settings_version,
-       event_name, audience_key, write_key_source, once_per_day)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       event_name, audience_key, write_key_source, once_per_day, user_id, anonymous_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const decided = db.prepare(
     `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
   const refuse = db.prepare(
-    `INSERT INTO refusals (${REFUSAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO refusals (${REFUSAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
 
   const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
@@ -44,6 +44,8 @@ export function acceptOp(
         r.writeKeySource,
         r.settingsVersion ?? 0,
         r.payload,
+        r.userId ?? null,
+        r.anonymousId ?? null,
       )
     }
     const out: AcceptOutcome[] = []
@@ -97,6 +99,8 @@ export function acceptOp(
         ev.audienceKey ?? null,
         ev.writeKeySource ?? null,
         tx.oncePerDay ? 1 : 0,
+        ev.userId ?? null,
+        ev.anonymousId ?? null,
       )
       if (failure) {
         // A queued event's decision is its row (see acceptDecision); a failed one's row says only
