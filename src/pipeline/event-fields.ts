@@ -7,6 +7,9 @@ export interface EventFields {
   messageId: string | null
   eventName: string | null
   audienceKey: string | null
+  /** The sender's ids of the person (Segment's userId and anonymousId): searched exactly. */
+  userId: string | null
+  anonymousId: string | null
 }
 
 /** Long values are cut: the fields are looked up exactly and shown, never sent anywhere. */
@@ -19,7 +22,15 @@ const MAX_FIELD = 500
  */
 export function eventFields(event: Record<string, unknown> | null): EventFields {
   if (event === null)
-    return { email: null, orderId: null, messageId: null, eventName: null, audienceKey: null }
+    return {
+      email: null,
+      orderId: null,
+      messageId: null,
+      eventName: null,
+      audienceKey: null,
+      userId: null,
+      anonymousId: null,
+    }
   const properties = objectOf(event.properties)
   const context = objectOf(event.context)
   return {
@@ -33,11 +44,14 @@ export function eventFields(event: Record<string, unknown> | null): EventFields 
     messageId: text(event.messageId),
     eventName: text(event.event),
     audienceKey: text(objectOf(context.personas).computation_key),
+    ...eventIds(event),
   }
 }
 
-/** The two fields an accepted event adds to its transaction: its name and its Engage audience. */
-export function eventLabels(event: Record<string, unknown>): Pick<EventFields, 'eventName' | 'audienceKey'> {
+/** The fields an accepted event adds to its transaction: its name, its Engage audience and its ids. */
+export function eventLabels(
+  event: Record<string, unknown>,
+): Pick<EventFields, 'eventName' | 'audienceKey' | 'userId' | 'anonymousId'> {
   const context = event.context
   const personas =
     typeof context === 'object' && context !== null
@@ -49,7 +63,12 @@ export function eventLabels(event: Record<string, unknown>): Pick<EventFields, '
       typeof personas === 'object' && personas !== null
         ? text((personas as Record<string, unknown>).computation_key)
         : null,
+    ...eventIds(event),
   }
+}
+
+function eventIds(event: Record<string, unknown>): Pick<EventFields, 'userId' | 'anonymousId'> {
+  return { userId: text(event.userId), anonymousId: text(event.anonymousId) }
 }
 
 function firstText(values: unknown[]): string | null {

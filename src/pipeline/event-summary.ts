@@ -17,6 +17,8 @@ export function eventSummary(e: StoredEvent): EventSummary {
     messageId: e.messageId,
     audienceKey: e.audienceKey ?? null,
     writeKeySource: e.writeKeySource ?? null,
+    userId: e.userId ?? null,
+    anonymousId: e.anonymousId ?? null,
     quantity: e.quantity,
     perkId: e.perkId,
   }
@@ -41,6 +43,8 @@ export function refusalFields(r: NewRefusal): Omit<EventSummary, 'id'> {
     messageId: r.messageId,
     audienceKey: r.audienceKey,
     writeKeySource: r.writeKeySource,
+    userId: r.userId ?? null,
+    anonymousId: r.anonymousId ?? null,
     quantity: null,
     perkId: null,
   }

@@ -234,6 +234,9 @@ export interface EventSummary {
   audienceKey: string | null
   /** `write key 1`, `write key 2`… (the order of the configured keys) or `webhook`; never a key. */
   writeKeySource: string | null
+  /** The sender's userId and anonymousId (null when it set none, or for events stored before they were kept). */
+  userId: string | null
+  anonymousId: string | null
   quantity: number | null
   perkId: string | null
 }
@@ -244,7 +247,7 @@ export type EventListItem = EventSummary & { payload: unknown } & Partial<
   >
 
 export interface EventSearch {
-  /** An email, an order id or a messageId. */
+  /** An email, an order id, a messageId, a userId or an anonymousId. */
   q?: string
   email?: string
   messageId?: string

@@ -54,6 +54,10 @@ describe('the SQLite schema', () => {
     const after = openSqliteStorage({ path })
     const [claimed] = await after.claim(5, now, 60_000)
     expect(claimed?.externalId).toBe(ev.externalId)
+    // Its userId, kept since a later migration, was read from its stored payload then.
+    expect((await after.search({ q: 'user-old@x.co', limit: 5 })).map((h) => h.event?.id)).toEqual([
+      claimed!.id,
+    ])
     await after.close()
     const db = new Database(path, { readonly: true })
     expect(db.prepare('SELECT version, name FROM migrations ORDER BY version').all()).toEqual(

@@ -664,6 +664,50 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(ids).toHaveLength(4)
   })
 
+  it('finds accepted and refused events by their userId or anonymousId, exactly, an email or not', async () => {
+    const storage = await make()
+    const now = Date.now()
+    const door = (email: string, name: string, ids: Record<string, unknown>, at: number) =>
+      atTheDoor(settings, { ...track(email, name, {}, { userId: undefined, ...ids }), receivedAt: at })
+    const both = door('ids@x.co', 'Checked In', { userId: ' u-42 ', anonymousId: 'anon-7' }, now - 3_000)
+    const anonymous = door('ids@x.co', 'Checked In', { anonymousId: 'anon-7' }, now - 2_000)
+    // No email anywhere: only the sender's id ties this refusal to its customer.
+    const refused = door('', 'Not Mapped', { userId: 42 }, now - 1_000)
+    if (both.kind !== 'queue' || anonymous.kind !== 'queue' || refused.kind === 'queue')
+      throw new Error('expected two sends and a refusal')
+    await storage.accept(
+      [
+        {
+          events: [both.event, anonymous.event],
+          refusals: [{ ...refused, receivedAt: now - 1_000, source: 'tracking-api', writeKeySource: null }],
+        },
+      ],
+      ctx(now),
+    )
+    const [claim] = await storage.claim(1, now, 60_000)
+    await storage.complete([delivered(claim!, now)], now)
+    const found = async (q: string) =>
+      (await storage.search({ q, limit: 10 })).map((h) => (h.event ? h.event.receivedAt : h.refusal.kind))
+    expect(await found('u-42')).toEqual([now - 3_000])
+    expect(await found('anon-7')).toEqual([now - 2_000, now - 3_000])
+    expect(await found('42')).toEqual([refused.kind])
+    // Exact: no other case, no part of an id.
+    expect(await found('U-42')).toEqual([])
+    expect(await found('anon')).toEqual([])
+    // Narrowed like any search: by status (the delivered one), and paged.
+    expect((await storage.search({ q: 'anon-7', status: 'delivered', limit: 10 })).length).toBe(1)
+    const [newest] = await storage.search({ q: 'anon-7', limit: 1 })
+    const after = { receivedAt: newest!.event!.receivedAt, table: 1 as const, seq: Number(newest!.event!.id) }
+    expect((await storage.search({ q: 'anon-7', limit: 10, after })).map((h) => h.event?.receivedAt)).toEqual(
+      [now - 3_000],
+    )
+    const [hit] = await storage.search({ q: 'u-42', limit: 1 })
+    expect(hit!.event).toMatchObject({ userId: 'u-42', anonymousId: 'anon-7' })
+    expect(await storage.getEvent(hit!.event!.id)).toMatchObject({ userId: 'u-42', anonymousId: 'anon-7' })
+    const [refusalHit] = await storage.search({ q: '42', limit: 1 })
+    expect(refusalHit!.refusal).toMatchObject({ email: null, userId: '42', anonymousId: null })
+  })
+
   it('counts a range by status, by refusal code and by failure reason, with latencies and the oldest waiting', async () => {
     const storage = await make()
     const now = Date.now()

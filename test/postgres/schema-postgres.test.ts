@@ -51,6 +51,10 @@ describe('the PostgreSQL schema', () => {
     const after = await open(schema)
     const [claimed] = await after.claim(5, now, 60_000)
     expect(claimed?.externalId).toBe(ev.externalId)
+    // Its userId, kept since a later migration, was read from its stored payload then.
+    expect((await after.search({ q: 'user-old@x.co', limit: 5 })).map((h) => h.event?.id)).toEqual([
+      claimed!.id,
+    ])
     await after.close()
     expect(await queryIn(schema, 'SELECT version, name FROM migrations ORDER BY version')).toEqual(
       postgresMigrations().map((m) => ({ version: m.version, name: m.name })),

@@ -46,6 +46,8 @@ function event(i: number): LiveEvent {
     messageId: `m-${i}`,
     audienceKey: null,
     writeKeySource: 'write key 1',
+    userId: null,
+    anonymousId: null,
     quantity: 1,
     perkId: '3001',
   }

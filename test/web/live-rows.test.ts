@@ -16,6 +16,8 @@ const base: LiveEvent = {
   messageId: 'm-1',
   audienceKey: null,
   writeKeySource: null,
+  userId: null,
+  anonymousId: null,
   quantity: 1,
   perkId: '3001',
 }

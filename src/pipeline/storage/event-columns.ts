@@ -56,6 +56,8 @@ const ACCEPTED_COLUMNS: Array<Column<Accepted>> = [
   { name: 'event_name', type: 'text', value: (a) => a.ev.eventName ?? null },
   { name: 'audience_key', type: 'text', value: (a) => a.ev.audienceKey ?? null },
   { name: 'write_key_source', type: 'text', value: (a) => a.ev.writeKeySource ?? null },
+  { name: 'user_id', type: 'text', value: (a) => a.ev.userId ?? null },
+  { name: 'anonymous_id', type: 'text', value: (a) => a.ev.anonymousId ?? null },
   // A failed event is finished at once; a queued one is due now.
   { name: 'status', type: 'text', value: (a) => (a.step.failure ? 'failed' : 'pending') },
   { name: 'next_attempt_at', type: 'bigint', value: (a) => (a.step.failure ? null : a.now) },

@@ -41,6 +41,8 @@ export interface EventRow<Flag extends number | boolean> {
   event_name?: string | null
   audience_key?: string | null
   write_key_source?: string | null
+  user_id?: string | null
+  anonymous_id?: string | null
   settings_version: number
 }
 
@@ -174,6 +176,8 @@ export function toStored(
     eventName: row.event_name ?? null,
     audienceKey: row.audience_key ?? null,
     writeKeySource: row.write_key_source ?? null,
+    userId: row.user_id ?? null,
+    anonymousId: row.anonymous_id ?? null,
     transaction: rowTransaction(row),
     decisions,
   }

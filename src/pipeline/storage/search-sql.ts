@@ -3,7 +3,7 @@ import type { SearchCursor, SearchFilter } from './storage.js'
 
 /** The two tables a search reads: accepted events (1) and refusals (0), in that order within a time. */
 export type SearchTable = 'events' | 'refusals'
-const TABLE_RANK: Record<SearchTable, 0 | 1> = { events: 1, refusals: 0 }
+export const TABLE_RANK: Record<SearchTable, 0 | 1> = { events: 1, refusals: 0 }
 const REFUSED_STATUS = { skipped: 'skip', rejected: 'reject' } as const
 
 /** One way `q` may match: a column of the table and the value it must equal. */
@@ -33,6 +33,8 @@ export function searchSelects(
           { column: 'customer_key', value: f.q.trim().toLowerCase() },
           { column: 'order_id', value: f.q },
           { column: 'message_id', value: f.q },
+          { column: 'user_id', value: f.q },
+          { column: 'anonymous_id', value: f.q },
         ]
   return matches.map((match) => {
     const params = new SqlParams(dialect)
@@ -78,13 +80,3 @@ function cursorCondition(rank: 0 | 1, c: SearchCursor, params: SqlParams): strin
   const at = params.add(c.receivedAt)
   return `(received_at < ${at} OR (received_at = ${params.add(c.receivedAt)} AND seq < ${params.add(c.seq)}))`
 }
-
-/** Newest first: receivedAt, then accepted before refused, then store order. */
-export function compareHits(
-  a: { receivedAt: number; table: 0 | 1; seq: number },
-  b: { receivedAt: number; table: 0 | 1; seq: number },
-): number {
-  return b.receivedAt - a.receivedAt || b.table - a.table || b.seq - a.seq
-}
-
-export { TABLE_RANK }

@@ -29,6 +29,9 @@ export interface NewEvent {
   audienceKey?: string | null
   /** Which configured write key (a label such as `write key 1`) or `webhook`; never the key. */
   writeKeySource?: string | null
+  /** The sender's userId and anonymousId (see EventFields), searched exactly. */
+  userId?: string | null
+  anonymousId?: string | null
   /** Bulk (an import): its customer's new lane is claimed after every due live lane. */
   bulk?: boolean
 }
@@ -48,6 +51,9 @@ export interface NewRefusal {
   writeKeySource: string | null
   /** The settings version the door decided it under (0: none recorded). */
   settingsVersion?: number
+  /** The sender's userId and anonymousId (see EventFields), searched exactly. */
+  userId?: string | null
+  anonymousId?: string | null
   /** The event as received (write key removed), as JSON text. */
   payload: string
 }
@@ -229,6 +235,8 @@ export interface StoredEvent {
   eventName?: string | null
   audienceKey?: string | null
   writeKeySource?: string | null
+  userId?: string | null
+  anonymousId?: string | null
   /** The transaction as stored (quantity after any order rule). */
   transaction?: Transaction
 }
@@ -263,7 +271,7 @@ export interface SearchCursor {
 
 /** The console's search over accepted and refused events alike. */
 export interface SearchFilter {
-  /** An email (case-insensitive), an order id or a messageId: any of the three matches. */
+  /** An email (case-insensitive), an order id, a messageId, a userId or an anonymousId: any matches. */
   q?: string
   customerKey?: string
   orderId?: string

@@ -2,7 +2,7 @@ import { inOrderLedger } from '../../order-ledger.js'
 import { type Accepted, PG_INSERT_EVENTS, pgEventArrays } from '../event-columns.js'
 import { decisionTx } from '../event-rows.js'
 import { applyOrderRule } from '../order-step.js'
-import { REFUSAL_COLUMNS } from '../refusal-rows.js'
+import { PG_INSERT_REFUSALS, refusalArrays } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome, NewRefusal } from '../storage.js'
 import type { Client, PgDb } from './db.js'
 import { sortedUnique } from './lanes.js'
@@ -114,28 +114,5 @@ export async function accept(
 /** Every refused event of these batches, in one insert. */
 async function insertRefusals(c: Client, list: NewRefusal[]): Promise<void> {
   if (list.length === 0) return
-  const col = <T>(pick: (r: NewRefusal) => T): T[] => list.map(pick)
-  await c.query(
-    `INSERT INTO refusals (${REFUSAL_COLUMNS})
-     SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14
-     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])
-       AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)`,
-    [
-      col((r) => r.receivedAt),
-      col((r) => r.kind),
-      col((r) => r.code),
-      col((r) => r.message),
-      col((r) => r.email),
-      col((r) => (r.email === null ? null : r.email.toLowerCase())),
-      col((r) => r.orderId),
-      col((r) => r.messageId),
-      col((r) => r.eventName),
-      col((r) => r.audienceKey),
-      col((r) => r.source),
-      col((r) => r.writeKeySource),
-      col((r) => r.settingsVersion ?? 0),
-      col((r) => r.payload),
-    ],
-  )
+  await c.query(PG_INSERT_REFUSALS, refusalArrays(list))
 }

@@ -1,47 +1,30 @@
-import { type AttemptDbRow, type EventRow, withAttempts } from '../event-rows.js'
+import type { AttemptDbRow, EventRow } from '../event-rows.js'
 import { type RefusalRow, refusalSeq, toRefusal } from '../refusal-rows.js'
-import { compareHits, searchSelects } from '../search-sql.js'
+import { mergeSearch } from '../search-merge.js'
+import { type SearchTable, searchSelects } from '../search-sql.js'
 import type { SearchFilter, SearchHit, StoredRefusal } from '../storage.js'
 import type { PgDb } from './db.js'
 
-type Row = EventRow<boolean>
-
-async function rowsOf<T extends { seq: number }>(
-  db: PgDb,
-  table: 'events' | 'refusals',
-  f: SearchFilter,
-): Promise<T[]> {
-  const seen = new Map<number, T>()
-  for (const q of searchSelects(table, f, 'postgres')) {
-    for (const row of (await db.query<T>(q.sql, q.values)).rows) seen.set(row.seq, row)
-  }
-  return [...seen.values()]
+async function rowsOf<T extends object>(db: PgDb, table: SearchTable, f: SearchFilter): Promise<T[][]> {
+  const lists: T[][] = []
+  for (const q of searchSelects(table, f, 'postgres')) lists.push((await db.query<T>(q.sql, q.values)).rows)
+  return lists
 }
 
 /** The console's search over both tables, merged newest first. */
 export async function search(db: PgDb, f: SearchFilter): Promise<SearchHit[]> {
-  const events = await rowsOf<Row>(db, 'events', f)
-  const refusals = await rowsOf<RefusalRow>(db, 'refusals', f)
-  const keyed = [
-    ...events.map((row) => ({ receivedAt: row.received_at, table: 1 as const, seq: row.seq, row })),
-    ...refusals.map((row) => ({ receivedAt: row.received_at, table: 0 as const, seq: row.seq, row })),
-  ]
-    .sort(compareHits)
-    .slice(0, f.limit)
-  const eventRows = keyed.filter((k) => k.table === 1).map((k) => k.row as Row)
+  const events = await rowsOf<EventRow<boolean>>(db, 'events', f)
+  const merged = mergeSearch(events, await rowsOf<RefusalRow>(db, 'refusals', f), f.limit)
   const attempts =
-    eventRows.length === 0
+    merged.eventSeqs.length === 0
       ? []
       : (
           await db.query<AttemptDbRow>(
             `SELECT * FROM attempts WHERE event_seq = ANY($1::bigint[]) ORDER BY id`,
-            [eventRows.map((r) => r.seq)],
+            [merged.eventSeqs],
           )
         ).rows
-  const stored = new Map(withAttempts(eventRows, attempts).map((e) => [e.id, e]))
-  return keyed.map((k) =>
-    k.table === 1 ? { event: stored.get(String(k.seq))! } : { refusal: toRefusal(k.row as RefusalRow) },
-  )
+  return merged.hits(attempts)
 }
 
 export async function getRefusal(db: PgDb, id: string): Promise<StoredRefusal | null> {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import { SQLITE_INSERT_EVENT, sqliteEventValues } from '../event-columns.js'
 import { decisionTx } from '../event-rows.js'
 import { applyOrderRule } from '../order-step.js'
-import { REFUSAL_COLUMNS } from '../refusal-rows.js'
+import { refusalValues, SQLITE_INSERT_REFUSAL } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome } from '../storage.js'
 import type { Lanes } from './lanes.js'
 import type { Ledgers } from './ledgers.js'
@@ -18,28 +18,11 @@ export function acceptOp(
   const decided = db.prepare(
     `INSERT INTO event_decisions (event_seq, at, settings_version, outcome, code, message, tx) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
-  const refuse = db.prepare(
-    `INSERT INTO refusals (${REFUSAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+  const refuse = db.prepare(SQLITE_INSERT_REFUSAL)
 
   const acceptOne = (batch: AcceptBatch, ctx: AcceptContext): AcceptOutcome[] => {
     for (const r of batch.refusals ?? []) {
-      refuse.run(
-        r.receivedAt,
-        r.kind,
-        r.code,
-        r.message,
-        r.email,
-        r.email === null ? null : r.email.toLowerCase(),
-        r.orderId,
-        r.messageId,
-        r.eventName,
-        r.audienceKey,
-        r.source,
-        r.writeKeySource,
-        r.settingsVersion ?? 0,
-        r.payload,
-      )
+      refuse.run(...refusalValues(r))
     }
     const out: AcceptOutcome[] = []
     for (const ev of batch.events) {
