@@ -52,7 +52,7 @@ describe('the SQLite schema', () => {
     legacy.close()
 
     const after = openSqliteStorage({ path })
-    const [claimed] = await after.claim(5, now, 60_000)
+    const [claimed] = (await after.claim(5, now, 60_000)).claims
     expect(claimed?.externalId).toBe(ev.externalId)
     await after.close()
     const db = new Database(path, { readonly: true })

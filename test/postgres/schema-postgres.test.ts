@@ -49,7 +49,7 @@ describe('the PostgreSQL schema', () => {
     await queryIn(schema, 'INSERT INTO schema_version VALUES (1)')
 
     const after = await open(schema)
-    const [claimed] = await after.claim(5, now, 60_000)
+    const [claimed] = (await after.claim(5, now, 60_000)).claims
     expect(claimed?.externalId).toBe(ev.externalId)
     await after.close()
     expect(await queryIn(schema, 'SELECT version, name FROM migrations ORDER BY version')).toEqual(

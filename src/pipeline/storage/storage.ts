@@ -113,6 +113,13 @@ export interface ClaimedEvent {
   payload: string
 }
 
+/** What one claim gives: the leased heads, and when the next lane falls due after it. */
+export interface ClaimResult {
+  claims: ClaimedEvent[]
+  /** The earliest due time (or lease end) of any lane after this claim; null when nothing is queued. */
+  nextDue: number | null
+}
+
 /** How an event was decided (at accept or again under newer settings), as its record keeps it. */
 export type DecisionOutcome = 'queue' | 'skip' | 'reject' | 'fail'
 
@@ -333,12 +340,10 @@ export interface PruneResult {
 export interface Storage {
   /** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]>
-  /** Leases up to `limit` due head-of-lane events (at most one per customer). */
-  claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]>
+  /** Leases up to `limit` due head-of-lane events (at most one per customer), and tells when the next falls due. */
+  claim(limit: number, now: number, leaseMs: number): Promise<ClaimResult>
   /** Records outcomes; a completion whose lease was lost is ignored. */
   complete(completions: Completion[], now: number): Promise<CompleteResult>
-  /** When the next lane becomes due (or its lease expires); null when nothing is queued. */
-  nextDueAt(): Promise<number | null>
   /**
    * Makes in-flight work abandoned by a crashed process claimable again, marked unknown so it is
    * settled before any resend. SQLite (one process) releases every in-flight row at start; a shared
