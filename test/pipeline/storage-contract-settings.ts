@@ -218,7 +218,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
         ],
         ctx(now),
       ),
-    ).toEqual([['queued', 'order_rule']])
+    ).toEqual([['queued', { orderRule: 'order_already_awarded' }]])
     // Its own second decision under 3002 now meets the award accepted above: the order rule fails it.
     await storage.complete(
       [

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
+import type { ParkingReason } from '../../src/pipeline/failure-reasons.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { QueueDepth } from '../../src/pipeline/queue-depth.js'
 import type {
@@ -65,7 +66,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept([{ events: [newEvent('settle@x.co'), newEvent('other@x.co')] }], ctx(now))
-    const park = async (reason: string, unknown: boolean) => {
+    const park = async (reason: ParkingReason, unknown: boolean) => {
       const claimed = (await storage.claim(10, now, 60_000)).claims
       await storage.complete(
         claimed.map((c) => ({
@@ -276,7 +277,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const now = Date.now()
     await storage.accept([{ events: [newEvent('r@x.co'), newEvent('r@x.co')] }], ctx(now))
     const [e1] = (await storage.claim(5, now, 60_000)).claims
-    const fail = { status: 'failed' as const, at: now, reason: 'permanent', error: 'HTTP 404' }
+    const fail = { status: 'failed' as const, at: now, reason: 'permanent' as const, error: 'HTTP 404' }
     await storage.complete(
       [{ id: e1!.id, leaseId: e1!.leaseId, attemptsMade: 1, log: [], result: fail }],
       now,
@@ -359,7 +360,9 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    expect(outcomes).toEqual([['queued', 'order_rule', 'queued', 'order_rule']])
+    expect(outcomes).toEqual([
+      ['queued', { orderRule: 'order_already_awarded' }, 'queued', { orderRule: 'refund_exceeds_order' }],
+    ])
     const events = await storage.listEvents({ orderId: 'L-1', limit: 10 })
     expect(events.map((e) => [e.status, e.quantity, e.failureReason])).toEqual([
       ['failed', -1, 'refund_exceeds_order'],
@@ -491,7 +494,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.retry(award!.id, now)).toBe(true)
     // The award holds the order again: another award of it is held back...
     expect(await storage.accept([{ events: [order('Order Completed', { revenue: 10 })] }], ctx(now))).toEqual(
-      [['order_rule']],
+      [[{ orderRule: 'order_already_awarded' }]],
     )
     expect(await storage.retry(refund!.id, now)).toBe(true)
     // ...and the retried refund's 4 is reserved too, so a refund of 10 is clamped to the 6 left.
@@ -810,7 +813,7 @@ function orderEvents(email: string, orderId: string, receivedAt: number) {
 }
 
 function failed(claim: ClaimedEvent, at: number): Completion {
-  const result = { status: 'failed' as const, at, reason: 'permanent', error: 'HTTP 422' }
+  const result = { status: 'failed' as const, at, reason: 'permanent' as const, error: 'HTTP 422' }
   return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
 }
 

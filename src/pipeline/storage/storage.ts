@@ -6,6 +6,7 @@
  * claims. Times are epoch milliseconds from the pipeline's clock; the storage never reads a clock.
  */
 import type { Transaction } from '../../core/types.js'
+import type { FailureReason, OrderRuleReason, ParkingReason } from '../failure-reasons.js'
 import type { EventStatus } from '../service-api.js'
 
 /** An event that passed the door and should be stored for delivery. */
@@ -70,7 +71,8 @@ export interface AcceptBatch {
   refusals?: NewRefusal[]
 }
 
-export type AcceptOutcome = 'queued' | 'duplicate' | 'order_rule'
+/** Per event: queued, a duplicate, or held back by an order rule (stored as failed for that reason). */
+export type AcceptOutcome = 'queued' | 'duplicate' | { orderRule: OrderRuleReason }
 
 /** The order ledger of one (order id, perk): amounts in cents, reserved by live (not failed) events. */
 export interface LedgerState {
@@ -80,7 +82,7 @@ export interface LedgerState {
 
 export type OrderDecision =
   | { action: 'queue'; quantity: number; ledger: LedgerState | null }
-  | { action: 'fail'; reason: string; message: string }
+  | { action: 'fail'; reason: OrderRuleReason; message: string }
 
 export interface AcceptContext {
   now: number
@@ -147,7 +149,7 @@ export interface Redecision {
         code: string
         message: string
         /** The parking reason and the text the event then shows: what happened and what to do. */
-        parkReason: string
+        parkReason: ParkingReason
         parkError: string
       }
 }
@@ -159,7 +161,7 @@ export interface Redecision {
 export type RedecideResult =
   | { kind: 'send'; tx: Transaction }
   | { kind: 'parked' }
-  | { kind: 'failed'; reason: string }
+  | { kind: 'failed'; reason: OrderRuleReason }
   | { kind: 'lost' }
 
 /** Undelivered events that wait on something: what an operator should hear about. */
@@ -182,7 +184,7 @@ export interface AttemptRow {
 
 export type CompletionResult =
   | { status: 'delivered'; at: number; transactionId: string | null }
-  | { status: 'failed'; at: number; reason: string; error: string }
+  | { status: 'failed'; at: number; reason: FailureReason; error: string }
   | {
       status: 'retrying'
       nextAttemptAt: number
@@ -197,7 +199,7 @@ export type CompletionResult =
   | { status: 'skipped'; at: number; reason: string; error: string }
   /** Waits for a settings change (Perkville does not know the business, location or perk). */
   /** `unknown`: an earlier attempt's fate is still unknown (cannot_settle): settled before any resend. */
-  | { status: 'parked'; at: number; reason: string; error: string; unknown?: boolean }
+  | { status: 'parked'; at: number; reason: ParkingReason; error: string; unknown?: boolean }
   /** Put back untouched (credentials pause, shutdown): no attempt is burned. */
   | { status: 'released'; nextAttemptAt: number; unknown: boolean }
 

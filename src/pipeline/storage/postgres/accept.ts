@@ -1,3 +1,4 @@
+import type { OrderRuleReason } from '../../failure-reasons.js'
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
 import { decisionTx } from '../event-rows.js'
 import { REFUSAL_COLUMNS } from '../refusal-rows.js'
@@ -65,13 +66,13 @@ export async function accept(
       f: (typeof flat)[number]
       quantity: number
       ledger: boolean
-      failure: { reason: string; message: string } | null
+      failure: { reason: OrderRuleReason; message: string } | null
     }> = []
     for (const f of admitted) {
       const tx = f.ev.tx
       let quantity = tx.quantity
       let ledger = false
-      let failure: { reason: string; message: string } | null = null
+      let failure: { reason: OrderRuleReason; message: string } | null = null
       if (inOrderLedger(tx)) {
         const key = ledgerKey(tx.orderId, tx.perkId)
         const state = ledgers.get(key) ?? EMPTY_LEDGER
@@ -88,7 +89,7 @@ export async function accept(
         }
       }
       rows.push({ f, quantity, ledger, failure })
-      out[f.bi]![f.ei] = failure ? 'order_rule' : 'queued'
+      out[f.bi]![f.ei] = failure ? { orderRule: failure.reason } : 'queued'
     }
     await writeLedgers(
       c,

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import type { OrderRuleReason } from '../../failure-reasons.js'
 import { EMPTY_LEDGER, inOrderLedger } from '../../order-ledger.js'
 import { decisionTx } from '../event-rows.js'
 import { REFUSAL_COLUMNS } from '../refusal-rows.js'
@@ -55,7 +56,7 @@ export function acceptOp(
       const tx = ev.tx
       let quantity = tx.quantity
       let ledger = 0
-      let failure: { reason: string; message: string } | null = null
+      let failure: { reason: OrderRuleReason; message: string } | null = null
       if (inOrderLedger(tx)) {
         const decision = ctx.orderRule(tx, ledgers.get(tx.orderId, tx.perkId) ?? { ...EMPTY_LEDGER })
         if (decision.action === 'fail') {
@@ -110,7 +111,7 @@ export function acceptOp(
           failure.message,
           decisionTx(quantity === tx.quantity ? tx : { ...tx, quantity }),
         )
-        out.push('order_rule')
+        out.push({ orderRule: failure.reason })
       } else {
         lanes.add(ev.customerKey, ctx.now, ev.bulk === true)
         out.push('queued')
