@@ -1,12 +1,9 @@
 import { decodeCursor, encodeCursor, toRecord } from './event-records.js'
-import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import { ORDER_RULE_REASONS } from './failure-reasons.js'
 import type { QueueDepth } from './queue-depth.js'
 import { type DeliveryService, EVENT_STATUSES, EVENTS_PAGE, type EventQuery } from './service-api.js'
 import { computeStats } from './stats.js'
 import type { Storage } from './storage/storage.js'
-
-/** Policy decisions, not delivery failures: a bulk replay leaves them alone unless asked by name. */
-const ORDER_RULE_REASONS = [ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER]
 
 export interface AdminDeps {
   storage: Storage
@@ -80,7 +77,7 @@ export function createAdminOperations({ storage, depth, now, wake }: AdminDeps):
           from: range.from,
           to: range.to,
           reasons: range.reason !== undefined ? [range.reason] : null,
-          excludeReasons: ORDER_RULE_REASONS,
+          excludeReasons: [...ORDER_RULE_REASONS],
         },
         now(),
       )

@@ -3,8 +3,8 @@ import type { Destination } from './destination.js'
 import { computeErrorGroups } from './error-groups.js'
 import { eventDetail } from './event-detail.js'
 import { allHits, searchEvents, searchFilter } from './event-search.js'
+import { ORDER_RULE_REASONS } from './failure-reasons.js'
 import type { LiveEvents } from './live-events.js'
-import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import { computeOverview } from './overview.js'
 import type { QueueDepth } from './queue-depth.js'
 import { redecideRefused } from './redecide-refused.js'
@@ -14,9 +14,6 @@ import { testEvent } from './test-event.js'
 
 /** A replay of a search touches at most this many events (the console confirms the count first). */
 export const REPLAY_MAX = 100_000
-/** Policy decisions, not delivery failures: a replay leaves them alone unless their code is asked for. */
-const ORDER_RULE_REASONS = [ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER]
-
 export interface ConsoleDeps {
   storage: Storage
   destination: Destination

@@ -3,7 +3,6 @@ import { boundErrorText } from '../perkville/bounded-body.js'
 import type { PerkvilleClient, TransactionAttempt } from '../perkville/client-api.js'
 import { classifyTransportError } from '../perkville/wire.js'
 import { type BackoffOptions, retryDelayMs } from './backoff.js'
-import { EXPIRED, PERMANENT } from './failure-reasons.js'
 import { cannotSettle, type Parking, parkingFor } from './parking.js'
 import { scrub, scrubbedJson } from './redact.js'
 import { settleByLookup } from './settle.js'
@@ -87,7 +86,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
           result: {
             status: 'failed',
             at,
-            reason: EXPIRED,
+            reason: 'expired',
             error: `still failing after ${Math.round((at - firstFailedAt) / 1000)} s of retries; last error: ${message}`,
           },
         },
@@ -178,7 +177,7 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
       return answered({
         status: 'failed',
         at: now(),
-        reason: PERMANENT,
+        reason: 'permanent',
         error: errorText ?? `HTTP ${r.status}`,
       })
     }

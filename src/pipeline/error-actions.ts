@@ -1,24 +1,9 @@
 import { MISSING_IDENTITY } from './door.js'
-import {
-  CANNOT_SETTLE,
-  EXPIRED,
-  ORDER_ALREADY_AWARDED,
-  PERMANENT,
-  REFUND_EXCEEDS_ORDER,
-} from './failure-reasons.js'
+import { WHAT_TO_DO } from './failure-reasons.js'
 
-/** What an operator can do about each reason or code, in one sentence. */
+/** What an operator can do about each of the door's codes, in one sentence. */
 const ACTIONS: Record<string, string> = {
-  [PERMANENT]:
-    'Perkville refused these transactions: open a sample to read its answer, fix "Events that award a perk" in Settings or the customer in Perkville, then replay them.',
-  [EXPIRED]:
-    'Perkville could not be reached for the whole retry period: check the API key in Settings and the network, then replay them.',
-  [ORDER_ALREADY_AWARDED]:
-    'The order had already earned its award for this perk: nothing to do unless the duplicate order ids are a sender bug.',
-  [REFUND_EXCEEDS_ORDER]:
-    "The refunds exceed what the order was awarded: check the sender's refund amounts; nothing was removed beyond the award.",
-  [CANNOT_SETTLE]:
-    'Perkville refused the lookup that tells whether a lost answer landed: check each event in Perkville by its trans_source_id, retry those it does not have; release them all once Perkville accepts the lookup.',
+  ...WHAT_TO_DO,
   [MISSING_IDENTITY]:
     'The sender sets neither userId nor anonymousId: fix the source; Segment drops such events too.',
   INVALID_JSON: 'The sender posts bodies that are not JSON: fix the source.',

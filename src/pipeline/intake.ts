@@ -1,22 +1,17 @@
 import type { Destination } from './destination.js'
 import { atTheDoor, type DoorVerdict, type DropLog } from './door.js'
 import { eventFields } from './event-fields.js'
+import { ORDER_RULE_WORDS } from './failure-reasons.js'
 import { createGroupCommit } from './group-commit.js'
 import type { LiveEvents } from './live-events.js'
 import { liveSummaries } from './live-summary.js'
 import type { PipelineMetrics } from './metrics.js'
 import type { DeliveryPolicy } from './options.js'
-import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
+import { decideOrder } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { AcceptResult, IncomingEvent } from './service-api.js'
 import type { AcceptBatch, AcceptOutcome, Storage } from './storage/storage.js'
 import type { WriteHealth } from './write-health.js'
-
-/** What an order-rule failure means, for whoever sent the event (the stored event has the details). */
-const ORDER_RULE_WORDS: Record<string, string> = {
-  [ORDER_ALREADY_AWARDED]: 'the order already earned an award for this perk; this one was not sent',
-  [REFUND_EXCEEDS_ORDER]: 'nothing of the order is left to refund; this refund was not sent',
-}
 
 export interface IntakeDeps {
   storage: Storage
@@ -106,10 +101,9 @@ export function createIntake(deps: IntakeDeps) {
       else if (outcome === 'duplicate') duplicates++
       else {
         byRule++
-        const ev = batch.events[i]!
-        const reason = ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED
+        const reason = outcome.orderRule
         metrics.failed.inc({ reason })
-        refusals.push({ index: storedAt[i]!, code: reason, message: ORDER_RULE_WORDS[reason] ?? reason })
+        refusals.push({ index: storedAt[i]!, code: reason, message: ORDER_RULE_WORDS[reason] })
       }
     })
     if (queued > 0) {

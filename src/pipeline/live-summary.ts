@@ -1,5 +1,4 @@
 import { refusalFields } from './event-summary.js'
-import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { LiveEvent } from './service-api.js'
 import type { AcceptBatch, AcceptOutcome, ClaimedEvent, CompletionResult } from './storage/storage.js'
 
@@ -7,12 +6,12 @@ import type { AcceptBatch, AcceptOutcome, ClaimedEvent, CompletionResult } from 
 export function liveSummaries(batch: AcceptBatch, outcomes: AcceptOutcome[]): LiveEvent[] {
   const out: LiveEvent[] = batch.events.map((ev, i) => {
     const outcome = outcomes[i]
-    const byRule = outcome === 'order_rule'
+    const byRule = typeof outcome === 'object' ? outcome.orderRule : null
     return {
       id: null,
       receivedAt: new Date(ev.receivedAt).toISOString(),
       status: byRule ? 'failed' : 'pending',
-      code: byRule ? (ev.tx.kind === 'refund' ? REFUND_EXCEEDS_ORDER : ORDER_ALREADY_AWARDED) : null,
+      code: byRule,
       message: null,
       kind: ev.tx.kind,
       eventName: ev.eventName ?? null,

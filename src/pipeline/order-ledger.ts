@@ -6,7 +6,7 @@
  */
 import { toCents } from '../core/amount.js'
 import type { TransactionKind } from '../core/types.js'
-import { REFUND_EXCEEDS_ORDER } from './failure-reasons.js'
+import type { OrderRuleReason } from './failure-reasons.js'
 import type { LedgerState } from './storage/storage.js'
 
 /** The ledger of an (order, perk) never seen: nothing awarded, nothing refunded. */
@@ -59,9 +59,9 @@ export function refundsToCancel<R extends { quantity: number }>(
 }
 
 /** The reason and message a refund cancelled by its award's failure is failed with. */
-export function cancelledRefund(orderId: string): { reason: string; message: string } {
+export function cancelledRefund(orderId: string): { reason: OrderRuleReason; message: string } {
   return {
-    reason: REFUND_EXCEEDS_ORDER,
+    reason: 'refund_exceeds_order',
     message: `the award of order ${orderId} failed, so this refund has nothing to remove`,
   }
 }

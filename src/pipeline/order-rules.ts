@@ -1,10 +1,7 @@
 import { toCents } from '../core/amount.js'
 import type { Transaction } from '../core/types.js'
-import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './failure-reasons.js'
 import { inOrderLedger } from './order-ledger.js'
 import type { LedgerState, OrderDecision } from './storage/storage.js'
-
-export { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER }
 
 export interface OrderRules {
   /** At most one award per (order id, perk), whatever messageIds the order arrives under. */
@@ -30,7 +27,7 @@ export function decideOrder(rules: OrderRules, tx: Transaction, ledger: LedgerSt
     if (rules.oneAwardPerOrder && ledger.awardedCents > 0) {
       return {
         action: 'fail',
-        reason: ORDER_ALREADY_AWARDED,
+        reason: 'order_already_awarded',
         message: `order ${tx.orderId} already earned an award for perk ${tx.perkId}; this one was not sent`,
       }
     }
@@ -47,7 +44,7 @@ export function decideOrder(rules: OrderRules, tx: Transaction, ledger: LedgerSt
   if (remaining <= 0) {
     return {
       action: 'fail',
-      reason: REFUND_EXCEEDS_ORDER,
+      reason: 'refund_exceeds_order',
       message:
         ledger.awardedCents === 0
           ? `order ${tx.orderId} has no award for perk ${tx.perkId} here, so there is nothing to refund`

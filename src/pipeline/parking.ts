@@ -4,19 +4,10 @@
  */
 import type { Transaction } from '../core/types.js'
 import { TRANSACTION_ERROR_CODES } from '../perkville/wire.js'
-import {
-  CANNOT_SETTLE,
-  INACTIVE_LOCATION,
-  INACTIVE_PERK,
-  NOT_AWARDED,
-  UNKNOWN_BUSINESS,
-  UNKNOWN_LOCATION,
-  UNKNOWN_PERK,
-  UNKNOWN_TO_PERKVILLE,
-} from './failure-reasons.js'
+import type { ParkingReason } from './failure-reasons.js'
 
 export interface Parking {
-  reason: string
+  reason: ParkingReason
   /** What happened and what to do, shown on the event, in /admin/stats and the log. */
   error: string
 }
@@ -50,22 +41,22 @@ export function parkingFor(
   switch (named) {
     case 'location':
       return {
-        reason: UNKNOWN_LOCATION,
+        reason: 'unknown_location',
         error: `Perkville does not know location ${tx.locationId} of business ${tx.businessId} (${message}). Set locationId to one of the business's locations. ${FIX}`,
       }
     case 'perk':
       return {
-        reason: UNKNOWN_PERK,
+        reason: 'unknown_perk',
         error: `Perkville does not know perk ${tx.perkId} of business ${tx.businessId} (${message}). Map the event to one of the business's perks. ${FIX}`,
       }
     case 'business':
       return {
-        reason: UNKNOWN_BUSINESS,
+        reason: 'unknown_business',
         error: `Perkville does not know business ${tx.businessId} (${message}). Set businessId to your Perkville business. ${FIX}`,
       }
     default:
       return {
-        reason: UNKNOWN_TO_PERKVILLE,
+        reason: 'unknown_to_perkville',
         error: `Perkville answered that something this transaction names does not exist (${message}); check the Perkville base URL, businessId, locationId and the perk map. ${FIX}`,
       }
   }
@@ -82,17 +73,17 @@ function parkingForCode(
   switch (problem) {
     case 'missing':
       return {
-        reason: names === 'location' ? UNKNOWN_LOCATION : UNKNOWN_PERK,
+        reason: names === 'location' ? 'unknown_location' : 'unknown_perk',
         error: `Perkville has no ${what} (${message}). ${setting} one of business ${tx.businessId}'s ${names}s. ${FIX}`,
       }
     case 'other_business':
       return {
-        reason: names === 'location' ? UNKNOWN_LOCATION : UNKNOWN_PERK,
+        reason: names === 'location' ? 'unknown_location' : 'unknown_perk',
         error: `Perkville's ${what} is not of business ${tx.businessId} (${message}). ${setting} one of business ${tx.businessId}'s own ${names}s, or correct businessId. ${FIX}`,
       }
     case 'inactive':
       return {
-        reason: names === 'location' ? INACTIVE_LOCATION : INACTIVE_PERK,
+        reason: names === 'location' ? 'inactive_location' : 'inactive_perk',
         error: `Perkville's ${what} is not active (${message}). Activate it in Perkville, ${RELEASE} Or ${setting.charAt(0).toLowerCase()}${setting.slice(1)} an active ${names}: ${FIX}`,
       }
   }
@@ -101,7 +92,7 @@ function parkingForCode(
 /** An event that newer settings no longer award (its name or audience left the map). */
 export function notAwarded(code: string, message: string): Parking {
   return {
-    reason: NOT_AWARDED,
+    reason: 'not_awarded',
     error: `The settings in force no longer award this event (${code}: ${message}). It stays parked and is not sent; a later settings version that awards it again delivers it.`,
   }
 }
@@ -110,13 +101,9 @@ export function notAwarded(code: string, message: string): Parking {
  * An earlier attempt's answer was lost and Perkville refused the lookup that would tell whether it
  * landed: the event waits for an operator rather than risk a second award.
  */
-export function cannotSettle(
-  message: string,
-  transSourceId: string,
-  eventId: string,
-): Parking {
+export function cannotSettle(message: string, transSourceId: string, eventId: string): Parking {
   return {
-    reason: CANNOT_SETTLE,
+    reason: 'cannot_settle',
     // What to do comes first and Perkville's answer last: stored errors are cut at 500 characters,
     // and the cut must take Perkville's text, never the operator's way out.
     error: `Not sent again: an earlier attempt's answer was lost and Perkville refused the lookup that tells whether it landed, so a resend could award twice. If Perkville has a transaction with trans_source_id ${transSourceId}, nothing is missing; if not, retry this event (POST /admin/events/${eventId}/retry: sent once, same trans_source_id). Once the lookup works, POST /admin/parked/release settles every such event. Perkville answered: ${message}`,

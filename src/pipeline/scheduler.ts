@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { ClaimedEvent, Storage } from './storage/storage.js'
+import type { ClaimedEvent, ClaimResult, Storage } from './storage/storage.js'
 
 export interface SchedulerOptions {
   storage: Storage
@@ -91,14 +91,15 @@ export class Scheduler {
     while (this.running) {
       const free = this.spare
       if (free <= 0) return
-      let claims: ClaimedEvent[]
+      let claimed: ClaimResult
       try {
-        claims = await o.storage.claim(free, o.now(), o.leaseMs)
+        claimed = await o.storage.claim(free, o.now(), o.leaseMs)
       } catch (err) {
         o.logger.error({ err }, 'claiming work failed; retrying on the next poll')
         this.aim(o.now() + o.pollMs)
         return
       }
+      const { claims, nextDue } = claimed
       for (const claim of claims) {
         const task = o
           .run(claim)
@@ -115,20 +116,14 @@ export class Scheduler {
         this.claims.set(claim.id, claim)
       }
       if (claims.length < free) {
-        await this.aimAtNextDue()
+        this.aimAtNextDue(nextDue)
         return
       }
     }
   }
 
-  private async aimAtNextDue(): Promise<void> {
+  private aimAtNextDue(due: number | null): void {
     const o = this.opts
-    let due: number | null = null
-    try {
-      due = await o.storage.nextDueAt()
-    } catch {
-      due = null
-    }
     const now = o.now()
     this.aim(due === null ? now + o.pollMs : Math.min(Math.max(due, now + 1), now + o.pollMs))
   }

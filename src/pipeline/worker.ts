@@ -4,13 +4,11 @@ import type { CredentialsGate } from './credentials.js'
 import { decideAgain } from './decide-again.js'
 import { deliverOne } from './deliver.js'
 import type { Destination } from './destination.js'
-import { NOT_AWARDED } from './failure-reasons.js'
 import { createGroupCommit } from './group-commit.js'
 import type { LiveEvents } from './live-events.js'
 import { outcomeSummary } from './live-summary.js'
 import type { PipelineMetrics } from './metrics.js'
 import type { DeliveryPolicy, Tuning } from './options.js'
-import { REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { AcceptContext, ClaimedEvent, Completion, Storage } from './storage/storage.js'
 import { releaseOf, type WriteHealth } from './write-health.js'
@@ -48,7 +46,7 @@ export function createWorker(deps: WorkerDeps) {
     const { applied, cascadedFailures } = await storage.complete(completions, now())
     if (cascadedFailures > 0) {
       depth.remove(cascadedFailures)
-      metrics.failed.inc({ reason: REFUND_EXCEEDS_ORDER }, cascadedFailures)
+      metrics.failed.inc({ reason: 'refund_exceeds_order' }, cascadedFailures)
     }
     return applied
   })
@@ -80,7 +78,7 @@ export function createWorker(deps: WorkerDeps) {
         return null
       case 'parked':
         depth.remove(1)
-        metrics.parked.inc({ reason: NOT_AWARDED })
+        metrics.parked.inc({ reason: 'not_awarded' })
         deps.noteWaiting()
         logger.info({ eventId: claim.id, version }, 'event parked: the settings in force no longer award it')
         return null

@@ -1,8 +1,8 @@
 import { parseCookie } from 'cookie'
 import type { FastifyRequest } from 'fastify'
 import { bearerToken, secretsEqual } from './auth.js'
-import type { AuthThrottle } from './auth-throttle.js'
 import { type ConsoleSession, type ConsoleSessions, SESSION_COOKIE } from './console-session.js'
+import type { ServerDeps } from './deps.js'
 import { HttpError, unauthorized } from './http-error.js'
 import { proxyAdvice } from './proxy-trust.js'
 import { publicOrigin } from './public-origin.js'
@@ -48,21 +48,17 @@ export function requireSameOrigin(publicUrl: string | null | undefined, request:
  * CSRF token in `X-CSRF-Token` and a same-origin `Origin`, else 403.
  */
 export function adminAuthHook(
-  deps: {
-    adminToken: string
-    publicUrl?: string | null | undefined
-    authThrottle?: AuthThrottle | undefined
-  },
-  sessions: ConsoleSessions,
+  deps: Pick<ServerDeps, 'adminToken' | 'publicUrl' | 'authThrottle' | 'consoleSessions'>,
 ) {
+  const sessions = deps.consoleSessions
   return async (request: FastifyRequest): Promise<void> => {
     if (request.headers.authorization !== undefined) {
-      deps.authThrottle?.check(request.ip)
+      deps.authThrottle.check(request.ip)
       const token = bearerToken(request.headers.authorization)
       if (token === null) throw unauthorized('the admin API needs "Authorization: Bearer <admin token>"')
       // A wrong Bearer token is a guess: counted per address (auth-throttle.ts).
       if (!secretsEqual(token, deps.adminToken)) {
-        deps.authThrottle?.failed(request.ip)
+        deps.authThrottle.failed(request.ip)
         throw unauthorized('the admin token is not valid')
       }
       return

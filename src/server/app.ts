@@ -8,7 +8,7 @@ import { isStorageUnavailable } from '../pipeline/service-api.js'
 import { AuthThrottle } from './auth-throttle.js'
 import { BodyBudget } from './body-budget.js'
 import { ConsoleSessions } from './console-session.js'
-import type { ServerDeps } from './deps.js'
+import type { ServerDeps, ServerOptions } from './deps.js'
 import { HttpError, storageUnavailable } from './http-error.js'
 import { installHttpMetrics } from './http-metrics.js'
 import { IN_FLIGHT_BODY_BYTES, MAX_PATH_PARAM_CHARS, REQUEST_LIMIT_BYTES } from './limits.js'
@@ -26,15 +26,12 @@ import { timeoutOptions } from './timeouts.js'
 import { UnknownRoutes } from './unknown-routes.js'
 
 /** Builds the HTTP server: one plugin per concern, one JSON error shape everywhere. */
-export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
-  // One session store shared by the console's sign-in and the admin API's authentication.
-  // One lifecycle shared by /healthz and /admin/health.
-  const lifecycle = given.lifecycle ?? { shuttingDown: false }
+export async function buildServer(given: ServerOptions): Promise<FastifyInstance> {
   const deps: ServerDeps = {
     ...given,
     consoleSessions: given.consoleSessions ?? new ConsoleSessions(),
     bodyBudget: given.bodyBudget ?? new BodyBudget(IN_FLIGHT_BODY_BYTES),
-    lifecycle,
+    lifecycle: given.lifecycle ?? { shuttingDown: false },
     authThrottle: given.authThrottle ?? new AuthThrottle(given.logger as FastifyBaseLogger),
   }
   const trusted = proxyTrust(deps.trustProxy ?? [])
@@ -88,7 +85,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     })
   })
 
-  app.addHook('onClose', async () => deps.authThrottle?.close())
+  app.addHook('onClose', async () => deps.authThrottle.close())
   installHttpMetrics(app, deps.registry)
   installProxyWarning(app, deps.publicUrl, trusted)
   await app.register(ingestRoutes, { deps, prefix: '/v1' })
@@ -98,8 +95,8 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   await app.register(beaconRoutes, { deps, prefix: '/beacon' })
   await app.register(rudderStackConfigRoutes, { deps, prefix: '/sourceConfig' })
   await app.register(adminRoutes, { deps, prefix: '/admin' })
-  await app.register(consoleRoutes, { deps, sessions: deps.consoleSessions! })
-  await app.register(healthRoutes, { deps, lifecycle })
+  await app.register(consoleRoutes, { deps })
+  await app.register(healthRoutes, { deps })
   return app
 }
 

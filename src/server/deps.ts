@@ -10,18 +10,21 @@ import type { SettingsVersions } from './settings-versions.js'
 import type { HttpTimeouts } from './timeouts.js'
 import type { WebhookSignature } from './webhook-signature.js'
 
-/** What the HTTP server and its plugins are built from; the app and each plugin import it from here. */
+/**
+ * What the HTTP server and its plugins are built from, complete: buildServer makes the shared parts
+ * its caller left out before any plugin sees them. The app and each plugin import it from here.
+ */
 export interface ServerDeps {
   service: DeliveryService
   /** Keys accepted for the tracking API (and the webhook when no secret is set). */
   writeKeys: readonly string[]
   adminToken: string
-  /** Request body bytes worked on at once, shared by every route that reads events; buildServer makes it when absent. */
-  bodyBudget?: BodyBudget
-  /** Signed-in console sessions (in memory); buildServer makes the store when absent. */
-  consoleSessions?: ConsoleSessions
-  /** Failed admin-token attempts per address (sign-in and Bearer); buildServer makes it when absent. */
-  authThrottle?: AuthThrottle
+  /** Request body bytes worked on at once, shared by every route that reads events. */
+  bodyBudget: BodyBudget
+  /** Signed-in console sessions (in memory), shared by the console's sign-in and /admin's authentication. */
+  consoleSessions: ConsoleSessions
+  /** Failed admin-token attempts per address (sign-in and Bearer). */
+  authThrottle: AuthThrottle
   /** The URL browsers reach the service at (a proxy's); null: as each request says. */
   publicUrl?: string | null
   /** Proxies whose X-Forwarded-* headers are believed (`--trust-proxy`); absent: none. */
@@ -40,8 +43,15 @@ export interface ServerDeps {
   timeouts: HttpTimeouts
   registry: Registry
   logger: Logger
-  lifecycle?: Lifecycle
+  /** Shared by /healthz, /readyz and /admin/health. */
+  lifecycle: Lifecycle
 }
+
+/** The parts buildServer makes when its caller does not give them. */
+type MadeByServer = 'bodyBudget' | 'consoleSessions' | 'authThrottle' | 'lifecycle'
+
+/** What buildServer is given: ServerDeps, with the parts it can make itself optional. */
+export type ServerOptions = Omit<ServerDeps, MadeByServer> & Partial<Pick<ServerDeps, MadeByServer>>
 
 export interface Lifecycle {
   /** Set when shutdown began: /readyz answers 503 from then on. */

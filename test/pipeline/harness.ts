@@ -201,7 +201,7 @@ export async function claimAndFinish(
   status: 'failed' | 'delivered',
   limit = 1000,
 ): Promise<number> {
-  const claimed = await storage.claim(limit, now, 60_000)
+  const claimed = (await storage.claim(limit, now, 60_000)).claims
   await storage.complete(
     claimed.map((c) => ({
       id: c.id,

@@ -35,7 +35,7 @@ async function crashMidFlight(
     dedupSince: now - 1_000,
     orderRule: (tx) => ({ action: 'queue', quantity: tx.quantity, ledger: null }),
   })
-  const [claim] = await storage.claim(1, now, 60_000)
+  const [claim] = (await storage.claim(1, now, 60_000)).claims
   expect(claim?.externalId).toBe(ev.externalId)
   if (sent) {
     const client = createPerkvilleClient({ baseUrl: sandboxUrl, token })

@@ -52,7 +52,7 @@ describe('the SQLite schema', () => {
     legacy.close()
 
     const after = openSqliteStorage({ path })
-    const [claimed] = await after.claim(5, now, 60_000)
+    const [claimed] = (await after.claim(5, now, 60_000)).claims
     expect(claimed?.externalId).toBe(ev.externalId)
     // Its userId, kept since a later migration, was read from its stored payload then.
     expect((await after.search({ q: 'user-old@x.co', limit: 5 })).map((h) => h.event?.id)).toEqual([

@@ -121,7 +121,7 @@ export function alertsContract(make: () => Promise<Storage>): void {
       dedupSince: now - 60_000,
       orderRule: (_tx, ledger) => ({ action: 'queue', quantity: 1, ledger }),
     })
-    const claims = await storage.claim(10, now, 60_000)
+    const claims = (await storage.claim(10, now, 60_000)).claims
     const of = (email: string) => claims.find((c) => c.tx.email === email)!
     await storage.complete(
       [

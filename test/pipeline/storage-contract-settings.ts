@@ -55,7 +55,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
     const now = Date.now()
     const ev = queued('dec@x.co', 'Checked In', {}, now)
     await storage.accept([{ events: [ev] }], ctx(now))
-    const [claim] = await storage.claim(5, now, 60_000)
+    const [claim] = (await storage.claim(5, now, 60_000)).claims
     expect(claim).toMatchObject({ settingsVersion: 1, payload: ev.payload })
     expect(claim!.tx).toMatchObject({ locationId: '2001', perkId: '3001' })
 
@@ -107,7 +107,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    const [head] = await storage.claim(5, now, 60_000)
+    const [head] = (await storage.claim(5, now, 60_000)).claims
     const verdict = decideAgain(v3, head!.payload)
     expect(verdict).toMatchObject({
       outcome: 'reject',
@@ -128,10 +128,10 @@ export function settingsContract(make: () => Promise<Storage>): void {
       ['reject', 'EVENT_NOT_ALLOWLISTED'],
     ])
     // The customer's next event is not held up by the parked one.
-    const [next] = await storage.claim(5, now, 60_000)
+    const [next] = (await storage.claim(5, now, 60_000)).claims
     expect(next!.id).not.toBe(head!.id)
     await storage.complete([complete(next!, { status: 'delivered', at: now, transactionId: null })], now)
-    expect(await storage.claim(5, now, 60_000)).toEqual([])
+    expect((await storage.claim(5, now, 60_000)).claims).toEqual([])
     expect(await storage.waiting()).toMatchObject({ parked: 1, retrying: 0 })
     expect(await storage.queueDepth()).toBe(0)
     // Retention takes the delivered one, never the parked one.
@@ -142,7 +142,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
     expect(await storage.unpark(now + 1, 1)).toBe(0)
     expect(await storage.unpark(now + 1, 2)).toBe(1)
     expect(await storage.waiting()).toMatchObject({ parked: 0 })
-    const [back] = await storage.claim(5, now + 1, 60_000)
+    const [back] = (await storage.claim(5, now + 1, 60_000)).claims
     expect(back).toMatchObject({ id: head!.id, settingsVersion: 1 })
   })
 
@@ -153,7 +153,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
       [{ events: [queued('p1@x.co', 'Checked In'), queued('p2@x.co', 'Checked In')] }],
       ctx(now),
     )
-    const claims = await storage.claim(5, now, 60_000)
+    const claims = (await storage.claim(5, now, 60_000)).claims
     const [a, b] = claims
     const error = 'Perkville does not know location 2001 of business 1001: correct locationId'
     await storage.complete(
@@ -169,13 +169,14 @@ export function settingsContract(make: () => Promise<Storage>): void {
       lastError: error,
       attempts: 1,
     })
-    expect(await storage.claim(5, now + 60_000, 60_000)).toEqual([])
-    expect(await storage.nextDueAt()).toBeNull()
+    expect(await storage.claim(5, now + 60_000, 60_000)).toEqual({ claims: [], nextDue: null })
     expect(await storage.waiting()).toEqual({ retrying: 0, parked: 2, lastError: error })
     // An operator's retry takes one back; a release (or a settings change) the rest.
     expect(await storage.retry(a!.id, now + 1)).toBe(true)
     expect(await storage.unpark(now + 1, 2)).toBe(1)
-    expect((await storage.claim(5, now + 1, 60_000)).map((c) => c.id).sort()).toEqual([a!.id, b!.id].sort())
+    expect((await storage.claim(5, now + 1, 60_000)).claims.map((c) => c.id).sort()).toEqual(
+      [a!.id, b!.id].sort(),
+    )
   })
 
   it('moves an order share with a decision that changes the perk; an order rule may fail it then', async () => {
@@ -183,7 +184,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
     const now = Date.now()
     const award = queued('led@x.co', 'Order Completed', { order_id: 'M-1', revenue: 10 }, now)
     await storage.accept([{ events: [award] }], ctx(now))
-    const [claim] = await storage.claim(5, now, 60_000)
+    const [claim] = (await storage.claim(5, now, 60_000)).claims
     const r = await storage.redecide(
       {
         id: claim!.id,
@@ -217,7 +218,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
         ],
         ctx(now),
       ),
-    ).toEqual([['queued', 'order_rule']])
+    ).toEqual([['queued', { orderRule: 'order_already_awarded' }]])
     // Its own second decision under 3002 now meets the award accepted above: the order rule fails it.
     await storage.complete(
       [
@@ -231,7 +232,7 @@ export function settingsContract(make: () => Promise<Storage>): void {
       ],
       now,
     )
-    const [retry] = (await storage.claim(5, now, 60_000)).filter((c) => c.id === claim!.id)
+    const [retry] = (await storage.claim(5, now, 60_000)).claims.filter((c) => c.id === claim!.id)
     const back = await storage.redecide(
       {
         id: retry!.id,

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
+import type { ParkingReason } from '../../src/pipeline/failure-reasons.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { QueueDepth } from '../../src/pipeline/queue-depth.js'
 import type {
@@ -27,9 +28,9 @@ export function storageContract(make: () => Promise<Storage>): void {
     const a2 = newEvent('A@x.co')
     const b1 = newEvent('b@x.co')
     await storage.accept([{ events: [a1, a2, b1] }], ctx(now))
-    const first = await storage.claim(10, now, 60_000)
+    const first = (await storage.claim(10, now, 60_000)).claims
     expect(first.map((c) => c.externalId).sort()).toEqual([a1.externalId, b1.externalId].sort())
-    expect(await storage.claim(10, now, 60_000)).toEqual([])
+    expect((await storage.claim(10, now, 60_000)).claims).toEqual([])
     const a = first.find((c) => c.externalId === a1.externalId)!
     await storage.complete(
       [
@@ -43,7 +44,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       now,
     )
-    const next = await storage.claim(10, now, 60_000)
+    const next = (await storage.claim(10, now, 60_000)).claims
     expect(next.map((c) => c.externalId)).toEqual([a2.externalId])
     // A completion under a lost lease is ignored.
     await storage.complete(
@@ -65,8 +66,8 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept([{ events: [newEvent('settle@x.co'), newEvent('other@x.co')] }], ctx(now))
-    const park = async (reason: string, unknown: boolean) => {
-      const claimed = await storage.claim(10, now, 60_000)
+    const park = async (reason: ParkingReason, unknown: boolean) => {
+      const claimed = (await storage.claim(10, now, 60_000)).claims
       await storage.complete(
         claimed.map((c) => ({
           id: c.id,
@@ -81,7 +82,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     }
     const [a, b] = await park('cannot_settle', true)
     expect(await storage.unpark(now, Number.MAX_SAFE_INTEGER)).toBe(2)
-    const again = await storage.claim(10, now, 60_000)
+    const again = (await storage.claim(10, now, 60_000)).claims
     expect(again.map((c) => c.unknown)).toEqual([true, true])
     await storage.complete(
       again.map((c) => ({
@@ -101,7 +102,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     )
     expect(await storage.retry(a!.id, now)).toBe(true)
     expect(await storage.retry(b!.id, now)).toBe(true)
-    const retried = await storage.claim(10, now, 60_000)
+    const retried = (await storage.claim(10, now, 60_000)).claims
     expect(retried.map((c) => [c.id, c.unknown]).sort()).toEqual(
       [
         [a!.id, false],
@@ -117,7 +118,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const a1 = newEvent('lease-a@x.co')
     const b1 = newEvent('lease-b@x.co')
     await storage.accept([{ events: [a1, b1] }], ctx(now))
-    const claimed = await storage.claim(10, now, 60_000)
+    const claimed = (await storage.claim(10, now, 60_000)).claims
     const a = claimed.find((c) => c.externalId === a1.externalId)!
     const b = claimed.find((c) => c.externalId === b1.externalId)!
     const done = (c: ClaimedEvent, leaseId: number, transactionId: string): Completion => ({
@@ -150,7 +151,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const now = Date.now()
     const e = newEvent('huge-answer@x.co')
     await storage.accept([{ events: [e] }], ctx(now))
-    const [c] = await storage.claim(1, now, 60_000)
+    const [c] = (await storage.claim(1, now, 60_000)).claims
     const body = `${'<p>down</p>'.repeat(381_300)}"\u0000é`
     const huge = 'z'.repeat(1_000_000)
     const response = JSON.stringify({ status: 503, headers: { 'content-length': '4194304' }, body })
@@ -225,16 +226,16 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.replayFailed(range, now + 1)).toBe(3)
     const live = newEvent('live@x.co', now + 2)
     await storage.accept([{ events: [live] }], ctx(now + 2))
-    const [first] = await storage.claim(1, now + 3, 60_000)
+    const [first] = (await storage.claim(1, now + 3, 60_000)).claims
     expect(first?.externalId).toBe(live.externalId)
-    expect((await storage.claim(10, now + 3, 60_000)).map((c) => c.tx.email).sort()).toEqual(replayed)
+    expect((await storage.claim(10, now + 3, 60_000)).claims.map((c) => c.tx.email).sort()).toEqual(replayed)
     // An import's events likewise wait for live ones received after them.
     const imported = { ...newEvent('imported@x.co', now + 4), bulk: true }
     const later = newEvent('live-later@x.co', now + 5)
     await storage.accept([{ events: [imported] }], ctx(now + 4))
     await storage.accept([{ events: [later] }], ctx(now + 5))
-    expect((await storage.claim(1, now + 6, 60_000))[0]?.externalId).toBe(later.externalId)
-    expect((await storage.claim(1, now + 6, 60_000))[0]?.externalId).toBe(imported.externalId)
+    expect((await storage.claim(1, now + 6, 60_000)).claims[0]?.externalId).toBe(later.externalId)
+    expect((await storage.claim(1, now + 6, 60_000)).claims[0]?.externalId).toBe(imported.externalId)
     await storage.close()
   })
 
@@ -242,7 +243,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept([{ events: [newEvent('c@x.co'), newEvent('c@x.co')] }], ctx(now))
-    const [head] = await storage.claim(5, now, 1_000)
+    const [head] = (await storage.claim(5, now, 1_000)).claims
     await storage.complete(
       [
         {
@@ -261,13 +262,12 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       now,
     )
-    expect(await storage.claim(5, now + 4_999, 1_000)).toEqual([])
-    expect(await storage.nextDueAt()).toBe(now + 5_000)
-    const [again] = await storage.claim(5, now + 5_000, 1_000)
+    expect(await storage.claim(5, now + 4_999, 1_000)).toEqual({ claims: [], nextDue: now + 5_000 })
+    const [again] = (await storage.claim(5, now + 5_000, 1_000)).claims
     expect(again).toMatchObject({ id: head!.id, attempts: 1, unknown: false })
     // The worker vanishes; once the lease expires the head is claimable again, its fate unknown.
-    expect(await storage.claim(5, now + 5_999, 1_000)).toEqual([])
-    const [reclaimed] = await storage.claim(5, now + 6_000, 1_000)
+    expect((await storage.claim(5, now + 5_999, 1_000)).claims).toEqual([])
+    const [reclaimed] = (await storage.claim(5, now + 6_000, 1_000)).claims
     expect(reclaimed).toMatchObject({ id: head!.id, unknown: true })
     expect(reclaimed!.leaseId).not.toBe(again!.leaseId)
   })
@@ -276,22 +276,22 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept([{ events: [newEvent('r@x.co'), newEvent('r@x.co')] }], ctx(now))
-    const [e1] = await storage.claim(5, now, 60_000)
-    const fail = { status: 'failed' as const, at: now, reason: 'permanent', error: 'HTTP 404' }
+    const [e1] = (await storage.claim(5, now, 60_000)).claims
+    const fail = { status: 'failed' as const, at: now, reason: 'permanent' as const, error: 'HTTP 404' }
     await storage.complete(
       [{ id: e1!.id, leaseId: e1!.leaseId, attemptsMade: 1, log: [], result: fail }],
       now,
     )
-    const [e2] = await storage.claim(5, now, 60_000)
+    const [e2] = (await storage.claim(5, now, 60_000)).claims
     expect(e2!.id).not.toBe(e1!.id)
     expect(await storage.retry(e1!.id, now)).toBe(true)
-    expect(await storage.claim(5, now, 60_000)).toEqual([])
+    expect((await storage.claim(5, now, 60_000)).claims).toEqual([])
     const done = { status: 'delivered' as const, at: now, transactionId: null }
     await storage.complete(
       [{ id: e2!.id, leaseId: e2!.leaseId, attemptsMade: 1, log: [], result: done }],
       now,
     )
-    const [again] = await storage.claim(5, now, 60_000)
+    const [again] = (await storage.claim(5, now, 60_000)).claims
     expect(again!.id).toBe(e1!.id)
   })
 
@@ -299,10 +299,10 @@ export function storageContract(make: () => Promise<Storage>): void {
     const storage = await make()
     const now = Date.now()
     await storage.accept([{ events: [newEvent('d@x.co'), newEvent('e@x.co')] }], ctx(now))
-    expect(await storage.claim(5, now, 600_000)).toHaveLength(2)
+    expect((await storage.claim(5, now, 600_000)).claims).toHaveLength(2)
     // After the leases expired, every store must hand them back (a shared one only expired ones).
     expect(await storage.recoverAbandoned(now + 600_001)).toBe(2)
-    const claims = await storage.claim(5, now + 600_001, 600_000)
+    const claims = (await storage.claim(5, now + 600_001, 600_000)).claims
     expect(claims.map((c) => c.unknown)).toEqual([true, true])
   })
 
@@ -342,7 +342,9 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    expect(outcomes).toEqual([['queued', 'order_rule', 'queued', 'order_rule']])
+    expect(outcomes).toEqual([
+      ['queued', { orderRule: 'order_already_awarded' }, 'queued', { orderRule: 'refund_exceeds_order' }],
+    ])
     const events = await storage.listEvents({ orderId: 'L-1', limit: 10 })
     expect(events.map((e) => [e.status, e.quantity, e.failureReason])).toEqual([
       ['failed', -1, 'refund_exceeds_order'],
@@ -395,13 +397,13 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    const [award] = await storage.claim(5, now, 60_000)
+    const [award] = (await storage.claim(5, now, 60_000)).claims
     expect(await storage.complete([failed(award!, now)], now)).toEqual({
       applied: [true],
       cascadedFailures: 2,
     })
     expect(await storage.queueDepth()).toBe(0)
-    expect(await storage.nextDueAt()).toBeNull()
+    expect(await storage.claim(5, now, 60_000)).toEqual({ claims: [], nextDue: null })
     const cancelled = 'the award of order C-1 failed, so this refund has nothing to remove'
     const events = await storage.listEvents({ orderId: 'C-1', limit: 10 })
     expect(events.map((e) => [e.kind, e.quantity, e.status, e.failureReason, e.lastError])).toEqual([
@@ -433,7 +435,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    const heads = await storage.claim(5, now, 60_000)
+    const heads = (await storage.claim(5, now, 60_000)).claims
     const award = heads.find((c) => c.tx.kind === 'spend')!
     const early = heads.find((c) => c.tx.kind === 'refund')!
     await storage.complete([delivered(early, now)], now)
@@ -461,14 +463,14 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    const [award] = await storage.claim(5, now, 60_000)
+    const [award] = (await storage.claim(5, now, 60_000)).claims
     await storage.complete([failed(award!, now)], now)
     const [, refund] = (await storage.listEvents({ orderId: 'R-1', limit: 10 })).reverse()
     expect(refund!.status).toBe('failed')
     expect(await storage.retry(award!.id, now)).toBe(true)
     // The award holds the order again: another award of it is held back...
     expect(await storage.accept([{ events: [order('Order Completed', { revenue: 10 })] }], ctx(now))).toEqual(
-      [['order_rule']],
+      [[{ orderRule: 'order_already_awarded' }]],
     )
     expect(await storage.retry(refund!.id, now)).toBe(true)
     // ...and the retried refund's 4 is reserved too, so a refund of 10 is clamped to the 6 left.
@@ -509,7 +511,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       ['queued'],
       ['queued'],
     ])
-    const claims = await storage.claim(5, now, 60_000)
+    const claims = (await storage.claim(5, now, 60_000)).claims
     const odd = claims.find((c) => c.externalId === everyForm)!
     expect(odd.tx.orderId).toBe('N\uFFFD-1')
     await storage.complete([delivered(odd, now)], now)
@@ -533,7 +535,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       [{ events: [order('Order Completed', { revenue: 10 }), order('Order Refunded', { total: 4 })] }],
       ctx(now),
     )
-    const [award] = await storage.claim(5, now, 60_000)
+    const [award] = (await storage.claim(5, now, 60_000)).claims
     expect(await storage.complete([skipped(award!, now)], now)).toEqual({
       applied: [true],
       cascadedFailures: 1,
@@ -548,7 +550,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       nextAttemptAt: null,
     })
     expect(await storage.queueDepth()).toBe(0)
-    expect(await storage.nextDueAt()).toBeNull()
+    expect(await storage.claim(5, now, 60_000)).toEqual({ claims: [], nextDue: null })
     expect(await storage.retry(award!.id, now)).toBe(false)
     // Nothing was awarded, so the refund of it has nothing to remove and the order may be awarded again.
     const events = await storage.listEvents({ orderId: 'D-1', limit: 10 })
@@ -579,7 +581,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       [{ events: [newEvent('p1@x.co', now - 10_000), newEvent('p2@x.co', now - 10_000)] }],
       ctx(now),
     )
-    const [done] = await storage.claim(1, now, 60_000)
+    const [done] = (await storage.claim(1, now, 60_000)).claims
     await storage.complete(
       [
         {
@@ -684,7 +686,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    const [claim] = await storage.claim(1, now, 60_000)
+    const [claim] = (await storage.claim(1, now, 60_000)).claims
     await storage.complete([delivered(claim!, now)], now)
     const found = async (q: string) =>
       (await storage.search({ q, limit: 10 })).map((h) => (h.event ? h.event.receivedAt : h.refusal.kind))
@@ -727,7 +729,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       ],
       ctx(now),
     )
-    const claims = await storage.claim(3, now, 60_000)
+    const claims = (await storage.claim(3, now, 60_000)).claims
     const byEmail = (e: string) => claims.find((c) => c.tx.email === e)!
     await storage.complete([delivered(byEmail('k1@x.co'), now), failed(byEmail('k2@x.co'), now)], now)
     const range = [now - 10_000, now] as const
@@ -832,7 +834,7 @@ function orderEvents(email: string, orderId: string, receivedAt: number) {
 }
 
 function failed(claim: ClaimedEvent, at: number): Completion {
-  const result = { status: 'failed' as const, at, reason: 'permanent', error: 'HTTP 422' }
+  const result = { status: 'failed' as const, at, reason: 'permanent' as const, error: 'HTTP 422' }
   return { id: claim.id, leaseId: claim.leaseId, attemptsMade: 1, log: [], result }
 }
 

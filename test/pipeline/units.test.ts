@@ -10,7 +10,7 @@ import {
   releaseShare,
   reserveAgain,
 } from '../../src/pipeline/order-ledger.js'
-import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from '../../src/pipeline/order-rules.js'
+import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
 import { defaultBucketMs, LatencyHistogram, validateStatsQuery } from '../../src/pipeline/stats.js'
 import { applyOrderRule } from '../../src/pipeline/storage/order-step.js'
@@ -169,7 +169,7 @@ describe('applyOrderRule (the order rules as the stores apply them)', () => {
     expect(step.tx).toBe(t)
     expect(step.ledger).toBeNull()
     expect(step.requestedQuantity).toBeNull()
-    expect(step.failure).toMatchObject({ reason: ORDER_ALREADY_AWARDED })
+    expect(step.failure).toMatchObject({ reason: 'order_already_awarded' })
     expect(step.failure?.message).toContain('o1')
   })
 
@@ -187,7 +187,7 @@ describe('applyOrderRule (the order rules as the stores apply them)', () => {
 
   it('fails a refund with nothing left to remove', () => {
     const step = applyOrderRule(on, tx({ kind: 'refund', quantity: -1 }), null)
-    expect(step.failure).toMatchObject({ reason: REFUND_EXCEEDS_ORDER })
+    expect(step.failure).toMatchObject({ reason: 'refund_exceeds_order' })
     expect(step.ledger).toBeNull()
   })
 

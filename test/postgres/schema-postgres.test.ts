@@ -49,7 +49,7 @@ describe('the PostgreSQL schema', () => {
     await queryIn(schema, 'INSERT INTO schema_version VALUES (1)')
 
     const after = await open(schema)
-    const [claimed] = await after.claim(5, now, 60_000)
+    const [claimed] = (await after.claim(5, now, 60_000)).claims
     expect(claimed?.externalId).toBe(ev.externalId)
     // Its userId, kept since a later migration, was read from its stored payload then.
     expect((await after.search({ q: 'user-old@x.co', limit: 5 })).map((h) => h.event?.id)).toEqual([

@@ -115,7 +115,8 @@ describe('PostgreSQL storage', () => {
         a.accept([{ events: [order('a')] }], ctx(now)),
         b.accept([{ events: [order('b')] }], ctx(now)),
       ])
-      expect([ra[0]![0], rb[0]![0]].sort()).toEqual(['order_rule', 'queued'])
+      expect([ra[0]![0], rb[0]![0]]).toContain('queued')
+      expect([ra[0]![0], rb[0]![0]]).toContainEqual({ orderRule: 'order_already_awarded' })
     }
     const ledger = await queryIn<{ n: number; awarded: number }>(
       schema,
@@ -132,20 +133,20 @@ describe('PostgreSQL storage', () => {
     const events = Array.from({ length: 200 }, (_, i) => event(`c${i % 40}@x.co`, 'Checked In'))
     await a.accept([{ events }], ctx(now))
     const [ca, cb] = await Promise.all([a.claim(30, now, 60_000), b.claim(30, now, 60_000)])
-    const customers = [...ca, ...cb].map((c) => c.tx.email)
+    const customers = [...ca!.claims, ...cb!.claims].map((c) => c.tx.email)
     expect(new Set(customers).size).toBe(customers.length)
     expect(customers.length).toBe(40)
     // A second instance starting now must not take over the first one's live leases.
     expect(await b.recoverAbandoned(now + 1_000)).toBe(0)
-    expect(await b.claim(50, now + 1_000, 60_000)).toEqual([])
+    expect((await b.claim(50, now + 1_000, 60_000)).claims).toEqual([])
     // Once they expired, it does.
     expect(await b.recoverAbandoned(now + 60_000)).toBe(40)
-    const again = await b.claim(50, now + 60_000, 60_000)
+    const again = (await b.claim(50, now + 60_000, 60_000)).claims
     expect(again).toHaveLength(40)
     expect(again.every((c) => c.unknown)).toBe(true)
   })
 
-  it('a short claim answers the next due time as the lanes stand after it, and only in its own turn', async () => {
+  it('a claim answers the next due time as the lanes stand after it', async () => {
     const schema = randomSchema()
     const s = await fresh(schema)
     const now = Date.now()
@@ -154,9 +155,10 @@ describe('PostgreSQL storage', () => {
       ctx(now),
     )
     // One of three due lanes taken: the two left are due now, whatever the claim set for its own.
-    expect(await s.claim(1, now, 60_000)).toHaveLength(1)
-    expect(await s.nextDueAt()).toBeLessThanOrEqual(now)
-    const rest = await s.claim(10, now, 60_000)
+    const first = await s.claim(1, now, 60_000)
+    expect(first.claims).toHaveLength(1)
+    expect(first.nextDue).toBeLessThanOrEqual(now)
+    const rest = (await s.claim(10, now, 60_000)).claims
     expect(rest).toHaveLength(2)
     // One goes back to wait 5 s; the other two hold their leases for 60 s.
     await s.complete(
@@ -177,13 +179,10 @@ describe('PostgreSQL storage', () => {
       ],
       now,
     )
-    expect(await s.claim(10, now, 60_000)).toEqual([])
-    expect(await s.nextDueAt()).toBe(now + 5_000)
-    // A claim's answer does not outlive its turn: a change after it is seen.
-    expect(await s.claim(10, now, 60_000)).toEqual([])
-    await new Promise((r) => setImmediate(r))
+    expect(await s.claim(10, now, 60_000)).toEqual({ claims: [], nextDue: now + 5_000 })
+    // Each claim reads the lanes as they stand: a change after one is seen by the next.
     await queryIn(schema, 'UPDATE lanes SET due_at = $1 WHERE due_at = $2', [now + 3_000, now + 5_000])
-    expect(await s.nextDueAt()).toBe(now + 3_000)
+    expect(await s.claim(10, now, 60_000)).toEqual({ claims: [], nextDue: now + 3_000 })
   })
 
   it('fails a queued refund when the award of its order fails (cascade), across instances', async () => {
@@ -199,7 +198,7 @@ describe('PostgreSQL storage', () => {
       [{ events: [event('cas@x.co', 'Order Refunded', { order_id: 'C-1', total: 4 })] }],
       ctx(now),
     )
-    const [award] = await b.claim(5, now, 60_000)
+    const [award] = (await b.claim(5, now, 60_000)).claims
     const done = await a.complete(
       [
         {
@@ -220,7 +219,7 @@ describe('PostgreSQL storage', () => {
       'failed',
       'refund_exceeds_order',
     ])
-    expect(await a.nextDueAt()).toBeNull()
+    expect(await a.claim(5, now, 60_000)).toEqual({ claims: [], nextDue: null })
   })
 
   it('ping (what /readyz reports) follows the database becoming unreachable and coming back', async () => {
@@ -275,7 +274,7 @@ describe('PostgreSQL storage and odd text', () => {
       ['queued'],
     ])
     expect(await s.accept([{ events: [odd] }], ctx(now))).toEqual([['duplicate']])
-    const claims = await s.claim(5, now, 60_000)
+    const claims = (await s.claim(5, now, 60_000)).claims
     expect(claims.map((c) => c.externalId).sort()).toEqual([fine.externalId, 'm\uFFFDid'].sort())
   })
 })

@@ -1,5 +1,6 @@
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { AuthThrottle } from '../../src/server/auth-throttle.js'
 import { ConsoleSessions } from '../../src/server/console-session.js'
 import { consoleRoutes } from '../../src/server/plugins/console.js'
 import { eventually, removeDir, tempDir } from '../service/helpers.js'
@@ -286,8 +287,11 @@ describe('a package without the built page', () => {
     const app = Fastify()
     try {
       await app.register(consoleRoutes, {
-        deps: { adminToken: ADMIN_TOKEN },
-        sessions: new ConsoleSessions(),
+        deps: {
+          adminToken: ADMIN_TOKEN,
+          consoleSessions: new ConsoleSessions(),
+          authThrottle: new AuthThrottle(app.log),
+        },
         webDir: dir,
       })
       const page = await app.inject('/')

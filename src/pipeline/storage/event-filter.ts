@@ -1,4 +1,4 @@
-import { CANNOT_SETTLE } from '../failure-reasons.js'
+import type { ParkingReason } from '../failure-reasons.js'
 import { toSeq } from './event-rows.js'
 import type { EventFilter } from './storage.js'
 
@@ -64,5 +64,6 @@ export function replayPicks(
  * Every other retried event keeps its unknown mark and is settled first. `no` is the dialect's false.
  */
 export function retryUnknownSql(no: '0' | 'false'): string {
-  return `unknown = CASE WHEN failure_reason = '${CANNOT_SETTLE}' THEN ${no} ELSE unknown END`
+  const cannotSettle: ParkingReason = 'cannot_settle'
+  return `unknown = CASE WHEN failure_reason = '${cannotSettle}' THEN ${no} ELSE unknown END`
 }

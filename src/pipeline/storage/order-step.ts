@@ -1,4 +1,5 @@
 import type { Transaction } from '../../core/types.js'
+import type { OrderRuleReason } from '../failure-reasons.js'
 import { EMPTY_LEDGER, inOrderLedger } from '../order-ledger.js'
 import type { AcceptContext, LedgerState } from './storage.js'
 
@@ -15,7 +16,7 @@ export interface OrderStep {
   /** The order ledger row as it stands after this event; null when the event holds no share. */
   ledger: { orderId: string; perkId: string; state: LedgerState } | null
   /** Why the rules failed the event; null when it is queued. */
-  failure: { reason: string; message: string } | null
+  failure: { reason: OrderRuleReason; message: string } | null
 }
 
 /**

@@ -22,7 +22,6 @@ import {
   getEvent,
   getMeta,
   listEvents,
-  nextDueAt,
   queueDepth,
   setMeta,
   waiting,
@@ -38,7 +37,7 @@ import type {
   AcceptOutcome,
   AlertChange,
   AlertRow,
-  ClaimedEvent,
+  ClaimResult,
   CompleteResult,
   Completion,
   EventFilter,
@@ -174,9 +173,6 @@ function othersNeeded(out: unknown, ctx: AcceptContext): boolean {
 
 /** The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in ./postgres/. */
 class PostgresStorage implements Storage {
-  /** The next due time computed by the latest claim, until nextDueAt takes it or the turn ends. */
-  private dueFromClaim: { nextDue: number | null } | null = null
-
   constructor(
     private readonly db: PgDb,
     readonly watchForWork: (onWork: () => void) => () => Promise<void>,
@@ -190,29 +186,12 @@ class PostgresStorage implements Storage {
     )
   }
 
-  async claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]> {
-    const r = await claim(this.db, limit, now, leaseMs)
-    const known = { nextDue: r.nextDue }
-    this.dueFromClaim = known
-    // Good only for the caller's continuation of this claim: any later turn of the event loop may
-    // have seen completions or accepts change the lanes.
-    setImmediate(() => {
-      if (this.dueFromClaim === known) this.dueFromClaim = null
-    })
-    return r.claims
+  claim(limit: number, now: number, leaseMs: number): Promise<ClaimResult> {
+    return claim(this.db, limit, now, leaseMs)
   }
 
   complete(completions: Completion[], now: number): Promise<CompleteResult> {
     return complete(this.db, boundedCompletions(completions), now)
-  }
-
-  nextDueAt(): Promise<number | null> {
-    // The scheduler asks right after a claim that came back short, in the same turn of the event
-    // loop: that claim's statement already answered it (one round trip fewer per short claim).
-    const known = this.dueFromClaim
-    this.dueFromClaim = null
-    if (known !== null) return Promise.resolve(known.nextDue)
-    return nextDueAt(this.db)
   }
 
   redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {

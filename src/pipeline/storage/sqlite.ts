@@ -22,7 +22,7 @@ import type {
   AcceptOutcome,
   AlertChange,
   AlertRow,
-  ClaimedEvent,
+  ClaimResult,
   CompleteResult,
   Completion,
   EventFilter,
@@ -113,8 +113,8 @@ class SqliteStorage implements Storage {
     return this.acceptAll(batches, ctx)
   }
 
-  async claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]> {
-    return limit <= 0 ? [] : this.claimDue(limit, now, leaseMs)
+  async claim(limit: number, now: number, leaseMs: number): Promise<ClaimResult> {
+    return this.claimDue(limit, now, leaseMs)
   }
 
   async complete(completions: Completion[], now: number): Promise<CompleteResult> {
@@ -140,10 +140,6 @@ class SqliteStorage implements Storage {
 
   async setMeta(key: string, value: string): Promise<void> {
     this.read.setMeta(key, value)
-  }
-
-  async nextDueAt(): Promise<number | null> {
-    return this.read.nextDueAt()
   }
 
   async recoverAbandoned(now: number): Promise<number> {

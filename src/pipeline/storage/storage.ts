@@ -6,6 +6,7 @@
  * claims. Times are epoch milliseconds from the pipeline's clock; the storage never reads a clock.
  */
 import type { Transaction } from '../../core/types.js'
+import type { FailureReason, OrderRuleReason, ParkingReason } from '../failure-reasons.js'
 import type { EventStatus } from '../service-api.js'
 
 /** An event that passed the door and should be stored for delivery. */
@@ -69,7 +70,8 @@ export interface AcceptBatch {
   refusals?: NewRefusal[]
 }
 
-export type AcceptOutcome = 'queued' | 'duplicate' | 'order_rule'
+/** Per event: queued, a duplicate, or held back by an order rule (stored as failed for that reason). */
+export type AcceptOutcome = 'queued' | 'duplicate' | { orderRule: OrderRuleReason }
 
 /** The order ledger of one (order id, perk): amounts in cents, reserved by live (not failed) events. */
 export interface LedgerState {
@@ -79,7 +81,7 @@ export interface LedgerState {
 
 export type OrderDecision =
   | { action: 'queue'; quantity: number; ledger: LedgerState | null }
-  | { action: 'fail'; reason: string; message: string }
+  | { action: 'fail'; reason: OrderRuleReason; message: string }
 
 export interface AcceptContext {
   now: number
@@ -112,6 +114,13 @@ export interface ClaimedEvent {
   payload: string
 }
 
+/** What one claim gives: the leased heads, and when the next lane falls due after it. */
+export interface ClaimResult {
+  claims: ClaimedEvent[]
+  /** The earliest due time (or lease end) of any lane after this claim; null when nothing is queued. */
+  nextDue: number | null
+}
+
 /** How an event was decided (at accept or again under newer settings), as its record keeps it. */
 export type DecisionOutcome = 'queue' | 'skip' | 'reject' | 'fail'
 
@@ -139,7 +148,7 @@ export interface Redecision {
         code: string
         message: string
         /** The parking reason and the text the event then shows: what happened and what to do. */
-        parkReason: string
+        parkReason: ParkingReason
         parkError: string
       }
 }
@@ -151,7 +160,7 @@ export interface Redecision {
 export type RedecideResult =
   | { kind: 'send'; tx: Transaction }
   | { kind: 'parked' }
-  | { kind: 'failed'; reason: string }
+  | { kind: 'failed'; reason: OrderRuleReason }
   | { kind: 'lost' }
 
 /** Undelivered events that wait on something: what an operator should hear about. */
@@ -174,7 +183,7 @@ export interface AttemptRow {
 
 export type CompletionResult =
   | { status: 'delivered'; at: number; transactionId: string | null }
-  | { status: 'failed'; at: number; reason: string; error: string }
+  | { status: 'failed'; at: number; reason: FailureReason; error: string }
   | {
       status: 'retrying'
       nextAttemptAt: number
@@ -189,7 +198,7 @@ export type CompletionResult =
   | { status: 'skipped'; at: number; reason: string; error: string }
   /** Waits for a settings change (Perkville does not know the business, location or perk). */
   /** `unknown`: an earlier attempt's fate is still unknown (cannot_settle): settled before any resend. */
-  | { status: 'parked'; at: number; reason: string; error: string; unknown?: boolean }
+  | { status: 'parked'; at: number; reason: ParkingReason; error: string; unknown?: boolean }
   /** Put back untouched (credentials pause, shutdown): no attempt is burned. */
   | { status: 'released'; nextAttemptAt: number; unknown: boolean }
 
@@ -323,12 +332,10 @@ export interface PruneResult {
 export interface Storage {
   /** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]>
-  /** Leases up to `limit` due head-of-lane events (at most one per customer). */
-  claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]>
+  /** Leases up to `limit` due head-of-lane events (at most one per customer), and tells when the next falls due. */
+  claim(limit: number, now: number, leaseMs: number): Promise<ClaimResult>
   /** Records outcomes; a completion whose lease was lost is ignored. */
   complete(completions: Completion[], now: number): Promise<CompleteResult>
-  /** When the next lane becomes due (or its lease expires); null when nothing is queued. */
-  nextDueAt(): Promise<number | null>
   /**
    * Makes in-flight work abandoned by a crashed process claimable again, marked unknown so it is
    * settled before any resend. SQLite (one process) releases every in-flight row at start; a shared

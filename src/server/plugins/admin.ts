@@ -3,7 +3,6 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import { parseJson } from '../../core/json-syntax.js'
 import { adminAuthHook } from '../admin-auth.js'
 import { checkRange, eventsQuery, replayBody, schemaError, statsQuery } from '../admin-queries.js'
-import { ConsoleSessions } from '../console-session.js'
 import type { PluginOptions } from '../deps.js'
 import { badRequest, HttpError } from '../http-error.js'
 import { registerAlertRoutes } from './admin-alerts.js'
@@ -31,13 +30,13 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     else done(badRequest('INVALID_JSON', `invalid JSON at ${parsed.message}`), undefined)
   })
 
-  app.addHook('onRequest', adminAuthHook(deps, deps.consoleSessions ?? new ConsoleSessions()))
+  app.addHook('onRequest', adminAuthHook(deps))
 
   registerSettingsRoutes(app, deps)
   registerConsoleRoutes(app, deps)
   registerAlertRoutes(app, deps)
 
-  app.get('/health', async () => healthDetails(deps, deps.lifecycle ?? { shuttingDown: false }))
+  app.get('/health', async () => healthDetails(deps))
 
   app.get('/stats', { schema: { querystring: statsQuery } }, async (request) => {
     const { query } = request

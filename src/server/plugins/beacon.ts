@@ -22,7 +22,7 @@ export interface BeaconOptions {
  */
 export const beaconRoutes: FastifyPluginAsync<BeaconOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
-  takeRawBodies(app, deps.bodyBudget!)
+  takeRawBodies(app, deps.bodyBudget)
   await app.register(cors, browserCors)
 
   app.post<{ Querystring: { writeKey?: unknown } }>('/v1/batch', async (request) => {

@@ -5,14 +5,13 @@ import { stringifySetCookie } from 'cookie'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { requireSameOrigin, sessionOf } from '../admin-auth.js'
 import { secretsEqual } from '../auth.js'
-import { type ConsoleSessions, SESSION_COOKIE } from '../console-session.js'
+import { SESSION_COOKIE } from '../console-session.js'
 import type { ServerDeps } from '../deps.js'
 import { HttpError, unauthorized } from '../http-error.js'
 import { publicOrigin } from '../public-origin.js'
 
 export interface ConsoleOptions {
-  deps: Pick<ServerDeps, 'adminToken' | 'publicUrl' | 'authThrottle'>
-  sessions: ConsoleSessions
+  deps: Pick<ServerDeps, 'adminToken' | 'publicUrl' | 'authThrottle' | 'consoleSessions'>
   /** The built page (index.html, console.js, console.css); dist/web of the package by default. */
   webDir?: string
 }
@@ -36,7 +35,8 @@ const PAGE_HEADERS = {
  * /admin accepts like the Bearer token (admin-auth.ts).
  */
 export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, options) => {
-  const { deps, sessions } = options
+  const { deps } = options
+  const sessions = deps.consoleSessions
   const webDir = options.webDir ?? DEFAULT_WEB_DIR
   const built = existsSync(`${webDir}/index.html`)
 
@@ -85,9 +85,9 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     const token = typeof body === 'object' && body !== null ? (body as { token?: unknown }).token : undefined
     if (typeof token !== 'string' || token === '')
       throw new HttpError(400, 'send {"token": "<admin token>"}', 'INVALID_REQUEST')
-    deps.authThrottle?.check(request.ip)
+    deps.authThrottle.check(request.ip)
     if (!secretsEqual(token, deps.adminToken)) {
-      deps.authThrottle?.failed(request.ip)
+      deps.authThrottle.failed(request.ip)
       throw unauthorized('the admin token is not valid')
     }
     const previous = sessionOf(sessions, request)

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { Lifecycle, PluginOptions, ServerDeps } from '../deps.js'
+import type { PluginOptions, ServerDeps } from '../deps.js'
 
 /**
  * What stops delivery, for the admin API (`GET /admin/health`, the console's banner): the credentials
  * state with what to do, and the settings check's failed items (item names: the details are in
  * GET /admin/settings).
  */
-export function healthDetails(deps: ServerDeps, lifecycle: Lifecycle) {
+export function healthDetails(deps: Pick<ServerDeps, 'service' | 'settingsCheck' | 'lifecycle'>) {
+  const { lifecycle } = deps
   const credentials = deps.service.credentials()
   const settings = deps.settingsCheck?.summary()
   return {
@@ -24,15 +25,13 @@ export function healthDetails(deps: ServerDeps, lifecycle: Lifecycle) {
 }
 
 /** Liveness, readiness and Prometheus metrics; open (no secrets are shown). */
-export const healthRoutes: FastifyPluginAsync<PluginOptions & { lifecycle: Lifecycle }> = async (
-  app,
-  { deps, lifecycle },
-) => {
+export const healthRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
+  const { lifecycle } = deps
   // Alive as long as the process answers; a credentials pause or a failed settings check makes it
   // unhealthy, never "dead". Open, so it says only that: the failed items named the map's events
   // (789 KB with a large map); the details are in GET /admin/health, behind the token.
   app.get('/healthz', async () => {
-    const { status, healthy, shuttingDown } = healthDetails(deps, lifecycle)
+    const { status, healthy, shuttingDown } = healthDetails(deps)
     return { status, healthy, shuttingDown }
   })
 

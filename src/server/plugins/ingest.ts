@@ -29,7 +29,7 @@ const BATCH_PATHS = ['batch', 'import', 'b']
 /** Segment's HTTP Tracking API under /v1 (segment-ingest.md). */
 export const ingestRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
-  takeRawBodies(app, deps.bodyBudget!)
+  takeRawBodies(app, deps.bodyBudget)
   await app.register(cors, browserCors)
 
   const readBody = async (request: FastifyRequest, single: boolean) => {

@@ -21,7 +21,7 @@ const TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias']
  */
 export const jitsuRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
-  takeRawBodies(app, deps.bodyBudget!)
+  takeRawBodies(app, deps.bodyBudget)
   await app.register(cors, browserCors)
 
   for (const prefix of ['', '/s2s']) {

@@ -22,7 +22,7 @@ import { verifyWebhookSignature } from '../webhook-signature.js'
 export const webhookRoutes: FastifyPluginAsync<PluginOptions> = async (app, { deps }) => {
   const checker = writeKeyChecker(deps.writeKeys)
   const secret = deps.webhookSecret
-  takeRawBodies(app, deps.bodyBudget!)
+  takeRawBodies(app, deps.bodyBudget)
 
   app.post('/webhook', async (request) => {
     const receivedAt = Date.now()

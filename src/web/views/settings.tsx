@@ -509,7 +509,7 @@ function ContractCheckView({ contract }: { contract: ContractCheck }) {
   return (
     <div class="contract-check" data-contract={contract.ok ? 'ok' : 'bad'}>
       <p class="hint">
-        Live contract check on test business {contract.businessId}, {time(contract.at)} (trans_source_id{' '}
+        Live contract check on test business {contract.businessId}, <Time iso={contract.at} /> (trans_source_id{' '}
         <code>{contract.transSourceId}</code>):{' '}
         {contract.ok ? 'the assumptions hold.' : 'the assumptions do NOT hold.'}
       </p>

@@ -65,7 +65,7 @@ export async function accept(
     const rows: Accepted[] = admitted.map((f) => {
       const step = applyOrderRule(ctx.orderRule, f.ev.tx, ledgers.of(f.ev.tx))
       if (step.ledger) ledgers.put(step.ledger.orderId, step.ledger.perkId, step.ledger.state)
-      out[f.bi]![f.ei] = step.failure ? 'order_rule' : 'queued'
+      out[f.bi]![f.ei] = step.failure ? { orderRule: step.failure.reason } : 'queued'
       return { ev: f.ev, step, settingsVersion: f.ev.settingsVersion ?? 0, now: ctx.now }
     })
     await ledgers.flush(c, ctx.now)

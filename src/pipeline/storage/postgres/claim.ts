@@ -1,18 +1,10 @@
 import { type EventRow, rowTransaction } from '../event-rows.js'
-import type { ClaimedEvent } from '../storage.js'
+import type { ClaimedEvent, ClaimResult } from '../storage.js'
 import { ACTIVE, type PgDb } from './db.js'
-
-/** What one claim statement gives: the leased heads, and when the next lane falls due after it. */
-export interface ClaimResult {
-  claims: ClaimedEvent[]
-  /** The earliest due time of any lane after this claim (null: no lanes), as nextDueAt would answer. */
-  nextDue: number | null
-}
 
 type ClaimRow = Partial<EventRow<boolean>> & { next_due: number | null }
 
 export async function claim(db: PgDb, limit: number, now: number, leaseMs: number): Promise<ClaimResult> {
-  if (limit <= 0) return { claims: [], nextDue: null }
   // One statement, so one round trip: lanes another instance is claiming or completing right now
   // are skipped (SKIP LOCKED), not waited for. A lane without a head goes; a lane whose head is not
   // due yet is re-aimed at it; a due head is leased, and its lane then waits for the lease's end.
@@ -52,7 +44,7 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
        (SELECT MIN(due_at) FROM lanes WHERE customer_key NOT IN (SELECT customer_key FROM due)),
        (SELECT MIN(CASE WHEN take THEN $3::bigint ELSE next_attempt_at END) FROM heads WHERE seq IS NOT NULL)
      ) AS next_due) n LEFT JOIN claimed c ON true`,
-    [now, limit, now + leaseMs],
+    [now, Math.max(0, limit), now + leaseMs],
   )
   const claims: ClaimedEvent[] = []
   for (const row of res.rows) {

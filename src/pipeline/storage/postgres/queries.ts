@@ -12,11 +12,6 @@ import { ACTIVE, type PgDb } from './db.js'
 
 type Row = EventRow<boolean>
 
-export async function nextDueAt(db: PgDb): Promise<number | null> {
-  const res = await db.query<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM lanes`)
-  return res.rows[0]?.due ?? null
-}
-
 export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null> {
   const seq = toSeq(id)
   if (seq === null) return null

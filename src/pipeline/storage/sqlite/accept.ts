@@ -48,7 +48,7 @@ export function acceptOp(
           failure.message,
           decisionTx(step.tx),
         )
-        out.push('order_rule')
+        out.push({ orderRule: failure.reason })
       } else {
         lanes.add(ev.customerKey, ctx.now, ev.bulk === true)
         out.push('queued')

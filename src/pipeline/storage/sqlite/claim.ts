@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3'
 import { rowTransaction } from '../event-rows.js'
-import type { ClaimedEvent } from '../storage.js'
+import type { ClaimedEvent, ClaimResult } from '../storage.js'
 import type { Lanes } from './lanes.js'
 
-/** Leases up to `limit` due head-of-lane events (at most one per customer). */
+/** Leases up to `limit` due head-of-lane events (at most one per customer), and tells when the next falls due. */
 export function claimOp(
   db: Database.Database,
   lanes: Lanes,
-): (limit: number, now: number, leaseMs: number) => ClaimedEvent[] {
+): (limit: number, now: number, leaseMs: number) => ClaimResult {
   // Live lanes first, then bulk ones (replays, imports): each a range of lanes_bulk_due.
   const due = db.prepare(
     `SELECT customer_key FROM lanes WHERE bulk = ? AND due_at <= ? ORDER BY due_at LIMIT ?`,
@@ -18,12 +18,13 @@ export function claimOp(
       ? live.concat(due.all(1, now, limit - live.length) as Array<{ customer_key: string }>)
       : live
   }
+  const nextDue = db.prepare(`SELECT MIN(due_at) AS due FROM lanes`).pluck()
   const lease = db.prepare(`UPDATE events SET status = 'in_flight', lease_id = ?, unknown = ? WHERE seq = ?`)
   let nextLease = Math.floor(Math.random() * 2 ** 40)
 
-  return db.transaction((limit: number, now: number, leaseMs: number): ClaimedEvent[] => {
+  return db.transaction((limit: number, now: number, leaseMs: number): ClaimResult => {
     const claimed: ClaimedEvent[] = []
-    for (const { customer_key } of dueLanes(now, limit)) {
+    for (const { customer_key } of dueLanes(now, Math.max(0, limit))) {
       const head = lanes.head(customer_key)
       if (!head) {
         lanes.remove(customer_key)
@@ -52,6 +53,6 @@ export function claimOp(
         payload: head.payload,
       })
     }
-    return claimed
+    return { claims: claimed, nextDue: nextDue.get() as number | null }
   })
 }

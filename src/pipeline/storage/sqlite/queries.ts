@@ -23,7 +23,6 @@ export function queryOps(db: Database.Database) {
   const metaSet = db.prepare(
     `INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   )
-  const laneMin = db.prepare(`SELECT MIN(due_at) AS due FROM lanes`)
   const depth = db.prepare(`SELECT COUNT(*) AS n FROM events INDEXED BY events_queue WHERE ${ACTIVE}`)
   // Drops are the refusals kept (every one is a row, pruned by the same retention), plus the counts a
   // store from before refusals wrote to drop_counts, until those are pruned.
@@ -35,10 +34,6 @@ export function queryOps(db: Database.Database) {
   )
 
   return {
-    nextDueAt(): number | null {
-      return (laneMin.get() as { due: number | null }).due
-    },
-
     getEvent(id: string): StoredEvent | null {
       const seq = toSeq(id)
       if (seq === null) return null
