@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8'
  * V8 picks this factor itself (up to 300 % on a machine with much memory): under ingest load the
  * service keeps ~26 MB alive but its old space grew to ~75 MB of mostly dead request objects before
  * the next full collection, so its RSS peaked at 214–224 MB in bench:ingest (issue 15: ≤ 200). 30 %
- * held it at 153 MB, with no CPU cost above the noise (docs/benchmarks.md, "service RSS under ingest
+ * held it at 153 MB, with no CPU cost above the noise (docs/benchmarks-archive.md, "service RSS under ingest
  * load"). 1.3 is also the factor V8 uses itself when it tries to save memory.
  */
 export const HEAP_GROWING_PERCENT = 30

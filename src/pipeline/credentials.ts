@@ -2,12 +2,15 @@ import type { Logger } from 'pino'
 import { boundErrorText } from '../perkville/bounded-body.js'
 import type { PerkvilleClient } from '../perkville/client-api.js'
 import { PerkvilleApiError } from '../perkville/client-api.js'
+import type { Timers } from './clock.js'
 import { scrub } from './redact.js'
 import type { CredentialsState } from './service-api.js'
 
 export interface CredentialsGateOptions {
   probeMs: number
   now: () => number
+  /** The periodic probe runs on these. */
+  timers: Timers
   logger: Logger
   /** The client and business to probe with, read at each probe (settings may change). */
   target: () => { client: PerkvilleClient; businessId: string; secrets: readonly string[] }
@@ -24,7 +27,7 @@ export class CredentialsGate {
   private current: CredentialsState = { state: 'unknown', since: null, message: null, action: null }
   private mode: 'open' | 'paused' | 'trial' = 'open'
   private rejectedStatus: number | null = null
-  private timer: NodeJS.Timeout | null = null
+  private cancelTimer: (() => void) | null = null
   private probing = false
   private stopped = false
 
@@ -128,16 +131,15 @@ export class CredentialsGate {
   private schedule(): void {
     this.clearTimer()
     if (this.stopped) return
-    this.timer = setInterval(() => {
-      if (this.mode === 'paused') void this.probe()
-      else if (this.mode === 'open') this.clearTimer()
-    }, this.opts.probeMs)
-    this.timer.unref()
+    this.cancelTimer = this.opts.timers.every(this.opts.probeMs, () => {
+      if (this.mode === 'paused') return this.probe()
+      if (this.mode === 'open') this.clearTimer()
+    })
   }
 
   private clearTimer(): void {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
+    this.cancelTimer?.()
+    this.cancelTimer = null
   }
 }
 

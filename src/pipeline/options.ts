@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client'
 import type { Settings } from '../core/settings.js'
 import type { PerkvilleClient } from '../perkville/client-api.js'
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js'
+import type { Timers } from './clock.js'
 import type { Storage } from './storage/storage.js'
 
 /**
@@ -72,6 +73,8 @@ export interface DeliveryServiceOptions {
   tuning?: Partial<Tuning>
   /** Injectable clock (epoch ms) for tests of windows and pruning. */
   now?: () => number
+  /** The timers of the pool, the credentials probe and pruning; a test's hand-moved clock. */
+  timers?: Timers
   /** Randomness for backoff jitter (tests). */
   random?: () => number
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Timers } from './clock.js'
 import type { Storage } from './storage/storage.js'
 
 /** Order ledgers outlive events: a refund may come long after the order's events were pruned. */
@@ -7,6 +8,7 @@ export const LEDGER_MIN_KEEP_MS = 400 * 24 * 3_600_000
 export interface RetentionOptions {
   storage: Storage
   now: () => number
+  timers: Timers
   retentionMs: number
   dedupWindowMs: number
   intervalMs: number
@@ -18,15 +20,14 @@ export interface RetentionOptions {
  * the dedup record, so they are kept for the longer of retention and the dedup window.
  */
 export class Retention {
-  private timer: NodeJS.Timeout | null = null
+  private cancelTimer: (() => void) | null = null
   private running: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: RetentionOptions) {}
 
   start(): void {
     void this.runOnce()
-    this.timer = setInterval(() => void this.runOnce(), this.opts.intervalMs)
-    this.timer.unref()
+    this.cancelTimer = this.opts.timers.every(this.opts.intervalMs, () => this.runOnce())
   }
 
   async runOnce(): Promise<{ events: number }> {
@@ -50,8 +51,8 @@ export class Retention {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
+    this.cancelTimer?.()
+    this.cancelTimer = null
     await this.running
   }
 }

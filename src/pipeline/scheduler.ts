@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Timers } from './clock.js'
 import type { ClaimedEvent, ClaimResult, Storage } from './storage/storage.js'
 
 export interface SchedulerOptions {
@@ -8,6 +9,8 @@ export interface SchedulerOptions {
   /** Fallback poll for due retries and expired leases; enqueue wakes the pool at once. */
   pollMs: number
   now: () => number
+  /** The retry and poll timers run on these. */
+  timers: Timers
   logger: Logger
   /** How many may be in flight now (0 during a credentials pause), at most `concurrency`. */
   capacity: () => number
@@ -27,7 +30,8 @@ export class Scheduler {
   private running = false
   private pumping = false
   private again = false
-  private timer: NodeJS.Timeout | null = null
+  private pumped: Promise<void> = Promise.resolve()
+  private cancelTimer: (() => void) | null = null
   private timerAt = Number.POSITIVE_INFINITY
 
   constructor(private readonly opts: SchedulerOptions) {}
@@ -70,20 +74,22 @@ export class Scheduler {
     return [...this.claims.values()]
   }
 
-  wake(): void {
-    if (!this.running) return
+  /** Claims what there is room for; resolves once this round of claiming is over (not the deliveries). */
+  wake(): Promise<void> {
+    if (!this.running) return Promise.resolve()
     if (this.pumping) {
       this.again = true
-      return
+      return this.pumped
     }
     this.pumping = true
-    void this.pump().finally(() => {
+    this.pumped = this.pump().finally(() => {
       this.pumping = false
       if (this.again) {
         this.again = false
-        this.wake()
+        return this.wake()
       }
     })
+    return this.pumped
   }
 
   private async pump(): Promise<void> {
@@ -131,23 +137,19 @@ export class Scheduler {
   private aim(at: number): void {
     if (!this.running) return
     // An earlier timer already covers it.
-    if (this.timer && this.timerAt <= at) return
+    if (this.cancelTimer && this.timerAt <= at) return
     this.clearTimer()
     this.timerAt = at
-    this.timer = setTimeout(
-      () => {
-        this.timer = null
-        this.timerAt = Number.POSITIVE_INFINITY
-        this.wake()
-      },
-      Math.max(0, at - this.opts.now()),
-    )
-    this.timer.unref()
+    this.cancelTimer = this.opts.timers.after(Math.max(0, at - this.opts.now()), () => {
+      this.cancelTimer = null
+      this.timerAt = Number.POSITIVE_INFINITY
+      return this.wake()
+    })
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
+    this.cancelTimer?.()
+    this.cancelTimer = null
     this.timerAt = Number.POSITIVE_INFINITY
   }
 }

@@ -1,4 +1,5 @@
 import { createAdminOperations } from './admin-operations.js'
+import { systemTimers } from './clock.js'
 import { createConsoleOperations } from './console-operations.js'
 import { CredentialsGate } from './credentials.js'
 import { Destination } from './destination.js'
@@ -27,6 +28,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const { storage, logger, policy } = opts
   const tuning = { ...TUNING, ...opts.tuning }
   const now = opts.now ?? Date.now
+  const timers = opts.timers ?? systemTimers
   const destination = new Destination(
     opts.settings,
     opts.settingsVersion ?? 0,
@@ -44,6 +46,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const gate = new CredentialsGate({
     probeMs: policy.credentialsProbeMs,
     now,
+    timers,
     logger,
     target: () => ({
       client: destination.client,
@@ -124,6 +127,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
     leaseMs: policy.leaseMs,
     pollMs: tuning.pollMs,
     now,
+    timers,
     logger,
     capacity: () => (lifecycle.shuttingDown ? 0 : gate.capacity(policy.concurrency)),
     run: worker.run,
@@ -131,6 +135,7 @@ export async function createDeliveryService(opts: DeliveryServiceOptions): Promi
   const retention = new Retention({
     storage,
     now,
+    timers,
     retentionMs: policy.retentionMs,
     dedupWindowMs: policy.dedupWindowMs,
     intervalMs: tuning.pruneIntervalMs,

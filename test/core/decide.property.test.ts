@@ -11,8 +11,7 @@ import {
   transactionExternalId,
 } from '../../src/core/index.js'
 import { AUDIENCE_MAP, audienceEventArb, eventArb, ownObject } from '../fixtures/event-arbitraries.js'
-
-const RUNS = { numRuns: 10_000 }
+import { RUNS } from '../fixtures/property-runs.js'
 
 // Real tokens are long random strings; a one-letter key could not be kept out of any sentence.
 // Settings refuse a key no bearer header can carry, so the keys are drawn from the b64token alphabet.
@@ -89,7 +88,7 @@ function hasOrderId(event: unknown): boolean {
   return present(own('order_id')) || present(own('orderId'))
 }
 
-describe('decide (properties, 10,000 events each)', () => {
+describe(`decide (properties, ${RUNS.numRuns.toLocaleString('en')} events each)`, () => {
   const fixed: Settings = parseSettings({
     apiKey: 'property-key',
     businessId: 1,
@@ -179,7 +178,7 @@ describe('decide (properties, 10,000 events each)', () => {
   })
 })
 
-describe('audiences (properties, 10,000 identify and track events mixed each)', () => {
+describe(`audiences (properties, ${RUNS.numRuns.toLocaleString('en')} identify and track events mixed each)`, () => {
   const fixed: Settings = parseSettings({
     apiKey: 'property-key',
     businessId: 1,
@@ -216,7 +215,8 @@ describe('audiences (properties, 10,000 identify and track events mixed each)', 
         expect(Object.hasOwn(fixed.audienceToPerkMap, tx.audienceKey!)).toBe(true)
         expect(tx.perkId).toBe(fixed.audienceToPerkMap[tx.audienceKey!])
       }),
-      RUNS,
+      // At least 10,000 draws, for the count of each outcome below to be sure.
+      { numRuns: Math.max(RUNS.numRuns, 10_000) },
     )
     // The generator reaches every audience outcome, so the properties above are not vacuous.
     for (const label of [

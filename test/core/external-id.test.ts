@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { canonicalJson, externalIdFor } from '../../src/core/index.js'
 import { withoutNul } from '../../src/core/text-safe.js'
+import { RUNS } from '../fixtures/property-runs.js'
 
 describe('externalIdFor', () => {
   it('is the messageId when the event has one', () => {
@@ -56,7 +57,7 @@ describe('externalIdFor', () => {
         expect(id).toBe(externalIdFor(JSON.parse(JSON.stringify(value))))
         expect(id.length).toBeLessThanOrEqual(100)
       }),
-      { numRuns: 2_000 },
+      RUNS,
     )
   })
 
@@ -71,7 +72,7 @@ describe('externalIdFor', () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(externalIdFor(value)).toBe(externalIdFor(withoutNul(value)))
       }),
-      { numRuns: 1_000 },
+      RUNS,
     )
   })
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { describeJsonError, locateJsonError, parseJson } from '../../src/core/json-syntax.js'
+import { RUNS } from '../fixtures/property-runs.js'
 
 describe('JSON errors say where, never what', () => {
   test('the locator agrees with JSON.parse on what is valid', () => {
@@ -44,7 +45,7 @@ describe('JSON errors say where, never what', () => {
           expect(locateJsonError(text) === null).toBe(valid(text))
         },
       ),
-      { numRuns: 3000 },
+      RUNS,
     )
   })
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_READONLY_TOKEN, startSandbox } from '../../src/sandbox/index.js'
+import { ManualClock } from '../fixtures/manual-clock.js'
 import { type Harness, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -15,7 +16,11 @@ async function harness(opts: Parameters<typeof startHarness>[0]): Promise<Harnes
 
 describe('rejected credentials', () => {
   it('pause delivery without failing events, say why and what to do; new settings resume it', async () => {
-    const h = await harness({ token: 'wrong-token-0123456789', service: { credentialsProbeMs: 60_000 } })
+    const clock = new ManualClock(Date.now())
+    const h = await harness({
+      token: 'wrong-token-0123456789',
+      service: { credentialsProbeMs: 60_000, now: clock.now, timers: clock },
+    })
     const events = Array.from({ length: 6 }, (_, i) => track(`k${i % 3}@example.com`, 'Checked In'))
     await h.service.accept(events)
     await waitFor(() => h.service.credentials().state === 'rejected', 'the pause')
@@ -26,8 +31,13 @@ describe('rejected credentials', () => {
     expect(health.credentials.since).not.toBeNull()
     expect(JSON.stringify(health)).not.toContain('wrong-token-0123456789')
     expect(await h.registry.metrics()).toContain('perkville_delivery_paused 1')
-    // Give the pool time to misbehave if it were going to: nothing fails, nothing burns an attempt.
-    await new Promise((r) => setTimeout(r, 300))
+    // Once the attempts that met the 401 are back, ten minutes pass for the pool (its polls and ten
+    // probes run, each awaited): nothing fails, nothing burns an attempt.
+    await waitFor(
+      async () => (await h.service.listEvents({ status: 'in_flight' })).events.length === 0,
+      'the attempts out',
+    )
+    await clock.advance(10 * 60_000)
     const records = (await h.service.listEvents({})).events
     expect(records).toHaveLength(6)
     for (const r of records) {

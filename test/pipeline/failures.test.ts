@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SEED, startSandbox } from '../../src/sandbox/index.js'
+import { ManualClock } from '../fixtures/manual-clock.js'
 import { type Harness, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -112,9 +113,19 @@ describe('permanent failures, retry and replay', () => {
 
 describe('retention', () => {
   it('prunes delivered and failed events past retention, keeps undelivered and parked ones', async () => {
-    let clock = Date.now()
+    const clock = new ManualClock(Date.now())
+    // Pruning runs daily on the hand-moved clock; the event left retrying is not due again within the test.
     const h = await harness({
-      service: { now: () => clock, retentionMs: 30 * DAY, retryForMs: 365 * DAY, pruneIntervalMs: 50 },
+      service: {
+        now: clock.now,
+        timers: clock,
+        retentionMs: 30 * DAY,
+        retryForMs: 365 * DAY,
+        pruneIntervalMs: DAY,
+        pollMs: DAY,
+        backoff: { baseMs: 100 * DAY, maxMs: 100 * DAY },
+        random: () => 0.99,
+      },
     })
     const old = [
       track('a@example.com', 'Checked In'),
@@ -123,30 +134,30 @@ describe('retention', () => {
       track('f@example.com', 'Order Completed', { order_id: 'o-1', revenue: 5 }),
       track('f@example.com', 'Order Completed', { order_id: 'o-1', revenue: 5 }),
     ]
-    for (const e of old) e.receivedAt = clock
+    for (const e of old) e.receivedAt = clock.now()
     await h.service.accept(old)
     await waitFor(async () => (await h.service.health()).queueDepth === 0, 'delivered, parked and failed')
     h.sandbox.setFaults({ outage: true })
     const stuck = track('c@example.com', 'Checked In')
-    stuck.receivedAt = clock
+    stuck.receivedAt = clock.now()
     await h.service.accept([stuck])
     await waitFor(
       async () => (await h.service.listEvents({ status: 'retrying' })).events.length === 1,
       'retrying',
     )
-    clock += 29 * DAY
-    await new Promise((r) => setTimeout(r, 200))
+    // Each daily prune over 29 days runs (and is awaited) on the way: none removes anything yet.
+    await clock.advance(29 * DAY)
     expect((await h.service.listEvents({})).events).toHaveLength(5)
     expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(1)
-    clock += 2 * DAY
-    await waitFor(async () => (await h.service.listEvents({})).events.length === 2, 'pruning')
+    await clock.advance(2 * DAY)
+    expect((await h.service.listEvents({})).events).toHaveLength(2)
     const kept = (await h.service.listEvents({})).events
     expect(kept.map((e) => [e.email, e.status])).toEqual([
       ['c@example.com', 'retrying'],
       ['b@example.com', 'parked'],
     ])
     // The dedup window (7 days) is long past: the same messageId is accepted again.
-    const again = { ...old[0]!, receivedAt: clock }
+    const again = { ...old[0]!, receivedAt: clock.now() }
     expect(await h.service.accept([again])).toMatchObject({ queued: 1 })
   })
 })

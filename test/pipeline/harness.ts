@@ -6,6 +6,7 @@ import { Registry } from 'prom-client'
 import { parseSettings, type Settings } from '../../src/core/settings.js'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { PerkvilleClient } from '../../src/perkville/client-api.js'
+import type { Timers } from '../../src/pipeline/clock.js'
 import { createDeliveryService, type DeliveryPolicy, type Tuning } from '../../src/pipeline/index.js'
 import { TUNING } from '../../src/pipeline/options.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
@@ -33,6 +34,7 @@ export type ServiceOverrides = Partial<Omit<DeliveryPolicy, 'oneAwardPerOrder' |
     orderRules?: { oneAwardPerOrder?: boolean; capRefunds?: boolean }
     backoff?: Partial<Tuning['backoff']>
     now?: () => number
+    timers?: Timers
     random?: () => number
   }
 
@@ -70,7 +72,7 @@ export async function openTestService(opts: TestServiceOptions): Promise<Deliver
     logger,
     opts.durability,
   )
-  const { orderRules, backoff, pollMs, pruneIntervalMs, stopTimeoutMs, now, random, ...policy } = opts
+  const { orderRules, backoff, pollMs, pruneIntervalMs, stopTimeoutMs, now, timers, random, ...policy } = opts
   const service = await createDeliveryService({
     storage,
     sharedQueue: opts.databaseUrl !== undefined,
@@ -97,6 +99,7 @@ export async function openTestService(opts: TestServiceOptions): Promise<Deliver
       ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}),
     },
     ...(now ? { now } : {}),
+    ...(timers ? { timers } : {}),
     ...(random ? { random } : {}),
   })
   return {

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import { describeInvalidUtf8, invalidUtf8Offset } from '../../src/server/utf8.js'
+import { RUNS } from '../fixtures/property-runs.js'
 
 const decodes = (bytes: Uint8Array) => {
   try {
@@ -25,7 +26,7 @@ test('the first invalid byte is where a strict decoder first fails', () => {
         }
       },
     ),
-    { numRuns: 3000 },
+    RUNS,
   )
   const bytes = Buffer.concat([Buffer.from('{"a":\n "é', 'utf8'), Buffer.from([0xc3, 0x28])])
   expect(describeInvalidUtf8(bytes, invalidUtf8Offset(bytes))).toBe('byte offset 10 (line 2, column 4)')

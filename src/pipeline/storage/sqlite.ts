@@ -65,7 +65,7 @@ export function openSqliteStorage(opts: SqliteStorageOptions): Storage {
   db.pragma('cache_size = -8000')
   // A checkpoint copies each page once however often the WAL holds it, and fsyncs on the commit's
   // thread: every ~80 MB of WAL instead of SQLite's 4 MB writes a third less per event at 200k events
-  // and takes the accept rate there ~1.5× higher (docs/benchmarks.md). The file is cut back after each one.
+  // and takes the accept rate there ~1.5× higher (docs/benchmarks-archive.md). The file is cut back after each one.
   db.pragma('wal_autocheckpoint = 20000')
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
   db.pragma('temp_store = MEMORY')
