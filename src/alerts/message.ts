@@ -29,13 +29,13 @@ const WORDS: Record<
 > = {
   credentials_rejected: {
     what: 'Perkville rejects the API key: delivery is paused',
-    count: (n) => plural(n, 'event waiting', 'events waiting'),
+    count: events('waiting'),
     todo: 'put a valid API key in Settings; delivery resumes by itself',
     view: 'settings',
   },
   events_parked: {
     what: 'events are parked because Perkville does not know a setting',
-    count: (n) => plural(n, 'event parked', 'events parked'),
+    count: events('parked'),
     todo: 'fix the business, location or perk in Settings (or create it in Perkville and release the parked events)',
     view: 'events?status=parked',
   },
@@ -68,7 +68,7 @@ const WORDS: Record<
   },
   refusal_surge: {
     what: 'many events are refused with one code',
-    count: (n) => plural(n, 'event refused', 'events refused'),
+    count: events('refused'),
     todo: 'add the event names to the map in Settings, or fix the sender',
     view: 'errors',
   },
@@ -114,6 +114,11 @@ export function testMessage(consoleUrl: string, now: number): AlertMessage {
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`
+}
+
+/** The count of an alert about events in one state: "1 event parked", "3 events parked". */
+function events(state: string): (n: number) => string {
+  return (n) => plural(n, `event ${state}`, `events ${state}`)
 }
 
 function consoleLink(base: string, view: string): string {

@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import { DEFAULT_SANDBOX_PORT } from './defaults.js'
 import { registerImportCommand } from './import/index.js'
+import { lazyCommand } from './lazy-command.js'
 import { addServeOptions } from './serve-options.js'
 
 // Each command's module is loaded only when that command runs: `plan` never loads the HTTP server or
@@ -13,23 +14,23 @@ const program = new Command()
   .description('Turns Segment-spec events into Perkville loyalty-points transactions.')
   .version(VERSION)
 
-program
-  .command('plan')
-  .description(
-    'Dry run: decide each event of a JSONL file (or standard input) and print one JSON line per event.',
-  )
+lazyCommand(
+  program,
+  'plan',
+  'Dry run: decide each event of a JSONL file (or standard input) and print one JSON line per event.',
+  async (events: string | undefined, opts: { settings: string }) =>
+    (await import('./plan-command.js')).planCommand(opts, events),
+)
   .requiredOption('--settings <file>', 'destination settings (JSON)')
   .argument('[events]', 'JSONL file of Segment events; standard input when omitted or "-"')
-  .action(async (events: string | undefined, opts: { settings: string }) => {
-    const { planCommand } = await import('./plan-command.js')
-    process.exitCode = await planCommand(opts, events)
-  })
 
-program
-  .command('check')
-  .description(
-    'Check settings against Perkville: the token, the business, the location and every mapped perk.',
-  )
+lazyCommand(
+  program,
+  'check',
+  'Check settings against Perkville: the token, the business, the location and every mapped perk.',
+  async (opts: import('./check-command.js').CheckCommandOptions) =>
+    (await import('./check-command.js')).checkCommand(opts),
+)
   .requiredOption('--settings <file>', 'destination settings (JSON)')
   .option('--perkville-url <url>', 'Perkville API base URL (default https://api.perkville.com/v2/)')
   .option('--timeout <ms>', 'per-request timeout in milliseconds (default 10000)')
@@ -41,16 +42,14 @@ program
   .option('--business-is-test', 'confirm the business is a test business (required by --write-probe)')
   .option('--email <address>', 'the probe customer (default perkville-destination-probe@example.com)')
   .option('--data-dir <dir>', "where the probe's result is kept for the console (default ./data)")
-  .action(async (opts: import('./check-command.js').CheckCommandOptions) => {
-    const { checkCommand } = await import('./check-command.js')
-    process.exitCode = await checkCommand(opts)
-  })
 
-program
-  .command('token')
-  .description(
-    'Get a Perkville API token (resource-owner password grant) and write it to a file with mode 0600. The password is read from a prompt or standard input.',
-  )
+lazyCommand(
+  program,
+  'token',
+  'Get a Perkville API token (resource-owner password grant) and write it to a file with mode 0600. The password is read from a prompt or standard input.',
+  async (opts: import('./token-command.js').TokenCommandOptions) =>
+    (await import('./token-command.js')).tokenCommand(opts),
+)
   .requiredOption('--client-id <id>', 'client id of your registered Perkville API client')
   .requiredOption('--client-secret-file <file>', 'file holding the client secret')
   .requiredOption('--username <user>', 'Perkville account (a staff member of the business)')
@@ -59,14 +58,14 @@ program
   .option('--token-url <url>', 'token endpoint (default https://www.perkville.com/api/token/)')
   .option('--scope <scopes>', 'scopes to ask for, space- or comma-separated (default: the client\u2019s)')
   .option('--timeout <ms>', 'request timeout in milliseconds (default 10000)')
-  .action(async (opts: import('./token-command.js').TokenCommandOptions) => {
-    const { tokenCommand } = await import('./token-command.js')
-    process.exitCode = await tokenCommand(opts)
-  })
 
-program
-  .command('sandbox')
-  .description('Run a Perkville API sandbox (SQLite state, fault injection) until SIGINT/SIGTERM.')
+lazyCommand(
+  program,
+  'sandbox',
+  'Run a Perkville API sandbox (SQLite state, fault injection) until SIGINT/SIGTERM.',
+  async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) =>
+    (await import('./sandbox-command.js')).sandboxCommand(opts),
+)
   .option('--port <n>', 'port to listen on (0: any free port)', DEFAULT_SANDBOX_PORT)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--data-dir <dir>', 'keep state in an SQLite file in this directory (survives restarts)')
@@ -100,21 +99,15 @@ program
   )
   .option('--no-dedup', 'record a reused trans_source_id again: a resend awards twice')
   .option('--no-lookup-filter', 'refuse the trans_source_id filter of GET /v2/transactions/ (400)')
-  .action(async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) => {
-    const { sandboxCommand } = await import('./sandbox-command.js')
-    process.exitCode = await sandboxCommand(opts)
-  })
 
 addServeOptions(
-  program
-    .command('serve')
-    .description(
-      'Run the delivery service: Segment tracking API and webhook in, Perkville transactions out.',
-    ),
-).action(async (opts: Record<string, unknown>) => {
-  const { serveCommand } = await import('./serve-command.js')
-  process.exitCode = await serveCommand(opts)
-})
+  lazyCommand(
+    program,
+    'serve',
+    'Run the delivery service: Segment tracking API and webhook in, Perkville transactions out.',
+    async (opts: Record<string, unknown>) => (await import('./serve-command.js')).serveCommand(opts),
+  ),
+)
 
 registerImportCommand(program)
 

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact'
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 
 /** A modal question (native <dialog>: focus trapped, Escape cancels) with one confirming button. */
 export function Confirm(props: {
@@ -31,4 +31,33 @@ export function Confirm(props: {
       </div>
     </dialog>
   )
+}
+
+/**
+ * An action asked first: `question` goes to a <Confirm>, `ask` opens it. Confirmed, `run` resolves to
+ * the notice to show (then `after`, a reload say) or fails with the error to show.
+ */
+export function useConfirmed(
+  question: { title: string; confirmLabel: string },
+  run: () => Promise<string>,
+  after: () => void,
+) {
+  const [asking, setAsking] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const onConfirm = async () => {
+    setAsking(false)
+    try {
+      setNotice(await run())
+      after()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  return {
+    ask: () => setAsking(true),
+    notice,
+    error,
+    question: { ...question, open: asking, onConfirm, onCancel: () => setAsking(false) },
+  }
 }

@@ -1,6 +1,6 @@
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
-import { afterAll, afterEach, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestIntegration } from '../../src/segment/actions/actions-core.js'
 import type { Settings } from '../../src/segment/actions/perkville/generated-types.js'
 import destination from '../../src/segment/actions/perkville/index.js'
@@ -56,7 +56,7 @@ export function transactionsAnswer(status: number, body: unknown = {}, headers: 
 }
 
 /** The body one action posts for `event` with exactly `mapping` (Perkville answers 201). */
-export async function requestBody(action: string, event: object, mapping: JSONObject) {
+async function requestBody(action: string, event: object, mapping: JSONObject) {
   const { captured } = transactionsAnswer(201, { id: 1 })
   await createTestIntegration(destination).testAction(action, {
     event: event as Partial<SegmentEvent>,
@@ -64,4 +64,19 @@ export async function requestBody(action: string, event: object, mapping: JSONOb
     mapping,
   })
   return captured.body
+}
+
+/**
+ * Pins the body Perkville receives from `action` for `event`, one test per mapping: the bodies are in
+ * the test file's __snapshots__, so a change to one must be deliberate (`vitest -u`) and shows in review.
+ */
+export function pinRequestBodies(action: string, event: object, mappings: Record<string, JSONObject>): void {
+  useNock()
+  describe(`${action} request body`, () => {
+    for (const [name, mapping] of Object.entries(mappings)) {
+      it(name, async () => {
+        expect(await requestBody(action, event, mapping)).toMatchSnapshot()
+      })
+    }
+  })
 }

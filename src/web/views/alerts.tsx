@@ -4,6 +4,7 @@ import { duration, time } from '../format'
 import { href } from '../route'
 import { useData } from '../use-data'
 import { Message } from './message'
+import { num, Table } from './table'
 
 /** GET /admin/alerts as the page reads it (src/server/plugins/admin-alerts.ts). */
 interface AlertsAnswer {
@@ -38,41 +39,27 @@ export function AlertsView() {
       </p>
       {answer.data && alerts.length === 0 && <p>Nothing has fired.</p>}
       {alerts.length > 0 && (
-        <div class="table-scroll">
-          <table class="alerts">
-            <thead>
-              <tr>
-                <th scope="col">Alert</th>
-                <th scope="col">Reason</th>
-                <th scope="col">State</th>
-                <th scope="col">Since</th>
-                <th scope="col">Fired</th>
-                <th scope="col">Cleared</th>
-                <th scope="col" class="num">
-                  How many
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {alerts.map((a) => (
-                <tr key={a.id} data-alert={a.key} data-state={a.state}>
-                  <td>{a.alert}</td>
-                  <td>{a.reason}</td>
-                  <td>
-                    <span class={`badge ${a.state === 'firing' ? 'failure' : 'status-delivered'}`}>
-                      {a.state}
-                    </span>
-                    {a.reminders > 0 && ` (reminded ${a.reminders}×)`}
-                  </td>
-                  <td>{time(a.since)}</td>
-                  <td>{time(a.firedAt)}</td>
-                  <td>{a.resolvedAt ? time(a.resolvedAt) : '–'}</td>
-                  <td class="num">{a.count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          class="alerts"
+          columns={['Alert', 'Reason', 'State', 'Since', 'Fired', 'Cleared', num('How many')]}
+        >
+          {alerts.map((a) => (
+            <tr key={a.id} data-alert={a.key} data-state={a.state}>
+              <td>{a.alert}</td>
+              <td>{a.reason}</td>
+              <td>
+                <span class={`badge ${a.state === 'firing' ? 'failure' : 'status-delivered'}`}>
+                  {a.state}
+                </span>
+                {a.reminders > 0 && ` (reminded ${a.reminders}×)`}
+              </td>
+              <td>{time(a.since)}</td>
+              <td>{time(a.firedAt)}</td>
+              <td>{a.resolvedAt ? time(a.resolvedAt) : '–'}</td>
+              <td class="num">{a.count}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   )

@@ -4,8 +4,10 @@ import { go, href } from '../route'
 import { Time } from '../time'
 import type { CustomerView as Customer } from '../types'
 import { useData } from '../use-data'
+import { Card } from './card'
 import { EventTable } from './event-table'
 import { Message } from './message'
+import { num, Table } from './table'
 
 export function CustomerView({ email }: { email: string }) {
   const [text, setText] = useState(email)
@@ -35,23 +37,13 @@ export function CustomerView({ email }: { email: string }) {
       {c && (
         <>
           <div class="cards">
-            <div class="card">
-              <span class="card-label">Points awarded</span>
-              <span class="card-value" data-points="awarded">
-                {count(c.points.awarded)}
-              </span>
-            </div>
-            <div class="card">
-              <span class="card-label">Points removed</span>
-              <span class="card-value" data-points="removed">
-                {count(c.points.removed)}
-              </span>
-            </div>
-            <div class="card">
-              <span class="card-label">Perkville balance</span>
-              <span class="card-value">{'points' in c.balance ? count(c.balance.points) : '–'}</span>
-              {'unavailable' in c.balance && <span class="hint">{c.balance.unavailable}</span>}
-            </div>
+            <Card label="Points awarded" value={count(c.points.awarded)} data-points="awarded" />
+            <Card label="Points removed" value={count(c.points.removed)} data-points="removed" />
+            <Card
+              label="Perkville balance"
+              value={'points' in c.balance ? count(c.balance.points) : '–'}
+              hint={'unavailable' in c.balance ? c.balance.unavailable : undefined}
+            />
           </div>
           <Reconcile customer={c} />
           <p class="hint">
@@ -62,40 +54,27 @@ export function CustomerView({ email }: { email: string }) {
           {c.orders.length === 0 ? (
             <p>No orders.</p>
           ) : (
-            <div class="table-scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Order</th>
-                    <th scope="col" class="num">
-                      Order amount
-                    </th>
-                    <th scope="col" class="num">
-                      Amount refunded
-                    </th>
-                    <th scope="col" class="num">
-                      Points awarded
-                    </th>
-                    <th scope="col" class="num">
-                      Points removed
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.orders.map((o) => (
-                    <tr key={o.orderId}>
-                      <td>
-                        <a href={href('events', { q: o.orderId })}>{o.orderId}</a>
-                      </td>
-                      <td class="num">{count(o.awarded)}</td>
-                      <td class="num">{count(o.refunded)}</td>
-                      <td class="num">{count(o.pointsAwarded)}</td>
-                      <td class="num">{count(o.pointsRemoved)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={[
+                'Order',
+                num('Order amount'),
+                num('Amount refunded'),
+                num('Points awarded'),
+                num('Points removed'),
+              ]}
+            >
+              {c.orders.map((o) => (
+                <tr key={o.orderId}>
+                  <td>
+                    <a href={href('events', { q: o.orderId })}>{o.orderId}</a>
+                  </td>
+                  <td class="num">{count(o.awarded)}</td>
+                  <td class="num">{count(o.refunded)}</td>
+                  <td class="num">{count(o.pointsAwarded)}</td>
+                  <td class="num">{count(o.pointsRemoved)}</td>
+                </tr>
+              ))}
+            </Table>
           )}
           <h2>Audiences</h2>
           {c.audiences.length === 0 ? (

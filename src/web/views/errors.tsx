@@ -1,6 +1,5 @@
-import { useState } from 'preact/hooks'
 import { api, query } from '../api'
-import { Confirm } from '../confirm'
+import { Confirm, useConfirmed } from '../confirm'
 import { count } from '../format'
 import { go, href } from '../route'
 import { Time } from '../time'
@@ -23,20 +22,15 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
   // For "did you mean": the names the map has.
   const settings = useData<SettingsView>('/admin/settings')
   const mapped = Object.keys(settings.data?.settings.eventToPerkMap ?? {})
-  const [asking, setAsking] = useState(false)
-  const [notice, setNotice] = useState<string | null>(null)
-  const [failure, setFailure] = useState<string | null>(null)
   // After a fix in Perkville itself (a perk created), parked events need a push: no settings change will come.
-  const release = async () => {
-    setAsking(false)
-    try {
+  const release = useConfirmed(
+    { title: 'Release parked events?', confirmLabel: 'Release' },
+    async () => {
       const { released } = await api<{ released: number }>('/admin/parked/release', { method: 'POST' })
-      setNotice(`${count(released)} parked events queued again.`)
-      errors.reload()
-    } catch (err) {
-      setFailure((err as Error).message)
-    }
-  }
+      return `${count(released)} parked events queued again.`
+    },
+    errors.reload,
+  )
   return (
     <section aria-labelledby="errors-title">
       <div class="heading">
@@ -44,8 +38,8 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
         <RangeSelect value={range.key} onChange={(key) => go('errors', { range: key })} />
       </div>
       <p class="hint">Skips are not errors and are not listed here (see Overview).</p>
-      <Message kind="notice" text={notice} />
-      <Message kind="error" text={failure} />
+      <Message kind="notice" text={release.notice} />
+      <Message kind="error" text={release.error} />
       <Message kind="error" text={errors.error} />
       {errors.data && errors.data.groups.length === 0 && <p>No errors in this range.</p>}
       {errors.data?.groups.map((g) => (
@@ -81,7 +75,7 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
           )}
           {g.kind === 'parked' && (
             <p>
-              <button type="button" class="secondary" onClick={() => setAsking(true)}>
+              <button type="button" class="secondary" onClick={release.ask}>
                 Release all parked events…
               </button>
             </p>
@@ -98,13 +92,7 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
           </a>
         </article>
       ))}
-      <Confirm
-        open={asking}
-        title="Release parked events?"
-        confirmLabel="Release"
-        onConfirm={release}
-        onCancel={() => setAsking(false)}
-      >
+      <Confirm {...release.question}>
         <p>
           Every parked event, of any range, is decided again under the settings in force and delivered. Do
           this after fixing the cause in Perkville itself; a settings change releases them by itself.

@@ -1,6 +1,5 @@
-import { useState } from 'preact/hooks'
 import { api } from '../api'
-import { Confirm } from '../confirm'
+import { Confirm, useConfirmed } from '../confirm'
 import { count, duration, json } from '../format'
 import { href } from '../route'
 import { Time } from '../time'
@@ -15,20 +14,15 @@ export function EventDetailView({ id }: { id: string }) {
   const event = useData<EventDetail>(`/admin/events/${encodeURIComponent(id)}`)
   const settings = useData<SettingsView>('/admin/settings')
   const mapped = Object.keys(settings.data?.settings.eventToPerkMap ?? {})
-  const [asking, setAsking] = useState(false)
-  const [notice, setNotice] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const e = event.data
-  const retry = async () => {
-    setAsking(false)
-    try {
+  const retry = useConfirmed(
+    { title: 'Retry this event?', confirmLabel: 'Retry' },
+    async () => {
       await api(`/admin/events/${encodeURIComponent(id)}/retry`, { method: 'POST' })
-      setNotice('Queued again: it will be delivered with the settings in force.')
-      event.reload()
-    } catch (err) {
-      setError((err as Error).message)
-    }
-  }
+      return 'Queued again: it will be delivered with the settings in force.'
+    },
+    event.reload,
+  )
   return (
     <section aria-labelledby="event-title">
       <p>
@@ -36,8 +30,8 @@ export function EventDetailView({ id }: { id: string }) {
       </p>
       <h1 id="event-title">Event {id}</h1>
       <Message kind="error" text={event.error} />
-      <Message kind="notice" text={notice} />
-      <Message kind="error" text={error} />
+      <Message kind="notice" text={retry.notice} />
+      <Message kind="error" text={retry.error} />
       {e && (
         <>
           <dl class="facts">
@@ -97,7 +91,7 @@ export function EventDetailView({ id }: { id: string }) {
             )}
           </dl>
           {(e.status === 'failed' || e.status === 'parked') && (
-            <button type="button" onClick={() => setAsking(true)}>
+            <button type="button" onClick={retry.ask}>
               Retry this event…
             </button>
           )}
@@ -156,13 +150,7 @@ export function EventDetailView({ id }: { id: string }) {
           <pre class="json">{json(e.payload)}</pre>
         </>
       )}
-      <Confirm
-        open={asking}
-        title="Retry this event?"
-        confirmLabel="Retry"
-        onConfirm={retry}
-        onCancel={() => setAsking(false)}
-      >
+      <Confirm {...retry.question}>
         <p>It is queued again and delivered with the settings in force (at most once per order and perk).</p>
       </Confirm>
     </section>

@@ -3,6 +3,7 @@ import { href } from '../route'
 import { Time } from '../time'
 import type { EventSummary } from '../types'
 import { operatorWords } from '../words'
+import { num, Table } from './table'
 
 /** A row: a stored event, or one the live feed announced before its id was known (id null). */
 type Row = Omit<EventSummary, 'id'> & { id: string | null; duplicate?: boolean }
@@ -34,54 +35,40 @@ const linkOf = (e: Row) =>
 export function EventTable({ events, keys }: { events: Row[]; keys?: string[] }) {
   if (events.length === 0) return <p>No events match.</p>
   return (
-    <div class="table-scroll">
-      <table class="events">
-        <thead>
-          <tr>
-            <th scope="col">Received</th>
-            <th scope="col">Status</th>
-            <th scope="col">Code, reason</th>
-            <th scope="col">Event</th>
-            <th scope="col">Email</th>
-            <th scope="col">Order</th>
-            <th scope="col" class="num">
-              Qty
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e, i) => (
-            <tr key={keys?.[i] ?? e.id} data-event-id={e.id ?? undefined} data-status={e.status}>
-              <td data-label="Received">
-                {linkOf(e) ? (
-                  <a href={linkOf(e)!}>
-                    <Time iso={e.receivedAt} />
-                  </a>
-                ) : (
-                  <Time iso={e.receivedAt} />
-                )}
-              </td>
-              <td data-label="Status">
-                <StatusBadge status={e.status} />
-              </td>
-              <td data-label="Code, reason" data-empty={codeOf(e) || e.message ? undefined : ''}>
-                <div>
-                  <code>{codeOf(e) ?? ''}</code>
-                  {e.message && <div class="reason">{operatorWords(e.message)}</div>}
-                </div>
-              </td>
-              <Cell label="Event" text={e.eventName ?? e.audienceKey} />
-              <Cell label="Email" text={e.email} />
-              <Cell label="Order" text={e.orderId} />
-              <Cell
-                label="Qty"
-                text={e.quantity === null || e.quantity === undefined ? null : count(e.quantity)}
-                num
-              />
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      class="events"
+      columns={['Received', 'Status', 'Code, reason', 'Event', 'Email', 'Order', num('Qty')]}
+    >
+      {events.map((e, i) => (
+        <tr key={keys?.[i] ?? e.id} data-event-id={e.id ?? undefined} data-status={e.status}>
+          <td data-label="Received">
+            {linkOf(e) ? (
+              <a href={linkOf(e)!}>
+                <Time iso={e.receivedAt} />
+              </a>
+            ) : (
+              <Time iso={e.receivedAt} />
+            )}
+          </td>
+          <td data-label="Status">
+            <StatusBadge status={e.status} />
+          </td>
+          <td data-label="Code, reason" data-empty={codeOf(e) || e.message ? undefined : ''}>
+            <div>
+              <code>{codeOf(e) ?? ''}</code>
+              {e.message && <div class="reason">{operatorWords(e.message)}</div>}
+            </div>
+          </td>
+          <Cell label="Event" text={e.eventName ?? e.audienceKey} />
+          <Cell label="Email" text={e.email} />
+          <Cell label="Order" text={e.orderId} />
+          <Cell
+            label="Qty"
+            text={e.quantity === null || e.quantity === undefined ? null : count(e.quantity)}
+            num
+          />
+        </tr>
+      ))}
+    </Table>
   )
 }

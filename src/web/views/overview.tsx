@@ -6,6 +6,7 @@ import { go, href } from '../route'
 import type { Overview } from '../types'
 import { useData } from '../use-data'
 import { useRange } from '../use-range'
+import { Card } from './card'
 import { Message } from './message'
 import { RangeSelect } from './range-select'
 
@@ -26,6 +27,16 @@ const FUNNEL: Array<{ key: keyof Overview['funnel']; label: string; level: numbe
   { key: 'parked', label: 'Parked (waiting for a settings fix)', level: 1, status: 'parked' },
   { key: 'delivered', label: 'Delivered', level: 1, status: 'delivered' },
   { key: 'failed', label: 'Failed', level: 1, status: 'failed' },
+]
+
+/** The figures over the funnel, each under its metric name. */
+const CARDS: Array<{ metric: string; label: string; value: (o: Overview) => string }> = [
+  { metric: 'firstTry', label: 'First-try deliverability', value: (o) => percent(o.deliverability.firstTry) },
+  { metric: 'final', label: 'Final deliverability', value: (o) => percent(o.deliverability.final) },
+  { metric: 'queueDepth', label: 'Queue depth', value: (o) => count(o.queue.depth) },
+  { metric: 'oldestWaiting', label: 'Oldest waiting', value: (o) => duration(o.queue.oldestWaitingAgeMs) },
+  { metric: 'p50', label: 'Latency P50', value: (o) => duration(o.latencyMs.p50) },
+  { metric: 'p95', label: 'Latency P95', value: (o) => duration(o.latencyMs.p95) },
 ]
 
 export function OverviewView({ params }: { params: Record<string, string> }) {
@@ -62,20 +73,9 @@ export function OverviewView({ params }: { params: Record<string, string> }) {
       {o && (
         <>
           <div class="cards" data-from={o.from} data-to={o.to}>
-            <Card
-              label="First-try deliverability"
-              value={percent(o.deliverability.firstTry)}
-              metric="firstTry"
-            />
-            <Card label="Final deliverability" value={percent(o.deliverability.final)} metric="final" />
-            <Card label="Queue depth" value={count(o.queue.depth)} metric="queueDepth" />
-            <Card
-              label="Oldest waiting"
-              value={duration(o.queue.oldestWaitingAgeMs)}
-              metric="oldestWaiting"
-            />
-            <Card label="Latency P50" value={duration(o.latencyMs.p50)} metric="p50" />
-            <Card label="Latency P95" value={duration(o.latencyMs.p95)} metric="p95" />
+            {CARDS.map((c) => (
+              <Card key={c.metric} label={c.label} value={c.value(o)} data-metric={c.metric} />
+            ))}
           </div>
           <table class="funnel">
             <caption>What happened to the events received in the range</caption>
@@ -125,14 +125,5 @@ export function OverviewView({ params }: { params: Record<string, string> }) {
         </>
       )}
     </section>
-  )
-}
-
-function Card({ label, value, metric }: { label: string; value: string; metric: string }) {
-  return (
-    <div class="card" data-metric={metric}>
-      <span class="card-label">{label}</span>
-      <span class="card-value">{value}</span>
-    </div>
   )
 }

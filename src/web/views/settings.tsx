@@ -1,9 +1,9 @@
-import type { ComponentChildren } from 'preact'
+import type { InputHTMLAttributes } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
 import { Confirm } from '../confirm'
-import { count, json } from '../format'
+import { count, json, time } from '../format'
 import { healthChanged } from '../health-events'
 import { href } from '../route'
 import { Time } from '../time'
@@ -165,6 +165,8 @@ export function SettingsView() {
   }
 
   const shownCheck = check ?? current.data?.check ?? null
+  // What every field of the form edits, and the problems the last save found in it.
+  const editing = form ? { form, setForm, problems } : null
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
@@ -175,45 +177,24 @@ export function SettingsView() {
           <code>{current.data.settings.apiKey}</code>.
         </p>
       )}
-      {form && (
+      {editing && (
         <form class="settings" onSubmit={save} noValidate>
-          <Field id="apiKey" label="API key (leave empty to keep the current one)" problems={problems.apiKey}>
-            <input
-              id="apiKey"
-              type="password"
-              autoComplete="off"
-              value={form.apiKey}
-              onInput={(e) => setForm({ ...form, apiKey: value(e) })}
-              aria-invalid={!!problems.apiKey}
-              aria-describedby={problems.apiKey ? 'apiKey-error' : undefined}
-            />
-          </Field>
-          <Field id="businessId" label="Business id" problems={problems.businessId}>
-            <input
-              id="businessId"
-              inputMode="numeric"
-              value={form.businessId}
-              onInput={(e) => setForm({ ...form, businessId: value(e) })}
-              aria-invalid={!!problems.businessId}
-              aria-describedby={problems.businessId ? 'businessId-error' : undefined}
-            />
-          </Field>
-          <Field id="locationId" label="Location id" problems={problems.locationId}>
-            <input
-              id="locationId"
-              inputMode="numeric"
-              value={form.locationId}
-              onInput={(e) => setForm({ ...form, locationId: value(e) })}
-              aria-invalid={!!problems.locationId}
-              aria-describedby={problems.locationId ? 'locationId-error' : undefined}
-            />
-          </Field>
+          <TextField
+            name="apiKey"
+            label="API key (leave empty to keep the current one)"
+            input={{ type: 'password', autoComplete: 'off' }}
+            {...editing}
+          />
+          <TextField name="businessId" label="Business id" input={{ inputMode: 'numeric' }} {...editing} />
+          <TextField name="locationId" label="Location id" input={{ inputMode: 'numeric' }} {...editing} />
           <div class="field">
             <label class="inline">
               <input
                 type="checkbox"
-                checked={form.sendEmail}
-                onChange={(e) => setForm({ ...form, sendEmail: (e.target as HTMLInputElement).checked })}
+                checked={editing.form.sendEmail}
+                onChange={(e) =>
+                  setForm({ ...editing.form, sendEmail: (e.target as HTMLInputElement).checked })
+                }
               />{' '}
               Perkville emails the customer about each transaction (sendEmail)
             </label>
@@ -222,17 +203,13 @@ export function SettingsView() {
             name="eventToPerkMap"
             title="Events that award a perk (once per day: Perkville awards it at most once per customer and calendar day)"
             keyLabel="Event name"
-            form={form}
-            setForm={setForm}
-            problems={problems}
+            {...editing}
           />
           <MapEditor
             name="audienceToPerkMap"
             title="Audiences that award a perk"
             keyLabel="Audience key"
-            form={form}
-            setForm={setForm}
-            problems={problems}
+            {...editing}
           />
           {problems.form && (
             <p class="field-error" role="alert">
@@ -316,19 +293,34 @@ export function SettingsView() {
 
 const value = (e: Event) => (e.target as HTMLInputElement).value
 
-function Field(props: {
-  id: string
+type TextName = 'apiKey' | 'businessId' | 'locationId'
+
+/** A text setting: its label, its input and its problems, which the input names for screen readers. */
+function TextField(props: {
+  name: TextName
   label: string
-  problems: string[] | undefined
-  children: ComponentChildren
+  /** What sets this input apart (type, inputMode). */
+  input: InputHTMLAttributes<HTMLInputElement>
+  form: Form
+  setForm(f: Form): void
+  problems: Problems
 }) {
+  const { name } = props
+  const problems = props.problems[name]
   return (
     <div class="field">
-      <label for={props.id}>{props.label}</label>
-      {props.children}
-      {props.problems && (
-        <p id={`${props.id}-error`} class="field-error">
-          {props.problems.join('; ')}
+      <label for={name}>{props.label}</label>
+      <input
+        id={name}
+        {...props.input}
+        value={props.form[name]}
+        onInput={(e) => props.setForm({ ...props.form, [name]: value(e) })}
+        aria-invalid={!!problems}
+        aria-describedby={problems ? `${name}-error` : undefined}
+      />
+      {problems && (
+        <p id={`${name}-error`} class="field-error">
+          {problems.join('; ')}
         </p>
       )}
     </div>
