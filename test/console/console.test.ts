@@ -119,6 +119,23 @@ test('a search by email finds the delivered, the skipped and the rejected event 
   await page.close()
 })
 
+test('the search box says it takes a userId: it finds the events the sender tied to it, which show their ids', async () => {
+  const page = await open('#/events')
+  const search = page.getByLabel('Email, order id, messageId, userId or anonymousId')
+  await search.fill('jane')
+  await search.press('Enter')
+  const row = (id: string) => page.locator(`tr[data-event-id="${id}"]`)
+  await row(seeded.ids.delivered).waitFor()
+  // Every event the seed sent as userId "jane", accepted and refused, and nothing else.
+  await expect.poll(() => page.locator('table.events tbody tr').count()).toBe(3)
+  expect(await row(seeded.ids.unknownPerk).count()).toBe(1)
+  expect(await page.locator('tr[data-status="rejected"]').count()).toBe(1)
+  await row(seeded.ids.delivered).locator('a').click()
+  await expect.poll(() => page.locator('[data-user-id]').textContent()).toBe('jane')
+  expect(await page.locator('[data-anonymous-id]').textContent()).toBe('–')
+  await page.close()
+})
+
 test("an event opens to Perkville's request (token redacted) and response", async () => {
   const page = await open('#/events?status=delivered')
   await page.locator(`tr[data-event-id="${seeded.ids.order}"] a`).click()

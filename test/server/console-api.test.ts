@@ -113,6 +113,20 @@ describe('search', () => {
     expect((await search(`${q}&from=${Date.now() + 3_600_000}`)).events).toEqual([])
   })
 
+  test('a userId finds the events its sender tied to it, refused and accepted, each showing its ids', async () => {
+    // The email filter keeps to this run's events (the userIds are the same in every run).
+    const refusedPage = await search(`q=console-user&email=${encodeURIComponent(EMAIL)}`)
+    expect(refusedPage.events.map((e) => e.messageId)).toEqual([skipped.messageId])
+    expect(refusedPage.events[0]).toMatchObject({ userId: 'console-user', anonymousId: null })
+    const acceptedPage = await search(`q=console-other&email=${encodeURIComponent(OTHER)}`)
+    expect(acceptedPage.events.map((e) => e.messageId).sort()).toEqual(
+      [order.messageId, again.messageId].sort(),
+    )
+    const detail = await getJson(`${svc.url}/admin/events/${acceptedPage.events[0]!.id}`)
+    expect(detail.json).toMatchObject({ userId: 'console-other', anonymousId: null })
+    expect((await search(`q=console&email=${encodeURIComponent(EMAIL)}`)).events).toEqual([])
+  })
+
   test('keyset pages walk accepted and refused events once each', async () => {
     const q = `q=${encodeURIComponent(EMAIL)}`
     const first = await search(`${q}&limit=2`)

@@ -46,7 +46,8 @@ export const adminRoutes: FastifyPluginAsync<PluginOptions> = async (instance, {
     return service.stats({ from, to, ...(query.bucket === undefined ? {} : { bucketMs: query.bucket }) })
   })
 
-  // Accepted and refused events alike (console search): q is an email, an order id or a messageId.
+  // Accepted and refused events alike (console search): q is an email, an order id, a messageId, a
+  // userId or an anonymousId.
   app.get('/events', { schema: { querystring: eventsQuery } }, async (request) => {
     const { query } = request
     if (query.from !== undefined && query.to !== undefined) checkRange(query.from, query.to)

@@ -63,6 +63,10 @@ export function EventDetailView({ id }: { id: string }) {
             <dd>{e.orderId ?? '–'}</dd>
             <dt>messageId</dt>
             <dd>{e.messageId ?? '–'}</dd>
+            <dt>userId</dt>
+            <dd data-user-id>{e.userId ?? '–'}</dd>
+            <dt>anonymousId</dt>
+            <dd data-anonymous-id>{e.anonymousId ?? '–'}</dd>
             <dt>Perk, quantity sent</dt>
             <dd>{e.perkId ? `${e.perkId}, ${e.quantity}` : '–'}</dd>
             {e.status === 'delivered' && (

@@ -19,6 +19,46 @@ const toLocalInput = (ms: string | undefined) => {
 const fromLocalInput = (text: string) => (text ? String(new Date(text).getTime()) : '')
 /** The zone the From and To inputs are read in: the browser's. */
 const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
+/** What the search box finds an event by: each is matched exactly (an email in any case). */
+const SEARCH_HINT = 'Email, order id, messageId, userId or anonymousId'
+
+/** A filter that is one of a few values, or any. */
+function Choice(props: {
+  label: string
+  name: string
+  value: string
+  options: readonly string[]
+  show?: (value: string) => string
+  onChange: (e: Event) => void
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name} value={props.value} onChange={props.onChange}>
+        <option value="">any</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {props.show ? props.show(o) : o}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
+/** A time filter, shown and typed in the browser's zone, kept as epoch milliseconds. */
+function TimeInput(props: { label: string; value: string; onChange: (ms: string) => void }) {
+  return (
+    <label>
+      {props.label} ({ZONE})
+      <input
+        type="datetime-local"
+        value={toLocalInput(props.value)}
+        onInput={(e) => props.onChange(fromLocalInput((e.target as HTMLInputElement).value))}
+      />
+    </label>
+  )
+}
 
 export function EventsView({ params }: { params: Record<string, string> }) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params[k] ?? ''])) as Record<
@@ -100,51 +140,24 @@ export function EventsView({ params }: { params: Record<string, string> }) {
       <h1 id="events-title">Events</h1>
       <form class="filters" onSubmit={submit} aria-label="Search events">
         <label class="wide">
-          Email, order id or messageId
+          {SEARCH_HINT}
           <input type="search" name="q" value={form.q} onInput={set('q')} placeholder="jane@example.com" />
         </label>
-        <label>
-          Status
-          <select name="status" value={form.status} onChange={set('status')}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Status"
+          name="status"
+          value={form.status}
+          options={STATUSES}
+          show={(s) => s.replace('_', ' ')}
+          onChange={set('status')}
+        />
         <label>
           Code
           <input name="code" value={form.code} onInput={set('code')} placeholder="MISSING_EMAIL" />
         </label>
-        <label>
-          Kind
-          <select name="kind" value={form.kind} onChange={set('kind')}>
-            <option value="">any</option>
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From ({ZONE})
-          <input
-            type="datetime-local"
-            value={toLocalInput(form.from)}
-            onInput={(e) => setForm({ ...form, from: fromLocalInput((e.target as HTMLInputElement).value) })}
-          />
-        </label>
-        <label>
-          To ({ZONE})
-          <input
-            type="datetime-local"
-            value={toLocalInput(form.to)}
-            onInput={(e) => setForm({ ...form, to: fromLocalInput((e.target as HTMLInputElement).value) })}
-          />
-        </label>
+        <Choice label="Kind" name="kind" value={form.kind} options={KINDS} onChange={set('kind')} />
+        <TimeInput label="From" value={form.from} onChange={(from) => setForm({ ...form, from })} />
+        <TimeInput label="To" value={form.to} onChange={(to) => setForm({ ...form, to })} />
         <div class="buttons">
           <button type="submit">Search</button>
           <button type="button" class="secondary" onClick={() => go('events')}>
