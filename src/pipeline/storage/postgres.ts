@@ -40,28 +40,16 @@ import type {
   AcceptContext,
   AcceptOutcome,
   AlertChange,
-  AlertRow,
-  ClaimedEvent,
-  CompleteResult,
   Completion,
   DropCount,
   EventFilter,
-  FailureCount,
   NewSettingsVersion,
-  PruneResult,
-  RedecideResult,
   Redecision,
-  RefusalCount,
   ReplayRange,
   SearchFilter,
-  SearchHit,
   SettingsVersionRow,
   StatsRow,
-  StatusCount,
   Storage,
-  StoredEvent,
-  StoredRefusal,
-  WaitingCounts,
 } from './storage.js'
 
 export interface PostgresStorageOptions {
@@ -177,7 +165,10 @@ function othersNeeded(out: unknown, ctx: AcceptContext): boolean {
   return queued > (ctx.selfClaims?.() ?? 0)
 }
 
-/** The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in ./postgres/. */
+/**
+ * The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in
+ * ./postgres/, whose answer's type `implements Storage` checks (it is not written again here).
+ */
 class PostgresStorage implements Storage {
   /** The next due time computed by the latest claim, until nextDueAt takes it or the turn ends. */
   private dueFromClaim: { nextDue: number | null } | null = null
@@ -195,7 +186,7 @@ class PostgresStorage implements Storage {
     )
   }
 
-  async claim(limit: number, now: number, leaseMs: number): Promise<ClaimedEvent[]> {
+  async claim(limit: number, now: number, leaseMs: number) {
     const r = await claim(this.db, limit, now, leaseMs)
     const known = { nextDue: r.nextDue }
     this.dueFromClaim = known
@@ -207,7 +198,7 @@ class PostgresStorage implements Storage {
     return r.claims
   }
 
-  complete(completions: Completion[], now: number): Promise<CompleteResult> {
+  complete(completions: Completion[], now: number) {
     return complete(this.db, boundedCompletions(completions), now)
   }
 
@@ -220,7 +211,7 @@ class PostgresStorage implements Storage {
     return nextDueAt(this.db)
   }
 
-  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {
+  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>) {
     return redecide(this.db, r, ctx)
   }
 
@@ -228,7 +219,7 @@ class PostgresStorage implements Storage {
     return unpark(this.db, now, before)
   }
 
-  waiting(): Promise<WaitingCounts> {
+  waiting() {
     return waiting(this.db)
   }
 
@@ -252,11 +243,11 @@ class PostgresStorage implements Storage {
     return replayFailed(this.db, range, now)
   }
 
-  getEvent(id: string): Promise<StoredEvent | null> {
+  getEvent(id: string) {
     return getEvent(this.db, id)
   }
 
-  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+  listEvents(filter: EventFilter) {
     return listEvents(this.db, filter)
   }
 
@@ -280,23 +271,23 @@ class PostgresStorage implements Storage {
     return queueDepth(this.db)
   }
 
-  search(filter: SearchFilter): Promise<SearchHit[]> {
+  search(filter: SearchFilter) {
     return search(this.db, filter)
   }
 
-  getRefusal(id: string): Promise<StoredRefusal | null> {
+  getRefusal(id: string) {
     return getRefusal(this.db, id)
   }
 
-  statusCounts(from: number, to: number): Promise<StatusCount[]> {
+  statusCounts(from: number, to: number) {
     return statusCounts(this.db, from, to)
   }
 
-  refusalCounts(from: number, to: number): Promise<RefusalCount[]> {
+  refusalCounts(from: number, to: number) {
     return refusalCounts(this.db, from, to)
   }
 
-  failureCounts(from: number, to: number): Promise<FailureCount[]> {
+  failureCounts(from: number, to: number) {
     return failureCounts(this.db, from, to)
   }
 
@@ -308,7 +299,7 @@ class PostgresStorage implements Storage {
     return oldestWaiting(this.db)
   }
 
-  prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult> {
+  prune(deliveredBefore: number, ledgerBefore: number) {
     return prune(this.db, deliveredBefore, ledgerBefore)
   }
 
@@ -349,15 +340,15 @@ class PostgresStorage implements Storage {
     return newestDelivery(this.db)
   }
 
-  openAlerts(): Promise<AlertRow[]> {
+  openAlerts() {
     return openAlerts(this.db)
   }
 
-  recordAlert(change: AlertChange): Promise<AlertRow | null> {
+  recordAlert(change: AlertChange) {
     return recordAlert(this.db, change)
   }
 
-  alertHistory(limit: number): Promise<AlertRow[]> {
+  alertHistory(limit: number) {
     return alertHistory(this.db, limit)
   }
 
