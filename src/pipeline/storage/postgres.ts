@@ -36,26 +36,14 @@ import type {
   AcceptContext,
   AcceptOutcome,
   AlertChange,
-  AlertRow,
-  ClaimResult,
-  CompleteResult,
   Completion,
   EventFilter,
-  FailureCount,
   NewSettingsVersion,
-  PruneResult,
-  RedecideResult,
   Redecision,
-  RefusalCount,
   ReplayRange,
   SearchFilter,
-  SearchHit,
   SettingsVersionRow,
-  StatusCount,
   Storage,
-  StoredEvent,
-  StoredRefusal,
-  WaitingCounts,
 } from './storage.js'
 
 export interface PostgresStorageOptions {
@@ -171,7 +159,10 @@ function othersNeeded(out: unknown, ctx: AcceptContext): boolean {
   return queued > (ctx.selfClaims?.() ?? 0)
 }
 
-/** The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in ./postgres/. */
+/**
+ * The Storage contract on a PostgreSQL schema shared by instances: each operation is a module in
+ * ./postgres/, whose answer's type `implements Storage` checks (it is not written again here).
+ */
 class PostgresStorage implements Storage {
   constructor(
     private readonly db: PgDb,
@@ -186,15 +177,15 @@ class PostgresStorage implements Storage {
     )
   }
 
-  claim(limit: number, now: number, leaseMs: number): Promise<ClaimResult> {
+  claim(limit: number, now: number, leaseMs: number) {
     return claim(this.db, limit, now, leaseMs)
   }
 
-  complete(completions: Completion[], now: number): Promise<CompleteResult> {
+  complete(completions: Completion[], now: number) {
     return complete(this.db, boundedCompletions(completions), now)
   }
 
-  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult> {
+  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>) {
     return redecide(this.db, r, ctx)
   }
 
@@ -202,7 +193,7 @@ class PostgresStorage implements Storage {
     return unpark(this.db, now, before)
   }
 
-  waiting(): Promise<WaitingCounts> {
+  waiting() {
     return waiting(this.db)
   }
 
@@ -226,11 +217,11 @@ class PostgresStorage implements Storage {
     return replayFailed(this.db, range, now)
   }
 
-  getEvent(id: string): Promise<StoredEvent | null> {
+  getEvent(id: string) {
     return getEvent(this.db, id)
   }
 
-  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
+  listEvents(filter: EventFilter) {
     return listEvents(this.db, filter)
   }
 
@@ -242,23 +233,23 @@ class PostgresStorage implements Storage {
     return queueDepth(this.db)
   }
 
-  search(filter: SearchFilter): Promise<SearchHit[]> {
+  search(filter: SearchFilter) {
     return search(this.db, filter)
   }
 
-  getRefusal(id: string): Promise<StoredRefusal | null> {
+  getRefusal(id: string) {
     return getRefusal(this.db, id)
   }
 
-  statusCounts(from: number, to: number): Promise<StatusCount[]> {
+  statusCounts(from: number, to: number) {
     return statusCounts(this.db, from, to)
   }
 
-  refusalCounts(from: number, to: number): Promise<RefusalCount[]> {
+  refusalCounts(from: number, to: number) {
     return refusalCounts(this.db, from, to)
   }
 
-  failureCounts(from: number, to: number): Promise<FailureCount[]> {
+  failureCounts(from: number, to: number) {
     return failureCounts(this.db, from, to)
   }
 
@@ -270,7 +261,7 @@ class PostgresStorage implements Storage {
     return oldestWaiting(this.db)
   }
 
-  prune(deliveredBefore: number, ledgerBefore: number): Promise<PruneResult> {
+  prune(deliveredBefore: number, ledgerBefore: number) {
     return prune(this.db, deliveredBefore, ledgerBefore)
   }
 
@@ -311,15 +302,15 @@ class PostgresStorage implements Storage {
     return newestDelivery(this.db)
   }
 
-  openAlerts(): Promise<AlertRow[]> {
+  openAlerts() {
     return openAlerts(this.db)
   }
 
-  recordAlert(change: AlertChange): Promise<AlertRow | null> {
+  recordAlert(change: AlertChange) {
     return recordAlert(this.db, change)
   }
 
-  alertHistory(limit: number): Promise<AlertRow[]> {
+  alertHistory(limit: number) {
     return alertHistory(this.db, limit)
   }
 
