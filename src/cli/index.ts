@@ -6,31 +6,39 @@ import { registerImportCommand } from './import/index.js'
 import { lazyCommand } from './lazy-command.js'
 import { addServeOptions } from './serve-options.js'
 
-// Each command's module is loaded only when that command runs: `plan` never loads the HTTP server or
-// the databases, and `serve` refuses a locked data directory before loading what it would not use.
+/**
+ * What each command runs, from its module loaded only when that command runs: `plan` never loads the
+ * HTTP server or the databases, and `serve` refuses a locked data directory before loading what it
+ * would not use. Each resolves to the exit code.
+ */
+const run = {
+  plan: async (events: string | undefined, opts: { settings: string }) =>
+    (await import('./plan-command.js')).planCommand(opts, events),
+  check: async (opts: import('./check-command.js').CheckCommandOptions) =>
+    (await import('./check-command.js')).checkCommand(opts),
+  token: async (opts: import('./token-command.js').TokenCommandOptions) =>
+    (await import('./token-command.js')).tokenCommand(opts),
+  sandbox: async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) =>
+    (await import('./sandbox-command.js')).sandboxCommand(opts),
+  serve: async (opts: Record<string, unknown>) => (await import('./serve-command.js')).serveCommand(opts),
+}
 
 const program = new Command()
   .name('perkville-destination')
   .description('Turns Segment-spec events into Perkville loyalty-points transactions.')
   .version(VERSION)
 
-lazyCommand(
-  program,
-  'plan',
-  'Dry run: decide each event of a JSONL file (or standard input) and print one JSON line per event.',
-  async (events: string | undefined, opts: { settings: string }) =>
-    (await import('./plan-command.js')).planCommand(opts, events),
-)
+lazyCommand(program, 'plan', run.plan)
+  .description(
+    'Dry run: decide each event of a JSONL file (or standard input) and print one JSON line per event.',
+  )
   .requiredOption('--settings <file>', 'destination settings (JSON)')
   .argument('[events]', 'JSONL file of Segment events; standard input when omitted or "-"')
 
-lazyCommand(
-  program,
-  'check',
-  'Check settings against Perkville: the token, the business, the location and every mapped perk.',
-  async (opts: import('./check-command.js').CheckCommandOptions) =>
-    (await import('./check-command.js')).checkCommand(opts),
-)
+lazyCommand(program, 'check', run.check)
+  .description(
+    'Check settings against Perkville: the token, the business, the location and every mapped perk.',
+  )
   .requiredOption('--settings <file>', 'destination settings (JSON)')
   .option('--perkville-url <url>', 'Perkville API base URL (default https://api.perkville.com/v2/)')
   .option('--timeout <ms>', 'per-request timeout in milliseconds (default 10000)')
@@ -43,13 +51,10 @@ lazyCommand(
   .option('--email <address>', 'the probe customer (default perkville-destination-probe@example.com)')
   .option('--data-dir <dir>', "where the probe's result is kept for the console (default ./data)")
 
-lazyCommand(
-  program,
-  'token',
-  'Get a Perkville API token (resource-owner password grant) and write it to a file with mode 0600. The password is read from a prompt or standard input.',
-  async (opts: import('./token-command.js').TokenCommandOptions) =>
-    (await import('./token-command.js')).tokenCommand(opts),
-)
+lazyCommand(program, 'token', run.token)
+  .description(
+    'Get a Perkville API token (resource-owner password grant) and write it to a file with mode 0600. The password is read from a prompt or standard input.',
+  )
   .requiredOption('--client-id <id>', 'client id of your registered Perkville API client')
   .requiredOption('--client-secret-file <file>', 'file holding the client secret')
   .requiredOption('--username <user>', 'Perkville account (a staff member of the business)')
@@ -59,13 +64,8 @@ lazyCommand(
   .option('--scope <scopes>', 'scopes to ask for, space- or comma-separated (default: the client\u2019s)')
   .option('--timeout <ms>', 'request timeout in milliseconds (default 10000)')
 
-lazyCommand(
-  program,
-  'sandbox',
-  'Run a Perkville API sandbox (SQLite state, fault injection) until SIGINT/SIGTERM.',
-  async (opts: Parameters<typeof import('./sandbox-command.js').sandboxCommand>[0]) =>
-    (await import('./sandbox-command.js')).sandboxCommand(opts),
-)
+lazyCommand(program, 'sandbox', run.sandbox)
+  .description('Run a Perkville API sandbox (SQLite state, fault injection) until SIGINT/SIGTERM.')
   .option('--port <n>', 'port to listen on (0: any free port)', DEFAULT_SANDBOX_PORT)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--data-dir <dir>', 'keep state in an SQLite file in this directory (survives restarts)')
@@ -101,11 +101,8 @@ lazyCommand(
   .option('--no-lookup-filter', 'refuse the trans_source_id filter of GET /v2/transactions/ (400)')
 
 addServeOptions(
-  lazyCommand(
-    program,
-    'serve',
+  lazyCommand(program, 'serve', run.serve).description(
     'Run the delivery service: Segment tracking API and webhook in, Perkville transactions out.',
-    async (opts: Record<string, unknown>) => (await import('./serve-command.js')).serveCommand(opts),
   ),
 )
 
