@@ -18,10 +18,19 @@ export interface DeliverDeps {
   random?: () => number
   /**
    * Called once the event is known not to have landed (settled first when in doubt), before the
-   * POST: the transaction to send (decided again under newer settings), or null when the event left
-   * the queue instead (parked, failed by an order rule, or its lease lost): nothing more to do.
+   * POST: the transaction to send and the settings version it goes out under (decided again under
+   * newer settings), or null when the event left the queue instead (parked, failed by an order rule,
+   * or its lease lost): nothing more to do.
    */
-  beforeSend?: () => Promise<Transaction | null>
+  beforeSend?: () => Promise<ToSend | null>
+  /** The settings version in force now; absent: the one the event goes out under. */
+  settingsVersion?: () => number
+}
+
+/** What one attempt sends, and the settings version it was decided under. */
+export interface ToSend {
+  tx: Transaction
+  settingsVersion: number
 }
 
 export interface DeliverOutcome {
@@ -41,34 +50,28 @@ export interface DeliverOutcome {
 export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promise<DeliverOutcome> {
   const log: AttemptRow[] = []
   const { now, secrets } = deps
-  const base = { id: claim.id, leaseId: claim.leaseId }
-  const delivered = (attemptsMade: number, transactionId: string | null): DeliverOutcome => {
-    const at = now()
-    return {
-      completion: { ...base, attemptsMade, log, result: { status: 'delivered', at, transactionId } },
-      credentials: null,
-      latencyMs: Math.max(0, at - claim.receivedAt),
-      retry: null,
-    }
-  }
-  /** The one POST of this turn was answered and the event leaves the queue (parked, failed, skipped). */
-  const answered = (result: CompletionResult): DeliverOutcome => ({
-    completion: { ...base, attemptsMade: 1, log, result },
+  /** Every outcome of this turn: the completion to record, and what the worker does besides. */
+  const outcome = (
+    attemptsMade: number,
+    result: CompletionResult,
+    also: Partial<Omit<DeliverOutcome, 'completion'>> = {},
+  ): DeliverOutcome => ({
+    completion: { id: claim.id, leaseId: claim.leaseId, attemptsMade, log, result },
     credentials: null,
     latencyMs: null,
     retry: null,
+    ...also,
   })
-  const released = (unknown: boolean, status: number | null, message: string): DeliverOutcome => ({
-    completion: {
-      ...base,
-      attemptsMade: 0,
-      log,
-      result: { status: 'released', nextAttemptAt: now(), unknown },
-    },
-    credentials: { status, message },
-    latencyMs: null,
-    retry: null,
-  })
+  const delivered = (attemptsMade: number, transactionId: string | null): DeliverOutcome => {
+    const at = now()
+    return outcome(
+      attemptsMade,
+      { status: 'delivered', at, transactionId },
+      { latencyMs: Math.max(0, at - claim.receivedAt) },
+    )
+  }
+  const released = (unknown: boolean, status: number | null, message: string): DeliverOutcome =>
+    outcome(0, { status: 'released', nextAttemptAt: now(), unknown }, { credentials: { status, message } })
   const temporary = (
     attemptsMade: number,
     unknown: boolean,
@@ -78,48 +81,28 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     const at = now()
     const firstFailedAt = claim.firstFailedAt ?? at
     if (at - firstFailedAt >= deps.retryForMs) {
-      return {
-        completion: {
-          ...base,
-          attemptsMade,
-          log,
-          result: {
-            status: 'failed',
-            at,
-            reason: 'expired',
-            error: `still failing after ${Math.round((at - firstFailedAt) / 1000)} s of retries; last error: ${message}`,
-          },
-        },
-        credentials: null,
-        latencyMs: null,
-        retry: null,
-      }
+      return outcome(attemptsMade, {
+        status: 'failed',
+        at,
+        reason: 'expired',
+        error: `still failing after ${Math.round((at - firstFailedAt) / 1000)} s of retries; last error: ${message}`,
+      })
     }
     const delay = retryDelayMs(claim.attempts + attemptsMade, deps.backoff, retryAfterMs, deps.random)
-    return {
-      completion: {
-        ...base,
-        attemptsMade,
-        log,
-        result: { status: 'retrying', nextAttemptAt: at + delay, unknown, error: message, firstFailedAt },
-      },
-      credentials: null,
-      latencyMs: null,
-      retry: unknown ? 'unknown' : 'temporary',
-    }
-  }
-
-  const parked = (attemptsMade: number, parking: Parking, unknown: boolean): DeliverOutcome => ({
-    completion: {
-      ...base,
+    return outcome(
       attemptsMade,
-      log,
-      result: { status: 'parked', at: now(), reason: parking.reason, error: parking.error, unknown },
-    },
-    credentials: null,
-    latencyMs: null,
-    retry: null,
-  })
+      { status: 'retrying', nextAttemptAt: at + delay, unknown, error: message, firstFailedAt },
+      { retry: unknown ? 'unknown' : 'temporary' },
+    )
+  }
+  const parked = (attemptsMade: number, parking: Parking, unknown: boolean): DeliverOutcome =>
+    outcome(attemptsMade, {
+      status: 'parked',
+      at: now(),
+      reason: parking.reason,
+      error: parking.error,
+      unknown,
+    })
 
   if (claim.unknown) {
     const settled = await settleByLookup(deps.client, claim.tx.businessId, claim.externalId, now, secrets)
@@ -136,12 +119,13 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
     }
   }
 
-  let tx = claim.tx
+  let toSend: ToSend = { tx: claim.tx, settingsVersion: claim.settingsVersion }
   if (deps.beforeSend) {
     const next = await deps.beforeSend()
     if (next === null) return { completion: null, credentials: null, latencyMs: null, retry: null }
-    tx = next
+    toSend = next
   }
+  const { tx } = toSend
   const at = now()
   let attempt: TransactionAttempt
   try {
@@ -173,18 +157,31 @@ export async function deliverOne(claim: ClaimedEvent, deps: DeliverDeps): Promis
       return delivered(1, r.resourceUri)
     case 'permanent': {
       const parking = parkingFor(r.status, errorText ?? `HTTP ${r.status}`, tx, r.code)
-      if (parking) return parked(1, parking, false)
-      return answered({
-        status: 'failed',
-        at: now(),
-        reason: 'permanent',
-        error: errorText ?? `HTTP ${r.status}`,
-      })
+      if (parking === null)
+        return outcome(1, {
+          status: 'failed',
+          at: now(),
+          reason: 'permanent',
+          error: errorText ?? `HTTP ${r.status}`,
+        })
+      // The settings changed while this attempt was out: parking it now would miss the change that
+      // un-parks. It goes back to the queue instead, to be decided again under the new settings.
+      if (toSend.settingsVersion < (deps.settingsVersion?.() ?? toSend.settingsVersion)) {
+        const at = now()
+        return outcome(1, {
+          status: 'retrying',
+          nextAttemptAt: at,
+          unknown: false,
+          error: parking.error,
+          firstFailedAt: claim.firstFailedAt ?? at,
+        })
+      }
+      return parked(1, parking, false)
     }
     case 'daily_limit':
       // The customer had this perk today: nothing to award, not an error, never sent again. An earlier
       // attempt of this event that may have landed was looked up above (unknown), so this is no resend.
-      return answered({
+      return outcome(1, {
         status: 'skipped',
         at: now(),
         reason: DAILY_LIMIT_REACHED,

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino'
-import type { Transaction } from '../core/types.js'
 import type { CredentialsGate } from './credentials.js'
 import { decideAgain } from './decide-again.js'
-import { deliverOne } from './deliver.js'
+import { deliverOne, type ToSend } from './deliver.js'
 import type { Destination } from './destination.js'
 import { createGroupCommit } from './group-commit.js'
 import type { LiveEvents } from './live-events.js'
@@ -52,14 +51,10 @@ export function createWorker(deps: WorkerDeps) {
   })
 
   /** Under newer settings than it was decided with, the event is decided again before it is sent. */
-  async function decideAgainIfStale(
-    claim: ClaimedEvent,
-    decided: { version: number },
-  ): Promise<Transaction | null> {
+  async function decideAgainIfStale(claim: ClaimedEvent): Promise<ToSend | null> {
     const { settings, version, decidesSince } = deps.destination
     // The attempt goes out under the version in force, decided again or not.
-    decided.version = version
-    if (claim.settingsVersion >= decidesSince) return claim.tx
+    if (claim.settingsVersion >= decidesSince) return { tx: claim.tx, settingsVersion: version }
     const at = now()
     const r = await storage.redecide(
       {
@@ -73,7 +68,7 @@ export function createWorker(deps: WorkerDeps) {
     )
     switch (r.kind) {
       case 'send':
-        return r.tx
+        return { tx: r.tx, settingsVersion: version }
       case 'lost':
         return null
       case 'parked':
@@ -94,9 +89,9 @@ export function createWorker(deps: WorkerDeps) {
   }
 
   async function run(claim: ClaimedEvent): Promise<void> {
-    const decided = { version: claim.settingsVersion }
     const out = await deliverOne(claim, {
-      beforeSend: () => decideAgainIfStale(claim, decided),
+      beforeSend: () => decideAgainIfStale(claim),
+      settingsVersion: () => deps.destination.version,
       client: deps.destination.client,
       secrets: deps.destination.secrets(),
       now,
@@ -106,23 +101,8 @@ export function createWorker(deps: WorkerDeps) {
     })
     // Pause before this worker frees its slot, so no other claim meets the same 401.
     if (out.credentials) gate.reject(out.credentials.status, out.credentials.message)
-    let completion = out.completion
+    const { completion } = out
     if (completion === null) return
-    // The settings changed while this attempt was out: parking it now would miss the change that
-    // un-parks. It goes back to the queue instead, to be decided again under the new settings.
-    if (completion.result.status === 'parked' && decided.version < deps.destination.version) {
-      const at = now()
-      completion = {
-        ...completion,
-        result: {
-          status: 'retrying',
-          nextAttemptAt: at,
-          unknown: false,
-          error: completion.result.error,
-          firstFailedAt: claim.firstFailedAt ?? at,
-        },
-      }
-    }
     try {
       // A completion whose lease was lost changed nothing (another claim owns the event now).
       const applied = await commit.submit(completion)

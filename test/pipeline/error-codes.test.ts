@@ -126,3 +126,26 @@ describe("Perkville's documented error codes park the events they affect, with t
     })
   })
 })
+
+describe('a settings change while the attempt was out', () => {
+  it('sends the event back to the queue instead of parking it, so the new settings decide it again', async () => {
+    answer = { status: 400, body: failure('E000', 'Location 2001 does not exist') }
+    const deps = {
+      client,
+      secrets: [],
+      now: Date.now,
+      backoff: { baseMs: 10, maxMs: 100 },
+      retryForMs: 60_000,
+      beforeSend: async () => ({ tx, settingsVersion: 1 }),
+    }
+    const before = Date.now()
+    const stale = await deliverOne(claim(), { ...deps, settingsVersion: () => 2 })
+    expect(stale.completion?.result).toMatchObject({ status: 'retrying', unknown: false })
+    const retrying = stale.completion!.result as { nextAttemptAt: number; error: string }
+    expect(retrying.nextAttemptAt).toBeGreaterThanOrEqual(before)
+    expect(retrying.error).toMatch(/Perkville has no location 2001/)
+    // Under the settings still in force, the same answer parks it.
+    const current = await deliverOne(claim(), { ...deps, settingsVersion: () => 1 })
+    expect(current.completion?.result).toMatchObject({ status: 'parked', reason: 'unknown_location' })
+  })
+})
