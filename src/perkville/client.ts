@@ -25,7 +25,6 @@ import {
   type ConnectionResource,
   classifyStatus,
   classifyTransactionAnswer,
-  classifyTransactionResponse,
   classifyTransportError,
   DEFAULT_BASE_URL,
   errorMessage,

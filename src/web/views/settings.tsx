@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
 import { Confirm } from '../confirm'
-import { count, json, time } from '../format'
+import { count, json } from '../format'
 import { healthChanged } from '../health-events'
 import { href } from '../route'
 import { Time } from '../time'
@@ -501,8 +501,8 @@ function ContractCheckView({ contract }: { contract: ContractCheck }) {
   return (
     <div class="contract-check" data-contract={contract.ok ? 'ok' : 'bad'}>
       <p class="hint">
-        Live contract check on test business {contract.businessId}, <Time iso={contract.at} /> (trans_source_id{' '}
-        <code>{contract.transSourceId}</code>):{' '}
+        Live contract check on test business {contract.businessId}, <Time iso={contract.at} />{' '}
+        (trans_source_id <code>{contract.transSourceId}</code>):{' '}
         {contract.ok ? 'the assumptions hold.' : 'the assumptions do NOT hold.'}
       </p>
       <ul class="check">
