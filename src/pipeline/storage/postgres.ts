@@ -17,16 +17,7 @@ import {
 import { type DatabasePooling, poolerHint } from './postgres/pooler.js'
 import { prepareStatements, StatementNaming } from './postgres/prepared.js'
 import { prune } from './postgres/prune.js'
-import {
-  dropTotals,
-  getEvent,
-  getMeta,
-  listEvents,
-  nextDueAt,
-  queueDepth,
-  setMeta,
-  waiting,
-} from './postgres/queries.js'
+import { dropTotals, getEvent, getMeta, nextDueAt, queueDepth, setMeta, waiting } from './postgres/queries.js'
 import { redecide } from './postgres/redecide.js'
 import { recoverAbandoned, replayFailed, retry } from './postgres/requeue.js'
 import { getRefusal, search } from './postgres/search.js'
@@ -41,7 +32,6 @@ import type {
   ClaimedEvent,
   CompleteResult,
   Completion,
-  EventFilter,
   FailureCount,
   NewSettingsVersion,
   PruneResult,
@@ -249,10 +239,6 @@ class PostgresStorage implements Storage {
 
   getEvent(id: string): Promise<StoredEvent | null> {
     return getEvent(this.db, id)
-  }
-
-  listEvents(filter: EventFilter): Promise<StoredEvent[]> {
-    return listEvents(this.db, filter)
   }
 
   dropTotals(): Promise<Record<string, number>> {

@@ -1,4 +1,3 @@
-import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
 import {
   type AttemptDbRow,
   type DecisionDbRow,
@@ -7,9 +6,8 @@ import {
   toAttempt,
   toSeq,
   toStored,
-  withAttempts,
 } from '../event-rows.js'
-import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
+import type { StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type PgDb } from './db.js'
 
 type Row = EventRow<boolean>
@@ -33,23 +31,6 @@ export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null
     [seq],
   )
   return toStored(row, attempts.rows.map(toAttempt), eventDecisions(row, decisions.rows))
-}
-
-export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[]> {
-  const conditions = searchConditions(f)
-  if (conditions === null) return []
-  const params = new SqlParams('postgres')
-  const where = whereEvents(conditions, params)
-  const res = await db.query<Row>(
-    `SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`,
-    params.values,
-  )
-  if (res.rows.length === 0) return []
-  const attempts = await db.query<AttemptDbRow>(
-    `SELECT * FROM attempts WHERE event_seq = ANY($1::bigint[]) ORDER BY id`,
-    [res.rows.map((r) => r.seq)],
-  )
-  return withAttempts(res.rows, attempts.rows)
 }
 
 export async function dropTotals(db: PgDb): Promise<Record<string, number>> {

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3'
-import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
 import {
   type AttemptDbRow,
   type DecisionDbRow,
@@ -7,9 +6,8 @@ import {
   toAttempt,
   toSeq,
   toStored,
-  withAttempts,
 } from '../event-rows.js'
-import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
+import type { StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type SqliteRow } from './lanes.js'
 
 /** What the admin API and the health checks read; nothing here writes. */
@@ -57,21 +55,6 @@ export function queryOps(db: Database.Database) {
         (attemptsOf.all(seq) as AttemptDbRow[]).map(toAttempt),
         eventDecisions(row, decisionsOf.all(seq) as DecisionDbRow[]),
       )
-    },
-
-    listEvents(f: EventFilter): StoredEvent[] {
-      const conditions = searchConditions(f)
-      if (conditions === null) return []
-      const params = new SqlParams('sqlite')
-      const where = whereEvents(conditions, params)
-      const rows = db
-        .prepare(`SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`)
-        .all(...params.values) as SqliteRow[]
-      if (rows.length === 0) return []
-      const attempts = db
-        .prepare(`SELECT * FROM attempts WHERE event_seq IN (${rows.map(() => '?').join(',')}) ORDER BY id`)
-        .all(...rows.map((r) => r.seq)) as AttemptDbRow[]
-      return withAttempts(rows, attempts)
     },
 
     dropTotals(): Record<string, number> {
