@@ -2,13 +2,13 @@ import { ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { DeliveryService } from './service-api.js'
 import { computeStats } from './stats.js'
-import type { Storage } from './storage/storage.js'
+import type { QueueStore, ReadModel } from './storage/storage.js'
 
 /** Policy decisions, not delivery failures: a bulk replay leaves them alone unless asked by name. */
 const ORDER_RULE_REASONS = [ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER]
 
 export interface AdminDeps {
-  storage: Storage
+  storage: QueueStore & ReadModel
   depth: QueueDepth
   now: () => number
   /** Failed events were queued again: claim them. */

@@ -9,7 +9,7 @@ import type { DeliveryPolicy } from './options.js'
 import { decideOrder, ORDER_ALREADY_AWARDED, REFUND_EXCEEDS_ORDER } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { AcceptResult, IncomingEvent } from './service-api.js'
-import type { AcceptBatch, AcceptOutcome, Storage } from './storage/storage.js'
+import type { AcceptBatch, AcceptOutcome, QueueStore } from './storage/storage.js'
 import type { WriteHealth } from './write-health.js'
 
 /** What an order-rule failure means, for whoever sent the event (the stored event has the details). */
@@ -19,7 +19,7 @@ const ORDER_RULE_WORDS: Record<string, string> = {
 }
 
 export interface IntakeDeps {
-  storage: Storage
+  storage: QueueStore
   destination: Destination
   drops: DropLog
   metrics: PipelineMetrics

@@ -1,5 +1,5 @@
 import type { EventStatus } from './service-api.js'
-import type { RefusalCount, StatusCount, Storage } from './storage/storage.js'
+import type { ReadModel, RefusalCount, StatusCount } from './storage/storage.js'
 
 /** Latencies read per bucket: percentiles are exact below this many deliveries, estimated above. */
 export const LATENCY_SAMPLE = 1_000
@@ -105,7 +105,7 @@ export interface BucketTally {
  * events read into memory.
  */
 export async function* tallyBuckets(
-  storage: Pick<Storage, 'statusCounts' | 'refusalCounts' | 'latencySample'>,
+  storage: Pick<ReadModel, 'statusCounts' | 'refusalCounts' | 'latencySample'>,
   from: number,
   to: number,
   bucketMs: number,

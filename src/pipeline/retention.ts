@@ -1,11 +1,11 @@
 import type { Logger } from 'pino'
-import type { Storage } from './storage/storage.js'
+import type { QueueStore } from './storage/storage.js'
 
 /** Order ledgers outlive events: a refund may come long after the order's events were pruned. */
 export const LEDGER_MIN_KEEP_MS = 400 * 24 * 3_600_000
 
 export interface RetentionOptions {
-  storage: Storage
+  storage: QueueStore
   now: () => number
   retentionMs: number
   dedupWindowMs: number

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import type { ClaimedEvent, Storage } from './storage/storage.js'
+import type { ClaimedEvent, QueueStore } from './storage/storage.js'
 
 export interface SchedulerOptions {
-  storage: Storage
+  storage: QueueStore
   concurrency: number
   leaseMs: number
   /** Fallback poll for due retries and expired leases; enqueue wakes the pool at once. */
