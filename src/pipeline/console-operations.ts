@@ -9,13 +9,13 @@ import { computeOverview } from './overview.js'
 import type { QueueDepth } from './queue-depth.js'
 import { redecideRefused } from './redecide-refused.js'
 import type { AcceptResult, ConsoleOperations, EventSearch, IncomingEvent } from './service-api.js'
-import type { Storage } from './storage/storage.js'
+import type { QueueStore, ReadModel } from './storage/storage.js'
 import { testEvent } from './test-event.js'
 
 /** A replay of a search touches at most this many events (the console confirms the count first). */
 export const REPLAY_MAX = 100_000
 export interface ConsoleDeps {
-  storage: Storage
+  storage: QueueStore & ReadModel
   destination: Destination
   depth: QueueDepth
   live: LiveEvents

@@ -3,7 +3,7 @@ import { allHits } from './event-search.js'
 import { type eventSummary, hitSummary } from './event-summary.js'
 import { perkvillePoints } from './perkville-points.js'
 import type { CustomerView } from './service-api.js'
-import type { Storage, StoredEvent } from './storage/storage.js'
+import type { ReadModel, StoredEvent } from './storage/storage.js'
 
 /** The newest events of one customer the view reads (and shows). */
 export const CUSTOMER_EVENTS = 1_000
@@ -15,7 +15,7 @@ const BALANCE_TIMEOUT_MS = 3_000
  * the audiences entered and left, the orders with their refunds, and the Perkville balance.
  */
 export async function customerView(
-  storage: Storage,
+  storage: ReadModel,
   destination: Destination,
   rawEmail: string,
 ): Promise<CustomerView> {

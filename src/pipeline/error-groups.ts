@@ -1,7 +1,7 @@
 import { suggestedAction } from './error-actions.js'
 import { hitSummary } from './event-summary.js'
 import type { ErrorGroup, TimeRange } from './service-api.js'
-import type { Storage } from './storage/storage.js'
+import type { ReadModel } from './storage/storage.js'
 
 const SAMPLES = 3
 
@@ -11,7 +11,7 @@ const SAMPLES = 3
  * not errors and are not here.
  */
 export async function computeErrorGroups(
-  storage: Storage,
+  storage: ReadModel,
   range: TimeRange,
 ): Promise<{ groups: ErrorGroup[] }> {
   const { from, to } = range

@@ -2,10 +2,10 @@ import { toRecord } from './event-records.js'
 import { eventSummary, parsePayload, refusalSummary } from './event-summary.js'
 import { perkvillePoints } from './perkville-points.js'
 import type { Decision, EventDetail, EventRecord } from './service-api.js'
-import type { Storage, StoredEvent, StoredRefusal } from './storage/storage.js'
+import type { ReadModel, StoredEvent, StoredRefusal } from './storage/storage.js'
 
 /** One event with what was received, every decision, every attempt and a timeline. */
-export async function eventDetail(storage: Storage, id: string): Promise<EventDetail | null> {
+export async function eventDetail(storage: ReadModel, id: string): Promise<EventDetail | null> {
   if (id.startsWith('r')) {
     const refusal = await storage.getRefusal(id)
     return refusal ? refusalDetail(refusal) : null

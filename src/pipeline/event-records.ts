@@ -39,18 +39,6 @@ function toDecisionRecord(d: DecisionRow): DecisionRecord {
   }
 }
 
-/** A page cursor: opaque to clients, the id the next page starts below. */
-export function encodeCursor(id: string): string {
-  return Buffer.from(`before:${id}`).toString('base64url')
-}
-
-export function decodeCursor(cursor: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8')
-  const m = /^before:(\d+)$/.exec(text)
-  if (!m) throw new RangeError('cursor is not one this service handed out')
-  return m[1]!
-}
-
 function toAttemptRecord(a: AttemptRow): AttemptRecord {
   return {
     at: new Date(a.at).toISOString(),

@@ -1,7 +1,7 @@
 import { decodeSearchCursor, encodeSearchCursor, hitPosition, listItem } from './event-summary.js'
 import type { EventListItem, EventSearch } from './service-api.js'
 import { EVENT_STATUSES, EVENTS_PAGE } from './service-api.js'
-import type { SearchFilter, SearchHit, Storage } from './storage/storage.js'
+import type { ReadModel, SearchFilter, SearchHit } from './storage/storage.js'
 
 /** The store's filter for a console search (cursor decoded, email lower-cased, limit capped). */
 export function searchFilter(query: EventSearch, limit: number): SearchFilter {
@@ -25,7 +25,7 @@ export function searchFilter(query: EventSearch, limit: number): SearchFilter {
 
 /** One page of a console search, newest first, with the cursor of the next one. */
 export async function searchEvents(
-  storage: Storage,
+  storage: ReadModel,
   query: EventSearch,
 ): Promise<{ events: EventListItem[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(Math.floor(query.limit ?? EVENTS_PAGE.default), 1), EVENTS_PAGE.max)
@@ -40,7 +40,7 @@ export async function searchEvents(
 
 /** Every hit of a search, page by page (for replays), up to `max`. */
 export async function* allHits(
-  storage: Storage,
+  storage: ReadModel,
   filter: SearchFilter,
   max: number,
 ): AsyncGenerator<SearchHit> {

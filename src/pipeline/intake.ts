@@ -10,11 +10,11 @@ import type { DeliveryPolicy } from './options.js'
 import { decideOrder } from './order-rules.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { AcceptResult, IncomingEvent } from './service-api.js'
-import type { AcceptBatch, AcceptOutcome, Storage } from './storage/storage.js'
+import type { AcceptBatch, AcceptOutcome, QueueStore } from './storage/storage.js'
 import type { WriteHealth } from './write-health.js'
 
 export interface IntakeDeps {
-  storage: Storage
+  storage: QueueStore
   destination: Destination
   drops: DropLog
   metrics: PipelineMetrics

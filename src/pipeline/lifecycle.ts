@@ -4,12 +4,12 @@ import type { Destination } from './destination.js'
 import type { QueueDepth } from './queue-depth.js'
 import type { Retention } from './retention.js'
 import type { Scheduler } from './scheduler.js'
-import type { Storage } from './storage/storage.js'
+import type { QueueStore } from './storage/storage.js'
 import type { createWorker } from './worker.js'
 import type { WriteHealth } from './write-health.js'
 
 export interface LifecycleParts {
-  storage: Storage
+  storage: QueueStore
   sharedQueue: boolean
   depth: QueueDepth
   gate: CredentialsGate

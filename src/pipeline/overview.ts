@@ -1,10 +1,10 @@
 import { addTally, emptyTally, tallyBuckets } from './range-tally.js'
 import type { Overview, TimeRange } from './service-api.js'
 import { defaultBucketMs, LatencyHistogram } from './stats.js'
-import type { Storage } from './storage/storage.js'
+import type { ReadModel } from './storage/storage.js'
 
 export interface OverviewDeps {
-  storage: Storage
+  storage: ReadModel
   queueDepth: () => number
   now: () => number
 }

@@ -1,4 +1,4 @@
-import type { Storage } from './storage/storage.js'
+import type { ReadModel } from './storage/storage.js'
 
 const REFRESH_MS = 5_000
 
@@ -15,11 +15,11 @@ export class QueueDepth {
    * it, and the replay's add then left phantom events until a restart; only what is shown is clamped.
    */
   private constructor(
-    private readonly storage: Storage,
+    private readonly storage: ReadModel,
     private count: number,
   ) {}
 
-  static async load(storage: Storage): Promise<QueueDepth> {
+  static async load(storage: ReadModel): Promise<QueueDepth> {
     return new QueueDepth(storage, await storage.queueDepth())
   }
 

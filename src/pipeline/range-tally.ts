@@ -1,8 +1,11 @@
 import type { EventStatus } from './service-api.js'
-import type { RefusalCount, StatusCount, Storage } from './storage/storage.js'
+import type { ReadModel, RefusalCount, StatusCount } from './storage/storage.js'
 
 /** Latencies read per bucket: percentiles are exact below this many deliveries, estimated above. */
 export const LATENCY_SAMPLE = 1_000
+
+/** Buckets counted between two turns of the event loop. */
+const YIELD_EVERY = 100
 
 /** A stretch of received events as /admin/stats and the overview both count it. */
 export interface Tally {
@@ -105,12 +108,15 @@ export interface BucketTally {
  * events read into memory.
  */
 export async function* tallyBuckets(
-  storage: Pick<Storage, 'statusCounts' | 'refusalCounts' | 'latencySample'>,
+  storage: Pick<ReadModel, 'statusCounts' | 'refusalCounts' | 'latencySample'>,
   from: number,
   to: number,
   bucketMs: number,
 ): AsyncIterable<BucketTally> {
+  let read = 0
   for (let start = from; start < to; start += bucketMs) {
+    // SQLite answers synchronously: a range of thousands of small buckets lets other work run between.
+    if (++read % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve))
     const end = Math.min(to, start + bucketMs)
     const tally = emptyTally()
     const refusals = await storage.refusalCounts(start, end)

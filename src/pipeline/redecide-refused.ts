@@ -3,7 +3,7 @@ import { atTheDoor } from './door.js'
 import { allHits, searchFilter } from './event-search.js'
 import { parsePayload } from './event-summary.js'
 import type { AcceptResult, EventSearch, IncomingEvent, RedecideRefusedResult } from './service-api.js'
-import type { Storage } from './storage/storage.js'
+import type { ReadModel } from './storage/storage.js'
 
 /** One request decides at most this many refused events again (the console shows the count first). */
 export const REDECIDE_MAX = 100_000
@@ -11,7 +11,7 @@ export const REDECIDE_MAX = 100_000
 const CHUNK = 500
 
 export interface RedecideDeps {
-  storage: Storage
+  storage: ReadModel
   destination: Destination
   accept: (events: IncomingEvent[]) => Promise<AcceptResult>
 }

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
 import type { Timers } from './clock.js'
-import type { Storage } from './storage/storage.js'
+import type { QueueStore } from './storage/storage.js'
 
 /** Order ledgers outlive events: a refund may come long after the order's events were pruned. */
 export const LEDGER_MIN_KEEP_MS = 400 * 24 * 3_600_000
 
 export interface RetentionOptions {
-  storage: Storage
+  storage: QueueStore
   now: () => number
   timers: Timers
   retentionMs: number

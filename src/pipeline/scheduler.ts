@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
 import type { Timers } from './clock.js'
-import type { ClaimedEvent, ClaimResult, Storage } from './storage/storage.js'
+import type { ClaimedEvent, ClaimResult, QueueStore } from './storage/storage.js'
 
 export interface SchedulerOptions {
-  storage: Storage
+  storage: QueueStore
   concurrency: number
   leaseMs: number
   /** Fallback poll for due retries and expired leases; enqueue wakes the pool at once. */

@@ -59,7 +59,7 @@ export const EVENT_STATUSES = [
 ] as const
 export type EventStatus = (typeof EVENT_STATUSES)[number]
 
-/** Events per page of listEvents: `limit` defaults to and is capped at these. */
+/** Events per page of a search: `limit` defaults to and is capped at these. */
 export const EVENTS_PAGE = { default: 50, max: 500 } as const
 
 export interface AttemptRecord {
@@ -106,18 +106,6 @@ export interface DecisionRecord {
   code: string | null
   message: string | null
   transaction: unknown
-}
-
-export interface EventQuery {
-  status?: EventStatus
-  email?: string
-  messageId?: string
-  orderId?: string
-  from?: number
-  to?: number
-  limit?: number
-  /** Opaque cursor from a previous page. */
-  cursor?: string
 }
 
 export interface StatsQuery {
@@ -184,8 +172,6 @@ export interface DroppedSample {
 export interface DeliveryService extends ConsoleOperations {
   accept(events: IncomingEvent[]): Promise<AcceptResult>
   stats(query: StatsQuery): Promise<DeliveryStats>
-  listEvents(query: EventQuery): Promise<{ events: EventRecord[]; nextCursor: string | null }>
-  getEvent(id: string): Promise<EventRecord | null>
   retryEvent(id: string): Promise<boolean>
   /** Webhook first-event signatures: false when this messageId already came with another body. */
   bindSignedBody(messageId: string, bodyDigest: string): Promise<boolean>

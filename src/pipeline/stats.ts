@@ -1,6 +1,6 @@
 import { addTally, emptyTally, tallyBuckets } from './range-tally.js'
 import type { DeliveryStats, EventStatus, StatsQuery } from './service-api.js'
-import type { Storage } from './storage/storage.js'
+import type { ReadModel } from './storage/storage.js'
 
 const NICE_BUCKETS_MS = [
   1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000,
@@ -63,7 +63,7 @@ interface ErrorEntry {
  * delivered + pending + retrying + parked + skipped), door refusals included, counted from the same
  * index queries as the console overview (range-tally.ts); buckets without an outcome are left out.
  */
-export async function computeStats(storage: Storage, query: StatsQuery): Promise<DeliveryStats> {
+export async function computeStats(storage: ReadModel, query: StatsQuery): Promise<DeliveryStats> {
   const { from, to, bucketMs } = validateStatsQuery(query)
   const iso = (at: number) => new Date(at).toISOString()
   const total = emptyTally()
@@ -139,7 +139,7 @@ export async function computeStats(storage: Storage, query: StatsQuery): Promise
 
 /** The last error of the newest event counted under one reason (a search per status it spans). */
 async function newestError(
-  storage: Storage,
+  storage: ReadModel,
   from: number,
   to: number,
   e: ErrorEntry,

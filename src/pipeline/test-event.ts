@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { Destination } from './destination.js'
 import { atTheDoor } from './door.js'
 import type { AcceptResult, IncomingEvent, TestEventResult } from './service-api.js'
-import type { Storage } from './storage/storage.js'
+import type { ReadModel } from './storage/storage.js'
 
 export interface TestEventDeps {
-  storage: Storage
+  storage: ReadModel
   destination: Destination
   accept: (events: IncomingEvent[]) => Promise<AcceptResult>
   now: () => number

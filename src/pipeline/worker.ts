@@ -9,11 +9,11 @@ import { outcomeSummary } from './live-summary.js'
 import type { PipelineMetrics } from './metrics.js'
 import type { DeliveryPolicy, Tuning } from './options.js'
 import type { QueueDepth } from './queue-depth.js'
-import type { AcceptContext, ClaimedEvent, Completion, Storage } from './storage/storage.js'
+import type { AcceptContext, ClaimedEvent, Completion, QueueStore } from './storage/storage.js'
 import { releaseOf, type WriteHealth } from './write-health.js'
 
 export interface WorkerDeps {
-  storage: Storage
+  storage: QueueStore
   destination: Destination
   gate: CredentialsGate
   metrics: PipelineMetrics

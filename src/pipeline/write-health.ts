@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
 import { storageFailureCause } from './storage/failure-cause.js'
-import type { ClaimedEvent, Completion, Storage } from './storage/storage.js'
+import type { ClaimedEvent, Completion, QueueStore } from './storage/storage.js'
 
 export interface WriteHealthOptions {
-  storage: Storage
+  storage: QueueStore
   now: () => number
   /** While writes fail, how often a probe write checks whether they work again. */
   probeMs: number

@@ -4,13 +4,13 @@ import type { AlertThresholds } from '../alerts/conditions.js'
 import { type AlertDestination, emailDestination, webhookDestination } from '../alerts/destinations.js'
 import { AlertMonitor } from '../alerts/monitor.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
-import type { Storage } from '../pipeline/storage/storage.js'
+import type { ReadModel, SettingsStore } from '../pipeline/storage/storage.js'
 import { alertObserver } from './alert-observation.js'
 import type { ServiceConfig } from './config.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'
 
 export interface AlertMonitorDeps {
-  storage: Storage
+  storage: ReadModel & SettingsStore
   service: DeliveryService
   checks: SettingsCheckRunner
   registry: Registry

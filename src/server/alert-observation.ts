@@ -2,11 +2,11 @@ import type { Observation } from '../alerts/conditions.js'
 import type { Sighting } from '../alerts/monitor.js'
 import { firstTryShares } from '../pipeline/range-tally.js'
 import type { DeliveryService } from '../pipeline/service-api.js'
-import type { Storage } from '../pipeline/storage/storage.js'
+import type { ReadModel } from '../pipeline/storage/storage.js'
 import type { SettingsCheckRunner } from './settings-check-runner.js'
 
 export interface AlertObservationDeps {
-  storage: Storage
+  storage: ReadModel
   service: DeliveryService
   checks: SettingsCheckRunner
   /** The deliverability and refusal-surge window. */

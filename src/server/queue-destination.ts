@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Settings } from '../core/settings.js'
 import { normaliseBaseUrl } from '../perkville/wire.js'
-import type { Storage } from '../pipeline/storage/storage.js'
+import type { ReadModel, SettingsStore, Storage } from '../pipeline/storage/storage.js'
 
 /** The store_meta key naming the destination the queued events belong to. */
 const KEY = 'destination'
@@ -55,12 +55,12 @@ export class QueueDestinationError extends Error {
   }
 }
 
-async function undelivered(storage: Storage): Promise<number> {
+async function undelivered(storage: ReadModel): Promise<number> {
   const [depth, waiting] = await Promise.all([storage.queueDepth(), storage.waiting()])
   return depth + waiting.parked
 }
 
-async function stored(storage: Storage): Promise<QueueDestination | null> {
+async function stored(storage: SettingsStore): Promise<QueueDestination | null> {
   const text = await storage.getMeta(KEY)
   if (text === null) return null
   try {
@@ -97,7 +97,7 @@ export async function checkQueueDestination(
 }
 
 /** Records the destination the queue now belongs to. */
-export async function recordQueueDestination(storage: Storage, now: QueueDestination): Promise<void> {
+export async function recordQueueDestination(storage: SettingsStore, now: QueueDestination): Promise<void> {
   const before = await stored(storage)
   if (before === null || !same(before, now)) await storage.setMeta(KEY, JSON.stringify(now))
 }
@@ -107,7 +107,7 @@ export async function recordQueueDestination(storage: Storage, now: QueueDestina
  * the settings deliberately); the history says so. Answers the words for the version's changes.
  */
 export async function movedWithSettings(
-  storage: Storage,
+  storage: ReadModel,
   from: QueueDestination,
   to: QueueDestination,
 ): Promise<string[]> {

@@ -7,7 +7,7 @@ import {
   SettingsError,
 } from '../core/settings.js'
 import { describeSettingsChange } from '../core/settings-diff.js'
-import type { SettingsSource, SettingsVersionRow, Storage } from '../pipeline/storage/storage.js'
+import type { SettingsSource, SettingsStore, SettingsVersionRow } from '../pipeline/storage/storage.js'
 
 /** How far back the start looks for the last version read from the settings file or configuration. */
 const LOOK_BACK = 1_000
@@ -38,7 +38,7 @@ export class SettingsVersions {
   private readonly refused = new Set<number>()
 
   private constructor(
-    private readonly storage: Storage,
+    private readonly storage: SettingsStore,
     private readonly logger: Logger,
     private current: SettingsVersionRow & { parsed: Settings },
     /** At open: the oldest version deciding alike with the one in force (Destination.decidesSince follows changes). */
@@ -46,7 +46,7 @@ export class SettingsVersions {
   ) {}
 
   static async open(
-    storage: Storage,
+    storage: SettingsStore,
     given: Settings,
     source: Exclude<SettingsSource, 'api'>,
     logger: Logger,
@@ -243,7 +243,7 @@ function alikeSince(rows: ReadRow[], inForce: Settings): number {
  * versions as stored: instances sharing a database append versions concurrently, so the one before
  * this instance's own may be another's, and only the store knows whether it decided differently.
  */
-async function decidesSinceFor(storage: Storage, version: number, inForce: Settings): Promise<number> {
+async function decidesSinceFor(storage: SettingsStore, version: number, inForce: Settings): Promise<number> {
   const rows = (await storage.settingsVersions(LOOK_BACK)).filter((r) => r.version <= version).map(readRow)
   return rows[0]?.version === version ? alikeSince(rows, inForce) : version
 }

@@ -7,10 +7,9 @@ import type {
   Decision,
   ErrorGroup,
   EventDetail,
-  EventRecord,
   EventStatus,
+  EventSummary,
   Overview,
-  EventSummary as ServiceEventSummary,
 } from '../pipeline/service-api.js'
 import type { SettingsVersionProblem } from '../server/settings-versions.js'
 
@@ -28,10 +27,7 @@ export const STATUSES: Status[] = [
   'rejected',
 ]
 
-/** A list row; a row from an older answer names its code and error as the events list did. */
-export type EventSummary = ServiceEventSummary & Partial<Pick<EventRecord, 'failureReason' | 'lastError'>>
-
-export type { CustomerView, Decision, ErrorGroup, EventDetail, Overview }
+export type { CustomerView, Decision, ErrorGroup, EventDetail, EventSummary, Overview }
 
 export interface CheckItem {
   item: string

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import type { IncomingEvent } from '../../src/pipeline/service-api.js'
-import { type Harness, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, startHarness, track, waitFor } from './harness.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -57,7 +57,7 @@ describe('accept → deliver', () => {
       quantity: 1,
     })
 
-    const { events: records } = await h.service.listEvents({ status: 'delivered' })
+    const records = await acceptedEvents(h.service, { status: 'delivered' })
     expect(records).toHaveLength(3)
     for (const r of records) {
       expect(r.attempts).toBe(1)
@@ -166,11 +166,11 @@ describe('accept → deliver', () => {
     expect(await h.service.accept([again()])).toMatchObject({ queued: 1, duplicates: 0 })
     const messageId = (ev.payload as { messageId: string }).messageId
     await waitFor(async () => {
-      const { events } = await h!.service.listEvents({ messageId })
+      const events = await acceptedEvents(h!.service, { messageId })
       return events.length === 2 && events.every((e) => e.status === 'delivered')
     }, 'the re-accepted copy to settle as delivered (409)')
     expect(h.sandbox.transactions().filter((t) => t.trans_source_id === messageId)).toHaveLength(1)
-    const { events } = await h.service.listEvents({ messageId })
+    const events = await acceptedEvents(h.service, { messageId })
     expect(events[0]!.attemptLog[0]).toMatchObject({ outcome: 'already_delivered' })
     expect((events[0]!.attemptLog[0]!.response as { status: number }).status).toBe(409)
   })
@@ -245,7 +245,7 @@ describe('robustness at the door', () => {
     expect(r.queued).toBeGreaterThanOrEqual(2)
     const health = await h.service.health()
     expect(health).toMatchObject({ storage: 'ok', shuttingDown: false, queueDepth: r.queued })
-    const stored = (await h.service.listEvents({ email: 't@example.com' })).events[0]!
+    const stored = (await acceptedEvents(h.service, { email: 't@example.com' }))[0]!
     expect(Number.isNaN(Date.parse(stored.receivedAt))).toBe(false)
   })
 })
@@ -259,13 +259,13 @@ describe('queries', () => {
       track('other@example.com', 'Mystery Perk'),
     ]
     await h.service.accept(evs)
-    const byEmail = await h.service.listEvents({ email: 'page@EXAMPLE.com', limit: 3 })
+    const byEmail = await h.service.searchEvents({ email: 'page@EXAMPLE.com', limit: 3 })
     expect(byEmail.events).toHaveLength(3)
     expect(byEmail.nextCursor).not.toBeNull()
     const seen = byEmail.events.map((e) => e.id)
     let cursor = byEmail.nextCursor
     while (cursor) {
-      const page = await h.service.listEvents({ email: 'page@example.com', limit: 3, cursor })
+      const page = await h.service.searchEvents({ email: 'page@example.com', limit: 3, cursor })
       seen.push(...page.events.map((e) => e.id))
       cursor = page.nextCursor
     }
@@ -273,22 +273,22 @@ describe('queries', () => {
     expect(new Set(seen).size).toBe(7)
     expect(seen.map(Number)).toEqual([...seen.map(Number)].sort((a, b) => b - a))
 
-    const byOrder = await h.service.listEvents({ orderId: 'ord-9' })
-    expect(byOrder.events.map((e) => e.email)).toEqual(['other@example.com'])
+    const byOrder = await acceptedEvents(h.service, { orderId: 'ord-9' })
+    expect(byOrder.map((e) => e.email)).toEqual(['other@example.com'])
     const mid = (evs[3]!.payload as { messageId: string }).messageId
-    const byMessage = await h.service.listEvents({ messageId: mid })
-    expect(byMessage.events).toHaveLength(1)
-    const one = await h.service.getEvent(byMessage.events[0]!.id)
+    const byMessage = await acceptedEvents(h.service, { messageId: mid })
+    expect(byMessage).toHaveLength(1)
+    const one = await h.service.eventDetail(byMessage[0]!.id)
     expect(one).toMatchObject({ messageId: mid, status: 'pending', email: 'Page@Example.com' })
-    expect(await h.service.getEvent('999999')).toBeNull()
-    expect(await h.service.getEvent('nope')).toBeNull()
-    await expect(h.service.listEvents({ cursor: 'garbage' })).rejects.toThrow(/cursor/)
+    expect(await h.service.eventDetail('999999')).toBeNull()
+    expect(await h.service.eventDetail('nope')).toBeNull()
+    await expect(h.service.searchEvents({ cursor: 'garbage' })).rejects.toThrow(/cursor/)
 
     await h.service.start()
     await waitFor(async () => (await h!.service.health()).queueDepth === 0, 'the queue to drain')
     // The unknown perk parks its event (waiting for a settings change) rather than failing it.
-    expect((await h.service.listEvents({ status: 'parked' })).events).toHaveLength(1)
-    expect((await h.service.listEvents({ status: 'delivered' })).events).toHaveLength(8)
-    expect((await h.service.listEvents({ status: 'pending' })).events).toHaveLength(0)
+    expect(await acceptedEvents(h.service, { status: 'parked' })).toHaveLength(1)
+    expect(await acceptedEvents(h.service, { status: 'delivered' })).toHaveLength(8)
+    expect(await acceptedEvents(h.service, { status: 'pending' })).toHaveLength(0)
   })
 })

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_READONLY_TOKEN, startSandbox } from '../../src/sandbox/index.js'
 import { ManualClock } from '../fixtures/manual-clock.js'
-import { type Harness, settingsFor, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -34,11 +34,11 @@ describe('rejected credentials', () => {
     // Once the attempts that met the 401 are back, ten minutes pass for the pool (its polls and ten
     // probes run, each awaited): nothing fails, nothing burns an attempt.
     await waitFor(
-      async () => (await h.service.listEvents({ status: 'in_flight' })).events.length === 0,
+      async () => (await acceptedEvents(h.service, { status: 'in_flight' })).length === 0,
       'the attempts out',
     )
     await clock.advance(10 * 60_000)
-    const records = (await h.service.listEvents({})).events
+    const records = await acceptedEvents(h.service)
     expect(records).toHaveLength(6)
     for (const r of records) {
       expect(r.status === 'pending' || r.status === 'retrying').toBe(true)
@@ -50,7 +50,7 @@ describe('rejected credentials', () => {
     await h.service.updateSettings(settingsFor(h.sandbox.token))
     await waitFor(() => h.sandbox.transactions().length === 6, 'delivery after the settings change')
     await waitFor(() => h.service.credentials().state === 'ok', 'credentials ok')
-    expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(0)
+    expect(await acceptedEvents(h.service, { status: 'failed' })).toHaveLength(0)
     expect(await h.registry.metrics()).toContain('perkville_delivery_paused 0')
   })
 
@@ -80,7 +80,7 @@ describe('rejected credentials', () => {
     // Probes succeed (the token reads), trials fail: still nothing failed, nothing delivered.
     await new Promise((r) => setTimeout(r, 400))
     expect(h.service.credentials().state).toBe('rejected')
-    const records = (await h.service.listEvents({})).events
+    const records = await acceptedEvents(h.service)
     expect(records.every((r) => r.status !== 'failed' && r.attempts === 0)).toBe(true)
     await h.service.updateSettings(settingsFor(h.sandbox.token))
     await waitFor(() => h.sandbox.transactions().length === 2, 'delivery with the full token')

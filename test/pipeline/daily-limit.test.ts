@@ -8,7 +8,7 @@ import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { DeliveryService, EventRecord } from '../../src/pipeline/service-api.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { dropSchema, randomSchema, requirePostgres, TEST_DATABASE_URL } from '../postgres/pg-harness.js'
-import { MAP, openTestService, track, waitFor } from './harness.js'
+import { acceptedEvents, MAP, openTestService, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -58,7 +58,7 @@ async function setUp(
 
 async function finished(service: DeliveryService, n: number): Promise<EventRecord[]> {
   return waitFor(async () => {
-    const { events } = await service.listEvents({ limit: 50 })
+    const events = await acceptedEvents(service)
     const done = events.filter((e) => ['delivered', 'skipped', 'failed', 'parked'].includes(e.status))
     return done.length === n ? events : null
   }, `${n} events finished`)
@@ -136,7 +136,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       // Never a failure to retry: the operator's retry refuses it, and nothing is sent again.
       expect(await service.retryEvent(skip!.id)).toBe(false)
       expect(await service.replayFailed({ from: range.from, to: range.to })).toBe(0)
-      expect((await service.getEvent(skip!.id))?.attemptLog).toHaveLength(1)
+      expect((await service.eventDetail(skip!.id))?.attemptLog).toHaveLength(1)
     })
 
     it('settles a lost answer by lookup, so the resend of a delivered once-per-day award is never recorded as a skip', async () => {

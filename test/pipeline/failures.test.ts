@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SEED, startSandbox } from '../../src/sandbox/index.js'
 import { ManualClock } from '../fixtures/manual-clock.js'
-import { type Harness, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('permanent failures, retry and replay', () => {
     const good = track('m@example.com', 'Checked In')
     await h.service.accept([bad, good])
     await waitFor(() => h.sandbox.transactions().length === 1, 'the next event of the same customer')
-    const [failed] = (await h.service.listEvents({ status: 'parked' })).events
+    const [failed] = await acceptedEvents(h.service, { status: 'parked' })
     expect(failed).toMatchObject({ failureReason: 'unknown_perk', attempts: 1, perkId: '9999' })
     expect(failed!.lastError).toMatch(/perk 9999 of business 1001 \(HTTP 404: perk 9999 not found/)
     expect(failed!.lastError).toMatch(/Correct the settings in Settings/)
@@ -62,20 +62,20 @@ describe('permanent failures, retry and replay', () => {
     const events = Array.from({ length: 4 }, (_, i) => track(`r${i}@example.com`, 'Referral Sent'))
     await h.service.accept(events)
     await waitFor(
-      async () => (await h.service.listEvents({ status: 'parked' })).events.length === 4,
+      async () => (await acceptedEvents(h.service, { status: 'parked' })).length === 4,
       'four 404s',
     )
     expect(await h.service.retryEvent('999999')).toBe(false)
     // The perk is created (the sandbox comes back with it at the same address).
     await first.close()
     sandbox = await startSandbox({ memory: true, port: first.port })
-    const [one] = (await h.service.listEvents({ email: 'r0@example.com' })).events
+    const [one] = await acceptedEvents(h.service, { email: 'r0@example.com' })
     expect(await h.service.retryEvent(one!.id)).toBe(true)
     expect(await h.service.retryEvent(one!.id)).toBe(false)
     await waitFor(() => sandbox.transactions().length === 1, 'the retried event')
     // The sandbox commits before the service records the outcome, so wait for the record itself.
     const retried = await waitFor(async () => {
-      const ev = await h.service.getEvent(one!.id)
+      const ev = await h.service.eventDetail(one!.id)
       return ev?.status === 'delivered' ? ev : null
     }, 'the retried event recorded as delivered')
     expect(retried).toMatchObject({ status: 'delivered', failureReason: null })
@@ -90,14 +90,14 @@ describe('permanent failures, retry and replay', () => {
     expect(await h.service.replayFailed({ from: t0 - 1_000, to: Date.now() + 1_000 })).toBe(0)
     expect(await h.service.releaseParked()).toBe(3)
     await waitFor(() => sandbox.transactions().length === 4, 'the released events')
-    expect((await h.service.listEvents({ status: 'parked' })).events).toHaveLength(0)
+    expect(await acceptedEvents(h.service, { status: 'parked' })).toHaveLength(0)
   })
 
   it('expires an event still failing after retryForMs', async () => {
     const h = await harness({ faults: { outage: true }, service: { retryForMs: 300 } })
     await h.service.accept([track('x@example.com', 'Checked In')])
     const failed = await waitFor(
-      async () => (await h.service.listEvents({ status: 'failed' })).events[0],
+      async () => (await acceptedEvents(h.service, { status: 'failed' }))[0],
       'expiry',
     )
     expect(failed.failureReason).toBe('expired')
@@ -142,16 +142,16 @@ describe('retention', () => {
     stuck.receivedAt = clock.now()
     await h.service.accept([stuck])
     await waitFor(
-      async () => (await h.service.listEvents({ status: 'retrying' })).events.length === 1,
+      async () => (await acceptedEvents(h.service, { status: 'retrying' })).length === 1,
       'retrying',
     )
     // Each daily prune over 29 days runs (and is awaited) on the way: none removes anything yet.
     await clock.advance(29 * DAY)
-    expect((await h.service.listEvents({})).events).toHaveLength(5)
-    expect((await h.service.listEvents({ status: 'failed' })).events).toHaveLength(1)
+    expect(await acceptedEvents(h.service)).toHaveLength(5)
+    expect(await acceptedEvents(h.service, { status: 'failed' })).toHaveLength(1)
     await clock.advance(2 * DAY)
-    expect((await h.service.listEvents({})).events).toHaveLength(2)
-    const kept = (await h.service.listEvents({})).events
+    expect(await acceptedEvents(h.service)).toHaveLength(2)
+    const kept = await acceptedEvents(h.service)
     expect(kept.map((e) => [e.email, e.status])).toEqual([
       ['c@example.com', 'retrying'],
       ['b@example.com', 'parked'],

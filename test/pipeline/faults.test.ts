@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { EventRecord, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { DUPLICATE_ANSWERS } from '../../src/sandbox/index.js'
-import { type Harness, type HarnessOptions, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, type HarnessOptions, startHarness, track, waitFor } from './harness.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -28,7 +28,7 @@ async function drained(h: Harness): Promise<boolean> {
 }
 
 async function allEvents(h: Harness): Promise<EventRecord[]> {
-  return (await h.service.listEvents({ limit: 500 })).events
+  return await acceptedEvents(h.service, { limit: 500 })
 }
 
 function many(n: number, customers: number): IncomingEvent[] {

@@ -9,7 +9,14 @@ import type { PerkvilleClient } from '../../src/perkville/client-api.js'
 import type { Timers } from '../../src/pipeline/clock.js'
 import { createDeliveryService, type DeliveryPolicy, type Tuning } from '../../src/pipeline/index.js'
 import { TUNING } from '../../src/pipeline/options.js'
-import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
+import {
+  type DeliveryService,
+  EVENTS_PAGE,
+  type EventListItem,
+  type EventRecord,
+  type EventSearch,
+  type IncomingEvent,
+} from '../../src/pipeline/service-api.js'
 import type { DatabasePooling } from '../../src/pipeline/storage/postgres/pooler.js'
 import type { Storage } from '../../src/pipeline/storage/storage.js'
 import { type Behaviour, type Faults, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
@@ -246,6 +253,18 @@ export function track(
 
 /** Polls until the check passes (liveness, not speed: the limit is generous). */
 /** Polls until `check` gives a truthy value, and returns it (so never null or undefined). */
+/**
+ * The accepted events a console search finds, newest first (refusals left out): a search answers each
+ * accepted event with every field of its record.
+ */
+export async function acceptedEvents(
+  service: Pick<DeliveryService, 'searchEvents'>,
+  query: EventSearch = {},
+): Promise<Array<EventListItem & EventRecord>> {
+  const { events } = await service.searchEvents({ limit: EVENTS_PAGE.max, ...query })
+  return events.filter((e): e is EventListItem & EventRecord => !e.id.startsWith('r'))
+}
+
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   what: string,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { IncomingEvent } from '../../src/pipeline/service-api.js'
-import { type Harness, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -47,7 +47,7 @@ describe('order rules (on by default)', () => {
     })
     await drain(h)
     expect(h.sandbox.transactions()).toHaveLength(1)
-    const [held] = (await h.service.listEvents({ status: 'failed' })).events
+    const [held] = await acceptedEvents(h.service, { status: 'failed' })
     expect(held).toMatchObject({ failureReason: 'order_already_awarded', orderId: 'A-1', attempts: 0 })
     expect(held!.lastError).toMatch(/A-1/)
     // A bulk replay leaves policy decisions alone.
@@ -83,11 +83,11 @@ describe('order rules (on by default)', () => {
         .sort((x, y) => x - y),
     ).toEqual([-15, -5, 20])
     expect(sumFor(h, 'r@example.com')).toBe(0)
-    const clamped = (await h.service.listEvents({ orderId: 'B-1', status: 'delivered' })).events.find(
+    const clamped = (await acceptedEvents(h.service, { orderId: 'B-1', status: 'delivered' })).find(
       (e) => e.quantity === -15,
     )
     expect(clamped).toMatchObject({ requestedQuantity: -30, kind: 'refund' })
-    const failed = (await h.service.listEvents({ status: 'failed' })).events
+    const failed = await acceptedEvents(h.service, { status: 'failed' })
     expect(failed.map((e) => e.failureReason)).toEqual(['refund_exceeds_order', 'refund_exceeds_order'])
     const stats = await h.service.stats({ from: Date.now() - 60_000, to: Date.now() + 1_000 })
     expect(stats.notDelivered).toMatchObject({ refund_exceeds_order: 2 })
@@ -96,11 +96,8 @@ describe('order rules (on by default)', () => {
   it('releases an order whose award failed: its queued refunds fail, a later award of it goes through', async () => {
     const h = await harness({ faults: { outage: true }, service: { retryForMs: 200 } })
     await h.service.accept([order('e@example.com', 'C-1', 40), refund('e@example.com', 'C-1', 10)])
-    await waitFor(
-      async () => (await h.service.listEvents({ status: 'failed' })).events.length === 2,
-      'expiry',
-    )
-    const failed = (await h.service.listEvents({ orderId: 'C-1' })).events
+    await waitFor(async () => (await acceptedEvents(h.service, { status: 'failed' })).length === 2, 'expiry')
+    const failed = await acceptedEvents(h.service, { orderId: 'C-1' })
     expect(failed.map((e) => e.failureReason).sort()).toEqual(['expired', 'refund_exceeds_order'])
     expect(failed.find((e) => e.kind === 'refund')!.attempts).toBe(0)
     expect((await h.service.health()).queueDepth).toBe(0)

@@ -8,7 +8,15 @@ import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { PerkvilleClient } from '../../src/perkville/client-api.js'
 import type { DeliveryService, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
-import { type Harness, openTestService, settingsFor, startHarness, track, waitFor } from './harness.js'
+import {
+  acceptedEvents,
+  type Harness,
+  openTestService,
+  settingsFor,
+  startHarness,
+  track,
+  waitFor,
+} from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -104,7 +112,7 @@ describe('per-customer ordering', () => {
     const fast = Array.from({ length: 10 }, (_, i) => track(`fast${i % 2}@example.com`, 'Checked In'))
     await service.accept([...slow, ...fast])
     await waitFor(() => main.transactions().length === 10, 'the other customers to be delivered')
-    const held = (await service.listEvents({ email: 'slow@example.com' })).events
+    const held = await acceptedEvents(service, { email: 'slow@example.com' })
     const head = held.find((e) => e.messageId === idOf(slow[0]!))!
     // Only the head was tried (it may be between tries or in one); the events behind it never went out.
     expect(['retrying', 'in_flight']).toContain(head.status)

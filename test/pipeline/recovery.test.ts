@@ -7,7 +7,7 @@ import { atTheDoor } from '../../src/pipeline/door.js'
 import { openSqliteStorage } from '../../src/pipeline/storage/sqlite.js'
 import type { NewEvent } from '../../src/pipeline/storage/storage.js'
 import { startSandbox } from '../../src/sandbox/index.js'
-import { type Harness, settingsFor, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -63,7 +63,7 @@ describe('crash recovery', () => {
       cleanups.push(() => h.close())
       await waitFor(async () => (await h.service.health()).queueDepth === 0, 'recovery')
       expect(sandbox.transactions().filter((t) => t.trans_source_id === externalId)).toHaveLength(1)
-      const [record] = (await h.service.listEvents({})).events
+      const [record] = await acceptedEvents(h.service)
       expect(record!.status).toBe('delivered')
       expect(record!.attemptLog.map((a) => a.outcome)).toEqual(
         sent ? ['settled_found'] : ['settled_not_found', 'delivered'],
@@ -82,7 +82,7 @@ describe('crash recovery', () => {
     const ev = track('s@example.com', 'Checked In')
     await h.service.accept([ev])
     await waitFor(
-      async () => (await h.service.listEvents({ status: 'in_flight' })).events.length === 1,
+      async () => (await acceptedEvents(h.service, { status: 'in_flight' })).length === 1,
       'in flight',
     )
     await h.service.stop()
@@ -94,7 +94,7 @@ describe('crash recovery', () => {
     await waitFor(() => h.sandbox.transactions().length === 1, 'the commit of the slow POST')
     await new Promise((r) => setTimeout(r, 1_600))
     expect(h.sandbox.transactions().filter((t) => t.trans_source_id === id)).toHaveLength(1)
-    const [record] = (await h.service.listEvents({})).events
+    const [record] = await acceptedEvents(h.service)
     expect(record!.status).toBe('delivered')
     expect(record!.attemptLog.some((a) => a.outcome.startsWith('settled_'))).toBe(true)
   })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseSettings } from '../../src/core/settings.js'
-import { type Harness, MAP, settingsFor, startHarness, track, waitFor } from './harness.js'
+import { acceptedEvents, type Harness, MAP, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -29,7 +29,7 @@ const remapped = (apiKey: string) =>
 async function retryingEvent(h: Harness, email: string) {
   await h.service.accept([track(email, 'Checked In')])
   return waitFor(async () => {
-    const [e] = (await h.service.listEvents({ email })).events
+    const [e] = await acceptedEvents(h.service, { email })
     return e?.status === 'retrying' && e.outcomeUnknown ? e : null
   }, 'a retrying event whose outcome is unknown')
 }
@@ -38,7 +38,7 @@ async function retryingEvent(h: Harness, email: string) {
 async function deliveredAfterHealing(h: Harness, id: string) {
   h.sandbox.setFaults({})
   return waitFor(async () => {
-    const e = await h.service.getEvent(id)
+    const e = await h.service.eventDetail(id)
     return e?.status === 'delivered' ? e : null
   }, 'the event delivered')
 }

@@ -11,6 +11,7 @@ import type {
   NewEvent,
   NewRefusal,
   Storage,
+  StoredEvent,
 } from '../../src/pipeline/storage/storage.js'
 import { claimAndFinish, settingsFor, track } from './harness.js'
 import { alertsContract } from './storage-contract-alerts.js'
@@ -345,7 +346,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(outcomes).toEqual([
       ['queued', { orderRule: 'order_already_awarded' }, 'queued', { orderRule: 'refund_exceeds_order' }],
     ])
-    const events = await storage.listEvents({ orderId: 'L-1', limit: 10 })
+    const events = await eventsOfOrder(storage, 'L-1')
     expect(events.map((e) => [e.status, e.quantity, e.failureReason])).toEqual([
       ['failed', -1, 'refund_exceeds_order'],
       ['pending', -10, null],
@@ -405,7 +406,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.queueDepth()).toBe(0)
     expect(await storage.claim(5, now, 60_000)).toEqual({ claims: [], nextDue: null })
     const cancelled = 'the award of order C-1 failed, so this refund has nothing to remove'
-    const events = await storage.listEvents({ orderId: 'C-1', limit: 10 })
+    const events = await eventsOfOrder(storage, 'C-1')
     expect(events.map((e) => [e.kind, e.quantity, e.status, e.failureReason, e.lastError])).toEqual([
       ['refund', -3, 'failed', 'refund_exceeds_order', cancelled],
       ['refund', -4, 'failed', 'refund_exceeds_order', cancelled],
@@ -443,7 +444,7 @@ export function storageContract(make: () => Promise<Storage>): void {
       applied: [true],
       cascadedFailures: 1,
     })
-    const events = await storage.listEvents({ orderId: 'P-1', limit: 10 })
+    const events = await eventsOfOrder(storage, 'P-1')
     expect(events.map((e) => [e.kind, e.quantity, e.status])).toEqual([
       ['refund', -3, 'failed'],
       ['refund', -2, 'delivered'],
@@ -465,7 +466,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     )
     const [award] = (await storage.claim(5, now, 60_000)).claims
     await storage.complete([failed(award!, now)], now)
-    const [, refund] = (await storage.listEvents({ orderId: 'R-1', limit: 10 })).reverse()
+    const [, refund] = (await eventsOfOrder(storage, 'R-1')).reverse()
     expect(refund!.status).toBe('failed')
     expect(await storage.retry(award!.id, now)).toBe(true)
     // The award holds the order again: another award of it is held back...
@@ -477,7 +478,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.accept([{ events: [order('Order Refunded', { total: 10 })] }], ctx(now))).toEqual([
       ['queued'],
     ])
-    const events = await storage.listEvents({ orderId: 'R-1', limit: 10 })
+    const events = await eventsOfOrder(storage, 'R-1')
     expect(events.map((e) => [e.kind, e.quantity, e.status, e.failureReason])).toEqual([
       ['refund', -6, 'pending', null],
       ['spend', 10, 'failed', 'order_already_awarded'],
@@ -553,7 +554,7 @@ export function storageContract(make: () => Promise<Storage>): void {
     expect(await storage.claim(5, now, 60_000)).toEqual({ claims: [], nextDue: null })
     expect(await storage.retry(award!.id, now)).toBe(false)
     // Nothing was awarded, so the refund of it has nothing to remove and the order may be awarded again.
-    const events = await storage.listEvents({ orderId: 'D-1', limit: 10 })
+    const events = await eventsOfOrder(storage, 'D-1')
     expect(events.map((e) => [e.kind, e.status, e.failureReason])).toEqual([
       ['refund', 'failed', 'refund_exceeds_order'],
       ['spend', 'skipped', 'DAILY_LIMIT_REACHED'],
@@ -793,6 +794,14 @@ export function storageContract(make: () => Promise<Storage>): void {
 const settings = settingsFor('token-for-storage-tests')
 
 /** A sending event as the door hands it to storage. */
+/** An order's accepted events, newest first, as the console's search reads them. */
+export async function eventsOfOrder(
+  storage: Pick<Storage, 'search'>,
+  orderId: string,
+): Promise<StoredEvent[]> {
+  return (await storage.search({ orderId, limit: 10 })).flatMap((h) => (h.event ? [h.event] : []))
+}
+
 export function newEvent(email: string, receivedAt = Date.now()): NewEvent {
   const v = atTheDoor(settings, { ...track(email, 'Checked In'), receivedAt })
   if (v.kind !== 'queue') throw new Error('expected a send')

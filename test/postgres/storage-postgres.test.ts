@@ -5,7 +5,7 @@ import { postgresMigrations } from '../../src/pipeline/storage/postgres/migrate.
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
 import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from '../pipeline/harness.js'
-import { storageContract } from '../pipeline/storage-contract.js'
+import { eventsOfOrder, storageContract } from '../pipeline/storage-contract.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
 
 const schemas: string[] = []
@@ -213,7 +213,7 @@ describe('PostgreSQL storage', () => {
     )
     expect(done).toEqual({ applied: [true], cascadedFailures: 1 })
     expect(await a.queueDepth()).toBe(0)
-    const refund = (await a.listEvents({ orderId: 'C-1', limit: 5 }))[0]!
+    const refund = (await eventsOfOrder(a, 'C-1'))[0]!
     expect([refund.kind, refund.status, refund.failureReason]).toEqual([
       'refund',
       'failed',

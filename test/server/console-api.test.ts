@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type {
   CustomerView,
+  DeliveryStats,
   ErrorGroup,
   EventDetail,
   EventListItem,
@@ -200,6 +201,33 @@ describe('overview and errors', () => {
     const empty = (await getJson(`${svc.url}/admin/overview?from=0&to=1000`)).json as unknown as Overview
     expect(empty.funnel.received).toBe(0)
     expect(empty.deliverability).toEqual({ firstTry: null, final: null })
+  })
+
+  test('/admin/stats counts the same range as the overview, by reason and code', async () => {
+    const q = `from=${range.from}&to=${range.to}`
+    const o = (await getJson(`${svc.url}/admin/overview?${q}`)).json as unknown as Overview
+    const stats = (await getJson(`${svc.url}/admin/stats?${q}`)).json as unknown as DeliveryStats
+    const { funnel } = o
+    expect(stats).toMatchObject({
+      received: funnel.received,
+      delivered: funnel.delivered,
+      pending: funnel.pending,
+      retrying: funnel.retrying,
+      parked: funnel.parked,
+      notDelivered: { order_already_awarded: 1, EVENT_NOT_ALLOWLISTED: 1 },
+    })
+    const total = (m: Record<string, number>) => Object.values(m).reduce((a, n) => a + n, 0)
+    expect(total(stats.notDelivered)).toBe(funnel.failed + funnel.rejected)
+    expect(total(stats.skipped)).toBe(funnel.skipped)
+    const sum = (k: 'delivered' | 'failed' | 'rejected' | 'skipped') =>
+      stats.buckets.reduce((a, b) => a + b[k], 0)
+    expect([sum('delivered'), sum('failed') + sum('rejected'), sum('skipped')]).toEqual([
+      funnel.delivered,
+      funnel.failed + funnel.rejected,
+      funnel.skipped,
+    ])
+    expect(stats.errors.find((e) => e.reason === 'order_already_awarded')?.count).toBe(1)
+    expect(stats.errors.reduce((a, e) => a + e.count, 0)).toBe(funnel.failed + funnel.parked)
   })
 
   test('errors group rejects, failures and parked events by code with an action and samples; skips are not errors', async () => {

@@ -1,21 +1,13 @@
 import type { ParkingReason } from '../failure-reasons.js'
-import { toSeq } from './event-rows.js'
-import type { EventFilter } from './storage.js'
+import type { EventStatus } from '../service-api.js'
 
-/** Which events to read: the admin search (EventFilter) and the replay of failed events both say it this way. */
-export type EventConditions = Omit<EventFilter, 'limit' | 'beforeId'> & {
-  /** seq < beforeSeq (newest-first paging) */
-  beforeSeq?: number
+/** Which events a replay of failed events reads, a page at a time (oldest first). */
+export interface EventConditions {
+  status?: EventStatus
+  from?: number
+  to?: number
   /** seq > afterSeq (oldest-first paging) */
   afterSeq?: number
-}
-
-/** The conditions of an admin search; null when it can match nothing (a cursor that names no event). */
-export function searchConditions(f: EventFilter): EventConditions | null {
-  const { limit: _limit, beforeId, ...rest } = f
-  if (beforeId === undefined) return rest
-  const beforeSeq = toSeq(beforeId)
-  return beforeSeq === null ? null : { ...rest, beforeSeq }
 }
 
 /** Collects bound values; the dialect only decides how a placeholder is written. */
@@ -36,15 +28,8 @@ export function whereEvents(c: EventConditions, params: SqlParams): string {
   // The status is written as a literal, not bound: the planner can then prove that a partial index
   // (`WHERE status = 'failed'`) covers the query, which SQLite's INDEXED BY insists on.
   if (c.status !== undefined) where.push(`status = '${c.status.replaceAll("'", "''")}'`)
-  if (c.customerKey !== undefined) where.push(`customer_key = ${params.add(c.customerKey)}`)
-  if (c.messageId !== undefined) {
-    // The external id is the messageId whenever there is one, and it is indexed.
-    where.push(`external_id = ${params.add(c.messageId)} AND message_id = ${params.add(c.messageId)}`)
-  }
-  if (c.orderId !== undefined) where.push(`order_id = ${params.add(c.orderId)}`)
   if (c.from !== undefined) where.push(`received_at >= ${params.add(c.from)}`)
   if (c.to !== undefined) where.push(`received_at < ${params.add(c.to)}`)
-  if (c.beforeSeq !== undefined) where.push(`seq < ${params.add(c.beforeSeq)}`)
   if (c.afterSeq !== undefined) where.push(`seq > ${params.add(c.afterSeq)}`)
   return where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
 }

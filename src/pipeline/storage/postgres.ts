@@ -17,15 +17,7 @@ import {
 import { type DatabasePooling, poolerHint } from './postgres/pooler.js'
 import { prepareStatements, StatementNaming } from './postgres/prepared.js'
 import { prune } from './postgres/prune.js'
-import {
-  dropTotals,
-  getEvent,
-  getMeta,
-  listEvents,
-  queueDepth,
-  setMeta,
-  waiting,
-} from './postgres/queries.js'
+import { dropTotals, getEvent, getMeta, queueDepth, setMeta, waiting } from './postgres/queries.js'
 import { redecide } from './postgres/redecide.js'
 import { recoverAbandoned, replayFailed, retry } from './postgres/requeue.js'
 import { getRefusal, search } from './postgres/search.js'
@@ -37,7 +29,6 @@ import type {
   AcceptOutcome,
   AlertChange,
   Completion,
-  EventFilter,
   NewSettingsVersion,
   Redecision,
   ReplayRange,
@@ -219,10 +210,6 @@ class PostgresStorage implements Storage {
 
   getEvent(id: string) {
     return getEvent(this.db, id)
-  }
-
-  listEvents(filter: EventFilter) {
-    return listEvents(this.db, filter)
   }
 
   dropTotals(): Promise<Record<string, number>> {

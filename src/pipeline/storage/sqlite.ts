@@ -25,7 +25,6 @@ import type {
   ClaimResult,
   CompleteResult,
   Completion,
-  EventFilter,
   FailureCount,
   NewSettingsVersion,
   PruneResult,
@@ -156,10 +155,6 @@ class SqliteStorage implements Storage {
 
   async getEvent(id: string): Promise<StoredEvent | null> {
     return this.read.getEvent(id)
-  }
-
-  async listEvents(filter: EventFilter): Promise<StoredEvent[]> {
-    return this.read.listEvents(filter)
   }
 
   async dropTotals(): Promise<Record<string, number>> {

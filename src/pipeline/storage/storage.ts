@@ -1,5 +1,7 @@
 /**
- * The one narrow interface between the delivery pipeline and its database. Every method is an
+ * The interfaces between the delivery pipeline and its database, in three parts a consumer takes
+ * one of: the queue (QueueStore), what is read back (ReadModel) and the store's own small records
+ * (SettingsStore). Every method is an
  * intent ("accept these", "claim due work", "record this outcome"), never a query, so a
  * PostgreSQL implementation shared by several instances can honour the same contract with
  * leases (claims expire instead of living in one process's memory) and `FOR UPDATE SKIP LOCKED`
@@ -7,7 +9,7 @@
  */
 import type { Transaction } from '../../core/types.js'
 import type { FailureReason, OrderRuleReason, ParkingReason } from '../failure-reasons.js'
-import type { EventStatus } from '../service-api.js'
+import type { AttemptRecord, EventRecord, EventStatus } from '../service-api.js'
 
 /** An event that passed the door and should be stored for delivery. */
 export interface NewEvent {
@@ -171,14 +173,11 @@ export interface WaitingCounts {
   lastError: string | null
 }
 
-export interface AttemptRow {
+/** One POST as stored: the admin API's attempt record with its time in epoch ms and its bodies as JSON text (secrets already removed). */
+export type AttemptRow = Omit<AttemptRecord, 'at' | 'request' | 'response'> & {
   at: number
-  durationMs: number
-  outcome: string
-  /** JSON text, secrets already removed. */
   request: string | null
   response: string | null
-  error: string | null
 }
 
 export type CompletionResult =
@@ -218,21 +217,25 @@ export interface CompleteResult {
   cascadedFailures: number
 }
 
-export interface StoredEvent {
-  id: string
-  messageId: string | null
-  externalId: string
-  email: string
-  orderId: string | null
-  perkId: string
-  quantity: number
+/** An accepted event as stored: the admin API's record, with times in epoch ms and JSON as text. */
+export interface StoredEvent
+  extends Pick<
+    EventRecord,
+    | 'id'
+    | 'messageId'
+    | 'externalId'
+    | 'email'
+    | 'orderId'
+    | 'perkId'
+    | 'quantity'
+    | 'kind'
+    | 'status'
+    | 'failureReason'
+    | 'lastError'
+    | 'attempts'
+  > {
   requestedQuantity: number | null
-  kind: string
-  status: EventStatus
   unknown: boolean
-  failureReason: string | null
-  lastError: string | null
-  attempts: number
   receivedAt: number
   nextAttemptAt: number | null
   deliveredAt: number | null
@@ -248,18 +251,6 @@ export interface StoredEvent {
   anonymousId?: string | null
   /** The transaction as stored (quantity after any order rule). */
   transaction?: Transaction
-}
-
-export interface EventFilter {
-  status?: EventStatus
-  customerKey?: string
-  messageId?: string
-  orderId?: string
-  from?: number
-  to?: number
-  limit: number
-  /** Return events with an id below this one (newest first). */
-  beforeId?: string
 }
 
 /** Failed events received in [from, to); `reasons` (when set) or else `excludeReasons` pick by failure reason. */
@@ -329,7 +320,11 @@ export interface PruneResult {
   refusals?: number
 }
 
-export interface Storage {
+/**
+ * The delivery queue: what intake, the scheduler, the workers, operator actions and retention do to
+ * events, and the connection's own health (ping, probeWrite, close).
+ */
+export interface QueueStore {
   /** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]>
   /** Leases up to `limit` due head-of-lane events (at most one per customer), and tells when the next falls due. */
@@ -347,25 +342,16 @@ export interface Storage {
   retry(id: string, now: number, bulk?: boolean): Promise<boolean>
   /** Re-queues failed events received in the range; `reasons` limits which failure reasons. */
   replayFailed(range: ReplayRange, now: number): Promise<number>
-  getEvent(id: string): Promise<StoredEvent | null>
-  listEvents(filter: EventFilter): Promise<StoredEvent[]>
-  dropTotals(): Promise<Record<string, number>>
-  /** Events not yet delivered or failed. */
-  queueDepth(): Promise<number>
-  /** Accepted and refused events matching the filter, newest first (receivedAt, then store order). */
-  search(filter: SearchFilter): Promise<SearchHit[]>
-  /** One refusal by its id (`r…`); null when unknown. */
-  getRefusal(id: string): Promise<StoredRefusal | null>
-  /** Events received in [from, to) by status (index-only). */
-  statusCounts(from: number, to: number): Promise<StatusCount[]>
-  /** Refusals received in [from, to) by kind and code (index-only). */
-  refusalCounts(from: number, to: number): Promise<RefusalCount[]>
-  /** Failed, parked and skipped (by Perkville) events received in [from, to) by reason. */
-  failureCounts(from: number, to: number): Promise<FailureCount[]>
-  /** Up to `limit` received→accepted latencies of events delivered in [from, to), oldest first. */
-  latencySample(from: number, to: number, limit: number): Promise<number[]>
-  /** When the oldest event still waiting for delivery was received; null when none waits. */
-  oldestWaiting(): Promise<number | null>
+  /**
+   * Records a leased event's new decision under newer settings, moving its order-ledger share: the
+   * old share is given back and the order rules run again on the new transaction, as at accept.
+   */
+  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult>
+  /**
+   * Parked events decided under a settings version older than `before` become pending (to be decided
+   * again under the settings now in force); answers how many.
+   */
+  unpark(now: number, before: number): Promise<number>
   /**
    * Deletes delivered and failed events and refusals received before `deliveredBefore` (with their
    * attempts and drop counts), and order ledgers untouched since `ledgerBefore`. Stored events double as the
@@ -378,7 +364,6 @@ export interface Storage {
    * false when it is bound to another body (a replayed signature). One atomic insert-if-absent.
    */
   bindSignedBody(messageId: string, bodyDigest: string, now: number, forgetBefore: number): Promise<boolean>
-  ping(): Promise<boolean>
   /**
    * Calls `onWork` when another instance sharing the store queued work, so it starts without
    * waiting for the poll (PostgreSQL: LISTEN/NOTIFY on a connection of its own, reconnecting by
@@ -390,18 +375,42 @@ export interface Storage {
    * reads work). Only asked while writes have been failing, to learn when they work again.
    */
   probeWrite(): Promise<boolean>
-  /**
-   * Records a leased event's new decision under newer settings, moving its order-ledger share: the
-   * old share is given back and the order rules run again on the new transaction, as at accept.
-   */
-  redecide(r: Redecision, ctx: Omit<AcceptContext, 'dedupSince'>): Promise<RedecideResult>
-  /**
-   * Parked events decided under a settings version older than `before` become pending (to be decided
-   * again under the settings now in force); answers how many.
-   */
-  unpark(now: number, before: number): Promise<number>
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** What the console, /admin/stats and the alerts read: events and counts, never a write. */
+export interface ReadModel {
+  /** One accepted event with its attempts and decisions; null when unknown. */
+  getEvent(id: string): Promise<StoredEvent | null>
+  /** Accepted and refused events matching the filter, newest first (receivedAt, then store order). */
+  search(filter: SearchFilter): Promise<SearchHit[]>
+  /** One refusal by its id (`r…`); null when unknown. */
+  getRefusal(id: string): Promise<StoredRefusal | null>
+  /** Events not yet delivered or failed. */
+  queueDepth(): Promise<number>
+  /** Door drops by code: the refusals kept, every instance's. */
+  dropTotals(): Promise<Record<string, number>>
+  /** Events received in [from, to) by status (index-only). */
+  statusCounts(from: number, to: number): Promise<StatusCount[]>
+  /** Refusals received in [from, to) by kind and code (index-only). */
+  refusalCounts(from: number, to: number): Promise<RefusalCount[]>
+  /** Failed, parked and skipped (by Perkville) events received in [from, to) by reason. */
+  failureCounts(from: number, to: number): Promise<FailureCount[]>
+  /** Up to `limit` received→accepted latencies of events delivered in [from, to), oldest first. */
+  latencySample(from: number, to: number, limit: number): Promise<number[]>
+  /** When the oldest event still waiting for delivery was received; null when none waits. */
+  oldestWaiting(): Promise<number | null>
   /** Retrying and parked events, and the newest error among them. */
   waiting(): Promise<WaitingCounts>
+  /** Parked events now, by reason. */
+  parkedByReason(): Promise<Array<{ reason: string; count: number }>>
+  /** When the most recently received delivered event was delivered; null when none was. */
+  newestDelivery(): Promise<number | null>
+}
+
+/** The store's own small records: its meta, the destination settings' versions and the shared alert record. */
+export interface SettingsStore {
   /** A value of the store's own small key-value record (the destination its queued events belong to). */
   getMeta(key: string): Promise<string | null>
   setMeta(key: string, value: string): Promise<void>
@@ -409,10 +418,6 @@ export interface Storage {
   appendSettingsVersion(version: NewSettingsVersion): Promise<number>
   /** The newest `limit` versions, newest first. */
   settingsVersions(limit: number): Promise<SettingsVersionRow[]>
-  /** Parked events now, by reason. */
-  parkedByReason(): Promise<Array<{ reason: string; count: number }>>
-  /** When the most recently received delivered event was delivered; null when none was. */
-  newestDelivery(): Promise<number | null>
   /** The alerts not yet resolved. */
   openAlerts(): Promise<AlertRow[]>
   /**
@@ -423,8 +428,10 @@ export interface Storage {
   recordAlert(change: AlertChange): Promise<AlertRow | null>
   /** The newest `limit` alerts, open and resolved, newest first. */
   alertHistory(limit: number): Promise<AlertRow[]>
-  close(): Promise<void>
 }
+
+/** The whole store, for the places that open, hand out or close it; everything else takes the part it uses. */
+export interface Storage extends QueueStore, ReadModel, SettingsStore {}
 
 /** One time an alert condition held, from firing until resolved (times epoch ms). */
 export interface AlertRow {

@@ -7,7 +7,7 @@ import type { EventDetail, SettingsView } from '../types'
 import { useData } from '../use-data'
 import { operatorWords } from '../words'
 import { DidYouMean } from './errors'
-import { codeOf, StatusBadge } from './event-table'
+import { StatusBadge } from './event-table'
 import { Message } from './message'
 
 export function EventDetailView({ id }: { id: string }) {
@@ -37,7 +37,7 @@ export function EventDetailView({ id }: { id: string }) {
           <dl class="facts">
             <dt>Status</dt>
             <dd>
-              <StatusBadge status={e.status} /> {codeOf(e) && <code>{codeOf(e)}</code>}
+              <StatusBadge status={e.status} /> {e.code && <code>{e.code}</code>}
             </dd>
             {/* Why it is in its state: a delivered event's earlier trouble is history (the timeline has it). */}
             {e.message && e.status !== 'delivered' && (
@@ -45,7 +45,7 @@ export function EventDetailView({ id }: { id: string }) {
                 <dt>Why</dt>
                 <dd>
                   {operatorWords(e.message)}
-                  <DidYouMean code={codeOf(e) ?? ''} name={e.eventName} mapped={mapped} />
+                  <DidYouMean code={e.code ?? ''} name={e.eventName} mapped={mapped} />
                 </dd>
               </>
             )}

@@ -12,8 +12,6 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status.replace('_', ' ')}</span>
 }
 
-export const codeOf = (e: Row) => e.code ?? e.failureReason ?? null
-
 /** A cell labelled for the phone layout (one card per event), hidden there when empty. */
 function Cell({ label, text, num }: { label: string; text: string | null | undefined; num?: boolean }) {
   return (
@@ -53,9 +51,9 @@ export function EventTable({ events, keys }: { events: Row[]; keys?: string[] })
           <td data-label="Status">
             <StatusBadge status={e.status} />
           </td>
-          <td data-label="Code, reason" data-empty={codeOf(e) || e.message ? undefined : ''}>
+          <td data-label="Code, reason" data-empty={e.code || e.message ? undefined : ''}>
             <div>
-              <code>{codeOf(e) ?? ''}</code>
+              <code>{e.code ?? ''}</code>
               {e.message && <div class="reason">{operatorWords(e.message)}</div>}
             </div>
           </td>

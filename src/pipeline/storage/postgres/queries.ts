@@ -1,13 +1,5 @@
-import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
-import {
-  type AttemptDbRow,
-  type DecisionDbRow,
-  type EventRow,
-  storedEvent,
-  toSeq,
-  withAttempts,
-} from '../event-rows.js'
-import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
+import { type AttemptDbRow, type DecisionDbRow, type EventRow, storedEvent, toSeq } from '../event-rows.js'
+import type { StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type PgDb } from './db.js'
 
 type Row = EventRow<boolean>
@@ -26,23 +18,6 @@ export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null
     [seq],
   )
   return storedEvent(row, attempts.rows, decisions.rows)
-}
-
-export async function listEvents(db: PgDb, f: EventFilter): Promise<StoredEvent[]> {
-  const conditions = searchConditions(f)
-  if (conditions === null) return []
-  const params = new SqlParams('postgres')
-  const where = whereEvents(conditions, params)
-  const res = await db.query<Row>(
-    `SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`,
-    params.values,
-  )
-  if (res.rows.length === 0) return []
-  const attempts = await db.query<AttemptDbRow>(
-    `SELECT * FROM attempts WHERE event_seq = ANY($1::bigint[]) ORDER BY id`,
-    [res.rows.map((r) => r.seq)],
-  )
-  return withAttempts(res.rows, attempts.rows)
 }
 
 export async function dropTotals(db: PgDb): Promise<Record<string, number>> {

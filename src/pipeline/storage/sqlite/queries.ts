@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3'
-import { SqlParams, searchConditions, whereEvents } from '../event-filter.js'
-import { type AttemptDbRow, type DecisionDbRow, storedEvent, toSeq, withAttempts } from '../event-rows.js'
-import type { EventFilter, StoredEvent, WaitingCounts } from '../storage.js'
+import { type AttemptDbRow, type DecisionDbRow, storedEvent, toSeq } from '../event-rows.js'
+import type { StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type SqliteRow } from './lanes.js'
 
 /** What the admin API and the health checks read; nothing here writes. */
@@ -40,21 +39,6 @@ export function queryOps(db: Database.Database) {
       const row = byId.get(seq) as SqliteRow | undefined
       if (!row) return null
       return storedEvent(row, attemptsOf.all(seq) as AttemptDbRow[], decisionsOf.all(seq) as DecisionDbRow[])
-    },
-
-    listEvents(f: EventFilter): StoredEvent[] {
-      const conditions = searchConditions(f)
-      if (conditions === null) return []
-      const params = new SqlParams('sqlite')
-      const where = whereEvents(conditions, params)
-      const rows = db
-        .prepare(`SELECT * FROM events ${where} ORDER BY seq DESC LIMIT ${params.add(f.limit)}`)
-        .all(...params.values) as SqliteRow[]
-      if (rows.length === 0) return []
-      const attempts = db
-        .prepare(`SELECT * FROM attempts WHERE event_seq IN (${rows.map(() => '?').join(',')}) ORDER BY id`)
-        .all(...rows.map((r) => r.seq)) as AttemptDbRow[]
-      return withAttempts(rows, attempts)
     },
 
     dropTotals(): Record<string, number> {
