@@ -4,6 +4,9 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createPerkvilleClient } from '../../src/perkville/client.js'
+import { runContractProbe } from '../../src/perkville/contract-probe.js'
+import { writeContractCheck } from '../../src/server/contract-check-file.js'
 import { launchChromium, serveStatic, watchPage } from '../browser/harness.js'
 import { ADMIN, ADMIN_TOKEN, AUTH, post, startTestService, type TestService } from '../server/fixture.js'
 import { eventually } from '../service/helpers.js'
@@ -653,6 +656,31 @@ describe('long unbroken strings and a phone', () => {
       await context.close()
     })
   }
+})
+
+test('Settings shows the last live contract check (check --write-probe) with its time and its answers', async () => {
+  // The probe as `check --write-probe` runs it, against the service's own sandbox, kept in its data dir.
+  const client = createPerkvilleClient({ baseUrl: svc.sandbox.url, token: svc.sandbox.token })
+  const target = { businessId: '1001', locationId: '2001', perkId: '3001', email: 'probe@example.com' }
+  const result = await runContractProbe(target, client.baseUrl, {
+    get: client.getJson,
+    post: client.postJson,
+  })
+  expect(result.ok).toBe(true)
+  writeContractCheck(svc.dataDir, result)
+  const page = await open('#/settings')
+  const watch = await watchPage(page)
+  await page.reload()
+  const shown = page.locator('.contract-check')
+  await shown.waitFor()
+  expect(await shown.getAttribute('data-contract')).toBe('ok')
+  const text = (await shown.textContent()) ?? ''
+  expect(text).toContain(result.transSourceId)
+  expect(text).toContain('the assumptions hold')
+  // The time is the console's <time> element: the exact ISO time on hover.
+  expect(await shown.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+  expect(watch.errors).toEqual([])
+  await page.close()
 })
 
 test('the banner follows the settings check at once: fixed, it goes', async () => {
