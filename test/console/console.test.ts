@@ -119,6 +119,26 @@ test('a search by email finds the delivered, the skipped and the rejected event 
   expect(await row('skipped').textContent()).toContain('ZERO_AMOUNT')
   expect(await row('rejected').textContent()).toContain('EVENT_NOT_ALLOWLISTED')
   for (const text of await rows.allTextContents()) expect(text).toContain(CUSTOMER)
+  // At the default 1280 px width no heading and no event name is cut inside a word ("Orde/r Com/plete/d"):
+  // each is at least as wide as its longest word.
+  const cut = await page.evaluate(() => {
+    const ctx = document.createElement('canvas').getContext('2d')!
+    const cells = Array.from(
+      document.querySelectorAll('table.events th, table.events td[data-label="Event"]'),
+    )
+    return cells
+      .filter((el) => {
+        const style = getComputedStyle(el)
+        ctx.font = style.font
+        const widest = Math.max(
+          ...(el.textContent ?? '').split(/\s+/).map((w: string) => ctx.measureText(w).width),
+        )
+        const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+        return inner + 0.5 < widest
+      })
+      .map((el) => el.textContent)
+  })
+  expect(cut).toEqual([])
   await page.close()
 })
 
