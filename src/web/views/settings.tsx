@@ -233,7 +233,9 @@ export function SettingsView() {
           {award && (
             <div class="offer">
               <p role="status">
-                {count(award.wouldSend)} refused events would now be awarded under these settings.
+                {award.wouldSend === 1
+                  ? '1 refused event would now be awarded under these settings.'
+                  : `${count(award.wouldSend)} refused events would now be awarded under these settings.`}
               </p>
               <AwardRefused filter={{}} preview={award} label="Award them now…" />
             </div>
