@@ -42,9 +42,7 @@ export function eventFields(event: Record<string, unknown> | null): EventFields 
     ]),
     orderId: firstText([properties.order_id, properties.orderId]),
     messageId: text(event.messageId),
-    eventName: text(event.event),
-    audienceKey: text(objectOf(context.personas).computation_key),
-    ...eventIds(event),
+    ...eventLabels(event),
   }
 }
 
@@ -52,23 +50,12 @@ export function eventFields(event: Record<string, unknown> | null): EventFields 
 export function eventLabels(
   event: Record<string, unknown>,
 ): Pick<EventFields, 'eventName' | 'audienceKey' | 'userId' | 'anonymousId'> {
-  const context = event.context
-  const personas =
-    typeof context === 'object' && context !== null
-      ? (context as Record<string, unknown>).personas
-      : undefined
   return {
     eventName: text(event.event),
-    audienceKey:
-      typeof personas === 'object' && personas !== null
-        ? text((personas as Record<string, unknown>).computation_key)
-        : null,
-    ...eventIds(event),
+    audienceKey: text(objectOf(objectOf(event.context).personas).computation_key),
+    userId: text(event.userId),
+    anonymousId: text(event.anonymousId),
   }
-}
-
-function eventIds(event: Record<string, unknown>): Pick<EventFields, 'userId' | 'anonymousId'> {
-  return { userId: text(event.userId), anonymousId: text(event.anonymousId) }
 }
 
 function firstText(values: unknown[]): string | null {
