@@ -19,6 +19,9 @@ export function rangeOf(
 export const count = (n: number | null | undefined) =>
   n === null || n === undefined ? '–' : n.toLocaleString('en')
 
+/** A count with its noun, in the singular for exactly one ("1 refused event", "2 refused events"). */
+export const counted = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`
+
 export const share = (part: number, whole: number) =>
   whole > 0 ? `${((100 * part) / whole).toFixed(part === whole || part === 0 ? 0 : 1)}%` : '–'
 

@@ -221,7 +221,7 @@ test('errors are grouped with what to do, and open the matching events', async (
   expect(await group.textContent()).toContain('What to do')
   expect(await group.textContent()).toContain(CUSTOMER)
   expect(await page.locator('.group[data-code="ZERO_AMOUNT"]').count()).toBe(0)
-  await group.getByRole('link', { name: /^See the \d+ matching events$/ }).click()
+  await group.getByRole('link', { name: /^See the (1 matching event|\d+ matching events)$/ }).click()
   const row = page.locator('tr[data-status="rejected"]').filter({ hasText: CUSTOMER })
   await row.first().waitFor()
   expect(await page.locator('tr[data-status]:not([data-status="rejected"])').count()).toBe(0)

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { api } from '../api'
 import { Confirm } from '../confirm'
-import { count } from '../format'
+import { count, counted } from '../format'
 import { Message } from './message'
 
 type Preview = Extract<RedecideRefusedResult, { wouldSend: number }>
@@ -67,7 +67,7 @@ export function AwardRefused({
     try {
       const done = await api<Done>('/admin/refused/redecide', { method: 'POST', body: bodyOf(filter) })
       setNotice(
-        `${count(done.queued)} refused events queued to be awarded${
+        `${counted(done.queued, 'refused event')} queued to be awarded${
           done.alreadyQueued > 0 ? ` (${count(done.alreadyQueued)} were already queued)` : ''
         }.`,
       )
@@ -93,7 +93,8 @@ export function AwardRefused({
         {preview && (
           <>
             <p>
-              {count(preview.matched)} refused events match. Decided again with the settings in force,{' '}
+              {counted(preview.matched, 'refused event')} {preview.matched === 1 ? 'matches' : 'match'}.
+              Decided again with the settings in force,{' '}
               <strong>{count(preview.wouldSend)} would be awarded</strong>
               {preview.wouldSend > 0 ? ' and sent to Perkville' : ''}.
             </p>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks'
-import { count } from '../format'
+import { count, counted } from '../format'
 import { go, href } from '../route'
 import { Time } from '../time'
 import type { CustomerView as Customer } from '../types'
@@ -108,8 +108,8 @@ function Reconcile({ customer: c }: { customer: Customer }) {
   if (c.points.unknown > 0)
     return (
       <p class="hint" data-reconciles="unknown">
-        {count(c.points.unknown)} delivered events have no points in Perkville's answer, so the totals here
-        may be short of the balance.
+        {counted(c.points.unknown, 'delivered event')} {c.points.unknown === 1 ? 'has' : 'have'} no points in
+        Perkville's answer, so the totals here may be short of the balance.
       </p>
     )
   if (!('points' in c.balance)) return null

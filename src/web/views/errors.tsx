@@ -1,6 +1,6 @@
 import { api, query } from '../api'
 import { Confirm, useConfirmed } from '../confirm'
-import { count } from '../format'
+import { count, counted } from '../format'
 import { go, href } from '../route'
 import { Time } from '../time'
 import type { ErrorGroup, SettingsView } from '../types'
@@ -27,7 +27,7 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
     { title: 'Release parked events?', confirmLabel: 'Release' },
     async () => {
       const { released } = await api<{ released: number }>('/admin/parked/release', { method: 'POST' })
-      return `${count(released)} parked events queued again.`
+      return `${counted(released, 'parked event')} queued again.`
     },
     errors.reload,
   )
@@ -88,7 +88,7 @@ export function ErrorsView({ params }: { params: Record<string, string> }) {
               to: range.to,
             })}
           >
-            See the {count(g.count)} matching events
+            See the {counted(g.count, 'matching event')}
           </a>
         </article>
       ))}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, query } from '../api'
 import { Confirm } from '../confirm'
-import { count } from '../format'
+import { counted } from '../format'
 import { go } from '../route'
 import { type EventSummary, STATUSES } from '../types'
 import { AwardRefused } from './award-refused'
@@ -128,7 +128,7 @@ export function EventsView({ params }: { params: Record<string, string> }) {
         to: f.to ? Number(f.to) : Date.now(),
       }
       const answer = await api<{ replayed: number }>('/admin/replay', { method: 'POST', body })
-      setNotice(`${count(answer.replayed)} failed events queued again.`)
+      setNotice(`${counted(answer.replayed, 'failed event')} queued again.`)
       void load(null)
     } catch (err) {
       setError((err as Error).message)
@@ -192,7 +192,7 @@ export function EventsView({ params }: { params: Record<string, string> }) {
         <p>
           {replay?.count === 0
             ? 'No failed event matches this filter: nothing would be replayed.'
-            : `${count(replay?.count ?? 0)} failed events match this filter. They will be queued again and delivered with the settings in force.`}
+            : `${counted(replay?.count ?? 0, 'failed event')} ${replay?.count === 1 ? 'matches' : 'match'} this filter. They will be queued again and delivered with the settings in force.`}
         </p>
       </Confirm>
     </section>

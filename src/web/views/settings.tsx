@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import type { RedecideRefusedResult } from '../../pipeline/service-api.js'
 import { ApiError, api } from '../api'
 import { Confirm } from '../confirm'
-import { count, json } from '../format'
+import { counted, json } from '../format'
 import { healthChanged } from '../health-events'
 import { href } from '../route'
 import { Time } from '../time'
@@ -233,9 +233,7 @@ export function SettingsView() {
           {award && (
             <div class="offer">
               <p role="status">
-                {award.wouldSend === 1
-                  ? '1 refused event would now be awarded under these settings.'
-                  : `${count(award.wouldSend)} refused events would now be awarded under these settings.`}
+                {counted(award.wouldSend, 'refused event')} would now be awarded under these settings.
               </p>
               <AwardRefused filter={{}} preview={award} label="Award them now…" />
             </div>
