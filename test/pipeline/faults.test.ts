@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { EventRecord, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { DUPLICATE_ANSWERS } from '../../src/sandbox/index.js'
-import { acceptedEvents, type Harness, type HarnessOptions, startHarness, track, waitFor } from './harness.js'
+import {
+  acceptedEvents,
+  type Harness,
+  type HarnessOptions,
+  settingsFor,
+  startHarness,
+  track,
+  waitFor,
+} from './harness.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -184,6 +192,22 @@ describe.each(DUPLICATE_ANSWERS)(
         const [r] = await allEvents(h!)
         return r?.status === 'parked' && r.attemptLog.length === 3 ? r : null
       }, 'the event to be parked again')
+      expect(h.sandbox.transactions()).toHaveLength(1)
+
+      // A settings change takes parked events back into the queue: this one is still unknown, so it
+      // is looked up once more (refused again) and parked again; nothing is sent blind.
+      await h.service.updateSettings({ ...settingsFor(h.sandbox.token), sendEmail: true })
+      const again = await waitFor(async () => {
+        const [r] = await allEvents(h!)
+        return r?.status === 'parked' && r.attemptLog.length === 4 ? r : null
+      }, 'the event to be parked after the settings change')
+      expect(again.failureReason).toBe('cannot_settle')
+      expect(again.attemptLog.map((a) => a.outcome)).toEqual([
+        'temporary',
+        'lookup_refused',
+        'lookup_refused',
+        'lookup_refused',
+      ])
       expect(h.sandbox.transactions()).toHaveLength(1)
 
       // The operator looked in Perkville and retries: sent once with the same key, a duplicate is delivered.
