@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { Transaction } from '../../src/core/types.js'
 import { retryDelayMs } from '../../src/pipeline/backoff.js'
 import { atTheDoor, DropLog, refusalTotals } from '../../src/pipeline/door.js'
-import { createGroupCommit } from '../../src/pipeline/group-commit.js'
 import {
   EMPTY_LEDGER,
   refundsExceedAwards,
@@ -292,46 +291,6 @@ describe('drop log', () => {
       rejected: { EVENT_NOT_ALLOWLISTED: 5 },
     })
     expect(log.samples().map((s) => s.messageId)).toEqual(['id4', 'id3', 'id2'])
-  })
-})
-
-describe('group commit', () => {
-  it('coalesces submissions of one tick into one flush, in order, and fails them together', async () => {
-    const flushes: number[][] = []
-    let fail = false
-    const gc = createGroupCommit<number, number>(async (items) => {
-      flushes.push(items)
-      if (fail) throw new Error('disk full')
-      return items.map((i) => i * 2)
-    })
-    const results = await Promise.all([1, 2, 3].map((i) => gc.submit(i)))
-    expect(results).toEqual([2, 4, 6])
-    expect(flushes).toEqual([[1, 2, 3]])
-    fail = true
-    const settled = await Promise.allSettled([gc.submit(4), gc.submit(5)])
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected'])
-    expect(flushes).toHaveLength(2)
-  })
-
-  it('one flush at a time by default: what arrives meanwhile waits and goes next, together', async () => {
-    const flushes: number[][] = []
-    const gates: Array<() => void> = []
-    const gc = createGroupCommit<number, number>(async (items) => {
-      flushes.push(items)
-      await new Promise<void>((r) => gates.push(r))
-      return items
-    })
-    const first = gc.submit(1)
-    await new Promise((r) => setImmediate(r))
-    const later = [gc.submit(2), gc.submit(3)]
-    await new Promise((r) => setImmediate(r))
-    expect(flushes).toEqual([[1]])
-    gates.shift()!()
-    await first
-    await new Promise((r) => setImmediate(r))
-    expect(flushes).toEqual([[1], [2, 3]])
-    gates.shift()!()
-    expect(await Promise.all(later)).toEqual([2, 3])
   })
 })
 
