@@ -11,6 +11,9 @@ import { lockLedgers } from './ledgers.js'
 /**
  * Stores the batches in one transaction: dedup on a unique key, the customers' lanes locked before
  * their events are inserted, the order rules run against locked ledgers, then one insert in receipt order.
+ * Locks are taken in one order (dedup keys, lanes, ledgers; each sorted by key), the order completions
+ * and redecisions take them too, so two accepts at once (this instance's two, or two instances') never
+ * deadlock; the second waits where it meets the first, and its order rules then see the first's ledgers.
  */
 export async function accept(
   db: PgDb,
@@ -42,6 +45,12 @@ export async function accept(
     }
     const admitted = flat.filter((f, i) => fresh.has(f.ev.dedupKey) && firstByKey.get(f.ev.dedupKey) === i)
 
+    // The refused events take no lock: stored before the lanes are, so the locks are held for less.
+    await insertRefusals(
+      c,
+      batches.flatMap((b) => b.refusals ?? []),
+    )
+
     // 2. Lock the lanes of these customers before inserting their events: events of one customer
     // are then inserted by one transaction at a time, so their seq order is their commit order.
     const createdLanes = new Set<string>()
@@ -62,6 +71,8 @@ export async function accept(
     // 3. The order ledgers these events touch, locked in key order; the rules run against them in
     // receipt order, exactly as on one machine.
     const ledgers = await lockLedgers(c, admitted.map((f) => f.ev.tx).filter(inOrderLedger), ctx.now)
+    // Every lock is taken: the next accept may start and queue behind this one where they meet.
+    ctx.locked?.()
     const rows: Accepted[] = admitted.map((f) => {
       const step = applyOrderRule(ctx.orderRule, f.ev.tx, ledgers.of(f.ev.tx))
       if (step.ledger) ledgers.put(step.ledger.orderId, step.ledger.perkId, step.ledger.state)
@@ -103,10 +114,6 @@ export async function accept(
     const idle = [...createdLanes].filter((k) => !queuedCustomers.has(k))
     if (idle.length > 0) await c.query(`DELETE FROM lanes WHERE customer_key = ANY($1::text[])`, [idle])
 
-    await insertRefusals(
-      c,
-      batches.flatMap((b) => b.refusals ?? []),
-    )
     return out
   })
 }
