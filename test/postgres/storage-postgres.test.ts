@@ -401,14 +401,16 @@ describe('two accepts in flight on one PostgreSQL instance', () => {
       const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
       const log: string[] = []
       const running = twoInFlight(storage, { events: [award] }, { events: [refund] }, ctx(now), log)
-      for (;;) {
-        // Asked on a connection of its own: inside the blocker's transaction the view would not change.
+      // Until the first waits for the blocker (asked on connections of their own: inside the
+      // blocker's transaction the view would not change); bounded, so a broken test cannot spin on.
+      for (let look = 0; ; look++) {
         const waiting = await queryIn(
           schema,
           'SELECT pid FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))',
           [blockerPid],
         )
         if (waiting.length > 0) break
+        if (look === 2_000) throw new Error('the first accept never waited for the ledger row')
         await new Promise((r) => setTimeout(r, 10))
       }
       // The first waits for its ledger lock: the second has not started (it would take the ledger first).
