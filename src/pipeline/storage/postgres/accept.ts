@@ -6,7 +6,7 @@ import { PG_INSERT_REFUSALS, refusalArrays } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome, NewRefusal } from '../storage.js'
 import type { Client, PgDb } from './db.js'
 import { sortedUnique } from './lanes.js'
-import { lockLedgers } from './ledgers.js'
+import { ledgerUpdate, ledgerUpdateArgs, lockLedgers } from './ledgers.js'
 
 /**
  * Stores the batches in one transaction: dedup on a unique key, the customers' lanes locked before
@@ -79,13 +79,16 @@ export async function accept(
       out[f.bi]![f.ei] = step.failure ? { orderRule: step.failure.reason } : 'queued'
       return { ev: f.ev, step, settingsVersion: f.ev.settingsVersion ?? 0, now: ctx.now }
     })
-    await ledgers.flush(c, ctx.now)
 
-    // 4. The events, in receipt order (seq follows the ordinality).
-    if (rows.length > 0) {
+    // 4. The events, in receipt order (seq follows the ordinality), and the ledgers written back in
+    // the same statement: every round trip here is one more the locks are held for.
+    if (rows.length === 0) await ledgers.flush(c, ctx.now)
+    else {
+      const columns = pgEventArrays(rows)
       const inserted = await c.query<{ seq: number; external_id: string }>(
-        `${PG_INSERT_EVENTS} RETURNING seq, external_id`,
-        pgEventArrays(rows),
+        `WITH ledgers AS (${ledgerUpdate(columns.length + 1)})
+         ${PG_INSERT_EVENTS} RETURNING seq, external_id`,
+        [...columns, ...ledgerUpdateArgs(ledgers.takeChanged(), ctx.now)],
       )
       // The first decision of each event an order rule failed; a queued event's is its row (see
       // acceptDecision). Admitted events have distinct external ids (they are the dedup key).
