@@ -18,6 +18,18 @@ function heldFlushes() {
   return { calls, flush, batches: () => calls.map((c) => c.items) }
 }
 
+/** Two flushes running (atOnce 2): the first, of item 1, said ready; the second, of item 2, has not. */
+async function twoRunning() {
+  const f = heldFlushes()
+  const gc = createGroupCommit<number, number>(f.flush, { atOnce: 2 })
+  const all = [gc.submit(1)]
+  await turn()
+  f.calls[0]!.ready()
+  all.push(gc.submit(2))
+  await turn()
+  return { f, gc, all }
+}
+
 describe('group commit', () => {
   it('coalesces submissions of one tick into one flush, in order, and fails them together', async () => {
     const flushes: number[][] = []
@@ -85,24 +97,22 @@ describe('group commit', () => {
     expect(await Promise.all([...b, b4, c])).toEqual([20, 30, 40, 50])
   })
 
-  it('never more than two running, however many are ready', async () => {
-    const f = heldFlushes()
-    const gc = createGroupCommit<number, number>(f.flush, { atOnce: 2 })
-    const all = [gc.submit(1)]
-    await turn()
-    f.calls[0]!.ready()
-    all.push(gc.submit(2))
-    await turn()
-    f.calls[1]!.ready()
+  it.each([
+    ['both said ready: never more than two running; one ends, the third starts', 1, [[1], [2], [3]]],
+    ['the first said ready twice (its transaction run again): it counts once', 0, [[1], [2]]],
+  ])('a third waits while two run, %s', async (_, sayer, afterFirstEnds) => {
+    const { f, gc, all } = await twoRunning()
+    f.calls[sayer]!.ready()
     all.push(gc.submit(3))
     await turn()
     expect(f.batches()).toEqual([[1], [2]])
+    f.calls[0]!.end()
+    await turn()
+    expect(f.batches()).toEqual(afterFirstEnds)
     f.calls[1]!.end()
     await turn()
     expect(f.batches()).toEqual([[1], [2], [3]])
-    f.calls[2]!.ready()
     f.calls[2]!.end()
-    f.calls[0]!.end()
     expect(await Promise.all(all)).toEqual([10, 20, 30])
   })
 
@@ -152,35 +162,8 @@ describe('group commit', () => {
     expect(await d).toBe(50)
   })
 
-  it('ready() said twice (a transaction run again) counts once', async () => {
-    const f = heldFlushes()
-    const gc = createGroupCommit<number, number>(f.flush, { atOnce: 2 })
-    const all = [gc.submit(1)]
-    await turn()
-    f.calls[0]!.ready()
-    f.calls[0]!.ready()
-    all.push(gc.submit(2))
-    await turn()
-    all.push(gc.submit(3))
-    await turn()
-    // The second has not said ready, whatever the first said twice.
-    expect(f.batches()).toEqual([[1], [2]])
-    f.calls[0]!.end()
-    f.calls[1]!.end()
-    await turn()
-    expect(f.batches()).toEqual([[1], [2], [3]])
-    f.calls[2]!.end()
-    expect(await Promise.all(all)).toEqual([10, 20, 30])
-  })
-
   it('drain waits for both running flushes and what queued behind them', async () => {
-    const f = heldFlushes()
-    const gc = createGroupCommit<number, number>(f.flush, { atOnce: 2 })
-    const all = [gc.submit(1)]
-    await turn()
-    f.calls[0]!.ready()
-    all.push(gc.submit(2))
-    await turn()
+    const { f, gc, all } = await twoRunning()
     all.push(gc.submit(3))
     let drained = false
     const draining = gc.drain().then(() => {
