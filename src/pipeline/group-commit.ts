@@ -4,14 +4,20 @@
  * each caller's promise settles only after that transaction committed. Storage-agnostic: the
  * flush function does the batch work.
  *
- * One flush at a time: a submission made while a flush runs waits for it and joins the next.
- * Several at once was measured on PostgreSQL and dropped (docs/decisions.md).
+ * `atOnce` flushes may run together (default 1; the store says how many it takes: SQLite one, it
+ * has one writer). A flush after the first starts only once every flush before it called its
+ * `ready()` (PostgreSQL: it holds every lock it takes and only waits on the database), so the next
+ * batch gathers meanwhile and stays large, and a later batch queues behind an earlier one on any key
+ * they share. A flush that never calls `ready()` holds the next back until it ends.
  */
 export interface GroupCommit<I, O> {
   submit(item: I): Promise<O>
   /** Resolves once everything submitted so far has been flushed. */
   drain(): Promise<void>
 }
+
+/** Told by a flush once the next flush may start beside it (see createGroupCommit). */
+export type FlushReady = () => void
 
 interface Waiter<I, O> {
   item: I
@@ -20,26 +26,45 @@ interface Waiter<I, O> {
 }
 
 export function createGroupCommit<I, O>(
-  flush: (items: I[]) => Promise<O[]>,
-  opts: { maxItems?: number } = {},
+  flush: (items: I[], ready: FlushReady) => Promise<O[]>,
+  opts: { maxItems?: number; atOnce?: number } = {},
 ): GroupCommit<I, O> {
   const maxItems = opts.maxItems ?? 10_000
+  const atOnce = Math.max(1, opts.atOnce ?? 1)
   let queue: Waiter<I, O>[] = []
   let scheduled = false
-  let flushing = false
+  /** Flushes running now, and how many of them have not said ready (at most one). */
+  let running = 0
+  let unready = 0
   let idle: Array<() => void> = []
 
   const settleIdle = () => {
-    if (flushing || scheduled || queue.length > 0) return
+    if (running > 0 || scheduled || queue.length > 0) return
     const waiting = idle
     idle = []
     for (const r of waiting) r()
   }
 
+  const mayStart = () => running < atOnce && unready === 0
+
   const start = (batch: Waiter<I, O>[]) => {
-    flushing = true
+    running++
+    unready++
+    let saidReady = false
+    const ready = () => {
+      if (saidReady) return
+      saidReady = true
+      unready--
+      // What queued while this flush took its locks goes next, beside it.
+      pump()
+    }
     Promise.resolve()
-      .then(() => flush(batch.map((w) => w.item)))
+      .then(() =>
+        flush(
+          batch.map((w) => w.item),
+          ready,
+        ),
+      )
       .then(
         (results) => {
           for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as O)
@@ -49,7 +74,11 @@ export function createGroupCommit<I, O>(
         },
       )
       .finally(() => {
-        flushing = false
+        if (!saidReady) {
+          saidReady = true
+          unready--
+        }
+        running--
         // What queued while this flush ran goes next, together (at once: the tick is long past).
         pump()
         settleIdle()
@@ -57,7 +86,7 @@ export function createGroupCommit<I, O>(
   }
 
   const pump = () => {
-    if (queue.length > 0 && !flushing) {
+    if (queue.length > 0 && mayStart()) {
       const batch = queue.length > maxItems ? queue.splice(0, maxItems) : queue
       if (batch === queue) queue = []
       start(batch)
@@ -68,7 +97,7 @@ export function createGroupCommit<I, O>(
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject })
-        if (!scheduled && !flushing) {
+        if (!scheduled && mayStart()) {
           scheduled = true
           // setImmediate lets every request handler of this event-loop turn join the same commit.
           setImmediate(() => {

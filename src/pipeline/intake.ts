@@ -38,13 +38,16 @@ export interface IntakeDeps {
 export function createIntake(deps: IntakeDeps) {
   const { storage, policy, metrics, now } = deps
   const rules = { oneAwardPerOrder: policy.oneAwardPerOrder, capRefunds: policy.capRefunds }
-  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>((batches) =>
-    storage.accept(batches, {
-      now: now(),
-      dedupSince: now() - policy.dedupWindowMs,
-      orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
-      ...(deps.spare ? { selfClaims: deps.spare } : {}),
-    }),
+  const commit = createGroupCommit<AcceptBatch, AcceptOutcome[]>(
+    (batches, ready) =>
+      storage.accept(batches, {
+        now: now(),
+        dedupSince: now() - policy.dedupWindowMs,
+        orderRule: (tx, ledger) => decideOrder(rules, tx, ledger),
+        ...(deps.spare ? { selfClaims: deps.spare } : {}),
+        locked: ready,
+      }),
+    { atOnce: storage.acceptsAtOnce },
   )
 
   async function accept(events: IncomingEvent[]): Promise<AcceptResult> {

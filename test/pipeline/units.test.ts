@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { Transaction } from '../../src/core/types.js'
 import { retryDelayMs } from '../../src/pipeline/backoff.js'
 import { atTheDoor, DropLog, refusalTotals } from '../../src/pipeline/door.js'
-import { createGroupCommit } from '../../src/pipeline/group-commit.js'
 import {
   EMPTY_LEDGER,
   refundsExceedAwards,
@@ -14,6 +13,7 @@ import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
 import { defaultBucketMs, LatencyHistogram, validateStatsQuery } from '../../src/pipeline/stats.js'
 import { applyOrderRule } from '../../src/pipeline/storage/order-step.js'
+import { inOrder } from '../../src/pipeline/storage/postgres/db.js'
 import type { AcceptContext, LedgerState } from '../../src/pipeline/storage/storage.js'
 import { settingsFor } from './harness.js'
 
@@ -295,46 +295,6 @@ describe('drop log', () => {
   })
 })
 
-describe('group commit', () => {
-  it('coalesces submissions of one tick into one flush, in order, and fails them together', async () => {
-    const flushes: number[][] = []
-    let fail = false
-    const gc = createGroupCommit<number, number>(async (items) => {
-      flushes.push(items)
-      if (fail) throw new Error('disk full')
-      return items.map((i) => i * 2)
-    })
-    const results = await Promise.all([1, 2, 3].map((i) => gc.submit(i)))
-    expect(results).toEqual([2, 4, 6])
-    expect(flushes).toEqual([[1, 2, 3]])
-    fail = true
-    const settled = await Promise.allSettled([gc.submit(4), gc.submit(5)])
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected'])
-    expect(flushes).toHaveLength(2)
-  })
-
-  it('one flush at a time by default: what arrives meanwhile waits and goes next, together', async () => {
-    const flushes: number[][] = []
-    const gates: Array<() => void> = []
-    const gc = createGroupCommit<number, number>(async (items) => {
-      flushes.push(items)
-      await new Promise<void>((r) => gates.push(r))
-      return items
-    })
-    const first = gc.submit(1)
-    await new Promise((r) => setImmediate(r))
-    const later = [gc.submit(2), gc.submit(3)]
-    await new Promise((r) => setImmediate(r))
-    expect(flushes).toEqual([[1]])
-    gates.shift()!()
-    await first
-    await new Promise((r) => setImmediate(r))
-    expect(flushes).toEqual([[1], [2, 3]])
-    gates.shift()!()
-    expect(await Promise.all(later)).toEqual([2, 3])
-  })
-})
-
 describe('stats ranges and redaction', () => {
   it('picks readable bucket sizes and validates ranges', () => {
     expect(defaultBucketMs(0, 3_600_000)).toBe(60_000)
@@ -354,5 +314,18 @@ describe('stats ranges and redaction', () => {
   })
   it('scrubs secrets wherever they appear', () => {
     expect(scrub('Bearer abcdef and abcdef', ['abcdef'])).toBe('Bearer [redacted] and [redacted]')
+  })
+})
+
+describe('statements queued together on one PostgreSQL connection', () => {
+  it("fail with the first statement's error in their order, not the one that failed first in time", async () => {
+    const aborted = Promise.reject(
+      Object.assign(new Error('current transaction is aborted'), { code: '25P02' }),
+    )
+    const deadlock = new Promise((_, reject) =>
+      setImmediate(() => reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }))),
+    )
+    await expect(inOrder([deadlock, aborted])).rejects.toMatchObject({ code: '40P01' })
+    expect(await inOrder([Promise.resolve(1), Promise.resolve('two')])).toEqual([1, 'two'])
   })
 })

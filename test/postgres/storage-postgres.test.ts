@@ -1,9 +1,17 @@
+import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { atTheDoor } from '../../src/pipeline/door.js'
+import { createGroupCommit } from '../../src/pipeline/group-commit.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { postgresMigrations } from '../../src/pipeline/storage/postgres/migrate.js'
 import { openPostgresStorage } from '../../src/pipeline/storage/postgres.js'
-import type { AcceptContext, NewEvent, Storage } from '../../src/pipeline/storage/storage.js'
+import type {
+  AcceptBatch,
+  AcceptContext,
+  AcceptOutcome,
+  NewEvent,
+  Storage,
+} from '../../src/pipeline/storage/storage.js'
 import { settingsFor, track } from '../pipeline/harness.js'
 import { eventsOfOrder, storageContract } from '../pipeline/storage-contract.js'
 import { dropSchema, queryIn, randomSchema, requirePostgres, TEST_DATABASE_URL } from './pg-harness.js'
@@ -260,6 +268,188 @@ describe('PostgreSQL storage', () => {
     expect(await s.ping()).toBe(true)
     await s.close()
     expect(await s.ping()).toBe(false)
+  })
+})
+
+/**
+ * Two accepts of one instance in flight, as the intake runs them (group commit, `acceptsAtOnce`):
+ * the second batch is submitted when the first says it holds its locks, so the second transaction
+ * runs while the first has not committed; `log` shows it.
+ */
+async function twoInFlight(
+  storage: Storage,
+  first: AcceptBatch,
+  second: AcceptBatch,
+  context: AcceptContext,
+  log: string[] = [],
+): Promise<{ outcomes: Array<PromiseSettledResult<AcceptOutcome[]>>; log: string[] }> {
+  let secondSubmitted: Promise<AcceptOutcome[]> | null = null
+  let n = 0
+  const gc = createGroupCommit<AcceptBatch, AcceptOutcome[]>(
+    async (batches, ready) => {
+      const k = ++n
+      log.push(`start ${k}`)
+      try {
+        return await storage.accept(batches, {
+          ...context,
+          locked: () => {
+            secondSubmitted ??= gc.submit(second)
+            ready()
+          },
+        })
+      } finally {
+        log.push(`end ${k}`)
+      }
+    },
+    { atOnce: storage.acceptsAtOnce },
+  )
+  const a = gc.submit(first)
+  const outcomes = await Promise.allSettled([
+    a,
+    a.then(
+      () => secondSubmitted!,
+      () => secondSubmitted!,
+    ),
+  ])
+  await gc.drain()
+  return { outcomes, log }
+}
+
+const value = (r: PromiseSettledResult<AcceptOutcome[]> | undefined) => {
+  if (r?.status !== 'fulfilled') throw new Error(`expected an answer, got ${String(r?.status)}`)
+  return r.value
+}
+
+describe('two accepts in flight on one PostgreSQL instance', () => {
+  it('takes two: the second starts while the first holds its locks, not before', async () => {
+    const schema = randomSchema()
+    const storage = await fresh(schema)
+    expect(storage.acceptsAtOnce).toBe(2)
+    const { log } = await twoInFlight(
+      storage,
+      { events: [event('one@x.co', 'Checked In')] },
+      { events: [event('two@x.co', 'Checked In')] },
+      ctx(Date.now()),
+    )
+    expect(log.slice(0, 2)).toEqual(['start 1', 'start 2'])
+  })
+
+  it('queues a messageId once when both flushes carry it; the first one wins', async () => {
+    const schema = randomSchema()
+    const storage = await fresh(schema)
+    const now = Date.now()
+    for (let round = 0; round < 5; round++) {
+      const events = Array.from({ length: 6 }, (_, i) =>
+        event(`same${i}@x.co`, 'Checked In', {}, `same-${round}-${i}`),
+      )
+      const { outcomes, log } = await twoInFlight(
+        storage,
+        { events },
+        // Reversed, and with a new event between: the keys are met in another order.
+        { events: [...events].reverse().toSpliced(3, 0, event('new@x.co', 'Checked In')) },
+        ctx(now),
+      )
+      expect(log.indexOf('start 2')).toBeLessThan(log.indexOf('end 1'))
+      expect(value(outcomes[0])).toEqual(events.map(() => 'queued'))
+      expect(value(outcomes[1])).toEqual([
+        ...Array(3).fill('duplicate'),
+        'queued',
+        ...Array(3).fill('duplicate'),
+      ])
+    }
+    const rows = await queryIn<{ n: number }>(schema, 'SELECT COUNT(*)::int AS n FROM events')
+    expect(rows[0]!.n).toBe(35)
+  })
+
+  it('awards an order once when both flushes carry it under different messageIds and customers', async () => {
+    const schema = randomSchema()
+    const storage = await fresh(schema)
+    const now = Date.now()
+    const order = (who: string) =>
+      event(`${who}@x.co`, 'Order Completed', { order_id: 'O-TWO', revenue: 12 }, `award-${who}`)
+    const { outcomes } = await twoInFlight(
+      storage,
+      { events: [order('a')] },
+      { events: [order('b')] },
+      ctx(now),
+    )
+    expect(value(outcomes[0])).toEqual(['queued'])
+    expect(value(outcomes[1])).toEqual([{ orderRule: 'order_already_awarded' }])
+    expect(await queryIn(schema, 'SELECT awarded_cents::int AS a FROM order_ledger')).toEqual([{ a: 1200 }])
+  })
+
+  it('starts the second only once the first holds its ledgers: a refund behind its award is kept', async () => {
+    const schema = randomSchema()
+    const storage = await fresh(schema)
+    const now = Date.now()
+    // Different customers, so only the order's ledger row puts the second behind the first.
+    const award = event('buyer@x.co', 'Order Completed', { order_id: 'O-REF', revenue: 10 }, 'ref-award')
+    const refund = event('other@x.co', 'Order Refunded', { order_id: 'O-REF', total: 4 }, 'ref-refund')
+    // Another transaction creates the order's ledger row and keeps it uncommitted: the first flush
+    // waits for it at its ledger lock, the last lock it takes.
+    const blocker = new pg.Client({
+      connectionString: TEST_DATABASE_URL,
+      options: `-c search_path=${schema}`,
+    })
+    await blocker.connect()
+    try {
+      await blocker.query('BEGIN')
+      await blocker.query(
+        'INSERT INTO order_ledger (order_id, perk_id, awarded_cents, refunded_cents, updated_at) VALUES ($1, $2, 0, 0, $3)',
+        ['O-REF', award.tx.perkId, now],
+      )
+      const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+      const log: string[] = []
+      const running = twoInFlight(storage, { events: [award] }, { events: [refund] }, ctx(now), log)
+      // Until the first waits for the blocker (asked on connections of their own: inside the
+      // blocker's transaction the view would not change); bounded, so a broken test cannot spin on.
+      for (let look = 0; ; look++) {
+        const waiting = await queryIn(
+          schema,
+          'SELECT pid FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))',
+          [blockerPid],
+        )
+        if (waiting.length > 0) break
+        if (look === 2_000) throw new Error('the first accept never waited for the ledger row')
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      // The first waits for its ledger lock: the second has not started (it would take the ledger first).
+      expect(log).toEqual(['start 1'])
+      await blocker.query('COMMIT')
+      const { outcomes } = await running
+      expect(value(outcomes[0])).toEqual(['queued'])
+      expect(value(outcomes[1])).toEqual(['queued'])
+      expect(
+        await queryIn(schema, 'SELECT awarded_cents::int AS a, refunded_cents::int AS r FROM order_ledger'),
+      ).toEqual([{ a: 1000, r: 400 }])
+    } finally {
+      await blocker.end()
+    }
+  })
+
+  it('a first flush that fails after taking its locks leaves the messageId to the second', async () => {
+    const schema = randomSchema()
+    const storage = await fresh(schema)
+    const now = Date.now()
+    const ev = event('fails@x.co', 'Order Completed', { order_id: 'O-FAIL', revenue: 5 }, 'fails-once')
+    let calls = 0
+    const base = ctx(now)
+    const { outcomes } = await twoInFlight(
+      storage,
+      { events: [ev] },
+      { events: [ev] },
+      {
+        ...base,
+        // Runs after the locks are taken: the first transaction rolls back with the second waiting on its key.
+        orderRule: (tx, ledger) => {
+          if (++calls === 1) throw new Error('the first flush breaks')
+          return base.orderRule(tx, ledger)
+        },
+      },
+    )
+    expect(outcomes[0]!.status).toBe('rejected')
+    expect(value(outcomes[1])).toEqual(['queued'])
+    expect(await queryIn(schema, 'SELECT COUNT(*)::int AS n FROM events')).toEqual([{ n: 1 }])
   })
 })
 

@@ -155,6 +155,12 @@ function othersNeeded(out: unknown, ctx: AcceptContext): boolean {
  * ./postgres/, whose answer's type `implements Storage` checks (it is not written again here).
  */
 class PostgresStorage implements Storage {
+  /**
+   * Two, the second starting once the first holds its locks: it then only waits on the server (its
+   * inserts, the commit's fsync) while the second takes its batch's locks (docs/decisions.md).
+   */
+  readonly acceptsAtOnce = 2
+
   constructor(
     private readonly db: PgDb,
     readonly watchForWork: (onWork: () => void) => () => Promise<void>,

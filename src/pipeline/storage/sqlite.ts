@@ -79,6 +79,8 @@ export function openSqliteStorage(opts: SqliteStorageOptions): Storage {
 
 /** The Storage contract on one SQLite file: each operation is a module in ./sqlite/, run synchronously. */
 class SqliteStorage implements Storage {
+  /** One writer: a second accept would only wait for the first's lock (docs/decisions.md). */
+  readonly acceptsAtOnce = 1
   private closed = false
   private readonly acceptAll
   private readonly claimDue

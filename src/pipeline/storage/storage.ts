@@ -97,6 +97,12 @@ export interface AcceptContext {
    * for work beyond that. Absent: the others are always told.
    */
   selfClaims?: () => number
+  /**
+   * Called once the accept holds every lock it takes (a store that runs accepts side by side, see
+   * `QueueStore.acceptsAtOnce`): the next accept may start now and queues behind this one on any
+   * customer, order or messageId they share, so receipt order still decides.
+   */
+  locked?: () => void
 }
 
 /** Work handed to a worker: the head event of one customer's lane, leased. */
@@ -325,6 +331,11 @@ export interface PruneResult {
  * events, and the connection's own health (ping, probeWrite, close).
  */
 export interface QueueStore {
+  /**
+   * How many accepts the intake may run at once: SQLite 1 (one writer, a transaction is CPU alone),
+   * PostgreSQL 2 (the second gathers its batch and takes its locks while the first waits on the server).
+   */
+  readonly acceptsAtOnce: number
   /** Stores each batch (one transaction for all of them): dedup, order rules, queueing, drop counts. */
   accept(batches: AcceptBatch[], ctx: AcceptContext): Promise<AcceptOutcome[][]>
   /** Leases up to `limit` due head-of-lane events (at most one per customer), and tells when the next falls due. */

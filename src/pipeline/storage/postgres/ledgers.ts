@@ -64,31 +64,43 @@ export class LockedLedgers {
   }
 
   async flush(c: Client, now: number): Promise<void> {
-    await writeLedgers(
-      c,
-      [...this.changed].map((k) => this.rows.get(k)!),
-      now,
-    )
+    await writeLedgers(c, this.takeChanged(), now)
+  }
+
+  /** The changed rows, to be written back by the caller (in a statement of its own); none are left changed. */
+  takeChanged(): LedgerRow[] {
+    const list = [...this.changed].map((k) => this.rows.get(k)!)
     this.changed.clear()
+    return list
   }
 }
+
+type LedgerRow = { orderId: string; perkId: string; state: LedgerState }
+
+/**
+ * The UPDATE that writes ledgers back, its parameters numbered from `$first`, so it can also run as
+ * a part (a WITH) of a larger statement: one round trip less while the rows are locked.
+ */
+export function ledgerUpdate(first: number): string {
+  const $ = (i: number) => `$${first + i}`
+  return `UPDATE order_ledger l SET awarded_cents = u.a, refunded_cents = u.r, updated_at = ${$(4)}
+     FROM unnest(${$(0)}::text[], ${$(1)}::text[], ${$(2)}::bigint[], ${$(3)}::bigint[]) AS u(o, p, a, r)
+     WHERE l.order_id = u.o AND l.perk_id = u.p`
+}
+
+/** ledgerUpdate's parameters, in its order. */
+export function ledgerUpdateArgs(list: LedgerRow[], now: number): unknown[] {
+  return [
+    list.map((x) => x.orderId),
+    list.map((x) => x.perkId),
+    list.map((x) => x.state.awardedCents),
+    list.map((x) => x.state.refundedCents),
+    now,
+  ]
+}
+
 /** Writes back ledgers locked by lockLedgers, in one statement. */
-export async function writeLedgers(
-  c: Client,
-  list: Array<{ orderId: string; perkId: string; state: LedgerState }>,
-  now: number,
-): Promise<void> {
+export async function writeLedgers(c: Client, list: LedgerRow[], now: number): Promise<void> {
   if (list.length === 0) return
-  await c.query(
-    `UPDATE order_ledger l SET awarded_cents = u.a, refunded_cents = u.r, updated_at = $5
-     FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(o, p, a, r)
-     WHERE l.order_id = u.o AND l.perk_id = u.p`,
-    [
-      list.map((x) => x.orderId),
-      list.map((x) => x.perkId),
-      list.map((x) => x.state.awardedCents),
-      list.map((x) => x.state.refundedCents),
-      now,
-    ],
-  )
+  await c.query(ledgerUpdate(1), ledgerUpdateArgs(list, now))
 }
