@@ -12,5 +12,10 @@ export default defineConfig({
     // instead of 7.6 on this machine, both under heavy load from other work (load 9–13 and 13–17).
     maxWorkers: 2,
     minWorkers: 1,
+    // Test files share their fork's process and module cache instead of each starting a fresh fork
+    // and importing src again: that import was most of test:unit's time (collect 71 of 108 s under
+    // load ~10; the run took 24 s without it, same load). A file that patches something global
+    // undoes it when it ends (nock: test/segment/actions-harness.ts).
+    isolate: false,
   },
 })

@@ -65,6 +65,8 @@ export interface RunningSandbox {
   behaviour(): ResolvedBehaviour
   reset(): void
   transactions(): TransactionResource[]
+  /** How many transactions there are: cheap enough to poll while thousands arrive (transactions() is not). */
+  transactionCount(): number
   close(): Promise<void>
 }
 
@@ -123,6 +125,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     behaviour: () => ({ ...behaviour.current }),
     reset: () => store.reset(),
     transactions: () => store.allTransactions().map(transactionResource),
+    transactionCount: () => store.transactionCount(),
     close: async () => {
       if (closed) return
       closed = true

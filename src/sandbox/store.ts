@@ -249,6 +249,10 @@ export class SandboxStore {
     return this.sql('SELECT * FROM transactions ORDER BY id').all() as TransactionRow[]
   }
 
+  transactionCount(): number {
+    return (this.sql('SELECT COUNT(*) AS n FROM transactions').get() as { n: number }).n
+  }
+
   connections(
     filter: { business?: number; email?: string },
     limit: number,

@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { TokenBucket } from 'limiter'
 import { HttpError } from './http-error.js'
 
 /**
@@ -14,33 +13,45 @@ const MAX_ADDRESSES = 10_000
 /** Failures are logged as one warn line per this period, not one line per guess. */
 const LOG_EVERY_MS = 60_000
 
+/** An address's attempts left (fractional while refilling), as of `at` on the throttle's clock. */
+interface Bucket {
+  attempts: number
+  at: number
+}
+
 /**
  * Limits failed admin-token attempts per client address (the console's sign-in and `Authorization:
- * Bearer` alike), with `limiter`'s token bucket. An address that used up its attempts gets 429 with
+ * Bearer` alike), with a token bucket per address. An address that used up its attempts gets 429 with
  * Retry-After for every attempt, right or wrong, until the bucket has refilled enough: a guesser
  * cannot tell a right guess meanwhile, and the right token works again after the wait.
  */
 export class AuthThrottle {
-  private readonly buckets = new Map<string, TokenBucket>()
+  private readonly buckets = new Map<string, Bucket>()
   private readonly failures = new Map<string, number>()
   private refused = 0
   private timer: NodeJS.Timeout | null = null
 
+  /**
+   * @param now milliseconds on a monotonic clock; a test passes a clock it moves by hand
+   *   (test/fixtures/manual-clock.ts), so it shows the wait without waiting.
+   */
   constructor(
     private readonly logger: FastifyBaseLogger,
     private readonly limits: { burst: number; perMinute: number } = FAILED_ATTEMPTS,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Throws 429 when this address has no attempt left; call before the token is compared. */
   check(address: string): void {
     const bucket = this.buckets.get(address)
     if (bucket === undefined) return
-    const waitMs = bucket.getWaitTime(1)
-    if (waitMs <= 0) {
+    this.refill(bucket)
+    if (bucket.attempts >= 1) {
       // Refilled: nothing to remember any more.
-      if (bucket.content >= bucket.bucketSize) this.buckets.delete(address)
+      if (bucket.attempts >= this.limits.burst) this.buckets.delete(address)
       return
     }
+    const waitMs = Math.ceil(((1 - bucket.attempts) * 60_000) / this.limits.perMinute)
     this.refused++
     this.scheduleLog()
     const seconds = Math.max(1, Math.ceil(waitMs / 1000))
@@ -57,15 +68,11 @@ export class AuthThrottle {
     let bucket = this.buckets.get(address)
     if (bucket === undefined) {
       if (this.buckets.size >= MAX_ADDRESSES) this.forgetOne()
-      bucket = new TokenBucket({
-        bucketSize: this.limits.burst,
-        tokensPerInterval: this.limits.perMinute,
-        interval: 'minute',
-      })
-      bucket.content = this.limits.burst
+      bucket = { attempts: this.limits.burst, at: this.now() }
       this.buckets.set(address, bucket)
     }
-    bucket.tryRemoveTokens(1)
+    this.refill(bucket)
+    if (bucket.attempts >= 1) bucket.attempts -= 1
     this.failures.set(address, (this.failures.get(address) ?? 0) + 1)
     this.scheduleLog()
   }
@@ -80,13 +87,21 @@ export class AuthThrottle {
     let fullest: string | null = null
     let most = -1
     for (const [address, bucket] of this.buckets) {
-      bucket.drip()
-      if (bucket.content > most) {
-        most = bucket.content
+      this.refill(bucket)
+      if (bucket.attempts > most) {
+        most = bucket.attempts
         fullest = address
       }
     }
     if (fullest !== null) this.buckets.delete(fullest)
+  }
+
+  /** Adds the attempts earned since the bucket was last looked at, up to the burst. */
+  private refill(bucket: Bucket): void {
+    const now = this.now()
+    const earned = (Math.max(0, now - bucket.at) * this.limits.perMinute) / 60_000
+    bucket.attempts = Math.min(this.limits.burst, bucket.attempts + earned)
+    bucket.at = now
   }
 
   private scheduleLog(): void {

@@ -13,6 +13,7 @@ import { redactDatabaseUrl } from '../pipeline/storage/postgres-url.js'
 import { DEFAULT_TOKEN, type RunningSandbox, startSandbox } from '../sandbox/index.js'
 import { alertMonitorFor } from './alert-monitor.js'
 import { buildServer } from './app.js'
+import { AuthThrottle, FAILED_ATTEMPTS } from './auth-throttle.js'
 import { type BannerInfo, bannerExample } from './banner.js'
 import type { ServiceConfig } from './config.js'
 import { readContractCheck } from './contract-check-file.js'
@@ -69,6 +70,11 @@ export interface RunningService {
 export interface StartOptions {
   /** Where JSON logs go; stdout by default. */
   logDestination?: DestinationStream
+  /**
+   * The monotonic milliseconds the failed-admin-token limit refills by (auth-throttle.ts);
+   * performance.now() by default. A test passes a clock it moves by hand.
+   */
+  throttleClock?: () => number
 }
 
 /** Starts everything `serve` runs, in dependency order; on a failure, stops what already started. */
@@ -83,7 +89,7 @@ export async function startService(
   // Before anything else touches the directory: a second instance must leave it exactly as it was.
   const lock = lockDataDir(dataDir)
   try {
-    return await startLocked(config, logger, dataDir, lock)
+    return await startLocked(config, logger, dataDir, lock, options)
   } catch (err) {
     lock.release()
     throw err
@@ -95,6 +101,7 @@ async function startLocked(
   logger: Logger,
   dataDir: string,
   lock: DataDirLock,
+  options: StartOptions,
 ): Promise<RunningService> {
   if (config.readyFile) rmSync(config.readyFile, { force: true })
 
@@ -230,6 +237,7 @@ async function startLocked(
     cleanups.push(() => alerts.stop())
 
     const lifecycle: Lifecycle = { shuttingDown: false }
+    const httpLogger = logger.child({ component: 'http' })
     const app = await buildServer({
       service,
       writeKeys: writeKey ? [writeKey.value] : config.writeKeys,
@@ -243,8 +251,11 @@ async function startLocked(
       settingsCheck: checks,
       alerts,
       registry,
-      logger: logger.child({ component: 'http' }),
+      logger: httpLogger,
       lifecycle,
+      ...(options.throttleClock
+        ? { authThrottle: new AuthThrottle(httpLogger, FAILED_ATTEMPTS, options.throttleClock) }
+        : {}),
     })
     try {
       await app.listen({ port: config.port, host: config.host })

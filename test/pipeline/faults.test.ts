@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createPerkvilleClient } from '../../src/perkville/client.js'
 import type { EventRecord, IncomingEvent } from '../../src/pipeline/service-api.js'
 import { DUPLICATE_ANSWERS } from '../../src/sandbox/index.js'
+import { ManualClock } from '../fixtures/manual-clock.js'
 import {
   acceptedEvents,
   type Harness,
@@ -106,7 +107,12 @@ describe.each(DUPLICATE_ANSWERS)(
     })
 
     it('honours Retry-After on 429: the next attempt is not before it', async () => {
-      h = await start({ faults: { rateLimitRate: 1, retryAfter: 1, scope: 'writes' } })
+      // The service's time is the test's to move: the second wait is not waited in real time.
+      const clock = new ManualClock(Date.now())
+      h = await start({
+        faults: { rateLimitRate: 1, retryAfter: 1, scope: 'writes' },
+        service: { now: clock.now, timers: clock },
+      })
       const [ev] = many(1, 1)
       await h.service.accept([ev!])
       const first = await waitFor(async () => {
@@ -121,6 +127,7 @@ describe.each(DUPLICATE_ANSWERS)(
       expect(first.outcomeUnknown).toBe(false)
       const nextAt = Date.parse(first.nextAttemptAt!)
       expect(nextAt - Date.parse(first.attemptLog[0]!.at)).toBeGreaterThanOrEqual(1_000)
+      await clock.advance(1_000)
       await waitFor(() => drained(h!), 'delivery after the Retry-After')
       const [done] = await allEvents(h)
       const gap = Date.parse(done!.attemptLog[1]!.at) - Date.parse(done!.attemptLog[0]!.at)

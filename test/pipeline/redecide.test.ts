@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseSettings } from '../../src/core/settings.js'
+import { ManualClock } from '../fixtures/manual-clock.js'
 import { acceptedEvents, type Harness, MAP, settingsFor, startHarness, track, waitFor } from './harness.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -7,14 +8,25 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-/** Retries come ~3 s apart, so the settings can change between an attempt and its retry. */
-async function harness(faults: NonNullable<Parameters<typeof startHarness>[0]>['faults']): Promise<Harness> {
+/**
+ * Retries come ~3 s apart on a clock the test moves, so the settings change between an attempt and its
+ * retry without waiting for it.
+ */
+async function harness(
+  faults: NonNullable<Parameters<typeof startHarness>[0]>['faults'],
+): Promise<Harness & { clock: ManualClock }> {
+  const clock = new ManualClock(Date.now())
   const h = await startHarness({
     faults,
-    service: { backoff: { baseMs: 3_000, maxMs: 3_000 }, random: () => 0.999 },
+    service: {
+      backoff: { baseMs: 3_000, maxMs: 3_000 },
+      random: () => 0.999,
+      now: clock.now,
+      timers: clock,
+    },
   })
   cleanups.push(() => h.close())
-  return h
+  return Object.assign(h, { clock })
 }
 
 /** Version 1 of the settings: Checked In earns perk 3003 instead of 3001. */
@@ -34,9 +46,10 @@ async function retryingEvent(h: Harness, email: string) {
   }, 'a retrying event whose outcome is unknown')
 }
 
-/** Perkville works again: waits for the event to be delivered. */
-async function deliveredAfterHealing(h: Harness, id: string) {
+/** Perkville works again: the retry falls due, and the event is delivered. */
+async function deliveredAfterHealing(h: Harness & { clock: ManualClock }, id: string) {
   h.sandbox.setFaults({})
+  await h.clock.advance(3_000)
   return waitFor(async () => {
     const e = await h.service.eventDetail(id)
     return e?.status === 'delivered' ? e : null

@@ -8,6 +8,20 @@ import { conformanceSettings } from '../fixtures/conformance.js'
 
 export const API = 'https://api.perkville.com'
 
+// nock patches http and fetch as soon as it is imported. Test files share a process (vitest.config.ts,
+// isolate: false), so it is active only between the beforeAll and afterAll of a file that uses it.
+nock.restore()
+
+/** Activates nock for this test file only (see above); a file using nock without useNock calls this. */
+export function nockForThisFile(): void {
+  beforeAll(() => {
+    if (!nock.isActive()) nock.activate()
+  })
+  afterAll(() => {
+    nock.restore()
+  })
+}
+
 /** The conformance settings as the Actions destination takes them (the maps as JSON text). */
 export const actionSettings: Settings = {
   apiKey: conformanceSettings.apiKey,
@@ -25,6 +39,7 @@ export const actionSettings: Settings = {
 export function useNock(): string[] {
   const seen: string[] = []
   const record = (req: { method: string; path: string }) => seen.push(`${req.method} ${req.path}`)
+  nockForThisFile()
   beforeAll(() => {
     nock.disableNetConnect()
     nock.emitter.on('no match', record)

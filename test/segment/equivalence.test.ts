@@ -16,7 +16,7 @@ import {
   orderIdArb,
   trackArb,
 } from '../fixtures/event-arbitraries.js'
-import { API } from './actions-harness.js'
+import { API, nockForThisFile } from './actions-harness.js'
 import { buildFunction, loadFunction } from './function-harness.js'
 
 /**
@@ -140,6 +140,7 @@ const presets = (destination.presets ?? []).map((preset) => {
 const presetsFor = (event: Record<string, unknown>) => presets.filter((p) => validate(p.condition, event))
 
 describe('cross-form equivalence: core, Actions destination, Destination Function', () => {
+  nockForThisFile()
   let events: Record<string, unknown>[]
   let fn: ReturnType<typeof loadFunction>
   let fnRequests: Array<{ url: string; body: string }>

@@ -1,6 +1,6 @@
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js'
 import { loadConfig } from '../../src/server/config.js'
-import { type RunningService, startService } from '../../src/server/service-runner.js'
+import { type RunningService, type StartOptions, startService } from '../../src/server/service-runner.js'
 import { basicAuth, removeDir, tempDir, writeSandboxSettings } from '../service/helpers.js'
 
 export const WRITE_KEY = 'wk_test_0123456789abcdef'
@@ -25,7 +25,10 @@ export interface TestService extends RunningService {
   close(): Promise<void>
 }
 
-export async function startTestService(cli: Record<string, unknown> = {}): Promise<TestService> {
+export async function startTestService(
+  cli: Record<string, unknown> = {},
+  options: Omit<StartOptions, 'logDestination'> = {},
+): Promise<TestService> {
   const sandbox = await startSandbox({ memory: true })
   const dataDir = tempDir('perkville-server-')
   const settingsFile = writeSandboxSettings(dataDir, sandbox.token, EVENT_TO_PERK)
@@ -45,6 +48,7 @@ export async function startTestService(cli: Record<string, unknown> = {}): Promi
   })
   const logs: string[] = []
   const running = await startService(config, {
+    ...options,
     logDestination: {
       write(line: string) {
         logs.push(line)
