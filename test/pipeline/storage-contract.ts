@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
-import type { ParkingReason } from '../../src/pipeline/failure-reasons.js'
 import { toRecord } from '../../src/pipeline/event-records.js'
-import { perkvillePoints } from '../../src/pipeline/perkville-points.js'
+import type { ParkingReason } from '../../src/pipeline/failure-reasons.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { perkvillePoints } from '../../src/pipeline/perkville-points.js'
 import { QueueDepth } from '../../src/pipeline/queue-depth.js'
 import type {
   AcceptContext,
@@ -206,7 +206,14 @@ export function storageContract(make: () => Promise<Storage>): void {
           leaseId: c!.leaseId,
           attemptsMade: 2,
           log: [
-            { at: now, durationMs: 5, outcome: 'temporary', request, response: answer(503), error: 'HTTP 503' },
+            {
+              at: now,
+              durationMs: 5,
+              outcome: 'temporary',
+              request,
+              response: answer(503),
+              error: 'HTTP 503',
+            },
             { at: now + 1, durationMs: 7, outcome: 'delivered', request, response: answer(201), error: null },
           ],
           result: { status: 'delivered', at: now + 1, transactionId: '77' },

@@ -74,7 +74,12 @@ test('migration 000010 takes over events leased the old way: none lost, none dou
       ].sort(),
     )
     expect(
-      (await store.complete(second.claims.map((c) => delivered(c.id, c.leaseId, later)), later)).applied,
+      (
+        await store.complete(
+          second.claims.map((c) => delivered(c.id, c.leaseId, later)),
+          later,
+        )
+      ).applied,
     ).toEqual([true, true])
     const third = await store.claim(10, later, 60_000)
     expect(third.claims.map((c) => c.id)).toEqual([String(Number(ann) + 1)])

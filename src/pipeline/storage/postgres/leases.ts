@@ -32,6 +32,7 @@ export async function showLeases<R extends { seq: number; status: EventStatus; l
 export function pgStatusCondition(status: EventStatus): string {
   const literal = literalStatus(status)
   if (status === 'in_flight') return `(${literal} OR seq IN (SELECT seq FROM leases))`
-  if (status === 'pending' || status === 'retrying') return `${literal} AND seq NOT IN (SELECT seq FROM leases)`
+  if (status === 'pending' || status === 'retrying')
+    return `${literal} AND seq NOT IN (SELECT seq FROM leases)`
   return literal
 }

@@ -8,7 +8,8 @@ import { pgStatusCondition, showLeases } from './leases.js'
 
 async function rowsOf<T extends object>(db: PgDb, table: SearchTable, f: SearchFilter): Promise<T[][]> {
   const lists: T[][] = []
-  for (const q of searchSelects(table, f, 'postgres', pgStatusCondition)) lists.push((await db.query<T>(q.sql, q.values)).rows)
+  for (const q of searchSelects(table, f, 'postgres', pgStatusCondition))
+    lists.push((await db.query<T>(q.sql, q.values)).rows)
   return lists
 }
 
