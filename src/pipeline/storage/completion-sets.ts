@@ -129,7 +129,8 @@ export function sqliteCompletionValues(inputs: Input[], c: Completion, seq: numb
  * leases table, migration 000010) and only the events whose lease went are updated, in the same
  * statement. (A lease of before 000010, on the events row, is never one this version handed out.)
  * The leases are found through their key (`= ANY`): the table churns, so its statistics rarely say
- * how small it is, and a scan of it would read every dead row since the last vacuum.
+ * how small it is, and a scan of it would read every dead row since the last vacuum. No `*` in it:
+ * such statements are not prepared (postgres/prepared.ts).
  */
 export const PG_COMPLETE_EVENTS = (() => {
   const columns = [...new Set(OUTCOMES.flatMap((o) => Object.keys(OUTCOME_SETS[o])))]
@@ -142,8 +143,8 @@ export const PG_COMPLETE_EVENTS = (() => {
   const arrays = INPUT_NAMES.map((name, i) => `$${i + 3}::${INPUTS[name].type}[]`)
   const lease = `$${INPUT_NAMES.length + 3}::bigint[]`
   return `WITH u AS (
-      SELECT * FROM unnest($1::bigint[], $2::text[], ${arrays.join(', ')}, ${lease})
-        AS u(seq, st, ${INPUT_NAMES.join(', ')}, lease)
+      SELECT seq, st, ${INPUT_NAMES.join(', ')}, lease
+      FROM unnest($1::bigint[], $2::text[], ${arrays.join(', ')}, ${lease}) AS u(seq, st, ${INPUT_NAMES.join(', ')}, lease)
     ), ended AS (
       DELETE FROM leases l USING u
       WHERE l.seq = ANY($1::bigint[]) AND l.seq = u.seq AND l.lease_id = u.lease RETURNING l.seq, l.lease_id

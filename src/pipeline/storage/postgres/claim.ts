@@ -27,6 +27,10 @@ const COLUMNS = [
 ]
 const CLAIMED = [...COLUMNS, 'unknown'].join(', ')
 const CLAIMED_OF_HEAD = COLUMNS.map((c) => `h.${c}`).join(', ')
+const CLAIMED_OF_C = COLUMNS.map((c) => `c.${c}`).join(', ')
+// Named, never `*`: statements with a star are not prepared (prepared.ts), so they would be parsed
+// and planned again at every claim.
+const HEAD_COLUMNS = [...COLUMNS, 'unknown', 'status', 'next_attempt_at'].map((c) => `h.${c}`).join(', ')
 
 export async function claim(db: PgDb, limit: number, now: number, leaseMs: number): Promise<ClaimResult> {
   // One statement, so one round trip: lanes another instance is claiming or completing right now
@@ -46,7 +50,7 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
     `WITH due AS (
        SELECT customer_key FROM lanes WHERE due_at <= $1 ORDER BY bulk, due_at LIMIT $2 FOR UPDATE SKIP LOCKED
      ), heads AS (
-       SELECT d.customer_key, h.*, (l.seq IS NOT NULL OR h.status = 'in_flight') AS expired,
+       SELECT d.customer_key, ${HEAD_COLUMNS}, (l.seq IS NOT NULL OR h.status = 'in_flight') AS expired,
          (h.seq IS NOT NULL AND (l.seq IS NOT NULL OR h.status = 'in_flight' OR COALESCE(h.next_attempt_at, 0) <= $1)) AS take
        FROM due d LEFT JOIN LATERAL (
          SELECT ${CLAIMED}, status, next_attempt_at FROM events
@@ -67,7 +71,7 @@ export async function claim(db: PgDb, limit: number, now: number, leaseMs: numbe
          status = CASE WHEN e.status = 'in_flight' THEN 'retrying' ELSE e.status END
        FROM heads h WHERE h.take AND h.expired AND e.seq = h.seq
      )
-     SELECT c.*, n.next_due
+     SELECT ${CLAIMED_OF_C}, c.unknown, c.lease_id, n.next_due
      FROM (SELECT LEAST(
        (SELECT MIN(due_at) FROM lanes WHERE customer_key NOT IN (SELECT customer_key FROM due)),
        (SELECT MIN(CASE WHEN take THEN $3::bigint ELSE next_attempt_at END) FROM heads WHERE seq IS NOT NULL)
