@@ -193,9 +193,8 @@ export function storageContract(make: () => Promise<Storage>): void {
   it("keeps the bodies of attempts that did not get through; one that did keeps no request and of the answer only the transaction's id and points", async () => {
     const storage = await make()
     const now = Date.now()
-    const e = newEvent('bodies@x.co')
-    await storage.accept([{ events: [e] }], ctx(now))
-    const [c] = (await storage.claim(1, now, 60_000)).claims
+    await storage.accept([{ events: [newEvent('bodies@x.co')] }], ctx(now))
+    const c = (await storage.claim(1, now, 60_000)).claims[0]
     const request = JSON.stringify({ method: 'POST', body: { quantity: 1 } })
     const answer = (status: number) =>
       JSON.stringify({ status, headers: { server: 'x' }, body: { id: 77, points: 12, email: 'bodies@x.co' } })
