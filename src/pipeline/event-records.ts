@@ -1,3 +1,4 @@
+import { shownRequest } from './attempt-bodies.js'
 import type { AttemptRecord, DecisionRecord, EventRecord } from './service-api.js'
 import type { AttemptRow, DecisionRow, StoredEvent } from './storage/storage.js'
 
@@ -22,7 +23,7 @@ export function toRecord(e: StoredEvent): EventRecord {
     deliveredAt: iso(e.deliveredAt),
     outcomeUnknown: e.unknown,
     payload: parseJson(e.payload),
-    attemptLog: e.attemptLog.map(toAttemptRecord),
+    attemptLog: e.attemptLog.map((a) => toAttemptRecord({ ...a, request: shownRequest(a, e) })),
     // One event's record (not a list's) carries its decisions: an empty list here would say "none".
     ...(e.decisions.length > 0 ? { decisions: e.decisions.map(toDecisionRecord) } : {}),
   }

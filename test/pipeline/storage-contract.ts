@@ -1,8 +1,10 @@
 import { expect, it } from 'vitest'
 import { externalIdFor } from '../../src/core/external-id.js'
 import { atTheDoor } from '../../src/pipeline/door.js'
+import { toRecord } from '../../src/pipeline/event-records.js'
 import type { ParkingReason } from '../../src/pipeline/failure-reasons.js'
 import { decideOrder } from '../../src/pipeline/order-rules.js'
+import { perkvillePoints } from '../../src/pipeline/perkville-points.js'
 import { QueueDepth } from '../../src/pipeline/queue-depth.js'
 import type {
   AcceptContext,
@@ -185,6 +187,59 @@ export function storageContract(make: () => Promise<Storage>): void {
       headers: { 'content-length': '4194304' },
       body: { truncated: true, bytes: 4194304, head: expect.stringMatching(/^(<p>down<\/p>)+/) },
     })
+    await storage.close()
+  })
+
+  it("keeps the bodies of attempts that did not get through; one that did keeps no request and of the answer only the transaction's id and points", async () => {
+    const storage = await make()
+    const now = Date.now()
+    await storage.accept([{ events: [newEvent('bodies@x.co')] }], ctx(now))
+    const c = (await storage.claim(1, now, 60_000)).claims[0]
+    const request = JSON.stringify({ method: 'POST', body: { quantity: 1 } })
+    const answer = (status: number) =>
+      JSON.stringify({ status, headers: { server: 'x' }, body: { id: 77, points: 12, email: 'bodies@x.co' } })
+    await storage.complete(
+      [
+        {
+          id: c!.id,
+          leaseId: c!.leaseId,
+          attemptsMade: 2,
+          log: [
+            {
+              at: now,
+              durationMs: 5,
+              outcome: 'temporary',
+              request,
+              response: answer(503),
+              error: 'HTTP 503',
+            },
+            { at: now + 1, durationMs: 7, outcome: 'delivered', request, response: answer(201), error: null },
+          ],
+          result: { status: 'delivered', at: now + 1, transactionId: '77' },
+        },
+      ],
+      now + 1,
+    )
+    const stored = (await storage.getEvent(c!.id))!
+    expect(stored.attemptLog).toEqual([
+      { at: now, durationMs: 5, outcome: 'temporary', request, response: answer(503), error: 'HTTP 503' },
+      {
+        at: now + 1,
+        durationMs: 7,
+        outcome: 'delivered',
+        request: null,
+        response: JSON.stringify({ status: 201, body: { id: 77, points: 12 } }),
+        error: null,
+      },
+    ])
+    expect(perkvillePoints(stored)).toBe(12)
+    const shown = toRecord(stored).attemptLog[1]!
+    expect(shown.request).toMatchObject({
+      method: 'POST',
+      body: { email: 'bodies@x.co', quantity: c!.tx.quantity, trans_source_id: c!.externalId },
+      rebuilt: expect.stringMatching(/^from the event/),
+    })
+    expect(toRecord(stored).attemptLog[0]!.request).toEqual({ method: 'POST', body: { quantity: 1 } })
     await storage.close()
   })
 

@@ -124,8 +124,13 @@ export function sqliteCompletionValues(inputs: Input[], c: Completion, seq: numb
 }
 
 /**
- * PostgreSQL: every outcome of a batch in one UPDATE, from one array per input (pgCompletionArrays),
- * applied only where the event is still in flight under the completing lease.
+ * PostgreSQL: every outcome of a batch in one statement, from one array per input (pgCompletionArrays),
+ * applied only where the completing lease is still the event's: the lease row is deleted (the
+ * leases table, migration 000010) and only the events whose lease went are updated, in the same
+ * statement. (A lease of before 000010, on the events row, is never one this version handed out.)
+ * The leases are found through their key (`= ANY`): the table churns, so its statistics rarely say
+ * how small it is, and a scan of it would read every dead row since the last vacuum. No `*` in it:
+ * such statements are not prepared (postgres/prepared.ts).
  */
 export const PG_COMPLETE_EVENTS = (() => {
   const columns = [...new Set(OUTCOMES.flatMap((o) => Object.keys(OUTCOME_SETS[o])))]
@@ -137,10 +142,15 @@ export const PG_COMPLETE_EVENTS = (() => {
   })
   const arrays = INPUT_NAMES.map((name, i) => `$${i + 3}::${INPUTS[name].type}[]`)
   const lease = `$${INPUT_NAMES.length + 3}::bigint[]`
-  return `UPDATE events e SET lease_id = NULL, ${sets.join(',\n  ')}
-    FROM unnest($1::bigint[], $2::text[], ${arrays.join(', ')}, ${lease})
-      AS u(seq, st, ${INPUT_NAMES.join(', ')}, lease)
-    WHERE e.seq = u.seq AND e.status = 'in_flight' AND e.lease_id = u.lease`
+  return `WITH u AS (
+      SELECT seq, st, ${INPUT_NAMES.join(', ')}, lease
+      FROM unnest($1::bigint[], $2::text[], ${arrays.join(', ')}, ${lease}) AS u(seq, st, ${INPUT_NAMES.join(', ')}, lease)
+    ), ended AS (
+      DELETE FROM leases l USING u
+      WHERE l.seq = ANY($1::bigint[]) AND l.seq = u.seq AND l.lease_id = u.lease RETURNING l.seq, l.lease_id
+    )
+    UPDATE events e SET ${sets.join(',\n  ')}
+    FROM u JOIN ended x ON x.seq = u.seq AND x.lease_id = u.lease WHERE e.seq = u.seq`
 })()
 
 export function pgCompletionArrays(list: Array<{ seq: number; comp: Completion }>): Value[][] {

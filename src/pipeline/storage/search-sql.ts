@@ -1,3 +1,4 @@
+import type { EventStatus } from '../service-api.js'
 import { SqlParams } from './event-filter.js'
 import type { SearchCursor, SearchFilter } from './storage.js'
 
@@ -20,6 +21,7 @@ export function searchSelects(
   table: SearchTable,
   f: SearchFilter,
   dialect: 'sqlite' | 'postgres',
+  statusCondition: (status: EventStatus) => string = literalStatus,
 ): Array<{ sql: string; values: unknown[] }> {
   const refusedKind =
     f.status !== undefined ? (REFUSED_STATUS as Record<string, string | undefined>)[f.status] : undefined
@@ -45,8 +47,7 @@ export function searchSelects(
     if (f.messageId !== undefined)
       where.push(matchCondition(table, { column: 'message_id', value: f.messageId }, params))
     if (table === 'events') {
-      // A literal, as in event-filter.ts: the planner can then use the partial indexes on status.
-      if (f.status !== undefined) where.push(`status = '${f.status.replaceAll("'", "''")}'`)
+      if (f.status !== undefined) where.push(statusCondition(f.status))
       if (f.code !== undefined) where.push(`failure_reason = ${params.add(f.code)}`)
       if (f.kind !== undefined) where.push(`kind = ${params.add(f.kind)}`)
     } else {
@@ -62,6 +63,11 @@ export function searchSelects(
       values: params.values,
     }
   })
+}
+
+/** A literal, as in event-filter.ts: the planner can then use the partial indexes on status. */
+export function literalStatus(status: EventStatus): string {
+  return `status = '${status.replaceAll("'", "''")}'`
 }
 
 function matchCondition(table: SearchTable, m: Match, params: SqlParams): string {

@@ -1,3 +1,4 @@
+import { storedAttempt } from '../../attempt-bodies.js'
 import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } from '../../order-ledger.js'
 import { givesBackShare, PG_COMPLETE_EVENTS, pgCompletionArrays } from '../completion-sets.js'
 import { type EventRow, ledgerEvent, toSeq } from '../event-rows.js'
@@ -21,7 +22,7 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
   return db.tx(async (c) => {
     const log = completions.flatMap((comp) => {
       const seq = toSeq(comp.id)
-      return seq === null ? [] : comp.log.map((a) => ({ seq, a }))
+      return seq === null ? [] : comp.log.map((a) => ({ seq, a: storedAttempt(a) }))
     })
     if (log.length > 0) {
       await c.query(
@@ -45,7 +46,7 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
     // the update itself, which only touches those still leased under the completing lease.
     await c.query(
       `SELECT customer_key FROM lanes
-       WHERE customer_key IN (SELECT customer_key FROM events WHERE seq = ANY($1::bigint[]))
+       WHERE customer_key = ANY(ARRAY(SELECT customer_key FROM events WHERE seq = ANY($1::bigint[])))
        ORDER BY customer_key FOR UPDATE`,
       [seqs],
     )

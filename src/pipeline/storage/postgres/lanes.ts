@@ -19,7 +19,8 @@ export async function setLanes(c: Client, aim: Array<{ key: string; due: number 
 /**
  * Points each customer's lane at its new head, or removes it when nothing is left. One statement
  * (one round trip): the heads are read once, empty lanes deleted and the others re-aimed from them
- * (disjoint rows). Callers hold these lanes' locks already, so no lock is taken in a new order.
+ * (disjoint rows). A lane whose head is leased keeps its due time, the lease's end. Callers hold
+ * these lanes' locks already, so no lock is taken in a new order.
  */
 export async function aimLanes(c: Client, customers: string[], now: number): Promise<void> {
   if (customers.length === 0) return
@@ -34,7 +35,8 @@ export async function aimLanes(c: Client, customers: string[], now: number): Pro
        DELETE FROM lanes WHERE customer_key IN (SELECT lane_key FROM h WHERE seq IS NULL)
      )
      UPDATE lanes l SET due_at = COALESCE(h.next_attempt_at, $2::bigint) FROM h
-     WHERE l.customer_key = h.lane_key AND h.seq IS NOT NULL AND h.status <> 'in_flight'`,
+     WHERE l.customer_key = h.lane_key AND h.seq IS NOT NULL AND h.status <> 'in_flight'
+       AND NOT EXISTS (SELECT 1 FROM leases WHERE seq = h.seq)`,
     [customers, now],
   )
 }

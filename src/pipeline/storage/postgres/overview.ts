@@ -13,7 +13,30 @@ export async function statusCounts(db: PgDb, from: number, to: number): Promise<
      FROM events WHERE received_at >= $1 AND received_at < $2 GROUP BY status`,
     [from, to],
   )
-  return res.rows
+  // Leased events are counted by their queue status above; readers see them in flight (leases.ts).
+  const leased = await db.query<StatusCount>(
+    `SELECT e.status, COUNT(*)::int AS count, COUNT(*) FILTER (WHERE e.attempts = 1)::int AS "firstTry",
+       COUNT(*) FILTER (WHERE e.attempts > 0)::int AS sent
+     FROM leases l JOIN events e ON e.seq = l.seq
+     WHERE e.received_at >= $1 AND e.received_at < $2 AND e.status IN ('pending', 'retrying') GROUP BY e.status`,
+    [from, to],
+  )
+  return moveToInFlight(res.rows, leased.rows)
+}
+
+function moveToInFlight(counts: StatusCount[], leased: StatusCount[]): StatusCount[] {
+  const by = new Map(counts.map((c) => [c.status, { ...c }]))
+  for (const l of leased) {
+    const into = by.get('in_flight') ?? { status: 'in_flight', count: 0, firstTry: 0, sent: 0 }
+    const from = by.get(l.status)
+    if (!from) continue
+    for (const k of ['count', 'firstTry', 'sent'] as const) {
+      from[k] -= l[k]
+      into[k] += l[k]
+    }
+    by.set('in_flight', into)
+  }
+  return [...by.values()].filter((c) => c.count > 0)
 }
 
 export async function refusalCounts(db: PgDb, from: number, to: number): Promise<RefusalCount[]> {

@@ -1,6 +1,7 @@
 import { type AttemptDbRow, type DecisionDbRow, type EventRow, storedEvent, toSeq } from '../event-rows.js'
 import type { StoredEvent, WaitingCounts } from '../storage.js'
 import { ACTIVE, type PgDb } from './db.js'
+import { pgStatusCondition, showLeases } from './leases.js'
 
 type Row = EventRow<boolean>
 
@@ -8,7 +9,7 @@ export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null
   const seq = toSeq(id)
   if (seq === null) return null
   const res = await db.query<Row>(`SELECT * FROM events WHERE seq = $1`, [seq])
-  const row = res.rows[0]
+  const row = (await showLeases(db, res.rows))[0]
   if (!row) return null
   const attempts = await db.query<AttemptDbRow>(`SELECT * FROM attempts WHERE event_seq = $1 ORDER BY id`, [
     seq,
@@ -39,7 +40,7 @@ export async function queueDepth(db: PgDb): Promise<number> {
 
 export async function waiting(db: PgDb): Promise<WaitingCounts> {
   const res = await db.query<{ retrying: number; parked: number; last_error: string | null }>(
-    `SELECT (SELECT COUNT(*) FROM events WHERE status = 'retrying') AS retrying,
+    `SELECT (SELECT COUNT(*) FROM events WHERE ${pgStatusCondition('retrying')}) AS retrying,
        (SELECT COUNT(*) FROM events WHERE status = 'parked') AS parked,
        (SELECT last_error FROM events WHERE status IN ('retrying', 'parked') AND last_error IS NOT NULL
         ORDER BY seq DESC LIMIT 1) AS last_error`,

@@ -35,7 +35,12 @@ export async function redecide(
     )
     const locked = await c.query<Row>(`SELECT * FROM events WHERE seq = $1 FOR UPDATE`, [seq])
     const row = locked.rows[0]
-    if (row?.status !== 'in_flight' || Number(row.lease_id) !== r.leaseId) return { kind: 'lost' }
+    // The lease must still be this one (leases table, migration 000010).
+    const lease = await c.query(`SELECT 1 FROM leases WHERE seq = $1 AND lease_id = $2 FOR UPDATE`, [
+      seq,
+      r.leaseId,
+    ])
+    if (!row || lease.rows.length === 0) return { kind: 'lost' }
     // Its first decision lived in its row, which is about to change: it becomes a row first.
     const first = acceptDecision(row)
     await c.query(
@@ -59,6 +64,7 @@ export async function redecide(
         [seq, r.at, r.settingsVersion, outcome, code, message, tx],
       )
     const leave = async (result: RedecideResult): Promise<RedecideResult> => {
+      await c.query(`DELETE FROM leases WHERE seq = $1`, [seq])
       await ledgers.flush(c, ctx.now)
       await aimLanes(c, [row.customer_key], ctx.now)
       return result
@@ -66,7 +72,7 @@ export async function redecide(
     if (v.outcome !== 'queue') {
       // It keeps the version its stored transaction was decided under (see the SQLite module).
       await c.query(
-        `UPDATE events SET status = 'parked', lease_id = NULL, next_attempt_at = NULL, unknown = false,
+        `UPDATE events SET status = 'parked', next_attempt_at = NULL, unknown = false,
            ledger = false, failure_reason = $1, last_error = $2 WHERE seq = $3`,
         [v.parkReason, v.parkError, seq],
       )
@@ -77,7 +83,7 @@ export async function redecide(
     if (step.failure) {
       const { reason, message } = step.failure
       await c.query(
-        `UPDATE events SET status = 'failed', lease_id = NULL, next_attempt_at = NULL, ledger = false,
+        `UPDATE events SET status = 'failed', next_attempt_at = NULL, ledger = false,
            settings_version = $1, finished_at = $2, failure_reason = $3, last_error = $4 WHERE seq = $5`,
         [r.settingsVersion, ctx.now, reason, message, seq],
       )

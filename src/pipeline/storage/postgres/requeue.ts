@@ -20,9 +20,16 @@ export async function recoverAbandoned(db: PgDb, now: number): Promise<number> {
     )
     if (lanes.rows.length === 0) return 0
     const keys = lanes.rows.map((r) => r.customer_key)
+    // An expired lease is a row of leases (or, from before migration 000010, an events row in flight).
     const res = await c.query(
-      `UPDATE events SET status = 'retrying', unknown = true, lease_id = NULL, next_attempt_at = $1
-       WHERE customer_key = ANY($2::text[]) AND ${ACTIVE} AND status = 'in_flight'`,
+      `WITH heads AS (
+         SELECT seq FROM events WHERE customer_key = ANY($2::text[]) AND ${ACTIVE}
+           AND (status = 'in_flight' OR seq IN (SELECT seq FROM leases))
+       ), ended AS (
+         DELETE FROM leases WHERE seq IN (SELECT seq FROM heads)
+       )
+       UPDATE events SET status = 'retrying', unknown = true, lease_id = NULL, next_attempt_at = $1
+       WHERE seq IN (SELECT seq FROM heads)`,
       [now, keys],
     )
     await aimLanes(c, keys, now)
@@ -70,7 +77,8 @@ async function requeueOne(c: Client, seq: number, now: number, bulk: boolean): P
   // The re-queued event may now be its customer's head; a lane waiting on a later retry is re-aimed.
   // A lane whose customer has an event in flight keeps its lease: that completion re-aims it.
   const busy = await c.query(
-    `SELECT 1 FROM events WHERE customer_key = $1 AND ${ACTIVE} AND status = 'in_flight' LIMIT 1`,
+    `SELECT 1 FROM events WHERE customer_key = $1 AND ${ACTIVE}
+       AND (status = 'in_flight' OR seq IN (SELECT seq FROM leases)) LIMIT 1`,
     [row.customer_key],
   )
   if (busy.rows.length === 0) await setLanes(c, [{ key: row.customer_key, due: now }])

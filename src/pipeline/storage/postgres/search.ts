@@ -4,16 +4,20 @@ import { mergeSearch } from '../search-merge.js'
 import { type SearchTable, searchSelects } from '../search-sql.js'
 import type { SearchFilter, SearchHit, StoredRefusal } from '../storage.js'
 import type { PgDb } from './db.js'
+import { pgStatusCondition, showLeases } from './leases.js'
 
 async function rowsOf<T extends object>(db: PgDb, table: SearchTable, f: SearchFilter): Promise<T[][]> {
   const lists: T[][] = []
-  for (const q of searchSelects(table, f, 'postgres')) lists.push((await db.query<T>(q.sql, q.values)).rows)
+  for (const q of searchSelects(table, f, 'postgres', pgStatusCondition))
+    lists.push((await db.query<T>(q.sql, q.values)).rows)
   return lists
 }
 
 /** The console's search over both tables, merged newest first. */
 export async function search(db: PgDb, f: SearchFilter): Promise<SearchHit[]> {
-  const events = await rowsOf<EventRow<boolean>>(db, 'events', f)
+  const events = await Promise.all(
+    (await rowsOf<EventRow<boolean>>(db, 'events', f)).map((rows) => showLeases(db, rows)),
+  )
   const merged = mergeSearch(events, await rowsOf<RefusalRow>(db, 'refusals', f), f.limit)
   const attempts =
     merged.eventSeqs.length === 0
