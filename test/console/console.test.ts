@@ -268,9 +268,11 @@ test('parked events (an unknown perk) are released after a confirmation', async 
   await dialog.getByRole('button', { name: 'Cancel' }).click()
   await group.getByRole('button', { name: 'Release all parked events…' }).click()
   await dialog.getByRole('button', { name: 'Release' }).click()
-  const notice = page.getByRole('status').filter({ hasText: 'parked events queued again' })
+  const notice = page.getByRole('status').filter({ hasText: 'queued again' })
   await notice.waitFor()
-  expect(await notice.textContent()).toMatch(/^[1-9]\d* parked events queued again\.$/)
+  expect(await notice.textContent()).toMatch(
+    /^(1 parked event|([2-9]|[1-9]\d+) parked events) queued again\.$/,
+  )
   await page.close()
 })
 
@@ -322,14 +324,18 @@ describe('retry and replay ask first', () => {
     await page.getByRole('button', { name: 'Replay failed…' }).click()
     const dialog = page.getByRole('dialog')
     await dialog.waitFor()
-    expect(await dialog.textContent()).toContain(`${count} failed events match`)
+    expect(await dialog.textContent()).toContain(
+      count === 1 ? '1 failed event matches' : `${count} failed events match`,
+    )
     await dialog.getByRole('button', { name: 'Cancel' }).click()
     expect((await eventOf(id)).status).toBe('failed')
     await page.getByRole('button', { name: 'Replay failed…' }).click()
     await dialog.getByRole('button', { name: `Replay ${count}` }).click()
     await page
       .getByRole('status')
-      .filter({ hasText: `${count} failed events queued again` })
+      .filter({
+        hasText: count === 1 ? '1 failed event queued again' : `${count} failed events queued again`,
+      })
       .waitFor()
     // Queued again: it is delivered, or (should the rule fail it again) its record shows another try.
     await eventually(async () => {
@@ -476,7 +482,9 @@ describe('refused events awarded after a fix', () => {
     await group.getByRole('button', { name: 'Award these now…' }).click()
     const dialog = page.getByRole('dialog')
     await dialog.getByText(/would be awarded/).waitFor()
-    expect(await dialog.textContent()).toMatch(/[1-9]\d* refused events match\. .*0 would be awarded/)
+    expect(await dialog.textContent()).toMatch(
+      /(1 refused event matches|([2-9]|[1-9]\d+) refused events match)\. .*0 would be awarded/,
+    )
     expect(await dialog.textContent()).toMatch(/Still refused: EVENT_NOT_ALLOWLISTED [1-9]/)
     await dialog.getByRole('button', { name: 'Cancel' }).click()
     await page.close()
@@ -507,7 +515,10 @@ describe('refused events awarded after a fix', () => {
     await offer.getByRole('button', { name: 'Award them now…' }).click()
     const dialog = page.getByRole('dialog')
     await dialog.getByRole('button', { name: /^Award [1-9]/ }).click()
-    await page.getByRole('status').filter({ hasText: 'refused events queued to be awarded' }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /refused events? queued to be awarded/ })
+      .waitFor()
     await eventually(async () => {
       const found = await adminJson<{ events: Array<{ status: string }> }>(
         `/admin/events?q=${encodeURIComponent(email)}&status=delivered`,
