@@ -13,7 +13,6 @@ import { decideOrder } from '../../src/pipeline/order-rules.js'
 import { scrub } from '../../src/pipeline/redact.js'
 import { defaultBucketMs, LatencyHistogram, validateStatsQuery } from '../../src/pipeline/stats.js'
 import { applyOrderRule } from '../../src/pipeline/storage/order-step.js'
-import { inOrder } from '../../src/pipeline/storage/postgres/db.js'
 import type { AcceptContext, LedgerState } from '../../src/pipeline/storage/storage.js'
 import { settingsFor } from './harness.js'
 
@@ -314,18 +313,5 @@ describe('stats ranges and redaction', () => {
   })
   it('scrubs secrets wherever they appear', () => {
     expect(scrub('Bearer abcdef and abcdef', ['abcdef'])).toBe('Bearer [redacted] and [redacted]')
-  })
-})
-
-describe('statements queued together on one PostgreSQL connection', () => {
-  it("fail with the first statement's error in their order, not the one that failed first in time", async () => {
-    const aborted = Promise.reject(
-      Object.assign(new Error('current transaction is aborted'), { code: '25P02' }),
-    )
-    const deadlock = new Promise((_, reject) =>
-      setImmediate(() => reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }))),
-    )
-    await expect(inOrder([deadlock, aborted])).rejects.toMatchObject({ code: '40P01' })
-    expect(await inOrder([Promise.resolve(1), Promise.resolve('two')])).toEqual([1, 'two'])
   })
 })

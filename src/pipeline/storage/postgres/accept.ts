@@ -4,7 +4,7 @@ import { decisionTx } from '../event-rows.js'
 import { applyOrderRule } from '../order-step.js'
 import { PG_INSERT_REFUSALS, refusalArrays } from '../refusal-rows.js'
 import type { AcceptBatch, AcceptContext, AcceptOutcome, NewRefusal } from '../storage.js'
-import { type Client, inOrder, type PgDb } from './db.js'
+import type { Client, PgDb } from './db.js'
 import { sortedUnique } from './lanes.js'
 import { ledgerUpdate, ledgerUpdateArgs, lockLedgers } from './ledgers.js'
 
@@ -32,46 +32,45 @@ export async function accept(
     })
     const keys = [...firstByKey.keys()].sort()
     const fresh = new Set<string>()
-    // The refused events take no lock, nor anything from the dedup: their insert is queued behind it.
-    const [deduped] = await inOrder([
-      keys.length === 0
-        ? Promise.resolve(null)
-        : c.query<{ dedup_key: string }>(
-            `INSERT INTO dedup (dedup_key, received_at)
+    if (keys.length > 0) {
+      const res = await c.query<{ dedup_key: string }>(
+        `INSERT INTO dedup (dedup_key, received_at)
          SELECT k, r FROM unnest($1::text[], $2::bigint[]) AS u(k, r) ORDER BY k
          ON CONFLICT (dedup_key) DO UPDATE SET received_at = excluded.received_at
            WHERE dedup.received_at < $3
          RETURNING dedup_key`,
-            [keys, keys.map((k) => flat[firstByKey.get(k)!]!.ev.receivedAt), ctx.dedupSince],
-          ),
-      insertRefusals(
-        c,
-        batches.flatMap((b) => b.refusals ?? []),
-      ),
-    ])
-    for (const r of deduped?.rows ?? []) fresh.add(r.dedup_key)
+        [keys, keys.map((k) => flat[firstByKey.get(k)!]!.ev.receivedAt), ctx.dedupSince],
+      )
+      for (const r of res.rows) fresh.add(r.dedup_key)
+    }
     const admitted = flat.filter((f, i) => fresh.has(f.ev.dedupKey) && firstByKey.get(f.ev.dedupKey) === i)
+
+    // The refused events take no lock: stored before the lanes are, so the locks are held for less.
+    await insertRefusals(
+      c,
+      batches.flatMap((b) => b.refusals ?? []),
+    )
 
     // 2. Lock the lanes of these customers before inserting their events: events of one customer
     // are then inserted by one transaction at a time, so their seq order is their commit order.
-    // 3. Then the order ledgers these events touch, locked in key order (queued behind the lanes,
-    // so taken after them); the rules run against them in receipt order, exactly as on one machine.
+    const createdLanes = new Set<string>()
     const customers = sortedUnique(admitted.map((f) => f.ev.customerKey))
-    // A new lane is bulk (claimed after live ones) when all its customer's events here are.
-    const live = new Set(admitted.filter((f) => f.ev.bulk !== true).map((f) => f.ev.customerKey))
-    const [laned, ledgers] = await inOrder([
-      customers.length === 0
-        ? Promise.resolve(null)
-        : c.query<{ customer_key: string; created: boolean }>(
-            `INSERT INTO lanes (customer_key, due_at, bulk)
+    if (customers.length > 0) {
+      // A new lane is bulk (claimed after live ones) when all its customer's events here are.
+      const live = new Set(admitted.filter((f) => f.ev.bulk !== true).map((f) => f.ev.customerKey))
+      const res = await c.query<{ customer_key: string; created: boolean }>(
+        `INSERT INTO lanes (customer_key, due_at, bulk)
          SELECT k, $2, b FROM unnest($1::text[], $3::bool[]) AS u(k, b) ORDER BY k
          ON CONFLICT (customer_key) DO UPDATE SET due_at = lanes.due_at
          RETURNING customer_key, (xmax = 0) AS created`,
-            [customers, ctx.now, customers.map((k) => !live.has(k))],
-          ),
-      lockLedgers(c, admitted.map((f) => f.ev.tx).filter(inOrderLedger), ctx.now),
-    ])
-    const createdLanes = new Set((laned?.rows ?? []).filter((r) => r.created).map((r) => r.customer_key))
+        [customers, ctx.now, customers.map((k) => !live.has(k))],
+      )
+      for (const r of res.rows) if (r.created) createdLanes.add(r.customer_key)
+    }
+
+    // 3. The order ledgers these events touch, locked in key order; the rules run against them in
+    // receipt order, exactly as on one machine.
+    const ledgers = await lockLedgers(c, admitted.map((f) => f.ev.tx).filter(inOrderLedger), ctx.now)
     // Every lock is taken: the next accept may start and queue behind this one where they meet.
     ctx.locked?.()
     const rows: Accepted[] = admitted.map((f) => {

@@ -68,12 +68,8 @@ export class PgDb {
       const c = await this.pool.connect()
       let broken: Error | undefined
       try {
-        // fn's first statement is queued right behind BEGIN: the connection sends it when BEGIN is
-        // answered, not a turn of the event loop later (a busy loop makes that turn cost milliseconds).
-        const begun = c.query(this.shared.begin)
-        begun.catch(() => undefined)
+        await c.query(this.shared.begin)
         const out = await fn(c)
-        await begun
         const notify = this.shared.notifySql !== null && this.notifyWhen?.(out) === true
         await c.query(notify ? `${this.shared.notifySql}; COMMIT` : 'COMMIT')
         return out
@@ -99,17 +95,4 @@ export class PgDb {
   query<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
     return this.tx((c) => c.query<R>(sql, args))
   }
-}
-
-/**
- * Awaits statements queued together on one connection (sent one after the other, each as soon as the
- * one before it is answered, without a turn of the event loop between), and fails with the first
- * statement's error in their order: a later one fails only because the transaction was already aborted.
- */
-export async function inOrder<T extends readonly unknown[]>(
-  statements: readonly [...{ [K in keyof T]: Promise<T[K]> }],
-): Promise<T> {
-  const settled = await Promise.allSettled(statements)
-  for (const s of settled) if (s.status === 'rejected') throw s.reason
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
