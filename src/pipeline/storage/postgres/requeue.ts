@@ -4,9 +4,13 @@ import { type EventRow, ledgerEvent, rowTransaction, toSeq } from '../event-rows
 import type { ReplayRange } from '../storage.js'
 import { ACTIVE, type Client, PAGE, type PgDb } from './db.js'
 import { aimLanes, setLanes } from './lanes.js'
+import { pgStatusCondition } from './leases.js'
 import { lockLedgers, writeLedgers } from './ledgers.js'
 
 type Row = EventRow<boolean>
+
+/** A leased event: a row of leases, or (from before migration 000010) an events row in flight. */
+const IN_FLIGHT = pgStatusCondition('in_flight')
 
 /**
  * Several live instances share this database, so only work whose lease has expired is taken
@@ -20,11 +24,10 @@ export async function recoverAbandoned(db: PgDb, now: number): Promise<number> {
     )
     if (lanes.rows.length === 0) return 0
     const keys = lanes.rows.map((r) => r.customer_key)
-    // An expired lease is a row of leases (or, from before migration 000010, an events row in flight).
     const res = await c.query(
       `WITH heads AS (
          SELECT seq FROM events WHERE customer_key = ANY($2::text[]) AND ${ACTIVE}
-           AND (status = 'in_flight' OR seq IN (SELECT seq FROM leases))
+           AND ${IN_FLIGHT}
        ), ended AS (
          DELETE FROM leases WHERE seq IN (SELECT seq FROM heads)
        )
@@ -78,7 +81,7 @@ async function requeueOne(c: Client, seq: number, now: number, bulk: boolean): P
   // A lane whose customer has an event in flight keeps its lease: that completion re-aims it.
   const busy = await c.query(
     `SELECT 1 FROM events WHERE customer_key = $1 AND ${ACTIVE}
-       AND (status = 'in_flight' OR seq IN (SELECT seq FROM leases)) LIMIT 1`,
+       AND ${IN_FLIGHT} LIMIT 1`,
     [row.customer_key],
   )
   if (busy.rows.length === 0) await setLanes(c, [{ key: row.customer_key, due: now }])
