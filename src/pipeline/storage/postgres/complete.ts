@@ -1,4 +1,3 @@
-import { storedAttempt } from '../../attempt-bodies.js'
 import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } from '../../order-ledger.js'
 import { givesBackShare, PG_COMPLETE_EVENTS, pgCompletionArrays } from '../completion-sets.js'
 import { type EventRow, ledgerEvent, toSeq } from '../event-rows.js'
@@ -22,7 +21,7 @@ export async function complete(db: PgDb, completions: Completion[], now: number)
   return db.tx(async (c) => {
     const log = completions.flatMap((comp) => {
       const seq = toSeq(comp.id)
-      return seq === null ? [] : comp.log.map((a) => ({ seq, a: storedAttempt(a) }))
+      return seq === null ? [] : comp.log.map((a) => ({ seq, a }))
     })
     if (log.length > 0) {
       await c.query(

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3'
-import { storedAttempt } from '../../attempt-bodies.js'
 import { cancelledRefund, refundsExceedAwards, refundsToCancel, releaseShare } from '../../order-ledger.js'
 import { givesBackShare, OUTCOMES, sqliteCompletionSql, sqliteCompletionValues } from '../completion-sets.js'
 import { ledgerEvent } from '../event-rows.js'
@@ -55,8 +54,7 @@ export function completeOp(
   /** How many other queued events failed as a consequence (order ledger); -1 when ignored. */
   const completeOne = (c: Completion, now: number): number => {
     const seq = Number(c.id)
-    for (const a of c.log.map(storedAttempt))
-      attemptAdd.run(seq, a.at, a.durationMs, a.outcome, a.request, a.response, a.error)
+    for (const a of c.log) attemptAdd.run(seq, a.at, a.durationMs, a.outcome, a.request, a.response, a.error)
     const row = lanes.event(seq)
     if (row?.status !== 'in_flight' || row.lease_id !== c.leaseId) return -1
     outcomes.get(c.result.status)!(c, seq)
